@@ -1,0 +1,17 @@
+"""Sanchika's BPMN engine: the only package that knows SpiffWorkflow.
+
+It reads routes (BPMN processes) and runs them; it knows nothing of offices, files or databases.
+"""
+
+from .conditions import UnsafeExpression
+from .routes import Problem, Route, RouteInvalid, Step, check_route, parse_route
+from .runtime import (
+    Instance, ReadyStep, RouteError, WaitingTimer, complete, dump, fire_timer, load,
+    ready_steps, start, waiting_timers,
+)
+
+__all__ = [
+    "Instance", "Problem", "ReadyStep", "Route", "RouteError", "RouteInvalid", "Step",
+    "UnsafeExpression", "WaitingTimer", "check_route", "complete", "dump", "fire_timer", "load",
+    "parse_route", "ready_steps", "start", "waiting_timers",
+]

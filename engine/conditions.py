@@ -1,0 +1,116 @@
+"""A small, safe evaluator for the expressions a route may carry.
+
+Gateway conditions and timer expressions come from BPMN that an administrator uploads, so they
+must never reach Python's ``eval``.  This module accepts comparisons, ``and``/``or``/``not``,
+``in``/``not in``, names, and literals (strings, numbers, booleans, None, tuples and lists of
+literals) and nothing else: no calls, attributes, subscripts, lambdas or comprehensions.
+"""
+
+import ast
+import operator
+
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
+
+_MAX_LENGTH = 2000
+
+
+class UnsafeExpression(ValueError):
+    """The expression uses something the restricted evaluator does not allow."""
+
+
+def check(expression):
+    """Parse ``expression`` and return its AST, or raise UnsafeExpression saying what is wrong."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise UnsafeExpression("the expression is empty")
+    if len(expression) > _MAX_LENGTH:
+        raise UnsafeExpression(f"the expression is longer than {_MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise UnsafeExpression(f"the expression is not valid: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise UnsafeExpression(
+                f"'{type(node).__name__}' is not allowed; use comparisons, and/or/not, in, "
+                "names and literals")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise UnsafeExpression(f"the name '{node.id}' is not allowed")
+    return tree
+
+
+def names(expression):
+    """The variable names an expression reads."""
+    return {n.id for n in ast.walk(check(expression)) if isinstance(n, ast.Name)}
+
+
+def evaluate(expression, variables):
+    """Evaluate a checked expression against a mapping of variables.
+
+    A name that is not in ``variables`` raises UnsafeExpression naming it, so a route that
+    tests a variable the file never sets fails loudly instead of taking a wrong path.
+    """
+    return _eval(check(expression).body, variables)
+
+
+def _eval(node, variables):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.id]
+        if node.id not in variables:
+            raise UnsafeExpression(f"the name '{node.id}' is not set on this file")
+        return variables[node.id]
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return tuple(_eval(e, variables) for e in node.elts)
+    if isinstance(node, ast.BoolOp):
+        if isinstance(node.op, ast.And):
+            result = True
+            for value in node.values:
+                result = _eval(value, variables)
+                if not result:
+                    return result
+            return result
+        result = False
+        for value in node.values:
+            result = _eval(value, variables)
+            if result:
+                return result
+        return result
+    if isinstance(node, ast.UnaryOp):
+        value = _eval(node.operand, variables)
+        if isinstance(node.op, ast.Not):
+            return not value
+        if isinstance(node.op, ast.USub):
+            return -value
+        return +value
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, variables)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _eval(comparator, variables)
+            try:
+                if not _COMPARE[type(op)](left, right):
+                    return False
+            except TypeError as exc:
+                raise UnsafeExpression(f"cannot compare: {exc}") from None
+            left = right
+        return True
+    raise UnsafeExpression(f"'{type(node).__name__}' is not allowed")  # unreachable after check()
+
+
+_ALLOWED_NODES = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Tuple, ast.List, ast.Set,
+    *_COMPARE.keys(),
+)

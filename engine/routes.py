@@ -1,0 +1,421 @@
+"""Read, check and parse a route: a BPMN 2.0 process that Sanchika can run safely.
+
+``check_route`` accepts any bytes at all and returns a list of problems (empty when the route
+is good); ``parse_route`` returns a ``Route`` for a good one and raises ``RouteInvalid`` with the
+same problems otherwise.  Parsing is cached by content, so a route version is parsed once per
+process however many files travel on it.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+
+from . import conditions
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF, "camunda": CAMUNDA}
+
+#: Variables a condition may read: the official's choice and the file's priority.
+ROUTING_VARIABLES = frozenset({"choice", "priority"})
+DEFAULT_CHOICE = "Forward"
+MAX_ROUTE_BYTES = 2 * 1024 * 1024
+
+_FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "exclusiveGateway",
+               "boundaryEvent", "intermediateCatchEvent"}
+_STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
+              "outgoing", "conditionExpression", "documentation", "extensionElements",
+              "textAnnotation", "text", "association", "group", "timerEventDefinition",
+              "timeDuration", "timeDate", "terminateEventDefinition"}
+_RESERVED_IDS = {"Start", "End", "Root"}
+_WHY_UNSUPPORTED = {
+    "scriptTask": "script tasks could run arbitrary code",
+    "serviceTask": "service tasks could call arbitrary code",
+    "businessRuleTask": "business rule tasks are not supported",
+    "sendTask": "message tasks are not supported",
+    "receiveTask": "message tasks are not supported",
+    "callActivity": "call activities are not supported; draw the steps in this route",
+    "subProcess": "sub-processes are not supported; draw the steps in this route",
+    "transaction": "transactions are not supported",
+    "adHocSubProcess": "ad-hoc sub-processes are not supported",
+    "parallelGateway": "a file is in one place at a time; parallel gateways are not supported",
+    "inclusiveGateway": "a file is in one place at a time; inclusive gateways are not supported",
+    "eventBasedGateway": "event-based gateways are not supported",
+    "complexGateway": "complex gateways are not supported",
+    "intermediateThrowEvent": "throw events are not supported",
+    "timeCycle": "repeating timers are not supported; use a duration or a date",
+    "multiInstanceLoopCharacteristics": "multi-instance steps are not supported",
+    "standardLoopCharacteristics": "loop steps are not supported; draw the loop with flows",
+    "dataObject": "data objects are not supported",
+    "dataObjectReference": "data objects are not supported",
+    "dataStoreReference": "data stores are not supported",
+    "messageEventDefinition": "message events are not supported",
+    "signalEventDefinition": "signal events are not supported",
+    "errorEventDefinition": "error events are not supported",
+    "escalationEventDefinition": "escalation events are not supported",
+    "conditionalEventDefinition": "conditional events are not supported",
+    "compensateEventDefinition": "compensation is not supported",
+    "linkEventDefinition": "link events are not supported",
+    "cancelEventDefinition": "cancel events are not supported",
+}
+
+
+class RouteInvalid(ValueError):
+    """A route that cannot be run; ``problems`` lists what is wrong."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    element_id: str = ""
+    element_name: str = ""
+    line: int | None = None
+
+    def __str__(self):
+        where = []
+        if self.line:
+            where.append(f"line {self.line}")
+        if self.element_id:
+            where.append(self.element_id + (f' "{self.element_name}"' if self.element_name else ""))
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+@dataclass(frozen=True)
+class Step:
+    """A stop on the track: a user task, the role that holds it, and the choices it offers."""
+    id: str
+    name: str
+    role: str
+    choices: tuple
+    limit_days: int | None = None
+    timers: tuple = ()
+
+
+@dataclass(frozen=True)
+class Timer:
+    id: str
+    name: str
+    step_id: str
+    expression: str
+    interrupting: bool
+
+
+@dataclass(eq=False)
+class Route:
+    key: str
+    name: str
+    sha256: str
+    xml: bytes
+    steps: dict
+    roles: tuple
+    end_names: dict
+    timers: dict = field(default_factory=dict)
+    spec: object = field(default=None, repr=False)  # engine-private parsed spec
+
+
+def check_route(data, filename=None):
+    """Return the problems that stop ``data`` (bytes or str) being run as a route."""
+    try:
+        _parse_cached(_as_bytes(data))
+    except RouteInvalid as exc:
+        return list(exc.problems)
+    return []
+
+
+def parse_route(data):
+    """Parse and check a route; raise RouteInvalid listing every problem found."""
+    return _parse_cached(_as_bytes(data))
+
+
+def _as_bytes(data):
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return bytes(data)
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(data):
+    if not data.strip():
+        raise RouteInvalid([Problem("the file is empty")])
+    if len(data) > MAX_ROUTE_BYTES:
+        raise RouteInvalid([Problem(f"the file is larger than {MAX_ROUTE_BYTES // 1024} KB")])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                             remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RouteInvalid([Problem(f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
+    except ValueError as exc:
+        raise RouteInvalid([Problem(f"not readable as XML: {exc}")]) from None
+    if etree.QName(root).namespace != BPMN or etree.QName(root).localname != "definitions":
+        raise RouteInvalid([Problem("this is not a BPMN 2.0 file (the root element must be "
+                                    "bpmn:definitions in the BPMN 2.0 namespace)")])
+    problems = _schema_problems(root)
+    if problems:
+        raise RouteInvalid(problems)
+    process, problems = _the_process(root)
+    if problems:
+        raise RouteInvalid(problems)
+    problems = _unsupported(process) + _structure_problems(process)
+    if problems:
+        raise RouteInvalid(problems)
+    route = _describe(root, process, data)
+    route.spec = _spiff_spec(data, route.key)
+    return route
+
+
+def _schema_problems(root):
+    copy = etree.fromstring(etree.tostring(root))
+    VALIDATOR.preprocess(copy)
+    if VALIDATOR.validator.validate(copy):
+        return []
+    return [Problem(f"not valid BPMN 2.0: {e.message}", line=e.line)
+            for e in list(VALIDATOR.validator.error_log)[:20]]
+
+
+def _the_process(root):
+    processes = root.findall(f"{{{BPMN}}}process")
+    runnable = [p for p in processes if p.get("isExecutable", "true") != "false"
+                and len(p.xpath("bpmn:startEvent", namespaces=NS))]
+    if len(runnable) == 1:
+        return runnable[0], []
+    if not runnable:
+        return None, [Problem("the file has no executable process with a start event")]
+    ids = ", ".join(p.get("id") for p in runnable)
+    return None, [Problem(f"the file has {len(runnable)} executable processes ({ids}); "
+                          "a route is one process")]
+
+
+def _name(el):
+    return (el.get("name") or "").strip()
+
+
+def _problem(el, message):
+    return Problem(message, el.get("id") or "", _name(el), el.sourceline)
+
+
+def _unsupported(process):
+    problems = []
+    for el in process.iter(etree.Element):
+        qn = etree.QName(el)
+        if qn.namespace == BPMN:
+            if qn.localname in _WHY_UNSUPPORTED:
+                problems.append(_problem(el, f"{qn.localname}: {_WHY_UNSUPPORTED[qn.localname]}"))
+            elif qn.localname not in _FLOW_NODES | _STRUCTURE and el is not process:
+                problems.append(_problem(el, f"{qn.localname} is not supported by Sanchika"))
+        elif qn.namespace == SPIFF and qn.localname not in ("properties", "property"):
+            owner = el.getparent().getparent()
+            problems.append(_problem(owner, f"spiffworkflow:{qn.localname} is not supported "
+                                     "(routes may not carry scripts or service calls)"))
+    for event in process.xpath("bpmn:startEvent", namespaces=NS):
+        if len(event):
+            defs = [etree.QName(c).localname for c in event if etree.QName(c).localname.endswith("Definition")]
+            if defs:
+                problems.append(_problem(event, "a route starts with a plain start event, not "
+                                         + ", ".join(defs)))
+    return problems
+
+
+def _structure_problems(process):
+    problems = []
+    nodes = {el.get("id"): el for el in process.iter(etree.Element)
+             if etree.QName(el).localname in _FLOW_NODES}
+    flows = process.xpath("bpmn:sequenceFlow", namespaces=NS)
+    outgoing, incoming = {}, {}
+    for flow in flows:
+        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+        incoming.setdefault(flow.get("targetRef"), []).append(flow)
+        for end in ("sourceRef", "targetRef"):
+            if flow.get(end) not in nodes:
+                problems.append(_problem(flow, f"{end} '{flow.get(end)}' is not a step of this route"))
+    lanes = _lanes_of(process)
+    starts = process.xpath("bpmn:startEvent", namespaces=NS)
+    if len(starts) != 1:
+        problems.append(Problem(f"a route has exactly one start event; this one has {len(starts)}"))
+    if not process.xpath("bpmn:endEvent", namespaces=NS):
+        problems.append(Problem("the route has no end event: a file could never be finished"))
+    for node_id, el in nodes.items():
+        kind = etree.QName(el).localname
+        if node_id in _RESERVED_IDS:
+            problems.append(_problem(el, f"the id '{node_id}' is reserved by the engine; rename it"))
+        outs = outgoing.get(node_id, [])
+        if kind != "endEvent" and not outs:
+            problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
+        if kind in ("userTask", "manualTask"):
+            if not lanes.get(node_id):
+                problems.append(_problem(el, "is not in a named lane: no role would hold it"))
+            if len(outs) > 1:
+                problems.append(_problem(el, "has several flows leaving it; lead it to one "
+                                         "exclusive gateway whose flows are the choices"))
+        if kind == "exclusiveGateway":
+            problems.extend(_gateway_problems(el, outs, nodes, incoming))
+    problems.extend(_timer_problems(process, nodes))
+    if not problems:
+        problems.extend(_reachability_problems(nodes, outgoing))
+    return problems
+
+
+def _gateway_problems(gateway, outs, nodes, incoming):
+    problems = []
+    default = gateway.get("default")
+    after_step = any(etree.QName(nodes.get(f.get("sourceRef"), gateway)).localname
+                     in ("userTask", "manualTask") for f in incoming.get(gateway.get("id"), []))
+    seen = set()
+    for flow in outs:
+        name = _name(flow)
+        expr_el = flow.find(f"{{{BPMN}}}conditionExpression")
+        expr = (expr_el.text or "").strip() if expr_el is not None else ""
+        if after_step:
+            if not name:
+                problems.append(_problem(flow, "leaves a decision after a step but has no name; "
+                                         "its name is the choice the official sees"))
+            elif name in seen:
+                problems.append(_problem(flow, f"the choice '{name}' is offered twice"))
+            seen.add(name)
+        if flow.get("id") == default:
+            continue
+        if not expr:
+            problems.append(_problem(flow, "has no condition and is not the gateway's default flow"))
+            continue
+        try:
+            used = conditions.names(expr)
+        except conditions.UnsafeExpression as exc:
+            problems.append(_problem(flow, f"condition '{expr}' refused: {exc}"))
+            continue
+        unknown = used - ROUTING_VARIABLES - {"True", "False", "None"}
+        if unknown:
+            problems.append(_problem(flow, f"condition '{expr}' reads {', '.join(sorted(unknown))}; "
+                                     f"a condition may read only {', '.join(sorted(ROUTING_VARIABLES))}"))
+        elif after_step and "choice" not in used:
+            problems.append(_problem(flow, f"condition '{expr}' does not test choice, so the "
+                                     "official's button would not decide the path"))
+    return problems
+
+
+_ISO = re.compile(r"^\s*(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]+)?)\s*$", re.I)
+
+
+def timer_value(expression):
+    """The ISO 8601 text of a timer expression: a bare ISO value, or a safe quoted string."""
+    text = (expression or "").strip()
+    if _ISO.match(text):
+        return text.strip()
+    value = conditions.evaluate(text, {})
+    if not isinstance(value, str) or not _ISO.match(value):
+        raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or a date")
+    return value.strip()
+
+
+def _timer_problems(process, nodes):
+    problems = []
+    for event in process.xpath("bpmn:boundaryEvent | bpmn:intermediateCatchEvent", namespaces=NS):
+        timer = event.find(f"{{{BPMN}}}timerEventDefinition")
+        if timer is None:
+            problems.append(_problem(event, "only timer events are supported here"))
+            continue
+        expr_el = timer.find(f"{{{BPMN}}}timeDuration")
+        if expr_el is None:
+            expr_el = timer.find(f"{{{BPMN}}}timeDate")
+        try:
+            timer_value(expr_el.text if expr_el is not None else "")
+        except conditions.UnsafeExpression as exc:
+            problems.append(_problem(event, f"timer refused: {exc}"))
+        if etree.QName(event).localname == "boundaryEvent":
+            host = nodes.get(event.get("attachedToRef"))
+            if host is None or etree.QName(host).localname not in ("userTask", "manualTask"):
+                problems.append(_problem(event, "a timer must be attached to a step (user task)"))
+    return problems
+
+
+def _reachability_problems(nodes, outgoing):
+    ends = {i for i, el in nodes.items() if etree.QName(el).localname == "endEvent"}
+    reaches_end = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for node_id in nodes:
+            if node_id not in reaches_end and any(
+                    f.get("targetRef") in reaches_end for f in outgoing.get(node_id, [])):
+                reaches_end.add(node_id)
+                changed = True
+    return [_problem(nodes[i], "no path leads from here to an end event")
+            for i in nodes if i not in reaches_end
+            and etree.QName(nodes[i]).localname != "boundaryEvent"]
+
+
+def _lanes_of(process):
+    lanes = {}
+    for ref in process.xpath(".//bpmn:lane/bpmn:flowNodeRef", namespaces=NS):
+        lane_name = _name(ref.getparent())
+        if ref.text and lane_name:
+            lanes[ref.text.strip()] = lane_name
+    return lanes
+
+
+def _properties(el):
+    props = {}
+    for prop in el.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                         " | bpmn:extensionElements/camunda:properties/camunda:property",
+                         namespaces=NS):
+        if prop.get("name"):
+            props[prop.get("name")] = prop.get("value", "")
+    return props
+
+
+def _describe(root, process, data):
+    lanes = _lanes_of(process)
+    nodes = {el.get("id"): el for el in process.iter(etree.Element)}
+    flows = process.xpath("bpmn:sequenceFlow", namespaces=NS)
+    out = {}
+    for flow in flows:
+        out.setdefault(flow.get("sourceRef"), []).append(flow)
+    timers = {}
+    for event in process.xpath("bpmn:boundaryEvent", namespaces=NS):
+        expr_el = event.find(f"{{{BPMN}}}timerEventDefinition/*")
+        timers[event.get("id")] = Timer(event.get("id"), _name(event), event.get("attachedToRef"),
+                                        timer_value(expr_el.text),
+                                        event.get("cancelActivity", "true") != "false")
+    steps = {}
+    problems = []
+    for el in process.xpath("bpmn:userTask | bpmn:manualTask", namespaces=NS):
+        outs = out.get(el.get("id"), [])
+        target = nodes.get(outs[0].get("targetRef"))
+        if etree.QName(target).localname == "exclusiveGateway":
+            choices = tuple(_name(f) for f in out.get(target.get("id"), []))
+        else:
+            choices = (_name(outs[0]) or DEFAULT_CHOICE,)
+        limit = _properties(el).get("limit_days")
+        if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
+            problems.append(_problem(el, f"limit_days '{limit}' must be a whole number of "
+                                     "working days from 1 to 365"))
+            limit = None
+        steps[el.get("id")] = Step(
+            el.get("id"), _name(el) or el.get("id"), lanes[el.get("id")], choices,
+            int(limit) if limit else None,
+            tuple(t.id for t in timers.values() if t.step_id == el.get("id")))
+    if problems:
+        raise RouteInvalid(problems)
+    ends = {e.get("id"): _name(e) for e in process.xpath("bpmn:endEvent", namespaces=NS)}
+    return Route(
+        key=process.get("id"), name=_name(process) or process.get("id"),
+        sha256=hashlib.sha256(data).hexdigest(), xml=data, steps=steps,
+        roles=tuple(dict.fromkeys(s.role for s in steps.values())), end_names=ends,
+        timers=timers)
+
+
+def _spiff_spec(data, key):
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_str(data)
+        return parser.get_spec(key)
+    except Exception as exc:  # the engine's own parser may object to what our checks allowed
+        raise RouteInvalid([Problem(f"the workflow engine could not read the route: {exc}")]) from None

@@ -1,0 +1,251 @@
+"""Run a file's route: start it, list the steps ready, complete one with a choice, fire timers,
+and keep the engine's memory small.
+
+The state stored per file holds only where the file is in its route and its routing variables;
+the route itself is stored once per route version and handed back in on load.  After every
+movement the engine's task tree is compacted (see ``_compact``), so a file returned back and
+forth a thousand times costs the same to load, move and store as a fresh one.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import version
+
+from SpiffWorkflow.bpmn import BpmnWorkflow, BpmnEvent
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from . import conditions
+from .routes import timer_value
+
+STATE_FORMAT = 1
+SPIFF_VERSION = version("SpiffWorkflow")
+
+
+class RouteError(Exception):
+    """An action the route does not allow (an unknown choice, a step not ready, ...)."""
+
+
+@dataclass(frozen=True)
+class ReadyStep:
+    task_id: str
+    step_id: str
+    name: str
+    role: str
+    choices: tuple
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    timer_id: str
+    step_id: str
+    expression: str
+    interrupting: bool
+
+
+class _Environment(BasePythonScriptEngineEnvironment):
+    """Expressions go to the restricted evaluator; scripts are never run."""
+
+    def evaluate(self, expression, context, external_context=None):
+        text = (expression or "").strip()
+        try:
+            return timer_value(text)
+        except conditions.UnsafeExpression:
+            pass
+        return conditions.evaluate(text, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        raise conditions.UnsafeExpression("routes may not run scripts")
+
+    def call_service(self, context, **kwargs):
+        raise conditions.UnsafeExpression("routes may not call services")
+
+
+class _Workflow(BpmnWorkflow):
+    """A workflow whose timers fire only when the application says so.
+
+    The application computes due times in working days and fires a timer when its own clock
+    passes them; the engine's wall-clock check must not second-guess that.
+    """
+
+    def refresh_timers(self):
+        return None
+
+
+class _WorkflowConverter(BpmnWorkflowConverter):
+    """Serialize the instance without its spec; the spec is handed back in on load."""
+
+    def to_dict(self, workflow):
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None):
+        workflow = self.target_class(spec, {}, script_engine=_SCRIPT_ENGINE, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _uuid(text):
+    from uuid import UUID
+    return UUID(text)
+
+
+_SCRIPT_ENGINE = PythonScriptEngine(environment=_Environment())
+_CONFIG = dict(SPIFF_CONFIG)
+_CONFIG.pop(BpmnWorkflow)
+_CONFIG[_Workflow] = _WorkflowConverter
+_REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
+
+class Instance:
+    """One file's position in its route. Not thread-safe: one per action, never shared."""
+
+    def __init__(self, route, workflow):
+        self.route = route
+        self._wf = workflow
+
+    @property
+    def finished(self):
+        return self._wf.completed
+
+    @property
+    def variables(self):
+        return dict(self._wf.last_task.data) if self._wf.last_task else dict(self._wf.data)
+
+    @property
+    def end_name(self):
+        """The name of the end event reached, once the route is finished."""
+        if not self._wf.completed:
+            return None
+        ends = [t for t in self._wf.get_tasks(state=TaskState.COMPLETED)
+                if t.task_spec.bpmn_id in self.route.end_names]
+        if not ends:
+            return "Finished"
+        last = max(ends, key=lambda t: t.last_state_change)
+        return self.route.end_names[last.task_spec.bpmn_id] or "Finished"
+
+    def task_count(self):
+        return len(self._wf.tasks)
+
+
+def start(route, variables=None):
+    """Start a route with the given routing variables and run it to its first step."""
+    wf = _Workflow(route.spec, {}, script_engine=_SCRIPT_ENGINE)
+    wf.data.update(variables or {})
+    start_task = wf.task_tree
+    start_task.data.update(variables or {})
+    wf.do_engine_steps()
+    return Instance(route, wf)
+
+
+def ready_steps(instance):
+    """The steps waiting for an official now."""
+    steps = []
+    for task in instance._wf.get_tasks(state=TaskState.READY, manual=True):
+        step = instance.route.steps[task.task_spec.bpmn_id]
+        steps.append(ReadyStep(str(task.id), step.id, step.name, step.role, step.choices))
+    return steps
+
+
+def complete(instance, task_id, choice, variables=None):
+    """Complete a ready step with one of its choices and run on to the next step(s)."""
+    task = _ready_task(instance, task_id)
+    step = instance.route.steps[task.task_spec.bpmn_id]
+    if choice not in step.choices:
+        offered = ", ".join(step.choices)
+        raise RouteError(f"'{choice}' is not a choice at '{step.name}'; the route offers: {offered}")
+    task.data.update(variables or {})
+    task.data["choice"] = choice
+    _run(instance, task)
+
+
+def waiting_timers(instance):
+    """Timer events armed now (on the steps that are ready)."""
+    found = []
+    for task in instance._wf.get_tasks(state=TaskState.WAITING):
+        timer = instance.route.timers.get(task.task_spec.bpmn_id)
+        if timer is not None:
+            found.append(WaitingTimer(str(task.id), timer.id, timer.step_id, timer.expression,
+                                      timer.interrupting))
+    return found
+
+
+def fire_timer(instance, task_id):
+    """Fire one armed timer, as if its time had come, and run on."""
+    task = next((t for t in instance._wf.get_tasks(state=TaskState.WAITING)
+                 if str(t.id) == task_id), None)
+    if task is None or not isinstance(task.task_spec.event_definition, TimerEventDefinition):
+        raise RouteError("that timer is not armed on this file")
+    definition = task.task_spec.event_definition
+    task.task_spec.catch(task, BpmnEvent(definition, payload=datetime.now(timezone.utc).isoformat()))
+    task.task_spec._update(task)
+    _run(instance, None)
+
+
+def dump(instance):
+    """The instance's state as JSON text, without the route spec."""
+    dct = _REGISTRY.convert(instance._wf)
+    return json.dumps({"format": STATE_FORMAT, "spiff": SPIFF_VERSION,
+                       "serializer": _SERIALIZER.VERSION, "state": dct},
+                      separators=(",", ":"))
+
+
+def load(route, text):
+    """Restore an instance from ``dump`` output and the route it was started on."""
+    doc = json.loads(text)
+    if doc.get("format") != STATE_FORMAT or doc.get("serializer") != _SERIALIZER.VERSION:
+        raise RouteError(f"stored state has format {doc.get('format')}/{doc.get('serializer')}, "
+                         f"this engine reads {STATE_FORMAT}/{_SERIALIZER.VERSION}")
+    wf = _REGISTRY.restore(doc["state"], spec=route.spec)
+    return Instance(route, wf)
+
+
+def _ready_task(instance, task_id):
+    for task in instance._wf.get_tasks(state=TaskState.READY, manual=True):
+        if str(task.id) == task_id:
+            return task
+    raise RouteError("that step is no longer waiting on this file")
+
+
+def _run(instance, task):
+    if task is not None:
+        task.run()
+    instance._wf.do_engine_steps()
+    _compact(instance._wf)
+
+
+def _compact(wf):
+    """Bound the engine's history.
+
+    A loop never reuses tasks, so every return adds tasks and each engine step walks them all.
+    When a step is reached again, reset the tree to its first occurrence, carrying the current
+    data; the track lives in the application's movement table, so nothing of value is lost.
+    """
+    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+    if len(ready) != 1:
+        return
+    current = ready[0]
+    first = wf.get_next_task(spec_name=current.task_spec.name)
+    if first is current:
+        return
+    data = dict(current.data)
+    dropped = wf.reset_from_task_id(first.id, data=data)
+    for task in dropped:
+        wf.event_manager.remove_task(task)
+    for task in list(wf.event_manager.tasks.values()):
+        if task.id not in wf.tasks:
+            wf.event_manager.remove_task(task)

@@ -1,0 +1,1 @@
+"""Alembic migrations for Sanchika's database (SQLite and PostgreSQL alike)."""

@@ -1,0 +1,44 @@
+"""Sanchika's web app: pages for officers and administrators."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from workflows.db import DEFAULT_INSTANCE, make_engine, make_sessionmaker
+
+
+def create_app(config=None):
+    """Build the app. ``config`` may set DATABASE_URL, SECRET_KEY, INSTANCE_PATH, TESTING..."""
+    app = Flask(__name__, instance_path=str(Path(DEFAULT_INSTANCE).resolve()))
+    app.config.update(
+        DATABASE_URL=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = os.environ.get("SANCHIKA_SECRET_KEY") or _instance_secret(app)
+    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+    app.extensions["sanchika.sessionmaker"] = make_sessionmaker(engine)
+
+    from . import auth, inbox, security
+    security.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
+    return app
+
+
+def _instance_secret(app):
+    """A secret kept in the instance folder, made once, so sessions survive restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,283 @@
+"""The ``sanchika`` command: everything an administrator or a script needs.
+
+Each command is one transaction.  A mistake (a wrong login, a choice the route does not offer,
+a file held by someone else) prints one line and exits 1, never a traceback.
+"""
+
+import functools
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm.exc import StaleDataError
+
+import engine
+from workflows import filing, org, routing, schema
+from workflows.db import make_engine, make_sessionmaker
+from workflows.errors import FileMoved, SanchikaError
+from workflows.models import File, PRIORITIES
+from workflows.notes import notes_of
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+class Fail(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _session_scope(fn):
+    """Run the command in one transaction and turn known failures into one clear line."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        db = make_engine()
+        try:
+            with make_sessionmaker(db).begin() as session:
+                return fn(session, *args, **kwargs)
+        except SanchikaError as exc:
+            raise Fail(str(exc)) from None
+        except StaleDataError:
+            raise Fail(str(FileMoved())) from None
+        except (OperationalError, ProgrammingError) as exc:
+            raise Fail(_database_message(exc)) from None
+        finally:
+            db.dispose()
+    return wrapper
+
+
+def _database_message(exc):
+    text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+    if "no such table" in text or "does not exist" in text:
+        return "the database is not set up; run 'sanchika init' first"
+    return f"the database could not be used: {text.splitlines()[0]}"
+
+
+@click.group()
+def main():
+    """Sanchika e-Office: files on digital tracks."""
+
+
+@main.command()
+def init():
+    """Create the database or bring it to the newest schema."""
+    db = make_engine()
+    try:
+        schema.upgrade(db)
+        click.echo(f"database ready at revision {schema.current_revision(db)}: "
+                   f"{db.url.render_as_string(hide_password=True)}")
+    except OperationalError as exc:
+        raise Fail(_database_message(exc)) from None
+    finally:
+        db.dispose()
+
+
+@main.command()
+@_session_scope
+def demo(session):
+    """Load the demo offices of Saran district (running it again changes nothing)."""
+    from workflows.demo import DEMO_PASSWORD, load_demo
+    created = load_demo(session)
+    for line in created:
+        click.echo(f"created {line}")
+    click.echo(f"demo ready ({len(created)} new items); every demo login's password is "
+               f"'{DEMO_PASSWORD}'")
+
+
+@main.command("check-route")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check_route(files):
+    """Check BPMN files; print OK or each problem. Exit 1 if any is not valid."""
+    bad = False
+    for name in files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            click.echo(f"{name}: cannot be read: {exc.strerror}")
+            bad = True
+            continue
+        problems = engine.check_route(data)
+        if not problems:
+            click.echo(f"OK {name}")
+        for problem in problems:
+            click.echo(f"{name}: {problem}")
+        bad = bad or bool(problems)
+    sys.exit(1 if bad else 0)
+
+
+@main.command("deploy-route")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--office", "office_code", required=True, help="office code, e.g. SADAR")
+@_session_scope
+def deploy_route(session, path, office_code):
+    """Check and publish a new version of a route in an office."""
+    office = org.office_by_code(session, office_code)
+    try:
+        xml = Path(path).read_bytes()
+    except OSError as exc:
+        raise Fail(f"{path} cannot be read: {exc.strerror}") from None
+    version = routing.deploy_route(session, office, xml)
+    click.echo(f"{version.route.key} version {version.version} published in {office.code}")
+
+
+@main.command()
+@_session_scope
+def routes(session):
+    """List routes and their versions."""
+    rows = routing.list_routes(session)
+    if not rows:
+        click.echo("no routes yet; publish one with 'sanchika deploy-route'")
+    for route, count, latest in rows:
+        click.echo(f"{route.office.code:8} {route.key:20} v{latest:<3} ({count} version"
+                   f"{'s' if count != 1 else ''})  {route.name}")
+
+
+@main.group("file")
+def file_group():
+    """Open, move and look at files."""
+
+
+@file_group.command("open")
+@click.option("--office", "office_code", required=True)
+@click.option("--route", "route_key", required=True)
+@click.option("--subject", required=True)
+@click.option("--priority", default="Normal", show_default=True,
+              help="one of: " + ", ".join(PRIORITIES))
+@click.option("--section", "section_code", default=None, help="section code (default: opener's)")
+@click.option("--note", default="", help="the first note paragraph")
+@click.option("--as", "login", required=True, help="login of the official opening the file")
+@_session_scope
+def file_open(session, office_code, route_key, subject, priority, section_code, note, login):
+    """Open a file; prints its number."""
+    office = org.office_by_code(session, office_code)
+    user = org.user_by_login(session, login)
+    section = org.section_by_code(session, office, section_code) if section_code else None
+    file = filing.open_file(session, office=office, user=user, route_key=route_key,
+                            subject=subject, priority=priority, section=section,
+                            first_note=note)
+    click.echo(file.number)
+
+
+@file_group.command("act")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@click.option("--choice", required=True)
+@click.option("--remark", default="")
+@click.option("--reason", default="", help="why the file was kept past its limit")
+@_session_scope
+def file_act(session, number, login, choice, remark, reason):
+    """Complete your step of a file with one of the choices its route offers."""
+    user = org.user_by_login(session, login)
+    file = filing.act(session, number=number, user=user, choice=choice, remark=remark,
+                      reason=reason)
+    click.echo(f"{file.number}: {choice} -> {_where(session, file)}")
+
+
+@file_group.command("pull-back")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@_session_scope
+def file_pull_back(session, number, login):
+    """Take back a file you just sent, while its receiver has not opened it."""
+    file = filing.pull_back(session, number=number, user=org.user_by_login(session, login))
+    click.echo(f"{file.number}: pulled back -> {_where(session, file)}")
+
+
+def _status_command(name, service, help_text):
+    @file_group.command(name, help=help_text)
+    @click.argument("number")
+    @click.option("--as", "login", required=True)
+    @click.option("--remark", default="")
+    @_session_scope
+    def command(session, number, login, remark):
+        file = service(session, number=number, user=org.user_by_login(session, login),
+                       remark=remark)
+        click.echo(f"{file.number}: {file.status}")
+    return command
+
+
+_status_command("park", filing.park, "Set a file you hold aside.")
+_status_command("unpark", filing.unpark, "Take a parked file up again.")
+_status_command("close", filing.close, "Close a file (its creator or the head of office).")
+_status_command("reopen", filing.reopen, "Reopen a closed file (its creator or the head).")
+
+
+@file_group.command("show")
+@click.argument("number")
+@_session_scope
+def file_show(session, number):
+    """Number, subject, status, who holds it since when, the choices open, and the track."""
+    file = session.scalar(select(File).where(File.number == number.strip()))
+    if file is None:
+        raise Fail(f"no file numbered '{number}'")
+    out = [f"File     {file.number}",
+           f"Subject  {file.subject}",
+           f"Office   {file.office.name} / {file.section.name}",
+           f"Priority {file.priority}",
+           f"Route    {file.route_version.route.key} v{file.route_version.version}",
+           f"Status   {file.status}" + (f" ({file.outcome})" if file.outcome else "")]
+    tasks = filing.open_tasks(session, file)
+    steps = {s.task_id: s for s in engine.ready_steps(filing.load_instance(session, file))}
+    for task in tasks:
+        people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
+        out.append(f"With     {task.post.title} ({people}) since {_ist(task.since)}, "
+                   f"due {_ist(task.due_at)}")
+        step = steps.get(task.engine_task_id)
+        if step is not None and file.status == "open":
+            out.append(f"Step     {task.step_name}; choices: {', '.join(step.choices)}")
+    out.append("Track")
+    movements = filing.track(session, file)
+    for i, m in enumerate(movements):
+        who = f"{m.from_user.name if m.from_user else '-'} ({m.from_post.title if m.from_post else '-'})"
+        to = m.to_post.title if m.to_post else (file.outcome or "-")
+        choice = f" [{m.choice}]" if m.choice else ""
+        held = _duration(filing.held_for(movements, i))
+        out.append(f"  {_ist(m.at)}  {m.kind:9} {who} -> {to}{choice}  held {held}"
+                   + (f"\n      remark: {m.remark}" if m.remark else ""))
+    notes = notes_of(session, file)
+    if notes:
+        out.append("Notes")
+        for note in notes:
+            state = "" if note.frozen_at else " (draft)"
+            out.append(f"  {note.number}. {note.body}  -- {note.author.name}, "
+                       f"{note.author_post.title}{state}")
+    click.echo("\n".join(out))
+
+
+def _where(session, file):
+    if file.status == "closed":
+        return f"closed ({file.outcome})"
+    tasks = filing.open_tasks(session, file)
+    return ", ".join(f"{t.post.title} ({t.step_name})" for t in tasks) or file.status
+
+
+def _ist(moment):
+    if moment is None:
+        return "-"
+    return moment.astimezone(IST).strftime("%d-%m-%Y %H:%M IST")
+
+
+def _duration(delta):
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d {hours}h" if days else f"{hours}h {mins}m"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host, port, threads):
+    """Serve the web app on a production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+    from web import create_app
+    app = create_app()
+    click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
+

@@ -1,0 +1,69 @@
+"""Sessions, sign-in checks and CSRF: every view goes through here."""
+
+import functools
+import hmac
+import secrets
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from workflows.models import User
+
+
+def init_app(app):
+    app.before_request(_load_user)
+    app.before_request(_check_csrf)
+    app.after_request(_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def transaction():
+    """One transaction for one request's work (``with transaction() as db:``)."""
+    return current_app.extensions["sanchika.sessionmaker"].begin()
+
+
+def _load_user():
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    with transaction() as db:
+        user = db.get(User, user_id)
+        if user is not None and user.active and session.get("pw") == user.password_hash[-16:]:
+            g.user = user
+        else:
+            session.clear()
+    session.permanent = True
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.sign_in", next=request.path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def csrf_token():
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+        abort(400, "The form has expired. Go back, reload the page and try again.")
+
+
+def _headers(response):
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'")
+    return response

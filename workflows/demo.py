@@ -1,0 +1,193 @@
+"""The demo offices of Saran district: a disaster management office and the Sadar circle office,
+their staff, posts, routes, and a few files in flight.  Loading twice changes nothing."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import filing, org, routing
+from .db import utcnow
+from .models import File, Office, Post, PostHolding, Route, Section, User
+
+DEMO_PASSWORD = "sanchika-demo"
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+
+OFFICES = [
+    # code, name, Hindi name, kind, parent code
+    ("SARAN", "Saran District", "सारण जिला", "district", None),
+    ("DDMO", "District Disaster Management Office, Saran", "जिला आपदा प्रबंधन कार्यालय, सारण",
+     "office", "SARAN"),
+    ("SADAR", "Circle Office, Sadar (Chhapra)", "अंचल कार्यालय, सदर (छपरा)", "office", "SARAN"),
+]
+
+SECTIONS = [
+    ("DDMO", "RELIEF", "Relief", "राहत प्रशाखा"),
+    ("DDMO", "GEN", "General", "सामान्य प्रशाखा"),
+    ("SADAR", "REV", "Revenue", "राजस्व प्रशाखा"),
+    ("SADAR", "GEN", "General", "सामान्य प्रशाखा"),
+]
+
+# office, section, post code, title, Hindi title, role, reports to, head, admin
+POSTS = [
+    ("DDMO", None, "ADM", "Additional District Magistrate (Disaster Management)",
+     "अपर समाहर्ता (आपदा प्रबंधन)", "Additional District Magistrate", None, True, False),
+    ("DDMO", "RELIEF", "SO-REL", "Section Officer, Relief", "प्रशाखा पदाधिकारी, राहत",
+     "Section Officer", "ADM", False, False),
+    ("DDMO", "RELIEF", "DA-REL", "Dealing Assistant, Relief", "सहायक, राहत",
+     "Dealing Assistant", "SO-REL", False, False),
+    ("DDMO", "RELIEF", "CO-VER", "Circle Officer, Sadar (relief verification)",
+     "अंचल अधिकारी, सदर (राहत सत्यापन)", "Circle Officer", "ADM", False, False),
+    ("DDMO", "GEN", "SYSADM", "System Administrator", "प्रणाली प्रशासक", "Administrator",
+     "ADM", False, True),
+    ("SADAR", None, "CO", "Circle Officer, Sadar", "अंचल अधिकारी, सदर", "Circle Officer", None,
+     True, True),
+    ("SADAR", "REV", "CI", "Circle Inspector, Sadar", "अंचल निरीक्षक, सदर", "Circle Inspector",
+     "CO", False, False),
+    ("SADAR", "REV", "RK-1", "Revenue Karmachari, Halka 1", "राजस्व कर्मचारी, हल्का 1",
+     "Revenue Karmachari", "CI", False, False),
+    ("SADAR", "REV", "RK-2", "Revenue Karmachari, Halka 2", "राजस्व कर्मचारी, हल्का 2",
+     "Revenue Karmachari", "CI", False, False),
+    ("SADAR", "GEN", "HC", "Head Clerk", "प्रधान लिपिक", "Section Officer", "CO", False, False),
+    ("SADAR", "GEN", "DA-GEN", "Dealing Assistant, General", "सहायक, सामान्य",
+     "Dealing Assistant", "HC", False, False),
+]
+
+# login, name, Hindi name, email, [(office, post code, kind)]
+STAFF = [
+    ("anil.sinha", "Anil Kumar Sinha", "अनिल कुमार सिन्हा", "anil.sinha@saran.example",
+     [("DDMO", "ADM", "regular")]),
+    ("priya.sharma", "Priya Sharma", "प्रिया शर्मा", "priya.sharma@saran.example",
+     [("DDMO", "SO-REL", "regular")]),
+    ("ramesh.singh", "Ramesh Kumar Singh", "रमेश कुमार सिंह", "ramesh.singh@saran.example",
+     [("DDMO", "DA-REL", "regular")]),
+    ("vikas.kumar", "Vikas Kumar", "विकास कुमार", "vikas.kumar@saran.example",
+     [("DDMO", "SYSADM", "regular")]),
+    ("sunita.kumari", "Sunita Kumari", "सुनीता कुमारी", "sunita.kumari@saran.example",
+     [("SADAR", "CO", "regular"), ("DDMO", "CO-VER", "regular")]),
+    ("rajesh.prasad", "Rajesh Prasad", "राजेश प्रसाद", "rajesh.prasad@saran.example",
+     [("SADAR", "CI", "regular")]),
+    ("manoj.yadav", "Manoj Kumar Yadav", "मनोज कुमार यादव", "manoj.yadav@saran.example",
+     [("SADAR", "RK-1", "regular")]),
+    ("shabnam.parveen", "Shabnam Parveen", "शबनम परवीन", "shabnam.parveen@saran.example",
+     [("SADAR", "RK-2", "regular")]),
+    ("arvind.mishra", "Arvind Kumar Mishra", "अरविंद कुमार मिश्र", "arvind.mishra@saran.example",
+     [("SADAR", "HC", "regular")]),
+    ("pooja.kumari", "Pooja Kumari", "पूजा कुमारी", "pooja.kumari@saran.example",
+     [("SADAR", "DA-GEN", "regular")]),
+]
+
+ROUTES = {"DDMO": ["relief_grant", "general_noting"], "SADAR": ["land_mutation", "general_noting"]}
+
+# office, route, opener, subject, priority, days ago, then (login, choice, remark) movements
+FILES = [
+    ("SADAR", "land_mutation", "manoj.yadav",
+     "Mutation of Khata 112, Khesra 457, Mauza Daulatganj (sale deed 3311/2026)", "Normal", 9,
+     [("manoj.yadav", "Submit report", "Enquiry done; possession verified on the spot."),
+      ("rajesh.prasad", "Forward", "Report in order; recommended.")]),
+    ("SADAR", "land_mutation", "shabnam.parveen",
+     "Mutation of Khata 87, Khesra 1203, Mauza Bhagwan Bazar (inheritance)", "Priority", 5,
+     [("shabnam.parveen", "Submit report", "Heirs' affidavit attached."),
+      ("rajesh.prasad", "Return", "Legal heir certificate missing; obtain it.")]),
+    ("SADAR", "general_noting", "pooja.kumari",
+     "Repair of the record room roof before the monsoon", "Top Priority", 3, []),
+    ("DDMO", "relief_grant", "ramesh.singh",
+     "Ex-gratia for house damaged by flood: Smt. Rinku Devi, village Panapur", "Immediate", 2,
+     [("ramesh.singh", "Send for verification", "Application and photographs received.")]),
+    ("DDMO", "general_noting", "ramesh.singh",
+     "Procurement of 500 tarpaulin sheets for flood relief stock", "Priority", 6,
+     [("ramesh.singh", "Submit", "Rates from three suppliers compared; L1 is M/s Sharma Traders."),
+      ("priya.sharma", "Forward", "May kindly approve.")]),
+]
+
+
+def load_demo(session, today=None):
+    """Create whatever part of the demo is missing; return a list of what was created."""
+    today = today or date.today()
+    created = []
+    offices = _offices(session, created)
+    sections = _sections(session, offices, created)
+    posts = _posts(session, offices, sections, created)
+    _staff(session, offices, posts, today, created)
+    for code, keys in ROUTES.items():
+        for key in keys:
+            if session.scalar(select(Route.id).where(Route.office_id == offices[code].id,
+                                                     Route.key == key)) is None:
+                xml = (BPMN_DIR / f"{key}.bpmn").read_bytes()
+                version = routing.deploy_route(session, offices[code], xml)
+                created.append(f"route {code}/{key} v{version.version}")
+    _files(session, offices, created)
+    return created
+
+
+def _offices(session, created):
+    offices = {o.code: o for o in session.scalars(select(Office))}
+    for code, name, name_hi, kind, parent in OFFICES:
+        if code not in offices:
+            offices[code] = Office(code=code, name=name, name_hi=name_hi, kind=kind,
+                                   parent_id=offices[parent].id if parent else None)
+            session.add(offices[code])
+            session.flush()
+            created.append(f"office {code}")
+    return offices
+
+
+def _sections(session, offices, created):
+    sections = {(s.office.code, s.code): s for s in session.scalars(select(Section))}
+    for office, code, name, name_hi in SECTIONS:
+        if (office, code) not in sections:
+            sections[(office, code)] = Section(office_id=offices[office].id, code=code,
+                                               name=name, name_hi=name_hi)
+            session.add(sections[(office, code)])
+            created.append(f"section {office}/{code}")
+    session.flush()
+    return sections
+
+
+def _posts(session, offices, sections, created):
+    posts = {(p.office.code, p.code): p for p in session.scalars(select(Post))}
+    for office, section, code, title, title_hi, role, reports_to, head, admin in POSTS:
+        if (office, code) in posts:
+            continue
+        post = Post(office_id=offices[office].id, code=code, title=title, title_hi=title_hi,
+                    role=role, is_head=head, is_admin=admin,
+                    section_id=sections[(office, section)].id if section else None,
+                    reports_to_id=posts[(office, reports_to)].id if reports_to else None)
+        session.add(post)
+        session.flush()
+        posts[(office, code)] = post
+        created.append(f"post {office}/{code}")
+    return posts
+
+
+def _staff(session, offices, posts, today, created):
+    password_hash = None
+    for login, name, name_hi, email, holdings in STAFF:
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            password_hash = password_hash or org.hash_password(DEMO_PASSWORD)
+            user = User(login=login, name=name, name_hi=name_hi, email=email,
+                        password_hash=password_hash)
+            session.add(user)
+            session.flush()
+            created.append(f"user {login}")
+            for office, code, kind in holdings:
+                session.add(PostHolding(post_id=posts[(office, code)].id, user_id=user.id,
+                                        from_date=today - timedelta(days=365), kind=kind))
+    session.flush()
+
+
+def _files(session, offices, created):
+    now = utcnow()
+    for office, route, opener, subject, priority, days_ago, moves in FILES:
+        if session.scalar(select(File.id).where(File.subject == subject)) is not None:
+            continue
+        when = now - timedelta(days=days_ago)
+        file = filing.open_file(session, office=offices[office],
+                                user=org.user_by_login(session, opener), route_key=route,
+                                subject=subject, priority=priority, now=when,
+                                first_note=f"Subject: {subject}. Put up for orders.")
+        for i, (login, choice, remark) in enumerate(moves, start=1):
+            filing.act(session, number=file.number, user=org.user_by_login(session, login),
+                       choice=choice, remark=remark, now=when + timedelta(days=i, hours=2))
+        created.append(f"file {file.number}")

@@ -1,0 +1,340 @@
+"""Files moving along their routes: open, act, pull back, park, close, reopen.
+
+Every function takes the session first, works inside the caller's transaction, and never
+commits: one action is one transaction, so a failure (or a killed process) leaves the file
+exactly as it was.  The file row is locked first, so two officials acting at once queue, and
+the second is told the file has moved.
+"""
+
+import engine
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from . import audit, org
+from .calendar import add_working_days
+from .db import for_update, utcnow
+from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
+from .models import PRIORITIES, File, FileCounter, Movement, Note, Task
+from .routing import engine_route, latest_version, route_by_key
+
+MAX_SUBJECT = 500
+
+
+def open_file(session, *, office, user, route_key, subject, priority="Normal", category="",
+              section=None, first_note="", now=None):
+    """Open a file on ``route_key`` in ``office``: number it, lay its track, place its first step.
+
+    The opener acts through their post in the office (the one holding the first step's role,
+    if they hold it); the file belongs to that post's section unless ``section`` is given.
+    """
+    now = now or utcnow()
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise InvalidInput("the subject is empty: say what the file is about")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters")
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"priority '{priority}' is not one of: {', '.join(PRIORITIES)}")
+    version = latest_version(session, route_by_key(session, office, route_key))
+    instance = engine.start(engine_route(session, version), {"priority": priority})
+    first_role = next((s.role for s in engine.ready_steps(instance)), None)
+    post = org.acting_post(session, user, office, role=first_role)
+    section_id = section.id if section is not None else post.section_id
+    if section_id is None:
+        raise InvalidInput(f"{post.title} belongs to no section: choose the section of the file")
+    file = File(number=_next_number(session, office, section_id, now), office_id=office.id,
+                section_id=section_id, subject=subject, category=category.strip(),
+                priority=priority, route_version_id=version.id, created_by_id=user.id,
+                created_by_post_id=post.id, created_at=now)
+    session.add(file)
+    session.flush()
+    if first_note.strip():
+        session.add(Note(file_id=file.id, number=1, author_id=user.id, author_post_id=post.id,
+                         body=first_note.strip(), created_at=now, updated_at=now))
+    new_tasks = _sync_tasks(session, file, instance, now, prefer=(post.id,))
+    _save_state(file, instance)
+    session.add(Movement(file_id=file.id, kind="open", from_post_id=post.id,
+                         from_user_id=user.id, to_post_id=_first_post(new_tasks),
+                         step_name=_first_step(new_tasks), remark="", at=now))
+    audit.record(session, "file.opened", user, file, number=file.number, route=route_key,
+                 version=version.version)
+    session.flush()
+    return file
+
+
+def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
+        reason="", now=None):
+    """Complete the step of ``number`` that ``user`` holds, with one of its choices.
+
+    ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
+    picks the receiving post when several posts hold the next role.
+    """
+    now = now or utcnow()
+    file = lock_file(session, number)
+    _require_open(file)
+    task = _task_of(session, file, user, task_id)
+    instance = load_instance(session, file)
+    try:
+        engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
+    except engine.RouteError as exc:
+        raise InvalidInput(str(exc)) from None
+    task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
+    _freeze_notes(session, file, user, now)
+    prefer = (to_post_id,) if to_post_id else ()
+    new_tasks = _sync_tasks(session, file, instance, now, prefer=prefer)
+    file.previous_state = file.workflow_state
+    _save_state(file, instance)
+    if instance.finished:
+        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
+    remark = remark.strip()
+    if reason.strip():
+        remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason.strip()
+    session.add(Movement(file_id=file.id, kind="act", from_post_id=task.post_id,
+                         from_user_id=user.id, to_post_id=_first_post(new_tasks),
+                         step_name=task.step_name, choice=choice, remark=remark, at=now))
+    audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
+                 to_posts=[t.post_id for t in new_tasks], outcome=file.outcome or None)
+    session.flush()
+    return file
+
+
+def pull_back(session, *, number, user, now=None):
+    """Take back a file just sent, while its receiver has not opened it."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    last = session.scalar(select(Movement).where(Movement.file_id == file.id)
+                          .order_by(Movement.id.desc()).limit(1))
+    if (last is None or last.kind != "act" or not file.previous_state
+            or not org.holds(session, user, last.from_post_id)):
+        raise NotAllowed("only the last sender can pull a file back, right after sending it")
+    if file.status == "closed" and file.outcome:
+        raise NotAllowed("the route has finished for this file; it cannot be pulled back")
+    waiting = _open_tasks(session, file)
+    if any(t.opened_at is not None for t in waiting):
+        raise NotAllowed("the receiver has already opened the file; ask them to return it")
+    for task in waiting:
+        task.done_at, task.outcome = now, "pulled back"
+    instance = engine.load(engine_route(session, file.route_version), file.previous_state)
+    _sync_tasks(session, file, instance, now, prefer=(last.from_post_id,))
+    _save_state(file, instance)
+    file.previous_state = ""
+    file.status = "open"
+    session.add(Movement(file_id=file.id, kind="pull-back", from_post_id=last.to_post_id,
+                         from_user_id=user.id, to_post_id=last.from_post_id,
+                         step_name=last.step_name, at=now))
+    audit.record(session, "file.pulled_back", user, file, step=last.step_name)
+    session.flush()
+    return file
+
+
+def park(session, *, number, user, remark="", now=None):
+    """Set a file aside: it stays with its holder and cannot move until unparked."""
+    file = lock_file(session, number)
+    _require_open(file)
+    task = _task_of(session, file, user, None)
+    return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
+
+
+def unpark(session, *, number, user, remark="", now=None):
+    file = lock_file(session, number)
+    if file.status != "parked":
+        raise NotAllowed(f"file {file.number} is not parked")
+    task = _task_of(session, file, user, None)
+    return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
+
+
+def close(session, *, number, user, remark="", now=None):
+    """Close a file before its route ends; only its creator or the head of office may."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    if file.status == "closed":
+        raise NotAllowed(f"file {file.number} is already closed")
+    post = _creator_or_head(session, file, user, "close")
+    for task in _open_tasks(session, file):
+        task.done_at, task.outcome = now, "closed"
+    file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
+    return _set_status(session, file, user, "closed", "close", post.id, remark, now)
+
+
+def reopen(session, *, number, user, remark="", now=None):
+    """Reopen a closed file; if its route had finished, it starts the route again."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    if file.status != "closed":
+        raise NotAllowed(f"file {file.number} is not closed")
+    post = _creator_or_head(session, file, user, "reopen")
+    instance = load_instance(session, file)
+    if instance.finished:
+        instance = engine.start(instance.route, {"priority": file.priority})
+        _save_state(file, instance)
+    file.closed_at, file.outcome = None, ""
+    _sync_tasks(session, file, instance, now, prefer=(post.id,))
+    return _set_status(session, file, user, "open", "reopen", post.id, remark, now)
+
+
+def mark_opened(session, file, user, now=None):
+    """Record that the holder has opened the file (after which it cannot be pulled back)."""
+    for task in _open_tasks(session, file):
+        if task.opened_at is None and org.holds(session, user, task.post_id):
+            task.opened_at = now or utcnow()
+
+
+def lock_file(session, number):
+    file = session.scalar(for_update(select(File).where(File.number == (number or "").strip()),
+                                     session))
+    if file is None:
+        raise NotFound(f"no file numbered '{number}'")
+    return file
+
+
+def load_instance(session, file):
+    return engine.load(engine_route(session, file.route_version), file.workflow_state)
+
+
+def open_tasks(session, file):
+    return _open_tasks(session, file)
+
+
+def _open_tasks(session, file):
+    return list(session.scalars(select(Task).where(Task.file_id == file.id,
+                                                   Task.done_at.is_(None)).order_by(Task.id)))
+
+
+def _require_open(file):
+    if file.status == "closed":
+        raise NotAllowed(f"file {file.number} is closed; reopen it first")
+    if file.status == "parked":
+        raise NotAllowed(f"file {file.number} is parked; unpark it first")
+
+
+def _task_of(session, file, user, task_id):
+    tasks = _open_tasks(session, file)
+    if task_id is not None:
+        task = next((t for t in tasks if t.id == int(task_id)), None)
+        if task is None:
+            raise FileMoved()
+        if not org.holds(session, user, task.post_id):
+            raise NotAllowed(f"this step of file {file.number} is with {task.post.title}, "
+                             "not with you")
+        return task
+    for task in tasks:
+        if org.holds(session, user, task.post_id):
+            return task
+    if not tasks:
+        raise NotAllowed(f"file {file.number} is waiting with no one")
+    where = "; ".join(f"{t.post.title} since {t.since:%Y-%m-%d %H:%M} UTC" for t in tasks)
+    raise NotAllowed(f"file {file.number} is with {where}, not with {user.name}")
+
+
+def _sync_tasks(session, file, instance, now, prefer=()):
+    """Make the open-task rows match the steps the route has ready; return the new rows."""
+    ready = engine.ready_steps(instance)
+    ready_ids = {s.task_id for s in ready}
+    existing = {}
+    for task in _open_tasks(session, file):
+        if task.engine_task_id in ready_ids:
+            existing[task.engine_task_id] = task
+        else:
+            task.done_at, task.outcome = now, "cancelled"
+    office = file.office
+    created = []
+    for step in ready:
+        if step.task_id in existing:
+            continue
+        earlier = _earlier_posts(session, file, step.role)
+        post = org.resolve_role(session, office, file.section_id, step.role,
+                                prefer=tuple(prefer) + earlier)
+        limit = min(x for x in (instance.route.steps[step.step_id].limit_days,
+                                office.limit_days) if x)
+        task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
+                    step_name=step.name, role=step.role, post_id=post.id, since=now,
+                    due_at=add_working_days(now, limit, office.timezone))
+        session.add(task)
+        created.append(task)
+    session.flush()
+    return created
+
+
+def _earlier_posts(session, file, role):
+    """Posts that held this role on this file before, latest first: a returned file goes
+    back to the official who had it, not to any holder of the role."""
+    rows = session.scalars(select(Task.post_id).where(Task.file_id == file.id, Task.role == role)
+                           .order_by(Task.id.desc()))
+    return tuple(dict.fromkeys(rows))
+
+
+def _save_state(file, instance):
+    file.workflow_state = engine.dump(instance)
+    file.engine_version = engine.runtime.SPIFF_VERSION
+
+
+def _first_post(tasks):
+    return tasks[0].post_id if tasks else None
+
+
+def _first_step(tasks):
+    return tasks[0].step_name if tasks else ""
+
+
+def _freeze_notes(session, file, user, now):
+    for note in session.scalars(select(Note).where(Note.file_id == file.id,
+                                                   Note.author_id == user.id,
+                                                   Note.frozen_at.is_(None))):
+        note.frozen_at = now
+
+
+def _creator_or_head(session, file, user, verb):
+    posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
+    if file.created_by_id == user.id and posts:
+        return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
+    heads = [p for p in posts if p.is_head]
+    if heads:
+        return heads[0]
+    raise NotAllowed(f"only the file's creator or the head of office may {verb} file {file.number}")
+
+
+def _set_status(session, file, user, status, kind, post_id, remark, now):
+    now = now or utcnow()
+    file.status = status
+    session.add(Movement(file_id=file.id, kind=kind, from_post_id=post_id, from_user_id=user.id,
+                         to_post_id=post_id, remark=(remark or "").strip(), at=now))
+    audit.record(session, f"file.{kind}", user, file, remark=(remark or "").strip() or None)
+    session.flush()
+    return file
+
+
+def _next_number(session, office, section_id, now):
+    year = now.year
+    section = next(s for s in office.sections if s.id == section_id)
+    counter = session.scalar(for_update(select(FileCounter).where(
+        FileCounter.office_id == office.id, FileCounter.section_id == section_id,
+        FileCounter.year == year), session))
+    if counter is None:
+        try:
+            with session.begin_nested():
+                counter = FileCounter(office_id=office.id, section_id=section_id, year=year)
+                session.add(counter)
+        except IntegrityError:  # another process created it first; lock theirs
+            counter = session.scalar(for_update(select(FileCounter).where(
+                FileCounter.office_id == office.id, FileCounter.section_id == section_id,
+                FileCounter.year == year), session))
+    counter.last += 1
+    return f"{office.code}/{section.code}/{year}/{counter.last:04d}"
+
+
+def track(session, file):
+    """The file's movements in order, with the posts and users involved loaded."""
+    return list(session.scalars(select(Movement).where(Movement.file_id == file.id)
+                                .order_by(Movement.id)))
+
+
+def held_for(movements, index, now=None):
+    """How long the file stayed where movement ``index`` left it."""
+    end = movements[index + 1].at if index + 1 < len(movements) else (now or utcnow())
+    return end - movements[index].at
+
+
+def holders(session, tasks):
+    """For each open task, the users who hold its post today."""
+    return {t.id: org.holders_of(session, t.post) for t in tasks}
+

@@ -1,0 +1,13 @@
+"""Sanchika's tables. Import from here so that every model is registered with the metadata."""
+
+from .audit import AuditEvent
+from .file import PRIORITIES, STATUSES, Attachment, File, FileCounter, Note
+from .office import Office, Post, Section
+from .people import PostHolding, User
+from .route import Route, RouteVersion
+from .task import Movement, Task
+
+__all__ = [
+    "PRIORITIES", "STATUSES", "Attachment", "AuditEvent", "File", "FileCounter", "Movement",
+    "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
+]

@@ -1,0 +1,95 @@
+"""Files (संचिका), their numbering, notes and attachments."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from .office import Office, Post, Section
+from .people import User
+from .route import RouteVersion
+
+PRIORITIES = ("Normal", "Priority", "Top Priority", "Immediate")
+STATUSES = ("open", "parked", "closed")
+
+
+class FileCounter(Base):
+    """The last serial number given in an office's section for a year."""
+
+    __tablename__ = "file_counters"
+    __table_args__ = (UniqueConstraint("office_id", "section_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class File(Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    priority: Mapped[str] = mapped_column(String(16), default="Normal")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    outcome: Mapped[str] = mapped_column(String(200), default="")
+    route_version_id: Mapped[int] = mapped_column(ForeignKey("route_versions.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workflow_state: Mapped[str] = mapped_column(Text, default="")
+    previous_state: Mapped[str] = mapped_column(Text, default="")
+    engine_version: Mapped[str] = mapped_column(String(32), default="")
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    office: Mapped[Office] = relationship()
+    section: Mapped[Section] = relationship()
+    route_version: Mapped[RouteVersion] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    created_by_post: Mapped[Post] = relationship(foreign_keys=[created_by_post_id])
+
+
+class Note(Base):
+    """A numbered paragraph on the note sheet. A draft stays editable by its author until the
+    file moves on; then it is frozen for ever."""
+
+    __tablename__ = "notes"
+    __table_args__ = (UniqueConstraint("file_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    number: Mapped[int]
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship()
+    author_post: Mapped[Post] = relationship()
+
+
+class Attachment(Base):
+    """A document on the file; its bytes live on disk, named by their sha256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,59 @@
+"""Open tasks (a file waiting at a post) and movements (the track, append-only)."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from .office import Post
+from .people import User
+
+
+class Task(Base):
+    """A stop of a file at a post: open while ``done_at`` is empty."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_post", "post_id", "done_at"),
+        Index("ix_tasks_open_due", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    step_id: Mapped[str] = mapped_column(String(200))
+    step_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(100))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(32), default="")  # acted | pulled back | closed
+    choice: Mapped[str] = mapped_column(String(200), default="")
+
+    post: Mapped[Post] = relationship()
+    done_by: Mapped[User | None] = relationship()
+
+
+class Movement(Base):
+    """One entry on the file's track. Rows are only ever added."""
+
+    __tablename__ = "movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # open act pull-back park unpark close reopen
+    from_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    step_name: Mapped[str] = mapped_column(String(200), default="")
+    choice: Mapped[str] = mapped_column(String(200), default="")
+    remark: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    from_post: Mapped[Post | None] = relationship(foreign_keys=[from_post_id])
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
+    to_post: Mapped[Post | None] = relationship(foreign_keys=[to_post_id])

@@ -1,0 +1,62 @@
+"""The note sheet: numbered paragraphs, editable by their author only until the file moves."""
+
+from sqlalchemy import func, select
+
+from . import audit, org
+from .db import utcnow
+from .errors import InvalidInput, NotAllowed, NotFound
+from .filing import lock_file, open_tasks
+from .models import Note
+
+MAX_NOTE = 20000
+
+
+def add_note(session, *, number, user, body, now=None):
+    """Add a paragraph to the note sheet; only an official holding the file may write."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    body = _clean(body)
+    if file.status == "closed":
+        raise NotAllowed(f"file {file.number} is closed; its note sheet is final")
+    task = next((t for t in open_tasks(session, file) if org.holds(session, user, t.post_id)),
+                None)
+    if task is None:
+        raise NotAllowed(f"only the official holding file {file.number} may add a note")
+    last = session.scalar(select(func.max(Note.number)).where(Note.file_id == file.id)) or 0
+    note = Note(file_id=file.id, number=last + 1, author_id=user.id,
+                author_post_id=task.post_id, body=body, created_at=now, updated_at=now)
+    session.add(note)
+    session.flush()
+    audit.record(session, "note.added", user, file, paragraph=note.number)
+    return note
+
+
+def edit_note(session, *, number, paragraph, user, body, now=None):
+    """Change a draft paragraph; a paragraph frozen by a movement can never change."""
+    file = lock_file(session, number)
+    note = session.scalar(select(Note).where(Note.file_id == file.id, Note.number == paragraph))
+    if note is None:
+        raise NotFound(f"file {file.number} has no note paragraph {paragraph}")
+    if note.author_id != user.id:
+        raise NotAllowed("only the author may change a note paragraph")
+    if note.frozen_at is not None:
+        raise NotAllowed(f"paragraph {paragraph} was sent on with the file and cannot be changed")
+    note.body = _clean(body)
+    note.updated_at = now or utcnow()
+    audit.record(session, "note.edited", user, file, paragraph=paragraph)
+    session.flush()
+    return note
+
+
+def notes_of(session, file):
+    return list(session.scalars(select(Note).where(Note.file_id == file.id)
+                                .order_by(Note.number)))
+
+
+def _clean(body):
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("the note is empty")
+    if len(body) > MAX_NOTE:
+        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters; attach a document")
+    return body

@@ -1,0 +1,121 @@
+"""The org chart at work: logins, who holds which post today, and which post a role means."""
+
+from datetime import date
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, select
+
+from .errors import InvalidInput, NotAllowed, NotFound
+from .models import Office, Post, PostHolding, Section, User
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password):
+    if not password or len(password) < 8:
+        raise InvalidInput("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def check_password(user, password):
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_login(session, login):
+    user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
+    if user is None or not user.active:
+        raise NotFound(f"no active user with the login '{login}'")
+    return user
+
+
+def office_by_code(session, code):
+    office = session.scalar(select(Office).where(Office.code == (code or "").strip().upper()))
+    if office is None:
+        raise NotFound(f"no office with the code '{code}'")
+    return office
+
+
+def _held_on(day):
+    return (PostHolding.from_date <= day) & or_(PostHolding.to_date.is_(None),
+                                                PostHolding.to_date >= day)
+
+
+def posts_of(session, user, day=None):
+    """The posts a user holds on ``day`` (today by default), additional charge included."""
+    day = day or date.today()
+    return list(session.scalars(
+        select(Post).join(PostHolding, PostHolding.post_id == Post.id)
+        .where(PostHolding.user_id == user.id, _held_on(day)).order_by(Post.id)))
+
+
+def holds(session, user, post_id, day=None):
+    day = day or date.today()
+    return session.scalar(select(PostHolding.id).where(
+        PostHolding.user_id == user.id, PostHolding.post_id == post_id, _held_on(day))) is not None
+
+
+def holders_of(session, post, day=None):
+    """Users holding ``post`` on ``day``: the regular holder first, then any in charge."""
+    day = day or date.today()
+    rows = session.execute(
+        select(User, PostHolding.kind).join(PostHolding, PostHolding.user_id == User.id)
+        .where(PostHolding.post_id == post.id, _held_on(day))
+        .order_by(PostHolding.kind.desc(), PostHolding.id)).all()
+    return [user for user, _kind in rows]
+
+
+HEAD_OF_OFFICE = "Head of Office"
+
+
+def posts_for_role(session, office_id, section_id, role):
+    """Posts that can take a step of ``role``: those of the file's section, else of its office.
+
+    "Head of Office" is a function, not a designation: it means the post marked as head
+    (the ADM heads a disaster management office, the Circle Officer a circle office).
+    """
+    base = select(Post).where(Post.office_id == office_id).order_by(Post.id)
+    if role == HEAD_OF_OFFICE:
+        return list(session.scalars(base.where(Post.is_head.is_(True))))
+    base = base.where(Post.role == role)
+    if section_id is not None:
+        in_section = list(session.scalars(base.where(Post.section_id == section_id)))
+        if in_section:
+            return in_section
+    return list(session.scalars(base))
+
+
+def resolve_role(session, office, section_id, role, prefer=()):
+    """The post a lane means for a file: one of ``prefer`` if it has the role, else the first
+    post with the role in the section, then in the office; fails naming the role and office."""
+    candidates = posts_for_role(session, office.id, section_id, role)
+    if not candidates:
+        raise NotAllowed(f"no post holds the role '{role}' in {office.name} ({office.code}); "
+                         "an administrator must create or fill that post")
+    for post_id in prefer:
+        for post in candidates:
+            if post.id == post_id:
+                return post
+    return candidates[0]
+
+
+def acting_post(session, user, office, role=None):
+    """The post through which ``user`` acts in ``office``, preferring one with ``role``."""
+    posts = [p for p in posts_of(session, user) if p.office_id == office.id]
+    if not posts:
+        raise NotAllowed(f"{user.name} ({user.login}) holds no post in {office.name}")
+    for post in posts:
+        if role and (post.role == role or (role == HEAD_OF_OFFICE and post.is_head)):
+            return post
+    return posts[0]
+
+
+def section_by_code(session, office, code):
+    section = session.scalar(select(Section).where(Section.office_id == office.id,
+                                                   Section.code == (code or "").upper()))
+    if section is None:
+        raise NotFound(f"no section '{code}' in {office.name}")
+    return section
