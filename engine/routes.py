@@ -7,6 +7,7 @@ process however many files travel on it.
 """
 
 import hashlib
+from copy import deepcopy
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -122,7 +123,7 @@ class Route:
     spec: object = field(default=None, repr=False)  # engine-private parsed spec
 
 
-def check_route(data, filename=None):
+def check_route(data):
     """Return the problems that stop ``data`` (bytes or str) being run as a route."""
     try:
         _parse_cached(_as_bytes(data))
@@ -156,6 +157,9 @@ def _parse_cached(data):
         raise RouteInvalid([Problem(f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
     except ValueError as exc:
         raise RouteInvalid([Problem(f"not readable as XML: {exc}")]) from None
+    if root.getroottree().docinfo.doctype:
+        raise RouteInvalid([Problem("the file declares a DOCTYPE; BPMN needs none, and entities "
+                                    "are not accepted", line=1)])
     if etree.QName(root).namespace != BPMN or etree.QName(root).localname != "definitions":
         raise RouteInvalid([Problem("this is not a BPMN 2.0 file (the root element must be "
                                     "bpmn:definitions in the BPMN 2.0 namespace)")])
@@ -169,12 +173,12 @@ def _parse_cached(data):
     if problems:
         raise RouteInvalid(problems)
     route = _describe(root, process, data)
-    route.spec = _spiff_spec(data, route.key)
+    route.spec = _spiff_spec(root, route.key)
     return route
 
 
 def _schema_problems(root):
-    copy = etree.fromstring(etree.tostring(root))
+    copy = deepcopy(root)
     VALIDATOR.preprocess(copy)
     if VALIDATOR.validator.validate(copy):
         return []
@@ -412,10 +416,10 @@ def _describe(root, process, data):
         timers=timers)
 
 
-def _spiff_spec(data, key):
+def _spiff_spec(root, key):
     parser = SpiffBpmnParser()
     try:
-        parser.add_bpmn_str(data)
+        parser.add_bpmn_xml(root)
         return parser.get_spec(key)
     except Exception as exc:  # the engine's own parser may object to what our checks allowed
         raise RouteInvalid([Problem(f"the workflow engine could not read the route: {exc}")]) from None

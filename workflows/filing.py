@@ -222,6 +222,11 @@ def _task_of(session, file, user, task_id):
             return task
     if not tasks:
         raise NotAllowed(f"file {file.number} is waiting with no one")
+    last = session.scalar(select(Movement).where(Movement.file_id == file.id)
+                          .order_by(Movement.id.desc()).limit(1))
+    if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
+        raise FileMoved(f"the file has moved: it was just sent on from your post to "
+                        f"{tasks[0].post.title}")
     where = "; ".join(f"{t.post.title} since {t.since:%Y-%m-%d %H:%M} UTC" for t in tasks)
     raise NotAllowed(f"file {file.number} is with {where}, not with {user.name}")
 

@@ -49,7 +49,8 @@ def latest_version(session, route):
 def route_by_key(session, office, key):
     route = session.scalar(select(Route).where(Route.office_id == office.id, Route.key == key))
     if route is None:
-        known = ", ".join(session.scalars(select(Route.key).where(Route.office_id == office.id)))
+        known = ", ".join(session.scalars(select(Route.key).where(Route.office_id == office.id)
+                                        .order_by(Route.key)))
         raise NotFound(f"no route '{key}' in {office.name}" + (f"; routes: {known}" if known else ""))
     return route
 

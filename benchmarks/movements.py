@@ -1,0 +1,274 @@
+"""Movements per second: Sanchika's filing service against a naive SpiffWorkflow app.
+
+Every figure is operations per second, one operation being one committed transaction on the
+same database: a bare movement row (the floor), a naive app that stores SpiffWorkflow's full
+default serialization per file, and ``workflows.filing.act``; each on fresh files and on files
+with a long history.  Run ``python benchmarks/movements.py --help`` for the options.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select, text  # noqa: E402
+
+from workflows import demo, filing, org, schema  # noqa: E402
+from workflows.db import make_engine, make_sessionmaker  # noqa: E402
+from workflows.models import File, Movement  # noqa: E402
+
+# The general noting route bounced between its first two steps: step name -> (login, choice).
+BOUNCE = {"Put up note": ("pooja.kumari", "Submit"),
+          "Examine and comment": ("arvind.mishra", "Return")}
+FIRST_STEP = "Put up note"
+NEXT_STEP = {"Put up note": "Examine and comment", "Examine and comment": "Put up note"}
+NAIVE = Table("bench_naive_state", MetaData(),
+              Column("id", Integer, primary_key=True), Column("state", Text))
+TARGETS = [  # name, numerator, denominator, comparison, target
+    ("sanchika / naive", "sanchika", "naive", ">=", 1.5),
+    ("sanchika_h1000 / sanchika", "sanchika_h1000", "sanchika", ">=", 0.8),
+    ("state_bytes_h1000 / state_bytes", "state_bytes_h1000", "state_bytes", "<=", 1.2),
+]
+
+
+def measure(op, seconds, reset=None, every=2, min_ops=5):
+    """Ops per second of ``op`` over ``seconds`` of its own time, after one warm-up call.
+
+    ``reset`` (untimed) runs every ``every`` ops to keep the history bounded."""
+    op()
+    if reset:
+        reset()
+    ops, spent = 0, 0.0
+    while spent < seconds or ops < min_ops:
+        start = time.perf_counter()
+        op()
+        spent += time.perf_counter() - start
+        ops += 1
+        if reset and ops % every == 0:
+            reset()
+    return ops / spent
+
+
+# -- the database ---------------------------------------------------------------------------
+
+def create_database(url):
+    """Return (url to use, cleanup): a temporary SQLite file, or a fresh PostgreSQL database."""
+    if url is None:
+        folder = tempfile.TemporaryDirectory(prefix="sanchika_bench_")
+        return f"sqlite:///{folder.name}/bench.db", folder.cleanup
+    if not url.startswith("postgresql"):
+        raise SystemExit("--database takes a postgresql:// URL (or nothing, for SQLite)")
+    from sqlalchemy.engine import make_url
+    name = f"sanchika_bench_{os.getpid()}"
+    server = make_engine(make_url(url).set(database="postgres").render_as_string(False),
+                         isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+    return make_url(url).set(database=name).render_as_string(False), drop
+
+
+def setup(url):
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        demo.load_demo(session)
+        any_file = session.scalar(select(File.id).order_by(File.id).limit(1))
+    NAIVE.create(engine)
+    return engine, sessions, any_file
+
+
+# -- the naive app --------------------------------------------------------------------------
+
+class Naive:
+    """SpiffWorkflow used directly, default configuration, the full JSON stored per file."""
+
+    def __init__(self, engine):
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(ROOT / "bpmn" / "general_noting.bpmn"))
+        self.spec = parser.get_spec("general_noting")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.engine = engine
+
+    def fresh(self):
+        wf = BpmnWorkflow(self.spec)
+        wf.do_engine_steps()
+        return self.serializer.serialize_json(wf)
+
+    def step(self, state):
+        wf = self.serializer.deserialize_json(state)
+        [task] = wf.get_tasks(state=TaskState.READY, manual=True)
+        task.data["choice"] = BOUNCE[task.task_spec.bpmn_name][1]
+        task.run()
+        wf.do_engine_steps()
+        return self.serializer.serialize_json(wf)
+
+    def with_history(self, movements):
+        state = self.fresh()
+        for _ in range(movements):
+            state = self.step(state)
+        return state
+
+    def put(self, row, state):
+        with self.engine.begin() as conn:
+            conn.execute(NAIVE.delete().where(NAIVE.c.id == row))
+            conn.execute(NAIVE.insert().values(id=row, state=state))
+
+    def op(self, row):
+        with self.engine.begin() as conn:
+            state = conn.scalar(select(NAIVE.c.state).where(NAIVE.c.id == row))
+            conn.execute(NAIVE.update().where(NAIVE.c.id == row).values(state=self.step(state)))
+
+
+# -- Sanchika -------------------------------------------------------------------------------
+
+class Mover:
+    """A file of the SADAR general noting route, bounced between its dealing assistant and
+    section officer; like a web request, each action looks up its user in its transaction."""
+
+    def __init__(self, sessions):
+        self.sessions = sessions
+        self.number, self.step, self.movements = None, FIRST_STEP, 0
+
+    def open(self, subject="Benchmark file"):
+        with self.sessions.begin() as session:
+            file = filing.open_file(session, office=org.office_by_code(session, "SADAR"),
+                                    user=org.user_by_login(session, BOUNCE[FIRST_STEP][0]),
+                                    route_key="general_noting", subject=subject)
+            self.number, self.step, self.movements = file.number, FIRST_STEP, 0
+
+    def act(self):
+        login, choice = BOUNCE[self.step]
+        with self.sessions.begin() as session:
+            filing.act(session, number=self.number, user=org.user_by_login(session, login),
+                       choice=choice, remark="Benchmark movement.")
+        self.step, self.movements = NEXT_STEP[self.step], self.movements + 1
+
+    def bounce(self, movements):
+        for _ in range(movements):
+            self.act()
+        with self.sessions.begin() as session:
+            file = filing.lock_file(session, self.number)
+            actual = filing.open_tasks(session, file)[0].step_name
+        if actual != self.step:
+            raise RuntimeError(f"file {self.number} is at '{actual}', expected '{self.step}'")
+
+    def state_bytes(self):
+        with self.sessions.begin() as session:
+            state = session.scalar(select(File.workflow_state).where(File.number == self.number))
+        return len(state.encode("utf-8"))
+
+
+# -- the run --------------------------------------------------------------------------------
+
+def bench_naive(engine, seconds, results):
+    naive = Naive(engine)
+    for name, history, row in (("naive", 0, 1), ("naive_h100", 100, 2)):
+        base = naive.with_history(history)
+        results[name.replace("naive", "naive_state_bytes")] = len(base.encode("utf-8"))
+        naive.put(row, base)
+        results[name] = measure(lambda row=row: naive.op(row), seconds,
+                                reset=lambda row=row, base=base: naive.put(row, base))
+
+
+def bench_sanchika(sessions, seconds, results):
+    fresh = Mover(sessions)
+    fresh.open()
+    results["state_bytes"] = fresh.state_bytes()
+    results["sanchika"] = measure(fresh.act, seconds, reset=fresh.open)
+    for name, history in (("sanchika_h100", 100), ("sanchika_h1000", 1000)):
+        mover = Mover(sessions)
+        mover.open(f"Benchmark file bounced {history} times")
+        mover.bounce(history)
+        if history == 1000:
+            results["state_bytes_h1000"] = mover.state_bytes()
+        results[name] = measure(mover.act, seconds)
+        results[name + "_history_after"] = mover.movements
+
+
+def run(url, seconds):
+    url, cleanup = create_database(url)
+    engine = None
+    try:
+        engine, sessions, file_id = setup(url)
+        results = {}
+
+        def bare():
+            with sessions.begin() as session:
+                session.add(Movement(file_id=file_id, kind="bench", remark="Bare commit."))
+        results["bare_commit"] = measure(bare, seconds)
+        bench_naive(engine, seconds, results)
+        bench_sanchika(sessions, seconds, results)
+        return engine.dialect.name, results
+    finally:
+        if engine is not None:
+            engine.dispose()
+        cleanup()
+
+
+def ratios(results):
+    out = {}
+    for name, top, bottom, how, target in TARGETS:
+        value = results[top] / results[bottom]
+        met = value >= target if how == ">=" else value <= target
+        out[name] = {"value": round(value, 3), "target": f"{how} {target}", "met": met}
+    return out
+
+
+def report(doc):
+    print(f"Sanchika movements benchmark: {doc['database']}, Python {doc['python']}, "
+          f"SpiffWorkflow {doc['spiffworkflow']}, {doc['seconds']} s per measurement")
+    print(f"\n{'measurement':<28}{'value':>14}")
+    for name, value in doc["results"].items():
+        unit = "bytes" if "bytes" in name else ("movements" if "history" in name else "ops/s")
+        print(f"{name:<28}{value:>14,.1f} {unit}" if unit == "ops/s"
+              else f"{name:<28}{value:>14,} {unit}")
+    print(f"\n{'ratio':<34}{'value':>8}  {'target':<8} met")
+    for name, r in doc["ratios"].items():
+        print(f"{name:<34}{r['value']:>8.3f}  {r['target']:<8} {'yes' if r['met'] else 'NO'}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", metavar="URL",
+                        help="postgresql:// server to make a temporary database on "
+                             "(default: a temporary SQLite file)")
+    parser.add_argument("--seconds", type=float, default=2.0, metavar="S",
+                        help="time budget per measurement (default 2)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (0.2 s each)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    args = parser.parse_args(argv)
+    seconds = 0.2 if args.quick else args.seconds
+    database, results = run(args.database, seconds)
+    doc = {"database": database, "python": platform.python_version(),
+           "spiffworkflow": version("SpiffWorkflow"), "seconds": seconds,
+           "results": {k: (round(v, 1) if isinstance(v, float) else v)
+                       for k, v in results.items()},
+           "ratios": ratios(results)}
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        report(doc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Test fixtures: real databases (SQLite always, PostgreSQL when reachable, and required under
+CI), migrated with Alembic and loaded with the demo offices once per run; each test works in a
+savepoint that is rolled back at teardown."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from workflows import org, schema
+from workflows.db import make_engine
+from workflows.demo import load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("SANCHIKA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pg_available():
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+_PG = None
+
+
+def _pg_ok():
+    global _PG
+    if _PG is None:
+        _PG = pg_available()
+        if not _PG and IN_CI:
+            raise RuntimeError(f"PostgreSQL is required under CI but {PG_ADMIN_URL} is unreachable")
+    return _PG
+
+
+def fresh_database(kind, tmp_path_factory):
+    """Create an empty database of ``kind``; return (url, drop function)."""
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "sanchika.db"
+        return f"sqlite:///{path}", lambda: None
+    name = f"sanchika_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    return url, drop
+
+
+def database_kinds():
+    return ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=database_kinds())
+def db_url(request, tmp_path_factory):
+    """A migrated database with the demo loaded, one per kind for the whole run."""
+    if request.param == "postgresql" and not _pg_ok():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    url, drop = fresh_database(request.param, tmp_path_factory)
+    eng = make_engine(url)
+    schema.upgrade(eng)
+    with Session(eng) as session, session.begin():
+        load_demo(session)
+    eng.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def db_engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(db_engine):
+    """A session inside an outer transaction, rolled back after the test."""
+    connection = db_engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def empty_db(request, tmp_path_factory):
+    """A fresh, migrated, empty database per test, for tests that commit (CLI, processes)."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "postgresql" and not _pg_ok():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    url, drop = fresh_database(kind, tmp_path_factory)
+    eng = make_engine(url)
+    schema.upgrade(eng)
+    eng.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def demo_db(empty_db):
+    """A fresh database with the demo loaded and committed."""
+    eng = make_engine(empty_db)
+    with Session(eng) as session, session.begin():
+        load_demo(session)
+    eng.dispose()
+    return empty_db
+
+
+class People:
+    """Demo officials by login: ``people(session).manoj``."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, short):
+        logins = {"anil": "anil.sinha", "priya": "priya.sharma", "ramesh": "ramesh.singh",
+                  "vikas": "vikas.kumar", "sunita": "sunita.kumari", "rajesh": "rajesh.prasad",
+                  "manoj": "manoj.yadav", "shabnam": "shabnam.parveen", "arvind": "arvind.mishra",
+                  "pooja": "pooja.kumari"}
+        return org.user_by_login(self._session, logins[short])
+
+
+@pytest.fixture
+def people(session):
+    return People(session)
+
+
+@pytest.fixture
+def sadar(session):
+    return org.office_by_code(session, "SADAR")
+
+
+@pytest.fixture
+def ddmo(session):
+    return org.office_by_code(session, "DDMO")

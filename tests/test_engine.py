@@ -1,0 +1,154 @@
+"""The engine on its own: routes run, survive dump/load at every step, and stay small."""
+
+from pathlib import Path
+
+import pytest
+
+import engine
+
+ROUTES = Path(__file__).parent / "routes"
+SHIPPED = Path(__file__).parent.parent / "bpmn"
+
+
+def route(name, folder=ROUTES):
+    return engine.parse_route((folder / name).read_bytes())
+
+
+def save_restore(instance):
+    """Round-trip through stored text, as every action does between requests."""
+    return engine.load(instance.route, engine.dump(instance))
+
+
+def only_step(instance):
+    steps = engine.ready_steps(instance)
+    assert len(steps) == 1, steps
+    return steps[0]
+
+
+def walk(instance, choices):
+    """Act with each choice in turn, saving and restoring between steps; return roles seen."""
+    roles = []
+    for choice in choices:
+        instance = save_restore(instance)
+        step = only_step(instance)
+        roles.append(step.role)
+        engine.complete(instance, step.task_id, choice)
+    return save_restore(instance), roles
+
+
+def test_general_noting_round_trips_mid_route_and_ends_where_the_choices_lead():
+    noting = route("general_noting.bpmn", SHIPPED)
+    instance = engine.start(noting, {"priority": "Normal"})
+    instance, roles = walk(instance, ["Submit", "Return", "Submit", "Forward", "Return",
+                                      "Forward", "Approve", "Close"])
+    assert roles == ["Dealing Assistant", "Section Officer", "Dealing Assistant",
+                     "Section Officer", "Head of Office", "Section Officer", "Head of Office",
+                     "Dealing Assistant"]
+    assert instance.finished and instance.end_name == "Closed"
+    assert engine.ready_steps(instance) == []
+
+
+@pytest.mark.parametrize("name, choices, end", [
+    ("relief_grant.bpmn", ["Send for verification", "Verified", "Sanction", "Order issued"],
+     "Grant sanctioned"),
+    ("relief_grant.bpmn", ["Send for verification", "Verified", "Return", "Not eligible",
+                           "Applicant informed"], "Closed not eligible"),
+    ("land_mutation.bpmn", ["Submit report", "Return", "Submit report", "Forward",
+                            "Allow mutation", "Register corrected"], "Mutation allowed"),
+    ("land_mutation.bpmn", ["Submit report", "Forward", "Return", "Forward", "Reject"],
+     "Mutation rejected"),
+])
+def test_shipped_routes_reach_the_end_their_choices_name(name, choices, end):
+    instance, _roles = walk(engine.start(route(name, SHIPPED), {"priority": "Immediate"}), choices)
+    assert instance.finished and instance.end_name == end
+
+
+def test_a_choice_the_route_does_not_offer_is_refused_and_changes_nothing():
+    instance = engine.start(route("two_step.bpmn"))
+    step = only_step(instance)
+    before = engine.dump(instance)
+    with pytest.raises(engine.RouteError, match="'Approve' is not a choice at 'Put up note'"):
+        engine.complete(instance, step.task_id, "Approve")
+    assert engine.dump(instance) == before
+
+
+def test_a_step_no_longer_waiting_is_refused():
+    instance = engine.start(route("two_step.bpmn"))
+    step = only_step(instance)
+    engine.complete(instance, step.task_id, "Submit")
+    with pytest.raises(engine.RouteError, match="no longer waiting"):
+        engine.complete(instance, step.task_id, "Submit")
+
+
+def test_a_thousand_bounces_keep_state_and_tree_flat():
+    two_step = route("two_step.bpmn")
+    instance = engine.start(two_step, {"priority": "Normal"})
+    sizes, tasks = {}, {}
+    for movement in range(1, 1001):
+        step = only_step(instance)
+        engine.complete(instance, step.task_id, "Submit" if step.step_id == "Task_Note" else "Return")
+        instance = save_restore(instance)
+        if movement in (2, 1000):
+            sizes[movement] = len(engine.dump(instance))
+            tasks[movement] = instance.task_count()
+    assert tasks[1000] == tasks[2]
+    assert sizes[1000] <= sizes[2] * 1.05
+    # and the file still moves correctly after all that
+    step = only_step(instance)
+    assert step.step_id == "Task_Note"
+    engine.complete(instance, step.task_id, "Submit")
+    step = only_step(instance)
+    engine.complete(instance, step.task_id, "Approve")
+    assert instance.finished and instance.end_name == "Approved"
+
+
+def test_state_does_not_carry_the_route_spec():
+    instance = engine.start(route("general_noting.bpmn", SHIPPED))
+    text = engine.dump(instance)
+    assert "Examine and comment" not in text  # step names live in the route, not in each file
+    assert len(text) < 8000
+
+
+def test_priority_is_a_routing_variable_the_conditions_can_read():
+    instance = engine.start(route("two_step.bpmn"), {"priority": "Immediate"})
+    assert instance.variables["priority"] == "Immediate"
+
+
+def test_non_interrupting_timer_fires_only_when_told_and_the_step_stays():
+    instance = engine.start(route("two_step.bpmn"))
+    engine.complete(instance, only_step(instance).task_id, "Submit")
+    instance = save_restore(instance)
+    timers = engine.waiting_timers(instance)
+    assert [(t.timer_id, t.expression, t.interrupting) for t in timers] == [
+        ("Timer_SO", "P3D", False)]
+    engine.fire_timer(instance, timers[0].task_id)
+    assert only_step(instance).step_id == "Task_Decide"
+    assert engine.waiting_timers(instance) == []
+    with pytest.raises(engine.RouteError):
+        engine.fire_timer(instance, timers[0].task_id)
+
+
+def test_interrupting_timer_moves_the_file_on():
+    instance = engine.start(route("camunda_style.bpmn"))
+    timers = engine.waiting_timers(instance)
+    assert [t.interrupting for t in timers] == [True]
+    instance = save_restore(instance)
+    engine.fire_timer(instance, engine.waiting_timers(instance)[0].task_id)
+    step = only_step(instance)
+    assert step.step_id == "Activity_Approve" and step.role == "Head of Office"
+
+
+def test_state_from_another_format_is_refused_clearly():
+    instance = engine.start(route("two_step.bpmn"))
+    text = engine.dump(instance).replace('"format":1', '"format":99')
+    with pytest.raises(engine.RouteError, match="format 99"):
+        engine.load(instance.route, text)
+
+
+def test_the_script_engine_never_runs_python():
+    # A route that slipped past the checks (built in code) still cannot run Python.
+    from engine.runtime import _Environment
+    with pytest.raises(engine.UnsafeExpression):
+        _Environment().evaluate("__import__('os').getcwd()", {})
+    with pytest.raises(engine.UnsafeExpression):
+        _Environment().execute("x = 1", {})
