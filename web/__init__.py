@@ -25,8 +25,10 @@ def create_app(config=None):
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = os.environ.get("SANCHIKA_SECRET_KEY") or _instance_secret(app)
-    engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
-    app.extensions["sanchika.sessionmaker"] = make_sessionmaker(engine)
+    factory = app.config.get("SESSION_FACTORY")  # tests hand in one bound to their transaction
+    if factory is None:
+        factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
+    app.extensions["sanchika.sessionmaker"] = factory
 
     from . import auth, inbox, security
     security.init_app(app)

@@ -1,0 +1,15 @@
+"""The Alembic migrations build exactly the schema the models describe, on both databases."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from workflows.db import Base, make_engine
+
+
+def test_migrated_schema_matches_the_models(db_url):
+    eng = make_engine(db_url)
+    with eng.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                Base.metadata)
+    eng.dispose()
+    assert diff == []
