@@ -152,3 +152,22 @@ def test_init_demo_twice_and_serve_from_a_fresh_directory(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+def test_notes_and_documents_from_the_command_line(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("SANCHIKA_ATTACHMENTS", str(tmp_path / "store"))
+    number = cli("file", "open", "--office", "SADAR", "--route", "land_mutation", "--subject",
+                 "With papers", "--as", "manoj.yadav").stdout.strip()
+    assert "note paragraph 1 added" in cli("file", "note", number, "--as", "manoj.yadav",
+                                           "--text", "खतियान की प्रति संलग्न है।").stdout
+    deed = tmp_path / "deed.pdf"
+    deed.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    assert "attached deed.pdf (application/pdf" in cli("file", "attach", number, str(deed),
+                                                       "--as", "manoj.yadav").stdout
+    shown = cli("file", "show", number).stdout
+    assert "1. खतियान की प्रति संलग्न है।" in shown and "(draft)" in shown
+    assert "deed.pdf (application/pdf" in shown
+    fake = tmp_path / "virus.pdf"
+    fake.write_bytes(b"MZ\x90\x00 this is a program")
+    fails_cleanly(cli("file", "attach", number, str(fake), "--as", "manoj.yadav"),
+                  "'virus.pdf' is not a PDF")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from workflows import filing, notes, org
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
-from workflows.models import AuditEvent, Movement, Post, Task
+from workflows.models import AuditEvent, Movement, Post, RouteVersion, Task
 
 T0 = datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)  # a Monday, 10:30 IST
 
@@ -250,3 +250,19 @@ def test_open_tasks_and_movements_stay_consistent_over_many_bounces(session, sad
         Movement.file_id == file.id))
     assert (open_count, moves) == (1, 61)
     assert len(file.workflow_state) < 10000
+
+
+def test_the_track_cannot_be_rewritten(session, sadar, people):
+    from workflows.models.guards import ImmutableRow
+    file = open_mutation(session, sadar, people.manoj)
+    [move] = filing.track(session, file)
+    move.remark = "rewritten"
+    with pytest.raises(ImmutableRow, match="movement .* cannot be changed"):
+        session.flush()
+
+
+def test_a_published_route_version_cannot_be_deleted(session):
+    from workflows.models.guards import ImmutableRow
+    session.delete(session.scalars(select(RouteVersion)).first())
+    with pytest.raises(ImmutableRow, match="route version .* cannot be deleted"):
+        session.flush()

@@ -15,11 +15,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 
 import engine
-from workflows import filing, org, routing, schema
+from workflows import attachments, filing, notes, org, routing, schema
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import FileMoved, SanchikaError
 from workflows.models import File, PRIORITIES
-from workflows.notes import notes_of
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -188,6 +187,35 @@ def file_pull_back(session, number, login):
     click.echo(f"{file.number}: pulled back -> {_where(session, file)}")
 
 
+@file_group.command("note")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@click.option("--text", "body", required=True, help="the paragraph to add to the note sheet")
+@_session_scope
+def file_note(session, number, login, body):
+    """Add a paragraph to the note sheet of a file you hold."""
+    note = notes.add_note(session, number=number, user=org.user_by_login(session, login),
+                          body=body)
+    click.echo(f"{number}: note paragraph {note.number} added (a draft until the file moves)")
+
+
+@file_group.command("attach")
+@click.argument("number")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--as", "login", required=True)
+@_session_scope
+def file_attach(session, number, path, login):
+    """Attach a PDF or image to a file you hold."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise Fail(f"{path} cannot be read: {exc.strerror}") from None
+    item = attachments.attach(session, number=number, user=org.user_by_login(session, login),
+                              filename=Path(path).name, data=data,
+                              store=attachments.default_store())
+    click.echo(f"{number}: attached {item.filename} ({item.content_type}, {item.size} bytes)")
+
+
 def _status_command(name, service, help_text):
     @file_group.command(name, help=help_text)
     @click.argument("number")
@@ -239,13 +267,18 @@ def file_show(session, number):
         held = _duration(filing.held_for(movements, i))
         out.append(f"  {_ist(m.at)}  {m.kind:9} {who} -> {to}{choice}  held {held}"
                    + (f"\n      remark: {m.remark}" if m.remark else ""))
-    notes = notes_of(session, file)
-    if notes:
+    paragraphs = notes.notes_of(session, file)
+    if paragraphs:
         out.append("Notes")
-        for note in notes:
+        for note in paragraphs:
             state = "" if note.frozen_at else " (draft)"
             out.append(f"  {note.number}. {note.body}  -- {note.author.name}, "
                        f"{note.author_post.title}{state}")
+    documents = attachments.attachments_of(session, file)
+    if documents:
+        out.append("Documents")
+        out.extend(f"  {d.filename} ({d.content_type}, {d.size} bytes, sha256 {d.sha256[:12]})"
+                   for d in documents)
     click.echo("\n".join(out))
 
 

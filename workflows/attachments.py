@@ -8,12 +8,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from . import audit, org
-from .db import utcnow
+from .db import DEFAULT_INSTANCE, utcnow
 from .errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
 from .models import Attachment
 
 MAX_BYTES = 20 * 1024 * 1024
+
+
+def default_store():
+    """Where documents are kept: SANCHIKA_ATTACHMENTS, else instance/attachments."""
+    return Path(os.environ.get("SANCHIKA_ATTACHMENTS") or DEFAULT_INSTANCE / "attachments")
 
 # (content type, file endings allowed, test on the first bytes)
 _KINDS = [

@@ -210,7 +210,7 @@ def _require_open(file):
 def _task_of(session, file, user, task_id):
     tasks = _open_tasks(session, file)
     if task_id is not None:
-        task = next((t for t in tasks if t.id == int(task_id)), None)
+        task = next((t for t in tasks if str(t.id) == str(task_id).strip()), None)
         if task is None:
             raise FileMoved()
         if not org.holds(session, user, task.post_id):
@@ -270,7 +270,7 @@ def _earlier_posts(session, file, role):
 
 def _save_state(file, instance):
     file.workflow_state = engine.dump(instance)
-    file.engine_version = engine.runtime.SPIFF_VERSION
+    file.engine_version = engine.SPIFF_VERSION
 
 
 def _first_post(tasks):

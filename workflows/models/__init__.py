@@ -7,6 +7,8 @@ from .people import PostHolding, User
 from .route import Route, RouteVersion
 from .task import Movement, Task
 
+from . import guards  # noqa: E402,F401  (append-only and immutable rows)
+
 __all__ = [
     "PRIORITIES", "STATUSES", "Attachment", "AuditEvent", "File", "FileCounter", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
