@@ -26,6 +26,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from workflows import demo, filing, org, schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
@@ -72,7 +73,6 @@ def create_database(url):
         return f"sqlite:///{folder.name}/bench.db", folder.cleanup
     if not url.startswith("postgresql"):
         raise SystemExit("--database takes a postgresql:// URL (or nothing, for SQLite)")
-    from sqlalchemy.engine import make_url
     name = f"sanchika_bench_{os.getpid()}"
     server = make_engine(make_url(url).set(database="postgres").render_as_string(False),
                          isolation_level="AUTOCOMMIT")
