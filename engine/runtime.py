@@ -8,6 +8,8 @@ forth a thousand times costs the same to load, move and store as a fresh one.
 """
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -117,6 +119,7 @@ class Instance:
     def __init__(self, route, workflow):
         self.route = route
         self._wf = workflow
+        self._stored_as = None  # the dump text this instance is kept under, see _Live
 
     @property
     def finished(self):
@@ -140,6 +143,57 @@ class Instance:
 
     def task_count(self):
         return len(self._wf.tasks)
+
+
+class _Live:
+    """Instances just dumped, kept by their dump text so that the next action on the same file
+    in this process skips deserializing.  An entry is taken out (never shared) on load and
+    dropped when its instance changes; any other process's write changes the text, so a stale
+    entry can never match."""
+
+    def __init__(self, size=256):
+        self._size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, instance, text):
+        with self._lock:
+            self._items[text] = instance
+            self._items.move_to_end(text)
+            instance._stored_as = text
+            while len(self._items) > self._size:
+                _key, old = self._items.popitem(last=False)
+                old._stored_as = None
+
+    def take(self, text, route):
+        with self._lock:
+            instance = self._items.pop(text, None)
+        if instance is None or instance.route is not route:
+            return None
+        instance._stored_as = None
+        return instance
+
+    def drop(self, instance):
+        if instance._stored_as is None:
+            return
+        with self._lock:
+            if self._items.get(instance._stored_as) is instance:
+                del self._items[instance._stored_as]
+        instance._stored_as = None
+
+    def clear(self):
+        with self._lock:
+            for instance in self._items.values():
+                instance._stored_as = None
+            self._items.clear()
+
+
+_live = _Live()
+
+
+def clear_cache():
+    """Forget the instances kept in memory; the next load deserializes from the stored text."""
+    _live.clear()
 
 
 def start(route, variables=None):
@@ -168,6 +222,7 @@ def complete(instance, task_id, choice, variables=None):
     if choice not in step.choices:
         offered = ", ".join(step.choices)
         raise RouteError(f"'{choice}' is not a choice at '{step.name}'; the route offers: {offered}")
+    _live.drop(instance)
     task.data.update(variables or {})
     task.data["choice"] = choice
     _run(instance, task)
@@ -191,6 +246,7 @@ def fire_timer(instance, task_id):
     if task is None or not isinstance(task.task_spec.event_definition, TimerEventDefinition):
         raise RouteError("that timer is not armed on this file")
     definition = task.task_spec.event_definition
+    _live.drop(instance)
     task.task_spec.catch(task, BpmnEvent(definition, payload=datetime.now(timezone.utc).isoformat()))
     task.task_spec._update(task)
     _run(instance, None)
@@ -199,13 +255,18 @@ def fire_timer(instance, task_id):
 def dump(instance):
     """The instance's state as JSON text, without the route spec."""
     dct = _REGISTRY.convert(instance._wf)
-    return json.dumps({"format": STATE_FORMAT, "spiff": SPIFF_VERSION,
+    text = json.dumps({"format": STATE_FORMAT, "spiff": SPIFF_VERSION,
                        "serializer": _SERIALIZER.VERSION, "state": dct},
                       separators=(",", ":"))
+    _live.keep(instance, text)
+    return text
 
 
 def load(route, text):
     """Restore an instance from ``dump`` output and the route it was started on."""
+    kept = _live.take(text, route)
+    if kept is not None:
+        return kept
     doc = json.loads(text)
     if doc.get("format") != STATE_FORMAT or doc.get("serializer") != _SERIALIZER.VERSION:
         raise RouteError(f"stored state has format {doc.get('format')}/{doc.get('serializer')}, "

@@ -15,8 +15,10 @@ def route(name, folder=ROUTES):
 
 
 def save_restore(instance):
-    """Round-trip through stored text, as every action does between requests."""
-    return engine.load(instance.route, engine.dump(instance))
+    """Round-trip through stored text, as an action in another process would see it."""
+    text = engine.dump(instance)
+    engine.clear_cache()
+    return engine.load(instance.route, text)
 
 
 def only_step(instance):
@@ -152,3 +154,17 @@ def test_the_script_engine_never_runs_python():
         _Environment().evaluate("__import__('os').getcwd()", {})
     with pytest.raises(engine.UnsafeExpression):
         _Environment().execute("x = 1", {})
+
+
+def test_an_instance_kept_in_memory_is_never_handed_out_stale():
+    two_step = route("two_step.bpmn")
+    instance = engine.start(two_step)
+    first = engine.dump(instance)
+    assert engine.load(two_step, first) is instance  # the next action skips deserializing
+    engine.complete(instance, only_step(instance).task_id, "Submit")
+    # the old text now means the old state again, not the changed object
+    old = engine.load(two_step, first)
+    assert old is not instance and only_step(old).step_id == "Task_Note"
+    second = engine.dump(instance)
+    taken = engine.load(two_step, second)
+    assert taken is instance and engine.load(two_step, second) is not instance  # taken, not shared

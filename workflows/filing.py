@@ -7,14 +7,17 @@ the second is told the file has moved.
 """
 
 import engine
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from . import audit, org
 from .calendar import add_working_days
 from .db import for_update, utcnow
 from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
-from .models import PRIORITIES, File, FileCounter, Movement, Note, Task
+from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
 from .routing import engine_route, latest_version, route_by_key
 
 MAX_SUBJECT = 500
@@ -72,7 +75,7 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     now = now or utcnow()
     file = lock_file(session, number)
     _require_open(file)
-    task = _task_of(session, file, user, task_id)
+    task, others = _task_of(session, file, user, task_id)
     instance = load_instance(session, file)
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
@@ -81,7 +84,7 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
     _freeze_notes(session, file, user, now)
     prefer = (to_post_id,) if to_post_id else ()
-    new_tasks = _sync_tasks(session, file, instance, now, prefer=prefer)
+    new_tasks = _sync_tasks(session, file, instance, now, prefer=prefer, still_open=others)
     file.previous_state = file.workflow_state
     _save_state(file, instance)
     if instance.finished:
@@ -131,7 +134,7 @@ def park(session, *, number, user, remark="", now=None):
     """Set a file aside: it stays with its holder and cannot move until unparked."""
     file = lock_file(session, number)
     _require_open(file)
-    task = _task_of(session, file, user, None)
+    task, _others = _task_of(session, file, user, None)
     return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
 
 
@@ -139,7 +142,7 @@ def unpark(session, *, number, user, remark="", now=None):
     file = lock_file(session, number)
     if file.status != "parked":
         raise NotAllowed(f"file {file.number} is not parked")
-    task = _task_of(session, file, user, None)
+    task, _others = _task_of(session, file, user, None)
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
@@ -180,8 +183,12 @@ def mark_opened(session, file, user, now=None):
 
 
 def lock_file(session, number):
-    file = session.scalar(for_update(select(File).where(File.number == (number or "").strip()),
-                                     session))
+    """The file numbered ``number``, its row locked (and its office loaded) for this action."""
+    stmt = (select(File).options(joinedload(File.office, innerjoin=True))
+            .where(File.number == (number or "").strip()))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=File)
+    file = session.scalar(stmt)
     if file is None:
         raise NotFound(f"no file numbered '{number}'")
     return file
@@ -208,18 +215,25 @@ def _require_open(file):
 
 
 def _task_of(session, file, user, task_id):
-    tasks = _open_tasks(session, file)
+    """The open task of ``file`` that ``user`` may act on (the one named by ``task_id``, if
+    given), and the file's other open tasks."""
+    rows = session.execute(
+        select(Task, PostHolding.id).outerjoin(PostHolding, and_(
+            PostHolding.post_id == Task.post_id, PostHolding.user_id == user.id,
+            org.held_on(date.today())))
+        .where(Task.file_id == file.id, Task.done_at.is_(None)).order_by(Task.id)).all()
+    tasks = list(dict.fromkeys(task for task, _held in rows))
+    mine = list(dict.fromkeys(task for task, held in rows if held is not None))
     if task_id is not None:
         task = next((t for t in tasks if str(t.id) == str(task_id).strip()), None)
         if task is None:
             raise FileMoved()
-        if not org.holds(session, user, task.post_id):
+        if task not in mine:
             raise NotAllowed(f"this step of file {file.number} is with {task.post.title}, "
                              "not with you")
-        return task
-    for task in tasks:
-        if org.holds(session, user, task.post_id):
-            return task
+        return task, [t for t in tasks if t is not task]
+    if mine:
+        return mine[0], [t for t in tasks if t is not mine[0]]
     if not tasks:
         raise NotAllowed(f"file {file.number} is waiting with no one")
     last = session.scalar(select(Movement).where(Movement.file_id == file.id)
@@ -231,12 +245,15 @@ def _task_of(session, file, user, task_id):
     raise NotAllowed(f"file {file.number} is with {where}, not with {user.name}")
 
 
-def _sync_tasks(session, file, instance, now, prefer=()):
-    """Make the open-task rows match the steps the route has ready; return the new rows."""
+def _sync_tasks(session, file, instance, now, prefer=(), still_open=None):
+    """Make the open-task rows match the steps the route has ready; return the new rows.
+
+    ``still_open`` is the file's open tasks when the caller already has them.
+    """
     ready = engine.ready_steps(instance)
     ready_ids = {s.task_id for s in ready}
     existing = {}
-    for task in _open_tasks(session, file):
+    for task in _open_tasks(session, file) if still_open is None else still_open:
         if task.engine_task_id in ready_ids:
             existing[task.engine_task_id] = task
         else:
@@ -246,9 +263,8 @@ def _sync_tasks(session, file, instance, now, prefer=()):
     for step in ready:
         if step.task_id in existing:
             continue
-        earlier = _earlier_posts(session, file, step.role)
-        post = org.resolve_role(session, office, file.section_id, step.role,
-                                prefer=tuple(prefer) + earlier)
+        post = org.resolve_role(session, office, file.section_id, step.role, prefer=prefer,
+                                earlier=lambda role: _earlier_posts(session, file, role))
         limit = min(x for x in (instance.route.steps[step.step_id].limit_days,
                                 office.limit_days) if x)
         task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
@@ -256,16 +272,15 @@ def _sync_tasks(session, file, instance, now, prefer=()):
                     due_at=add_working_days(now, limit, office.timezone))
         session.add(task)
         created.append(task)
-    session.flush()
     return created
 
 
 def _earlier_posts(session, file, role):
     """Posts that held this role on this file before, latest first: a returned file goes
     back to the official who had it, not to any holder of the role."""
-    rows = session.scalars(select(Task.post_id).where(Task.file_id == file.id, Task.role == role)
-                           .order_by(Task.id.desc()))
-    return tuple(dict.fromkeys(rows))
+    return tuple(session.scalars(
+        select(Task.post_id).where(Task.file_id == file.id, Task.role == role)
+        .group_by(Task.post_id).order_by(func.max(Task.id).desc())))
 
 
 def _save_state(file, instance):
@@ -282,10 +297,10 @@ def _first_step(tasks):
 
 
 def _freeze_notes(session, file, user, now):
-    for note in session.scalars(select(Note).where(Note.file_id == file.id,
-                                                   Note.author_id == user.id,
-                                                   Note.frozen_at.is_(None))):
-        note.frozen_at = now
+    """The author's draft paragraphs go with the file and can no longer change."""
+    session.execute(update(Note).where(Note.file_id == file.id, Note.author_id == user.id,
+                                       Note.frozen_at.is_(None))
+                    .values(frozen_at=now).execution_options(synchronize_session="fetch"))
 
 
 def _creator_or_head(session, file, user, verb):

@@ -6,13 +6,13 @@ from sqlalchemy import case, select
 
 from .models import File, Movement, Post, PostHolding, Task
 from .models.file import PRIORITIES
-from .org import _held_on
+from .org import held_on
 
 
 def inbox(session, user, day=None, now=None):
     """Rows of (task, file, post) waiting for ``user``, most urgent priority first, then oldest."""
     day = day or date.today()
-    held = select(PostHolding.post_id).where(PostHolding.user_id == user.id, _held_on(day))
+    held = select(PostHolding.post_id).where(PostHolding.user_id == user.id, held_on(day))
     urgency = case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=File.priority)
     rows = session.execute(
         select(Task, File, Post).join(File, File.id == Task.file_id)

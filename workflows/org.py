@@ -39,7 +39,7 @@ def office_by_code(session, code):
     return office
 
 
-def _held_on(day):
+def held_on(day):
     return (PostHolding.from_date <= day) & or_(PostHolding.to_date.is_(None),
                                                 PostHolding.to_date >= day)
 
@@ -49,13 +49,13 @@ def posts_of(session, user, day=None):
     day = day or date.today()
     return list(session.scalars(
         select(Post).join(PostHolding, PostHolding.post_id == Post.id)
-        .where(PostHolding.user_id == user.id, _held_on(day)).order_by(Post.id)))
+        .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
 
 
 def holds(session, user, post_id, day=None):
     day = day or date.today()
     return session.scalar(select(PostHolding.id).where(
-        PostHolding.user_id == user.id, PostHolding.post_id == post_id, _held_on(day))) is not None
+        PostHolding.user_id == user.id, PostHolding.post_id == post_id, held_on(day))) is not None
 
 
 def holders_of(session, post, day=None):
@@ -63,7 +63,7 @@ def holders_of(session, post, day=None):
     day = day or date.today()
     rows = session.execute(
         select(User, PostHolding.kind).join(PostHolding, PostHolding.user_id == User.id)
-        .where(PostHolding.post_id == post.id, _held_on(day))
+        .where(PostHolding.post_id == post.id, held_on(day))
         .order_by(PostHolding.kind.desc(), PostHolding.id)).all()
     return [user for user, _kind in rows]
 
@@ -77,28 +77,31 @@ def posts_for_role(session, office_id, section_id, role):
     "Head of Office" is a function, not a designation: it means the post marked as head
     (the ADM heads a disaster management office, the Circle Officer a circle office).
     """
-    base = select(Post).where(Post.office_id == office_id).order_by(Post.id)
+    stmt = select(Post).where(Post.office_id == office_id)
     if role == HEAD_OF_OFFICE:
-        return list(session.scalars(base.where(Post.is_head.is_(True))))
-    base = base.where(Post.role == role)
-    if section_id is not None:
-        in_section = list(session.scalars(base.where(Post.section_id == section_id)))
-        if in_section:
-            return in_section
-    return list(session.scalars(base))
+        return list(session.scalars(stmt.where(Post.is_head.is_(True)).order_by(Post.id)))
+    posts = list(session.scalars(stmt.where(Post.role == role).order_by(Post.id)))
+    in_section = [p for p in posts if section_id is not None and p.section_id == section_id]
+    return in_section or posts
 
 
-def resolve_role(session, office, section_id, role, prefer=()):
-    """The post a lane means for a file: one of ``prefer`` if it has the role, else the first
-    post with the role in the section, then in the office; fails naming the role and office."""
+def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
+    """The post a lane means for a file: one of ``prefer`` if it has the role, else (when
+    several posts could take it) the latest of ``earlier(role)`` that had it on this file, else
+    the first post with the role in the section, then in the office.  Fails naming the role
+    and the office when no post holds the role."""
     candidates = posts_for_role(session, office.id, section_id, role)
     if not candidates:
         raise NotAllowed(f"no post holds the role '{role}' in {office.name} ({office.code}); "
                          "an administrator must create or fill that post")
+    by_id = {post.id: post for post in candidates}
     for post_id in prefer:
-        for post in candidates:
-            if post.id == post_id:
-                return post
+        if post_id in by_id:
+            return by_id[post_id]
+    if len(candidates) > 1 and earlier is not None:
+        for post_id in earlier(role):
+            if post_id in by_id:
+                return by_id[post_id]
     return candidates[0]
 
 

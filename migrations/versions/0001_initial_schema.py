@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:31:27.679146
+Create Date: 2026-11-25
 """
 
 from alembic import op
@@ -267,7 +267,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_tasks_file_id'), ['file_id'], unique=False)
+        batch_op.create_index('ix_tasks_file_open', ['file_id', 'done_at'], unique=False)
         batch_op.create_index('ix_tasks_open_due', ['done_at', 'due_at'], unique=False)
         batch_op.create_index('ix_tasks_open_post', ['post_id', 'done_at'], unique=False)
 
@@ -279,7 +279,7 @@ def downgrade():
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_open_post')
         batch_op.drop_index('ix_tasks_open_due')
-        batch_op.drop_index(batch_op.f('ix_tasks_file_id'))
+        batch_op.drop_index('ix_tasks_file_open')
 
     op.drop_table('tasks')
     with op.batch_alter_table('notes', schema=None) as batch_op:

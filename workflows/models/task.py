@@ -16,11 +16,12 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_open_post", "post_id", "done_at"),
+        Index("ix_tasks_file_open", "file_id", "done_at"),
         Index("ix_tasks_open_due", "done_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
     engine_task_id: Mapped[str] = mapped_column(String(36))
     step_id: Mapped[str] = mapped_column(String(200))
     step_name: Mapped[str] = mapped_column(String(200))

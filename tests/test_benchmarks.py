@@ -1,0 +1,19 @@
+"""The benchmarks keep running (a smoke run; figures are read by people, never asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_movements_benchmark_runs_and_reports_every_figure():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/movements.py"), "--quick",
+                          "--json"], capture_output=True, text=True, timeout=600, check=True)
+    doc = json.loads(out.stdout)
+    for key in ("bare_commit", "naive", "naive_h100", "sanchika", "sanchika_h100",
+                "sanchika_h1000", "state_bytes", "state_bytes_h1000", "relational_floor"):
+        assert doc["results"][key] > 0, key
+    # size, not speed: a thousand movements leave the stored state as small as a fresh one
+    assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
