@@ -44,21 +44,12 @@ def sniff(filename, data):
 def attach(session, *, number, user, filename, data, store, now=None):
     """Attach a document to a file held by ``user``; the bytes go to ``store`` by sha256."""
     file = lock_file(session, number)
-    filename = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
-    if not filename:
-        raise InvalidInput("the document has no name")
-    if not data:
-        raise InvalidInput(f"'{filename}' is empty")
-    if len(data) > MAX_BYTES:
-        raise InvalidInput(f"'{filename}' is {len(data) // (1024 * 1024)} MB; "
-                           f"the limit is {MAX_BYTES // (1024 * 1024)} MB")
-    content_type = sniff(filename, data)
+    filename, content_type = _checked_document(filename, data)
     task = next((t for t in open_tasks(session, file) if org.holds(session, user, t.post_id)),
                 None)
     if task is None or file.status == "closed":
         raise NotAllowed(f"only the official holding file {file.number} may attach documents")
-    sha = hashlib.sha256(data).hexdigest()
-    _store(Path(store), sha, data)
+    sha = _keep(store, data)
     attachment = Attachment(file_id=file.id, filename=filename, content_type=content_type,
                             size=len(data), sha256=sha, uploaded_by_id=user.id,
                             uploaded_by_post_id=task.post_id, uploaded_at=now or utcnow())
@@ -82,6 +73,27 @@ def read_attachment(session, attachment_id, store):
 def attachments_of(session, file):
     return list(session.scalars(select(Attachment).where(Attachment.file_id == file.id)
                                 .order_by(Attachment.id)))
+
+
+def _checked_document(filename, data):
+    """The document's clean name and content type; refuses a nameless, empty, oversized or
+    unknown document with the reason.  Shared with receipts (the scanned letter)."""
+    filename = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
+    if not filename:
+        raise InvalidInput("the document has no name")
+    if not data:
+        raise InvalidInput(f"'{filename}' is empty")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"'{filename}' is {len(data) // (1024 * 1024)} MB; "
+                           f"the limit is {MAX_BYTES // (1024 * 1024)} MB")
+    return filename, sniff(filename, data)
+
+
+def _keep(store, data):
+    """Put ``data`` in the content store (once) and return its sha256."""
+    sha = hashlib.sha256(data).hexdigest()
+    _store(Path(store), sha, data)
+    return sha
 
 
 def _store(store, sha, data):

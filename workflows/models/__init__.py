@@ -1,9 +1,12 @@
 """Sanchika's tables. Import from here so that every model is registered with the metadata."""
 
 from .audit import AuditEvent
+from .counter import NumberCounter
+from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
 from .file import PRIORITIES, STATUSES, Attachment, File, FileCounter, Note
 from .office import Office, Post, Section
 from .people import PostHolding, User
+from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
 from .task import Movement, Task
 
@@ -12,4 +15,6 @@ from . import guards  # noqa: E402,F401  (append-only and immutable rows)
 __all__ = [
     "PRIORITIES", "STATUSES", "Attachment", "AuditEvent", "File", "FileCounter", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
+    "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
+    "NumberCounter", "Receipt",
 ]

@@ -1,11 +1,15 @@
-"""Rows that must never change once written: the track, audit events, published route versions.
+"""Rows that must never change once written: the track, audit events, published route versions,
+draft versions, issued drafts, and receipts put into a file.  No draft or receipt is deleted.
 
 The ORM refuses to update or delete them, so no service can do it by mistake.
 """
 
 from sqlalchemy import event
+from sqlalchemy.orm.attributes import get_history
 
 from .audit import AuditEvent
+from .draft import Draft, DraftVersion
+from .receipt import Receipt
 from .route import RouteVersion
 from .task import Movement
 
@@ -21,6 +25,25 @@ def _refuse(kind, verb):
 
 
 for model, kind in ((Movement, "movement"), (AuditEvent, "audit event"),
-                    (RouteVersion, "route version")):
+                    (RouteVersion, "route version"), (DraftVersion, "draft version")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
+    event.listen(model, "before_delete", _refuse(kind, "deleted"))
+
+
+def _stored(target, attribute):
+    """The value ``attribute`` had when the row was loaded, before this flush's changes."""
+    history = get_history(target, attribute)
+    before = history.deleted or history.unchanged
+    return before[0] if before else None
+
+
+def _refuse_if_final(kind, final_status):
+    def listener(_mapper, _connection, target):
+        if _stored(target, "status") == final_status:
+            raise ImmutableRow(f"{kind} {target.id} is {final_status} and cannot be changed")
+    return listener
+
+
+for model, kind, final in ((Draft, "draft", "issued"), (Receipt, "receipt", "in file")):
+    event.listen(model, "before_update", _refuse_if_final(kind, final))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
