@@ -314,3 +314,120 @@ def serve(host, port, threads):
     click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
 
+
+
+# Receipts (incoming letters) and drafts (letters and orders on a file).  Imported here, with
+# their commands, so that this part of the file stands on its own.
+from workflows import drafts, receipts  # noqa: E402
+from workflows.models import DRAFT_KINDS, MODES  # noqa: E402
+
+
+def _read_document(path):
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise Fail(f"{path} cannot be read: {exc.strerror}") from None
+
+
+@main.group("receipt")
+def receipt_group():
+    """Incoming letters (receipts): diarise them, list those waiting, put them into files."""
+
+
+@receipt_group.command("diarise")
+@click.option("--office", "office_code", required=True, help="office code, e.g. SADAR")
+@click.option("--as", "login", required=True, help="login of the official diarising it")
+@click.option("--subject", required=True)
+@click.option("--sender", required=True, help="who sent the letter")
+@click.option("--address", default="", help="the sender's address")
+@click.option("--letter-number", default="", help="the sender's number for the letter")
+@click.option("--letter-date", default=None, help="the letter's date, YYYY-MM-DD")
+@click.option("--received-on", default=None, help="YYYY-MM-DD (default: today)")
+@click.option("--mode", default="By post", show_default=True, type=click.Choice(MODES))
+@click.option("--scan", default=None, type=click.Path(dir_okay=False),
+              help="the scanned letter (PDF, PNG, JPEG or TIFF)")
+@_session_scope
+def receipt_diarise(session, office_code, login, subject, sender, address, letter_number,
+                    letter_date, received_on, mode, scan):
+    """Diarise an incoming letter; prints its receipt number."""
+    document = (Path(scan).name, _read_document(scan)) if scan else None
+    receipt = receipts.diarise_receipt(
+        session, office=org.office_by_code(session, office_code),
+        user=org.user_by_login(session, login), subject=subject, sender=sender,
+        sender_address=address, letter_number=letter_number, letter_date=letter_date,
+        received_on=received_on, mode=mode, document=document,
+        store=attachments.default_store())
+    click.echo(receipt.number)
+
+
+@receipt_group.command("pending")
+@click.option("--as", "login", required=True)
+@_session_scope
+def receipt_pending(session, login):
+    """The receipts waiting at your posts, not yet in a file."""
+    for r in receipts.receipts_pending(session, org.user_by_login(session, login)):
+        click.echo(f"{r.number}  {r.received_on:%d-%m-%Y}  {r.sender_name}: {r.subject}"
+                   f"  (with {r.holder_post.title})")
+
+
+@receipt_group.command("file")
+@click.argument("receipt_number")
+@click.option("--as", "login", required=True)
+@click.option("--into", "number", default=None, help="the number of a file you hold")
+@click.option("--route", "route_key", default=None, help="open a new file on this route")
+@click.option("--priority", default="Normal", show_default=True, type=click.Choice(PRIORITIES))
+@_session_scope
+def receipt_file(session, receipt_number, login, number, route_key, priority):
+    """Put a receipt into a file you hold (--into) or into a new file (--route)."""
+    if bool(number) == bool(route_key):
+        raise Fail("give either --into FILE-NUMBER or --route ROUTE-KEY")
+    user = org.user_by_login(session, login)
+    receipt = receipts.receipt_by_number(session, receipt_number)
+    if route_key:
+        file = receipts.open_file_from_receipt(session, receipt_id=receipt.id, user=user,
+                                               route_key=route_key, priority=priority)
+    else:
+        file = receipts.put_in_file(session, receipt_id=receipt.id, number=number,
+                                    user=user).file
+    click.echo(f"{receipt.number}: in file {file.number}")
+
+
+@file_group.command("draft")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@click.option("--kind", required=True, type=click.Choice(list(DRAFT_KINDS)))
+@click.option("--title", required=True)
+@click.option("--text", "body", required=True, help="the text of the letter or order")
+@_session_scope
+def file_draft(session, number, login, kind, title, body):
+    """Start a draft letter or order on a file you hold; prints the draft's id."""
+    draft = drafts.create_draft(session, number=number, user=org.user_by_login(session, login),
+                                kind=kind, title=title, body=body)
+    click.echo(f"{number}: draft {draft.id} ({draft.kind}) version 1")
+
+
+@main.group("draft")
+def draft_group():
+    """Drafts on files: approve a version and issue it."""
+
+
+@draft_group.command("approve")
+@click.argument("draft_id", type=int)
+@click.option("--version", required=True, type=int)
+@click.option("--as", "login", required=True)
+@_session_scope
+def draft_approve(session, draft_id, version, login):
+    """Approve one version of a draft on a file you hold."""
+    drafts.approve_draft(session, draft_id=draft_id, version=version,
+                         user=org.user_by_login(session, login))
+    click.echo(f"draft {draft_id}: version {version} approved")
+
+
+@draft_group.command("issue")
+@click.argument("draft_id", type=int)
+@click.option("--as", "login", required=True)
+@_session_scope
+def draft_issue(session, draft_id, login):
+    """Issue an approved draft; prints its issue number."""
+    draft = drafts.issue_draft(session, draft_id=draft_id, user=org.user_by_login(session, login))
+    click.echo(draft.issue_number)

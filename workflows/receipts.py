@@ -153,7 +153,7 @@ def read_receipt_document(session, receipt_id, store):
 
 def _file_receipt(session, receipt, file, user, post_id, now):
     """Mark the receipt as in ``file``; its scanned letter joins the file's documents."""
-    receipt.status, receipt.file_id = "in file", file.id
+    receipt.status, receipt.file = "in file", file
     receipt.filed_by_id, receipt.filed_at = user.id, now
     if receipt.document_sha256:
         session.add(Attachment(file_id=file.id, filename=receipt.document_filename,
