@@ -6,9 +6,13 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench clean translations browser
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules/.package-lock.json
+
+# Browser assets pinned in package.json / package-lock.json (the bpmn-js viewer and modeler).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +26,13 @@ run: setup
 	$(VENV)/bin/sanchika demo
 	$(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
 
-test: setup
+# Browser tests drive Debian's chromium; install it when it is missing (needs root and apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -30,3 +40,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# After changing strings in pages: refresh the Hindi catalog, then translate the new entries.
+translations: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching

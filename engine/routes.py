@@ -99,6 +99,10 @@ class Step:
     choices: tuple
     limit_days: int | None = None
     timers: tuple = ()
+    next_roles: tuple = ()  # (choice, role of the step it leads to, or "" for an end/decision)
+
+    def next_role(self, choice):
+        return dict(self.next_roles).get(choice, "")
 
 
 @dataclass(frozen=True)
@@ -394,9 +398,15 @@ def _describe(root, process, data):
         outs = out.get(el.get("id"), [])
         target = nodes.get(outs[0].get("targetRef"))
         if etree.QName(target).localname == "exclusiveGateway":
-            choices = tuple(_name(f) for f in out.get(target.get("id"), []))
+            leaving = out.get(target.get("id"), [])
+            choices = tuple(_name(f) for f in leaving)
         else:
+            leaving = outs[:1]
             choices = (_name(outs[0]) or DEFAULT_CHOICE,)
+        next_roles = tuple((choice, lanes.get(flow.get("targetRef"), "")
+                            if etree.QName(nodes[flow.get("targetRef")]).localname
+                            in ("userTask", "manualTask") else "")
+                           for choice, flow in zip(choices, leaving))
         limit = _properties(el).get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
             problems.append(_problem(el, f"limit_days '{limit}' must be a whole number of "
@@ -405,7 +415,7 @@ def _describe(root, process, data):
         steps[el.get("id")] = Step(
             el.get("id"), _name(el) or el.get("id"), lanes[el.get("id")], choices,
             int(limit) if limit else None,
-            tuple(t.id for t in timers.values() if t.step_id == el.get("id")))
+            tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles)
     if problems:
         raise RouteInvalid(problems)
     ends = {e.get("id"): _name(e) for e in process.xpath("bpmn:endEvent", namespaces=NS)}

@@ -1,20 +1,20 @@
-"""The web app's first pages: signing in and out, and the inbox."""
+"""Signing in and off, attendance, passwords, languages and the inbox tabs, in both languages."""
 
-import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import select
 
-from web import create_app
 from workflows import filing
+from workflows.db import utcnow
+from workflows.models import Attendance
+
+from webtools import csrf, flashes, make_app, post, sign_in, text
 
 
 @pytest.fixture
 def app(session, tmp_path):
-    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
-    return create_app({"TESTING": True, "SECRET_KEY": "test", "SESSION_FACTORY": factory,
-                       "DATABASE_URL": "sqlite://"})
+    return make_app(session, tmp_path)
 
 
 @pytest.fixture
@@ -22,48 +22,144 @@ def client(app):
     return app.test_client()
 
 
-def csrf(client, path="/sign-in"):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+def test_pages_need_sign_in(client):
+    for path in ("/", "/?tab=sent", "/files/new", "/files/1", "/attendance", "/password"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"], path
 
 
-def sign_in(client, login, password="sanchika-demo"):
-    return client.post("/sign-in", data={"login": login, "password": password,
-                                         "csrf_token": csrf(client)})
-
-
-def test_inbox_needs_sign_in(client):
-    response = client.get("/")
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
-
-
-def test_wrong_password_is_refused_with_a_message(client):
+def test_wrong_passwords_slow_down_then_lock_and_the_user_is_told(client, session, people):
+    for attempt in range(1, 6):
+        response = sign_in(client, "manoj.yadav", "wrong-password")
+        assert response.status_code == 401
+        assert f"{6 - attempt} more wrong attempt" in text(response)
     response = sign_in(client, "manoj.yadav", "wrong-password")
-    assert response.status_code == 401
-    assert "The login or password is wrong." in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert "locked for 15 minutes" in text(response)
+    response = sign_in(client, "manoj.yadav")  # even the right password, while locked
+    assert response.status_code == 401 and "locked" in text(response)
+    session.expire_all()
+    assert people.manoj.locked_until > utcnow() + timedelta(minutes=14)
+
+
+def test_unknown_login_gets_the_same_answer_as_a_wrong_password(client):
+    response = sign_in(client, "no.such.person", "whatever")
+    assert response.status_code == 401 and "The login or password is wrong." in text(response)
 
 
 def test_form_without_csrf_token_is_refused(client):
     response = client.post("/sign-in", data={"login": "manoj.yadav", "password": "sanchika-demo"})
-    assert response.status_code == 400
+    assert response.status_code == 400 and "expired" in text(response)
 
 
-def test_sign_in_shows_the_files_waiting_and_sign_off_ends_the_session(client, session, sadar,
-                                                                          people):
-    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
-                            subject="भूमि दाखिल-खारिज: खाता 12")
-    session.flush()
-    response = sign_in(client, "manoj.yadav")
+def test_sign_in_and_off_are_recorded_and_the_head_sees_attendance(client, session, people):
+    assert sign_in(client, "manoj.yadav").status_code == 302
+    post(client, "/sign-off")
+    row = session.scalar(select(Attendance).where(Attendance.user_id == people.manoj.id))
+    assert row.signed_in_at is not None and row.signed_off_at is not None
+    sign_in(client, "manoj.yadav")
+    assert client.get("/attendance?office=SADAR").status_code == 403
+    post(client, "/sign-off")
+    sign_in(client, "sunita.kumari")
+    page = text(client.get("/attendance?office=SADAR"))
+    assert "Manoj Kumar Yadav" in page and "Revenue Karmachari, Halka 1" in page
+    assert "Not signed in" in page  # Rajesh has not come today
+
+
+def test_sessions_end_after_a_password_change_elsewhere(client, app, session, people):
+    sign_in(client, "manoj.yadav")
+    other = app.test_client()
+    sign_in(other, "manoj.yadav")
+    response = post(other, "/password", {"current": "sanchika-demo", "new": "new-secret-1",
+                                         "repeat": "new-secret-1"})
     assert response.status_code == 302
+    assert client.get("/").status_code == 302  # the first browser is signed out
+    assert sign_in(client, "manoj.yadav", "new-secret-1").status_code == 302
+
+
+def test_password_change_mistakes_are_explained(client):
+    sign_in(client, "manoj.yadav")
+    response = post(client, "/password", {"current": "nope", "new": "abcdefgh1", "repeat": "abcdefgh1"})
+    assert response.status_code == 400 and "the current password is wrong" in text(response)
+    response = post(client, "/password", {"current": "sanchika-demo", "new": "abcdefgh1",
+                                          "repeat": "abcdefgh2"})
+    assert "the two new passwords differ" in text(response)
+    response = post(client, "/password", {"current": "sanchika-demo", "new": "short",
+                                          "repeat": "short"})
+    assert "at least 8 characters" in text(response)
+
+
+def test_inbox_lists_waiting_files_most_urgent_first_and_searches_devanagari(
+        client, session, sadar, people):
+    normal = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                              subject="भूमि दाखिल-खारिज: खाता 12", priority="Normal")
+    urgent = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                              subject="Court order: mutation of Khata 3", priority="Immediate")
+    session.flush()
+    sign_in(client, "manoj.yadav")
     page = client.get("/").get_data(as_text=True)
-    assert file.number in page and "भूमि दाखिल-खारिज: खाता 12" in page
+    assert page.index(urgent.number) < page.index(normal.number)
     assert "Enquire and submit report" in page
-    # another official does not see it
-    client.post("/sign-off", data={"csrf_token": csrf(client, "/")})
-    assert client.get("/").status_code == 302
+    found = text(client.get("/?q=दाखिल"))
+    assert normal.number in found and urgent.number not in found
+    only = text(client.get("/?priority=Immediate"))
+    assert urgent.number in only and normal.number not in only
+    post(client, "/sign-off")
     sign_in(client, "rajesh.prasad")
-    assert file.number not in client.get("/").get_data(as_text=True)
+    assert normal.number not in text(client.get("/"))
+
+
+def test_sent_tab_shows_where_the_file_is_and_pulls_back(client, session, sadar, people):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation to pull back")
+    filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    session.flush()
+    sign_in(client, "manoj.yadav")
+    page = text(client.get("/?tab=sent"))
+    assert file.number in page and "Circle Inspector, Sadar" in page and "Pull back" in page
+    response = post(client, f"/files/{file.id}/pull-back", follow_redirects=True)
+    assert f"File {file.number} pulled back." in flashes(response)
+    assert file.number in text(client.get("/"))
+
+
+def test_other_tabs(client, session, sadar, people):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Parked mutation")
+    filing.park(session, number=file.number, user=people.manoj)
+    closed = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                              subject="Withdrawn mutation")
+    filing.close(session, number=closed.number, user=people.manoj, remark="Withdrawn")
+    session.flush()
+    sign_in(client, "manoj.yadav")
+    assert file.number in text(client.get("/?tab=parked"))
+    assert closed.number in text(client.get("/?tab=closed"))
+    created = text(client.get("/?tab=created"))
+    assert file.number in created and closed.number in created
+    assert client.get("/?tab=nonsense").status_code == 404
+
+
+def test_language_switch_is_kept_and_pages_speak_hindi(client, session, sadar, people):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation in Hindi")
+    session.flush()
+    sign_in(client, "manoj.yadav")
+    post(client, "/language", {"language": "hi", "next": "/"})
+    page = text(client.get("/"))
+    assert "आवक" in page and "सामान्य" in page and "साइन ऑफ़" in page
+    assert "(१)" in page  # the count of waiting files in Devanagari digits
+    session.expire_all()
+    assert people.manoj.language == "hi"
+    post(client, "/sign-off")
+    sign_in(client, "manoj.yadav")  # a new session keeps the user's language
+    workspace = text(client.get(f"/files/{file.id}"))
+    assert "टिप्पणी पृष्ठ" in workspace and "प्रतिवेदन प्रस्तुत करें" in workspace
+    post(client, "/language", {"language": "en", "next": "/"})
+    assert "Inbox" in text(client.get("/"))
+
+
+def test_signed_out_visitor_can_choose_hindi(client):
+    client.post("/language", data={"language": "hi", "next": "/sign-in",
+                                   "csrf_token": csrf(client)})
+    assert "साइन इन" in text(client.get("/sign-in"))
 
 
 def test_pages_carry_security_headers(client):

@@ -11,29 +11,38 @@ from workflows.db import DEFAULT_INSTANCE, make_engine, make_sessionmaker
 
 
 def create_app(config=None):
-    """Build the app. ``config`` may set DATABASE_URL, SECRET_KEY, INSTANCE_PATH, TESTING..."""
+    """Build the app. ``config`` may set DATABASE_URL, SECRET_KEY, ATTACHMENTS, TESTING...
+
+    Creating the app starts nothing in the background: the scheduler is started by
+    ``sanchika serve`` or ``sanchika scheduler`` only.
+    """
     app = Flask(__name__, instance_path=str(Path(DEFAULT_INSTANCE).resolve()))
     app.config.update(
         DATABASE_URL=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SANCHIKA_SECURE_COOKIES", "") == "1",
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # larger uploads are refused with a message by the service
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=7),
     )
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.setdefault("SECRET_KEY", None)
-    if not app.config["SECRET_KEY"]:
+    if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("SANCHIKA_SECRET_KEY") or _instance_secret(app)
     factory = app.config.get("SESSION_FACTORY")  # tests hand in one bound to their transaction
     if factory is None:
         factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
     app.extensions["sanchika.sessionmaker"] = factory
 
-    from . import auth, inbox, security
+    from . import auth, errors, files, i18n, inbox, security, vendor
     security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(files.bp)
+    app.register_blueprint(vendor.bp)
     return app
 
 

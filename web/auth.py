@@ -1,45 +1,99 @@
-"""Signing in and signing off."""
+"""Signing in and off, the password, the language, and today's attendance."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+import time
 
-from workflows import org
-from workflows.errors import NotFound
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
 
-from .security import transaction
+from workflows import org, people
+from workflows.errors import InvalidInput, NotAllowed, NotFound
+
+from .i18n import LANGUAGES
+from .security import login_required, start_session, transaction
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    if request.method == "POST":
-        login = request.form.get("login", "").strip().lower()
-        password = request.form.get("password", "")
-        with transaction() as db:
-            try:
-                user = org.user_by_login(db, login)
-            except NotFound:
-                user = None
-            if user is not None and org.check_password(user, password):
-                session.clear()
-                session["user_id"] = user.id
-                session["pw"] = user.password_hash[-16:]
-                session.permanent = True
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//")
-                                else url_for("inbox.index"))
-        flash("The login or password is wrong.", "error")
+    if request.method == "GET":
+        return render_template("auth/sign_in.html", login="")
+    login = request.form.get("login", "").strip().lower()
+    with transaction() as db:
+        try:
+            user = people.sign_in(db, login, request.form.get("password", ""))
+        except people.SignInRefused as exc:
+            refusal = exc  # the failed count must be committed, so leave the block normally
+        else:
+            refusal = None
+            start_session(user)
+    if refusal is not None:
+        time.sleep(refusal.delay * current_app.config.get("SIGN_IN_DELAY", 1.0))
+        flash(str(refusal), "error")
         return render_template("auth/sign_in.html", login=login), 401
-    return render_template("auth/sign_in.html", login="")
+    target = request.args.get("next", "")
+    if not (target.startswith("/") and not target.startswith("//")):
+        target = url_for("inbox.index")
+    if user.must_change_password:
+        flash(_("Please choose a new password before you start."), "info")
+        target = url_for("auth.password")
+    return redirect(target)
 
 
 @bp.route("/sign-off", methods=["POST"])
 def sign_off():
+    if g.user is not None:
+        with transaction() as db:
+            people.sign_off(db, db.merge(g.user))
     session.clear()
-    flash("You have signed off.", "info")
+    flash(_("You have signed off."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.app_context_processor
-def _user():
-    return {"current_user": g.get("user")}
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    if request.method == "POST":
+        with transaction() as db:
+            user = db.merge(g.user)
+            try:
+                people.change_password(db, user, request.form.get("current", ""),
+                                       request.form.get("new", ""), request.form.get("repeat", ""))
+            except InvalidInput as exc:
+                flash(str(exc), "error")
+                return render_template("auth/password.html"), 400
+            start_session(user)
+        flash(_("Your password is changed."), "info")
+        return redirect(url_for("inbox.index"))
+    return render_template("auth/password.html")
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    choice = request.form.get("language", "en")
+    if choice in LANGUAGES:
+        session["lang"] = choice
+        if g.user is not None:
+            with transaction() as db:
+                db.merge(g.user).language = choice
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//")
+                    else url_for("inbox.index"))
+
+
+@bp.route("/attendance")
+@login_required
+def attendance():
+    with transaction() as db:
+        offices = sorted({p.office for p in org.posts_of(db, g.user)}, key=lambda o: o.code)
+        code = request.args.get("office") or (offices[0].code if offices else "")
+        try:
+            office = org.office_by_code(db, code)
+            rows = people.attendance_today(db, office, g.user)
+        except NotFound:
+            abort(404)
+        except NotAllowed as exc:
+            abort(403, str(exc))
+        page = render_template("auth/attendance.html", office=office, offices=offices, rows=rows)
+    return page

@@ -14,6 +14,7 @@ def init_app(app):
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"current_user": g.get("user")})
 
 
 def transaction():
@@ -21,8 +22,21 @@ def transaction():
     return current_app.extensions["sanchika.sessionmaker"].begin()
 
 
+def start_session(user):
+    """A fresh session for ``user`` (a new one at every sign-in, so no old token survives)."""
+    lang = session.get("lang")
+    session.clear()
+    session["user_id"] = user.id
+    session["pw"] = user.password_hash[-16:]
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+
+
 def _load_user():
     g.user = None
+    if request.endpoint == "static":
+        return
     user_id = session.get("user_id")
     if user_id is None:
         return

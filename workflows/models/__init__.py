@@ -1,5 +1,6 @@
 """Sanchika's tables. Import from here so that every model is registered with the metadata."""
 
+from .attendance import Attendance
 from .audit import AuditEvent
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
@@ -13,7 +14,7 @@ from .task import Movement, Task
 from . import guards  # noqa: E402,F401  (append-only and immutable rows)
 
 __all__ = [
-    "PRIORITIES", "STATUSES", "Attachment", "AuditEvent", "File", "FileCounter", "Movement",
+    "PRIORITIES", "STATUSES", "Attachment", "Attendance", "AuditEvent", "File", "FileCounter", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt",

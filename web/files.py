@@ -1,0 +1,236 @@
+"""The file pages: open a file, the workspace (notes, documents, track, actions), the route
+diagram, and every action an official takes on a file."""
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
+                   render_template, request, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from workflows import access, attachments, filing, notes, org, routing, workspace
+from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
+from workflows.models import PRIORITIES
+from workflows.tracking import step_states
+
+from .security import login_required, transaction
+
+bp = Blueprint("files", __name__, url_prefix="/files")
+
+
+def _store():
+    return current_app.config.get("ATTACHMENTS") or attachments.default_store()
+
+
+def _refuse(exc):
+    """Turn a refusal into the right status: 404 for what the user may not know exists."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    if isinstance(exc, NotAllowed):
+        abort(403, str(exc))
+    raise exc
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    with transaction() as db:
+        offices = {p.office for p in org.posts_of(db, g.user)}
+        office = _chosen_office(db, offices)
+        routes = [r for r, _count, _latest in routing.list_routes(db, office)] if office else []
+        form = request.form if request.method == "POST" else {}
+        if request.method == "POST":
+            try:
+                with db.begin_nested():
+                    file = filing.open_file(
+                        db, office=office, user=g.user, route_key=form.get("route", ""),
+                        subject=form.get("subject", ""), priority=form.get("priority", "Normal"),
+                        category=form.get("category", ""), first_note=form.get("note", ""))
+                    for upload in request.files.getlist("documents"):
+                        if upload and upload.filename:
+                            attachments.attach(db, number=file.number, user=g.user,
+                                               filename=upload.filename, data=upload.read(),
+                                               store=_store())
+                flash(_("File %(number)s opened.", number=file.number), "info")
+                return redirect(url_for("files.show", file_id=file.id))
+            except (InvalidInput, NotAllowed, NotFound) as exc:
+                flash(str(exc), "error")
+        page = render_template("files/new.html", offices=sorted(offices, key=lambda o: o.code),
+                               office=office, routes=routes, priorities=PRIORITIES, form=form)
+    return page, (400 if request.method == "POST" else 200)
+
+
+def _chosen_office(db, offices):
+    code = request.values.get("office")
+    for office in offices:
+        if office.code == code:
+            return office
+    return sorted(offices, key=lambda o: o.code)[0] if offices else None
+
+
+@bp.route("/<int:file_id>")
+@login_required
+def show(file_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        filing.mark_opened(db, file, g.user)
+        view = workspace.file_view(db, g.user, file)
+        page = render_template("files/show.html", v=view, form=request.args)
+    return page
+
+
+def _act_on(file_id, action):
+    """Run ``action(db, file)`` for a file the user may see and flash what it says.  A refusal
+    sends the official back to the file page with the refusal and what they typed; success
+    returns None so the view picks where to go next."""
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        try:
+            with db.begin_nested():
+                message = action(db, file)
+        except (FileMoved, InvalidInput, NotAllowed) as exc:
+            flash(str(exc), "error")
+            return _back(file_id, keep=True)
+    if message:
+        flash(str(message), "info")
+    return None
+
+
+def _back(file_id, keep=False):
+    """Back to the file page; on a refusal, what the official typed comes back with it."""
+    fields = {k: v for k, v in request.form.items() if k in ("remark", "reason", "note")} if keep else {}
+    return redirect(url_for("files.show", file_id=file_id, **fields) + "#actions")
+
+
+@bp.route("/<int:file_id>/act", methods=["POST"])
+@login_required
+def act(file_id):
+    form = request.form
+
+    def run(db, file):
+        to_post = form.get("to_post") or None
+        filing.act(db, number=file.number, user=g.user, choice=form.get("choice", ""),
+                   remark=form.get("remark", ""), reason=form.get("reason", ""),
+                   task_id=form.get("task_id"), to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
+        return _("File %(number)s sent on: %(choice)s.", number=file.number,
+                 choice=form.get("choice", ""))
+    return _act_on(file_id, run) or redirect(url_for("inbox.index"))
+
+
+@bp.route("/<int:file_id>/notes", methods=["POST"])
+@login_required
+def add_note(file_id):
+    def run(db, file):
+        paragraph = request.form.get("paragraph")
+        if paragraph and paragraph.isdigit():
+            notes.edit_note(db, number=file.number, paragraph=int(paragraph), user=g.user,
+                            body=request.form.get("note", ""))
+            return _("Note paragraph %(n)s saved.", n=paragraph)
+        note = notes.add_note(db, number=file.number, user=g.user, body=request.form.get("note", ""))
+        return _("Note paragraph %(n)s added.", n=note.number)
+    return _act_on(file_id, run) or _back(file_id)
+
+
+@bp.route("/<int:file_id>/documents", methods=["POST"])
+@login_required
+def attach(file_id):
+    def run(db, file):
+        uploads = [u for u in request.files.getlist("documents") if u and u.filename]
+        if not uploads:
+            raise InvalidInput(_("Choose a document to attach."))
+        for upload in uploads:
+            attachments.attach(db, number=file.number, user=g.user, filename=upload.filename,
+                               data=upload.read(), store=_store())
+        return _("%(count)s document(s) attached.", count=len(uploads))
+    return _act_on(file_id, run) or _back(file_id)
+
+
+@bp.route("/<int:file_id>/documents/<int:attachment_id>")
+@login_required
+def document(file_id, attachment_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+            item, data = attachments.read_attachment(db, attachment_id, _store())
+        except SanchikaError as exc:
+            _refuse(exc)
+        if item.file_id != file.id:
+            abort(404)
+    response = Response(data, mimetype=item.content_type)
+    disposition = "attachment" if request.args.get("download") else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(item.filename)}"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
+
+
+def _quote(name):
+    from urllib.parse import quote
+    return quote(name, safe="")
+
+
+def _simple(verb, service, done):
+    def view(file_id):
+        def run(db, file):
+            service(db, number=file.number, user=g.user, remark=request.form.get("remark", ""))
+            return done
+        return _act_on(file_id, run) or _back(file_id)
+    view.__name__ = verb
+    bp.add_url_rule(f"/<int:file_id>/{verb}", verb, login_required(view), methods=["POST"])
+
+
+_simple("park", filing.park, _l("File parked."))
+_simple("unpark", filing.unpark, _l("File taken up again."))
+_simple("close", filing.close, _l("File closed."))
+_simple("reopen", filing.reopen, _l("File reopened."))
+
+
+@bp.route("/<int:file_id>/pull-back", methods=["POST"])
+@login_required
+def pull_back(file_id):
+    def run(db, file):
+        filing.pull_back(db, number=file.number, user=g.user)
+        return _("File %(number)s pulled back.", number=file.number)
+    return _act_on(file_id, run) or _back(file_id)
+
+
+@bp.route("/<int:file_id>/route")
+@login_required
+def diagram(file_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        page = render_template("files/diagram.html", file=file,
+                               route=file.route_version.route, version=file.route_version)
+    return page
+
+
+@bp.route("/<int:file_id>/route.bpmn")
+@login_required
+def route_xml(file_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        xml = file.route_version.xml
+    return Response(xml, mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.route("/<int:file_id>/route-state.json")
+@login_required
+def route_state(file_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        return jsonify(step_states(db, file))

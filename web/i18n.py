@@ -1,0 +1,90 @@
+"""Hindi and English: the language each official keeps, Indian time, and numbers in the
+user's script."""
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from flask import g, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("en", "hi")
+IST = ZoneInfo("Asia/Kolkata")
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+babel = Babel()
+
+
+def init_app(app):
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Kolkata",
+                   default_translation_directories=str(TRANSLATIONS))
+    app.jinja_env.filters.update(when=when, day=day, num=num)
+    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"))
+
+
+def select_language():
+    user = g.get("user")
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def compile_catalogs():
+    """Build the .mo catalogs from the .po sources when they are missing or older."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
+
+
+_DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def _locale():
+    return str(get_locale() or "en")
+
+
+def _script(text):
+    return text.translate(_DEVANAGARI) if _locale() == "hi" else text
+
+
+def when(moment, fmt="d MMM y, HH:mm"):
+    """A moment in Indian time, in the user's language and digits."""
+    if moment is None:
+        return "—"
+    return _script(format_datetime(moment.astimezone(IST), fmt, locale=_locale(), tzinfo=IST))
+
+
+def day(value, fmt="d MMM y"):
+    return "—" if value is None else _script(format_date(value, fmt, locale=_locale()))
+
+
+def num(value):
+    """A number grouped the Indian way (12,34,567), in Devanagari digits for Hindi."""
+    return _script(format_decimal(value, locale="en_IN"))
+
+
+def _words():
+    """Words that reach the pages from data (priorities, statuses, the choices and roles of the
+    shipped routes), listed so that they are extracted for translation."""
+    from flask_babel import lazy_gettext as _l
+    return [
+        _l("Normal"), _l("Priority"), _l("Top Priority"), _l("Immediate"),
+        _l("open"), _l("parked"), _l("closed"), _l("Closed"),
+        _l("Submit"), _l("Forward"), _l("Return"), _l("Approve"), _l("Reject"), _l("Close"),
+        _l("Submit report"), _l("Allow mutation"), _l("Register corrected"),
+        _l("Send for verification"), _l("Verified"), _l("Not eligible"), _l("Sanction"),
+        _l("Order issued"), _l("Applicant informed"),
+        _l("Dealing Assistant"), _l("Section Officer"), _l("Head of Office"),
+        _l("Circle Officer"), _l("Circle Inspector"), _l("Revenue Karmachari"),
+        _l("Additional District Magistrate"),
+    ]
