@@ -41,6 +41,8 @@ def create_app(config=None):
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
+    from . import outbox
+    app.register_blueprint(outbox.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(vendor.bp)
     return app

@@ -274,6 +274,7 @@ def file_show(session, number):
             state = "" if note.frozen_at else " (draft)"
             out.append(f"  {note.number}. {note.body}  -- {note.author.name}, "
                        f"{note.author_post.title}{state}")
+    out.extend(_escalation_lines(session, file))
     documents = attachments.attachments_of(session, file)
     if documents:
         out.append("Documents")
@@ -302,15 +303,32 @@ def _duration(delta):
     return f"{days}d {hours}h" if days else f"{hours}h {mins}m"
 
 
+def _escalation_lines(session, file):
+    from workflows import escalation
+    from workflows.models import Post
+    rows = escalation.escalations_of(session, file)
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(
+        {e.holder_post_id for e in rows} | {e.to_post_id for e in rows})))}
+    return (["Escalations"] if rows else []) + [
+        f"  {_ist(e.fired_at)}  {escalation.describe(e, posts)}" for e in rows]
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, threads):
-    """Serve the web app on a production WSGI server (waitress)."""
+@click.option("--no-scheduler", is_flag=True,
+              help="do not run the escalation and mail jobs here (run 'sanchika scheduler')")
+def serve(host, port, threads, no_scheduler):
+    """Serve the web app on a production WSGI server (waitress), with the scheduler."""
     from waitress import serve as waitress_serve
     from web import create_app
+    from workflows import outbox, scheduler
     app = create_app()
+    if not no_scheduler:
+        scheduler.start_background(app.extensions["sanchika.sessionmaker"],
+                                   lambda: outbox.transport_from_settings(app.config,
+                                                                          app.instance_path))
     click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
 
@@ -431,3 +449,6 @@ def draft_issue(session, draft_id, login):
     """Issue an approved draft; prints its issue number."""
     draft = drafts.issue_draft(session, draft_id=draft_id, user=org.user_by_login(session, login))
     click.echo(draft.issue_number)
+
+
+from . import cli_escalation  # noqa: E402,F401  (limits, holidays, escalate, scheduler)

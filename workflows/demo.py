@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import filing, org, routing
+from . import filing, limits, org, routing
 from .db import utcnow
 from .models import File, Office, Post, PostHolding, Route, Section, User
 
@@ -116,8 +116,26 @@ def load_demo(session, today=None):
                 xml = (BPMN_DIR / f"{key}.bpmn").read_bytes()
                 version = routing.deploy_route(session, offices[code], xml)
                 created.append(f"route {code}/{key} v{version.version}")
+    _limits(session, offices, created)
     _files(session, offices, created)
     return created
+
+
+# Urgency marks of office procedure, in working days (an office's default stays 7).
+PRIORITY_LIMITS = {"Immediate": 1, "Top Priority": 2, "Priority": 4}
+
+
+def _limits(session, offices, created):
+    for code in ROUTES:
+        if not limits.priority_limits(session, offices[code]):
+            limits.set_limits(session, offices[code], priorities=PRIORITY_LIMITS)
+            created.append(f"limits {code}")
+
+
+def _late_reason(session, file, at):
+    """The demo's officials give a reason when they act on a file past its limit."""
+    late = any(t.due_at is not None and t.due_at < at for t in filing.open_tasks(session, file))
+    return "Awaited a report from the field." if late else ""
 
 
 def _offices(session, created):
@@ -188,6 +206,7 @@ def _files(session, offices, created):
                                 subject=subject, priority=priority, now=when,
                                 first_note=f"Subject: {subject}. Put up for orders.")
         for i, (login, choice, remark) in enumerate(moves, start=1):
+            at = when + timedelta(days=i, hours=2)
             filing.act(session, number=file.number, user=org.user_by_login(session, login),
-                       choice=choice, remark=remark, now=when + timedelta(days=i, hours=2))
+                       choice=choice, remark=remark, now=at, reason=_late_reason(session, file, at))
         created.append(f"file {file.number}")

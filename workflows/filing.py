@@ -13,8 +13,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, org
-from .calendar import add_working_days
+from . import audit, limits, org
 from .db import for_update, utcnow
 from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
@@ -76,6 +75,9 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     file = lock_file(session, number)
     _require_open(file)
     task, others = _task_of(session, file, user, task_id)
+    if task.due_at is not None and task.due_at < now and not reason.strip():
+        raise InvalidInput(f"this file is past its limit of {task.limit_days or '?'} working "
+                           "days; give a reason for the delay")
     instance = load_instance(session, file)
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
@@ -265,11 +267,9 @@ def _sync_tasks(session, file, instance, now, prefer=(), still_open=None):
             continue
         post = org.resolve_role(session, office, file.section_id, step.role, prefer=prefer,
                                 earlier=lambda role: _earlier_posts(session, file, role))
-        limit = min(x for x in (instance.route.steps[step.step_id].limit_days,
-                                office.limit_days) if x)
         task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
-                    step_name=step.name, role=step.role, post_id=post.id, since=now,
-                    due_at=add_working_days(now, limit, office.timezone))
+                    step_name=step.name, role=step.role, post_id=post.id, since=now)
+        limits.place_task(session, file, instance, task, now)  # due time, escalation, timers
         session.add(task)
         created.append(task)
     return created
@@ -358,3 +358,35 @@ def holders(session, tasks):
     """For each open task, the users who hold its post today."""
     return {t.id: org.holders_of(session, t.post) for t in tasks}
 
+
+
+def fire_timer(session, file, task, timer_id, now):
+    """Fire the timer event ``timer_id`` armed on ``task`` of ``file`` (the file row locked by
+    the caller) and run the route on from it.  When the route moves the file (an interrupting
+    timer), the step is closed as timed out and the track gets a "timer" movement.  Returns the
+    new open tasks, or None when the timer is no longer armed."""
+    instance = load_instance(session, file)
+    armed = next((t for t in engine.waiting_timers(instance)
+                  if t.timer_id == timer_id and t.step_id == task.step_id), None)
+    if armed is None:
+        return None
+    engine.fire_timer(instance, armed.task_id)
+    new_tasks = _sync_tasks(session, file, instance, now, prefer=(task.post_id,))
+    if task.done_at is not None:
+        task.outcome = "timed out"
+    file.previous_state = ""  # a timer's move cannot be pulled back
+    _save_state(file, instance)
+    if instance.finished:
+        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
+    timer = instance.route.timers[timer_id]
+    if task.done_at is not None or new_tasks or instance.finished:
+        session.add(Movement(file_id=file.id, kind="timer", from_post_id=task.post_id,
+                             to_post_id=_first_post(new_tasks), step_name=task.step_name,
+                             choice=timer.name or timer_id,
+                             remark=f"Time limit {timer.expression} of '{task.step_name}' "
+                                    "expired", at=now))
+    audit.record(session, "file.timer_fired", None, file, step=task.step_name, timer=timer_id,
+                 interrupting=timer.interrupting, to_posts=[t.post_id for t in new_tasks],
+                 outcome=file.outcome or None)
+    session.flush()
+    return new_tasks

@@ -23,10 +23,11 @@ def alembic_config(url=None, connection=None):
 def upgrade(engine):
     """Bring the database behind ``engine`` to the newest schema."""
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection=connection), "head")
+        # "heads": branches made side by side (one per feature) are all applied
+        command.upgrade(alembic_config(connection=connection), "heads")
 
 
 def current_revision(engine):
     from alembic.migration import MigrationContext
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return ", ".join(sorted(MigrationContext.configure(connection).get_current_heads()))

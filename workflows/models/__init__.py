@@ -2,10 +2,13 @@
 
 from .attendance import Attendance
 from .audit import AuditEvent
+from .calendar import Holiday
+from .escalation import Escalation, FileTimer, PriorityLimit
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
 from .file import PRIORITIES, STATUSES, Attachment, File, FileCounter, Note
 from .office import Office, Post, Section
+from .outbox import MAIL_STATUSES, OutboxMail
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
@@ -14,6 +17,7 @@ from .task import Movement, Task
 from . import guards  # noqa: E402,F401  (append-only and immutable rows)
 
 __all__ = [
+    "Escalation", "FileTimer", "Holiday", "MAIL_STATUSES", "OutboxMail", "PriorityLimit",
     "PRIORITIES", "STATUSES", "Attachment", "Attendance", "AuditEvent", "File", "FileCounter", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",

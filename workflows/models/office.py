@@ -17,6 +17,10 @@ class Office(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata")
     limit_days: Mapped[int] = mapped_column(default=7)
+    # Working-day calendar: weekday numbers off each week (Monday 0 ... Sunday 6), and the
+    # working days after the limit before the next level of escalation.
+    weekly_offs: Mapped[str] = mapped_column(String(16), default="6", server_default="6")
+    grace_days: Mapped[int] = mapped_column(default=2, server_default="2")
 
     parent: Mapped["Office | None"] = relationship(remote_side=[id])
     sections: Mapped[list["Section"]] = relationship(back_populates="office")

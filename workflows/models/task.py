@@ -18,6 +18,7 @@ class Task(Base):
         Index("ix_tasks_open_post", "post_id", "done_at"),
         Index("ix_tasks_file_open", "file_id", "done_at"),
         Index("ix_tasks_open_due", "done_at", "due_at"),
+        Index("ix_tasks_open_escalate", "done_at", "escalate_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +30,10 @@ class Task(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    limit_days: Mapped[int | None]
+    # Escalation: the last level fired, and when the next one is due (empty: none left).
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

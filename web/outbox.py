@@ -1,0 +1,61 @@
+"""The mail outbox for an office's administrators: what went out, what waits, what failed."""
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from workflows import outbox
+from workflows.db import utcnow
+from workflows.errors import SanchikaError
+from workflows.models import MAIL_STATUSES, Post, PostHolding
+from workflows.org import held_on
+
+from .security import login_required, transaction
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def _admin_offices(db, user):
+    """Offices where ``user`` holds today a post marked administrator or head of office."""
+    from datetime import date
+    return set(db.scalars(
+        select(Post.office_id).join(PostHolding, PostHolding.post_id == Post.id)
+        .where(PostHolding.user_id == user.id, held_on(date.today()),
+               Post.is_admin.is_(True) | Post.is_head.is_(True))))
+
+
+@bp.route("/")
+@login_required
+def index():
+    status = request.args.get("status", "")
+    with transaction() as db:
+        offices = _admin_offices(db, g.user)
+        if not offices:
+            abort(403)
+        rows = [{
+            "id": m.id, "status": m.status, "to": m.to_addrs, "cc": m.cc_addrs,
+            "subject": m.subject, "body": m.body, "attempts": m.attempts,
+            "error": m.last_error, "where": m.delivered_to,
+            "created": m.created_at.astimezone(IST).strftime("%d-%m-%Y %H:%M"),
+            "next": m.next_attempt_at.astimezone(IST).strftime("%d-%m-%Y %H:%M"),
+            "sent": m.sent_at.astimezone(IST).strftime("%d-%m-%Y %H:%M") if m.sent_at else "",
+        } for m in outbox.mails(db, offices, status if status in MAIL_STATUSES else None)]
+    return render_template("outbox/index.html", rows=rows, status=status,
+                           statuses=MAIL_STATUSES)
+
+
+@bp.route("/<int:mail_id>/retry", methods=["POST"])
+@login_required
+def retry(mail_id):
+    with transaction() as db:
+        offices = _admin_offices(db, g.user)
+        if not offices:
+            abort(403)
+        try:
+            outbox.retry(db, mail_id, g.user, utcnow(), office_ids=offices)
+            flash(f"Mail {mail_id} queued again; it goes out with the next sending.", "ok")
+        except SanchikaError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("outbox.index"))

@@ -1,0 +1,117 @@
+"""Time limits: how long a file may lie with one official, and when its timers come due.
+
+The limit of a step is the strictest that applies of the office's default (7 working days by
+the manual of office procedure), the route step's own ``limit_days`` and the office's limit
+for the file's priority.  The due time is counted in the office's working days, in its time
+zone, and stored on the open task when the file arrives, with the time of its first
+escalation and any timers armed on the step.
+"""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import engine
+from sqlalchemy import select
+
+from . import audit
+from .calendar import local_date, office_calendar, parse_weekly_offs
+from .errors import InvalidInput
+from .models import PRIORITIES, FileTimer, PriorityLimit
+
+MAX_LIMIT = 365
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                       r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$", re.I)
+
+
+def priority_limits(session, office):
+    """{priority: working days} set for ``office``."""
+    return dict(session.execute(select(PriorityLimit.priority, PriorityLimit.limit_days)
+                                .where(PriorityLimit.office_id == office.id)).all())
+
+
+def limit_for(session, office, step_limit, priority):
+    """The strictest limit, in working days, that applies to a step of a file of ``priority``."""
+    by_priority = session.scalar(select(PriorityLimit.limit_days).where(
+        PriorityLimit.office_id == office.id, PriorityLimit.priority == priority))
+    return min(x for x in (office.limit_days, step_limit, by_priority) if x)
+
+
+def place_task(session, file, instance, task, now):
+    """Set the limit, due time and first escalation time of ``task`` (a step of ``file`` that
+    has just arrived), and arm the step's timer events in working days."""
+    office = file.office
+    calendar = office_calendar(session, office, since=local_date(now, office.timezone))
+    step = instance.route.steps[task.step_id]
+    task.limit_days = limit_for(session, office, step.limit_days, file.priority)
+    task.due_at = calendar.add(now, task.limit_days)
+    task.escalation_level, task.escalate_at = 0, task.due_at
+    for timer in engine.waiting_timers(instance):
+        if timer.step_id != task.step_id:
+            continue
+        route_timer = instance.route.timers[timer.timer_id]
+        session.add(FileTimer(task=task, file_id=file.id, timer_id=timer.timer_id,
+                              name=route_timer.name, expression=timer.expression,
+                              interrupting=timer.interrupting,
+                              due_at=timer_due(calendar, now, timer.expression)))
+
+
+def timer_due(calendar, start, expression):
+    """When a timer armed at ``start`` comes due.  Days and weeks of a duration count working
+    days (a week is as many working days as the office has in a week); hours, minutes and
+    seconds are clock time; years and months are calendar time.  A date is that moment (in the
+    office's zone when it names none)."""
+    text = expression.strip()
+    match = _DURATION.match(text)
+    if match is None:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(calendar.tz))
+        return moment.astimezone(start.tzinfo)
+    years, months, weeks, days, hours, minutes, seconds = (
+        float((g or "0").replace(",", ".")) for g in match.groups())
+    moment = start + timedelta(days=365 * years + 30 * months)
+    moment = calendar.add(moment, int(days + weeks * (7 - len(calendar.weekly_offs))))
+    return moment + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def set_limits(session, office, *, default=None, priorities=None, weekly_offs=None,
+               grace_days=None, user=None):
+    """Change an office's limits: its default, per priority ({priority: days, or None to
+    remove}), its weekly offs ("5,6" or "Sat,Sun") and the grace between escalation levels.
+    Files already waiting keep the due time they arrived with."""
+    changes = {}
+    if default is not None:
+        office.limit_days = changes["default"] = _days(default, "the office limit")
+    if grace_days is not None:
+        office.grace_days = changes["grace_days"] = _days(grace_days, "the grace")
+    if weekly_offs is not None:
+        offs = parse_weekly_offs(weekly_offs)
+        office.weekly_offs = changes["weekly_offs"] = ",".join(str(d) for d in sorted(offs))
+    existing = {p.priority: p for p in session.scalars(
+        select(PriorityLimit).where(PriorityLimit.office_id == office.id))}
+    for priority, days in (priorities or {}).items():
+        if priority not in PRIORITIES:
+            raise InvalidInput(f"priority '{priority}' is not one of: {', '.join(PRIORITIES)}")
+        if days is None:
+            if priority in existing:
+                session.delete(existing[priority])
+        elif priority in existing:
+            existing[priority].limit_days = _days(days, f"the limit for {priority}")
+        else:
+            session.add(PriorityLimit(office_id=office.id, priority=priority,
+                                      limit_days=_days(days, f"the limit for {priority}")))
+        changes[priority] = days
+    session.flush()
+    audit.record(session, "limits.set", user, office_id=office.id, **changes)
+    return changes
+
+
+def _days(value, what):
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be a whole number of working days") from None
+    if not 0 < days <= MAX_LIMIT:
+        raise InvalidInput(f"{what} must be from 1 to {MAX_LIMIT} working days")
+    return days
