@@ -153,7 +153,8 @@ def test_only_the_holder_of_the_file_drafts_approves_and_issues(session, file, p
                                          "write a draft on it"):
         new_draft(session, file, people.rajesh)
     draft = new_draft(session, file, people.manoj)
-    filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    filing.act(session, number=file.number, user=people.manoj, choice="Submit report",
+               now=T0 + timedelta(hours=1))
     with pytest.raises(NotAllowed, match="may revise its drafts"):
         drafts.revise_draft(session, draft_id=draft.id, user=people.manoj, body="Too late")
     with pytest.raises(NotAllowed, match="may approve its drafts"):
@@ -162,7 +163,7 @@ def test_only_the_holder_of_the_file_drafts_approves_and_issues(session, file, p
     drafts.revise_draft(session, draft_id=draft.id, user=people.rajesh, body=NOTICE + "\nCI")
     drafts.approve_draft(session, draft_id=draft.id, version=2, user=people.rajesh)
     assert draft.approved_by_post.code == "CI"
-    filing.close(session, number=file.number, user=people.manoj)
+    filing.close(session, number=file.number, user=people.manoj, now=T0 + timedelta(hours=2))
     with pytest.raises(NotAllowed, match=f"file {file.number} is closed; its drafts are final"):
         drafts.issue_draft(session, draft_id=draft.id, user=people.rajesh)
     with pytest.raises(NotFound, match="no draft with the id 999999"):

@@ -158,7 +158,8 @@ def test_putting_in_a_file_needs_the_file_and_the_receipt_in_the_same_hands(
     with pytest.raises(NotAllowed, match=f"only the official holding file {file.number}"):
         receipts.put_in_file(session, receipt_id=at_pooja.id, number=file.number,
                              user=people.pooja)
-    filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    filing.act(session, number=file.number, user=people.manoj, choice="Submit report",
+               now=T0 + timedelta(hours=1))
     at_manoj = diarise(session, sadar, people.manoj)
     with pytest.raises(NotAllowed, match="only the official holding file"):  # it moved on
         receipts.put_in_file(session, receipt_id=at_manoj.id, number=file.number,
