@@ -26,11 +26,13 @@ run: setup
 	$(VENV)/bin/sanchika demo
 	$(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when it is missing (needs root and apt).
+# Browser tests drive Debian's chromium, with a Devanagari font for the Hindi pages and the
+# guide's screenshots; install them when missing (needs root and apt).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi lohit; } || { \
+	  echo "installing Debian's chromium and a Devanagari font for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-lohit-deva >/dev/null; }
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -27,6 +27,8 @@ def sign_in():
             refusal = exc  # the failed count must be committed, so leave the block normally
         else:
             refusal = None
+            if session.get("lang") in LANGUAGES:  # chosen on the sign-in page: keep it
+                user.language = session["lang"]
             start_session(user)
     if refusal is not None:
         time.sleep(refusal.delay * current_app.config.get("SIGN_IN_DELAY", 1.0))
@@ -43,10 +45,14 @@ def sign_in():
 
 @bp.route("/sign-off", methods=["POST"])
 def sign_off():
+    language = session.get("lang")
     if g.user is not None:
         with transaction() as db:
             people.sign_off(db, db.merge(g.user))
+        language = g.user.language
     session.clear()
+    if language in LANGUAGES:  # the sign-in page stays in the language the official uses
+        session["lang"] = language
     flash(_("You have signed off."), "info")
     return redirect(url_for("auth.sign_in"))
 

@@ -1,0 +1,232 @@
+"""A file walked from the dealing assistant to the head of office in a real browser (Debian's
+chromium driven by Playwright), with a return in the middle, in English and in Hindi.
+
+The screenshots the walk takes are the ones in docs/officer-guide.md, so the guide shows the
+pages as they are.  When a step fails, a screenshot of the page is kept in test-artifacts/.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "docs" / "images"
+ARTIFACTS = ROOT / "test-artifacts"
+SANCHIKA = str(Path(sys.executable).parent / "sanchika")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (make test installs it)")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on waitress, on a fresh demo database, on loopback."""
+    home = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "SANCHIKA_DATABASE_URL": f"sqlite:///{home}/sanchika.db",
+           "SANCHIKA_INSTANCE": str(home / "instance")}
+    for command in (["init"], ["demo"]):
+        subprocess.run([SANCHIKA, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log = open(home / "server.log", "wb")
+    proc = subprocess.Popen([SANCHIKA, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/sign-in", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+class Official:
+    """One official at their own browser window."""
+
+    def __init__(self, browser, base, login, shots, language):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 860},
+                                           locale="en-IN")
+        self.page = self.context.new_page()
+        self.base, self.login, self.shots, self.language = base, login, shots, language
+
+    def shot(self, name):
+        if self.shots is not None:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(SHOTS / f"{self.language}-{name}.png"), full_page=True)
+
+    def sign_in(self):
+        page = self.page
+        page.goto(self.base + "/sign-in")
+        switch = page.locator("form.lang button")
+        if switch.get_attribute("value") == self.language:  # the official picks the language
+            switch.click()
+            page.wait_for_load_state()
+        page.fill("#login", self.login)
+        page.fill("#password", "sanchika-demo")
+        if self.login == "pooja.kumari":
+            self.shot("sign-in")
+        page.locator("form.card button[type=submit]").click()
+        page.wait_for_url(self.base + "/")
+
+    def open_file(self, subject):
+        page = self.page
+        page.click("header nav a[href='/files/new']")
+        page.fill("#subject", subject)
+        page.select_option("#route", "general_noting")
+        page.select_option("#priority", "Top Priority")
+        page.fill("#note", "The record room roof leaks; estimate of Rs 48,500 from the PWD.")
+        self.shot("new-file")
+        page.locator("form.card button.primary").click()
+        page.wait_for_url("**/files/*")
+        return page.url
+
+    def open_from_inbox(self, number):
+        page = self.page
+        page.goto(self.base + "/")
+        page.get_by_role("link", name=number).click()
+        page.wait_for_url("**/files/*")
+
+    def act(self, choice, remark):
+        page = self.page
+        page.fill("#actions textarea[name=remark]", remark)
+        page.locator(f"#actions button[name=choice][value='{choice}']").click()
+        page.wait_for_url(self.base + "/")
+
+    def sign_off(self):
+        self.page.locator("header form:not(.lang) button").click()
+        self.page.wait_for_url("**/sign-in")
+        self.context.close()
+
+
+def listed(page):
+    """The file numbers and subjects in the page's list (not in its messages)."""
+    return " ".join(page.locator("main table.list").all_inner_texts())
+
+
+WORDS = {
+    "en": {"submit": "Submit", "return": "Return", "forward": "Forward", "approve": "Approve",
+           "inbox": "Inbox", "track": "Track", "closed": "closed"},
+    "hi": {"submit": "प्रस्तुत करें", "return": "वापस करें", "forward": "अग्रसारित करें",
+           "approve": "अनुमोदित करें", "inbox": "आवक", "track": "ट्रैक", "closed": "बंद"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, language,
+                                                              request):
+    words = WORDS[language]
+    shots = True
+    officials = []
+
+    def official(login):
+        person = Official(browser, server, login, shots, language)
+        officials.append(person)
+        person.sign_in()
+        return person
+
+    try:
+        pooja = official("pooja.kumari")
+        file_url = pooja.open_file(f"Roof repair of the record room ({language})")
+        number = pooja.page.locator(".filehead h1").inner_text()
+        assert words["submit"] in pooja.page.locator("#actions").inner_text()
+        pooja.shot("workspace")
+        pooja.act("Submit", "Put up for approval of the estimate.")
+        assert number not in listed(pooja.page)  # gone from her inbox
+        pooja.page.goto(server + "/?tab=sent")
+        assert number in listed(pooja.page)
+        pooja.shot("sent")
+        pooja.sign_off()
+
+        arvind = official("arvind.mishra")
+        assert number in listed(arvind.page)
+        arvind.shot("inbox")
+        arvind.open_from_inbox(number)
+        actions = arvind.page.locator("#actions").inner_text()
+        assert words["forward"] in actions and words["return"] in actions
+        arvind.act("Return", "Attach the PWD estimate itself, not a summary.")
+        arvind.sign_off()
+
+        pooja = official("pooja.kumari")
+        pooja.open_from_inbox(number)
+        body = pooja.page.locator("main").inner_text()
+        assert "Attach the PWD estimate itself" in body  # the remark is on the track
+        pooja.page.fill("form.card textarea#note", "Estimate attached as received from the PWD.")
+        pooja.page.locator("form.card:has(#note) button").click()
+        draft = pooja.page.locator(".para.draft textarea")  # hers to change until she sends it
+        assert draft.input_value() == "Estimate attached as received from the PWD."
+        pooja.act("Submit", "Estimate attached.")
+        pooja.sign_off()
+
+        arvind = official("arvind.mishra")
+        arvind.open_from_inbox(number)
+        arvind.act("Forward", "Recommended for approval.")
+        arvind.sign_off()
+
+        sunita = official("sunita.kumari")
+        sunita.open_from_inbox(number)
+        assert words["approve"] in sunita.page.locator("#actions").inner_text()
+        sunita.shot("decide")
+        sunita.page.click(".filehead a[href$='/route']")
+        sunita.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+        assert sunita.page.locator(".step-current").count() >= 1
+        assert sunita.page.locator(".step-done").count() >= 2
+        sunita.shot("route")
+        sunita.page.goto(file_url)
+        sunita.act("Approve", "Approved. Get the work done before the monsoon.")
+        sunita.sign_off()
+
+        pooja = official("pooja.kumari")
+        pooja.open_from_inbox(number)
+        pooja.act("Close", "Work order issued; file recorded.")
+        pooja.page.goto(file_url)
+        head = pooja.page.locator(".filehead").inner_text()
+        assert words["closed"] in head
+        track = pooja.page.locator(".track").inner_text()
+        for remark in ("Put up for approval", "Attach the PWD estimate", "Recommended",
+                       "Approved.", "Work order issued"):
+            assert remark in track
+        pooja.shot("closed")
+        pooja.sign_off()
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for person in officials:
+            if not person.page.is_closed():
+                person.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{person.login}.png"),
+                                       full_page=True)
+        raise
+    finally:
+        for person in officials:
+            if not person.page.is_closed():
+                person.context.close()
+
+
+def test_chromium_is_debians(browser):
+    assert shutil.which("chromium") == CHROMIUM and browser.version
