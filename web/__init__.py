@@ -35,15 +35,15 @@ def create_app(config=None):
         factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
     app.extensions["sanchika.sessionmaker"] = factory
 
-    from . import auth, errors, files, i18n, inbox, security, vendor
+    from . import auth, errors, files, i18n, inbox, outbox, receipts, security, vendor
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
-    from . import outbox
     app.register_blueprint(outbox.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(receipts.bp)
     app.register_blueprint(vendor.bp)
     return app
 

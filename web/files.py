@@ -1,14 +1,16 @@
-"""The file pages: open a file, the workspace (notes, documents, track, actions), the route
-diagram, and every action an official takes on a file."""
+"""The file pages: open a file, the workspace (notes, documents, drafts, track, actions), the
+route diagram, and every action an official takes on a file."""
+
+from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from workflows import access, attachments, filing, notes, org, routing, workspace
+from workflows import access, attachments, drafts, filing, notes, org, receipts, routing, workspace
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
-from workflows.models import PRIORITIES
+from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.tracking import step_states
 
 from .security import login_required, transaction
@@ -76,7 +78,8 @@ def show(file_id):
             _refuse(exc)
         filing.mark_opened(db, file, g.user)
         view = workspace.file_view(db, g.user, file)
-        page = render_template("files/show.html", v=view, form=request.args)
+        page = render_template("files/show.html", v=view, form=request.args,
+                               draft_kinds=DRAFT_KINDS)
     return page
 
 
@@ -160,18 +163,19 @@ def document(file_id, attachment_id):
             _refuse(exc)
         if item.file_id != file.id:
             abort(404)
-    response = Response(data, mimetype=item.content_type)
+    return _inline(data, item.content_type, item.filename)
+
+
+def _inline(data, content_type, filename):
+    """A stored document, shown in the page (or downloaded with ?download=1), never run."""
+    response = Response(data, mimetype=content_type)
     disposition = "attachment" if request.args.get("download") else "inline"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(item.filename)}"
+    response.headers["Content-Disposition"] = (f"{disposition}; filename*=UTF-8''"
+                                               f"{quote(filename, safe='')}")
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     return response
-
-
-def _quote(name):
-    from urllib.parse import quote
-    return quote(name, safe="")
 
 
 def _simple(verb, service, done):
@@ -234,3 +238,83 @@ def route_state(file_id):
         except SanchikaError as exc:
             _refuse(exc)
         return jsonify(step_states(db, file))
+
+
+@bp.route("/<int:file_id>/drafts", methods=["POST"])
+@login_required
+def new_draft(file_id):
+    def run(db, file):
+        draft = drafts.create_draft(db, number=file.number, user=g.user,
+                                    kind=request.form.get("kind", ""),
+                                    title=request.form.get("title", ""),
+                                    body=request.form.get("body", ""))
+        return _("Draft %(title)s saved as version 1.", title=draft.title)
+    return _act_on(file_id, run) or _back(file_id)
+
+
+def _draft_action(verb, service, message):
+    def view(file_id, draft_id):
+        def run(db, file):
+            draft = drafts.get_draft(db, draft_id)
+            if draft.file_id != file.id:
+                raise NotFound("no such draft")
+            fields = {"revise": {"body": request.form.get("body", "")},
+                      "approve": {"version": _int(request.form.get("version"))},
+                      "issue": {}}[verb]
+            draft = service(db, draft_id=draft_id, user=g.user, **fields)
+            return message(draft)
+        try:
+            return _act_on(file_id, run) or _back(file_id)
+        except NotFound:
+            abort(404)
+    view.__name__ = f"{verb}_draft"
+    bp.add_url_rule(f"/<int:file_id>/drafts/<int:draft_id>/{verb}", view.__name__,
+                    login_required(view), methods=["POST"])
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else 0
+
+
+_draft_action("revise", drafts.revise_draft, lambda v: _("Draft revised: version %(n)s.", n=v.number))
+_draft_action("approve", drafts.approve_draft,
+              lambda d: _("Version %(n)s approved.", n=d.approved_version))
+_draft_action("issue", drafts.issue_draft,
+              lambda d: _("Issued as %(number)s.", number=d.issue_number))
+
+
+@bp.route("/<int:file_id>/drafts/<int:draft_id>")
+@login_required
+def draft(file_id, draft_id):
+    """A draft's versions side by side: what changed from version a to version b."""
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+            item = drafts.get_draft(db, draft_id)
+            if item.file_id != file.id:
+                raise NotFound("no such draft")
+            versions = drafts.versions_of(db, draft_id)
+            b = _int(request.args.get("b")) or versions[-1].number
+            a = _int(request.args.get("a")) or max(b - 1, 1)
+            diff = drafts.compare_versions(db, draft_id, a, b)
+        except NotFound:
+            abort(404)
+        except (InvalidInput, NotAllowed) as exc:
+            abort(400, str(exc))
+        page = render_template("files/draft.html", file=file, draft=item, versions=versions,
+                               a=a, b=b, diff=diff)
+    return page
+
+
+@bp.route("/<int:file_id>/receipts/<int:receipt_id>/letter")
+@login_required
+def receipt_letter(file_id, receipt_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+            item, data = receipts.read_receipt_document(db, receipt_id, _store())
+        except SanchikaError as exc:
+            _refuse(exc)
+        if item.file_id != file.id:
+            abort(404)
+    return _inline(data, item.document_type, item.document_filename)

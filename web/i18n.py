@@ -23,7 +23,7 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Kolkata",
                    default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters.update(when=when, day=day, num=num)
-    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"))
+    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc)
 
 
 def select_language():
@@ -57,6 +57,15 @@ def _script(text):
     return text.translate(_DEVANAGARI) if _locale() == "hi" else text
 
 
+def loc(thing, attribute="name"):
+    """A name or title in the user's language: ``name_hi``/``title_hi`` for Hindi when set."""
+    if thing is None:
+        return ""
+    if _locale() == "hi" and getattr(thing, attribute + "_hi", ""):
+        return getattr(thing, attribute + "_hi")
+    return getattr(thing, attribute)
+
+
 def when(moment, fmt="d MMM y, HH:mm"):
     """A moment in Indian time, in the user's language and digits."""
     if moment is None:
@@ -87,4 +96,12 @@ def _words():
         _l("Dealing Assistant"), _l("Section Officer"), _l("Head of Office"),
         _l("Circle Officer"), _l("Circle Inspector"), _l("Revenue Karmachari"),
         _l("Additional District Magistrate"),
+        _l("Letter"), _l("Order"), _l("Office memorandum"), _l("Notice"),
+        _l("draft"), _l("approved"), _l("issued"),
+        _l("By post"), _l("By hand"), _l("Email"), _l("Portal"), _l("Fax"),
+        _l("Put up note"), _l("Examine and comment"), _l("Consider and decide"),
+        _l("Issue and record"), _l("Enquire and submit report"), _l("Check enquiry report"),
+        _l("Pass mutation order"), _l("Correct the register"),
+        _l("Receive and register application"), _l("Verify in field and report"),
+        _l("Inform applicant"), _l("Consider sanction"), _l("Issue sanction order"),
     ]

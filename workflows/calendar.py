@@ -62,6 +62,18 @@ class OfficeCalendar:
     def add(self, start, days):
         return add_working_days(start, days, self.tz, self.weekly_offs, self.holidays)
 
+    def days_between(self, start, end):
+        """Whole working days from ``start`` to ``end`` (the inbox's "pending N working
+        days"): each working day after the day of ``start``, up to the day of ``end``."""
+        zone = ZoneInfo(self.tz)
+        current, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        days = 0
+        while current < last:
+            current += timedelta(days=1)
+            if current.weekday() not in self.weekly_offs and current not in self.holidays:
+                days += 1
+        return days
+
 
 def office_calendar(session, office, since=None):
     """The office's calendar; holidays from ``since`` (a date) on, or all when not given."""

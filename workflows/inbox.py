@@ -3,10 +3,10 @@ created by them.  Every query here reads the task and movement tables, never wor
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 
+from .calendar import office_calendar
 from .db import utcnow
 from .models import File, Movement, Post, PostHolding, Task
 from .models.file import PRIORITIES
@@ -58,9 +58,14 @@ def inbox(session, user, *, priority=None, query=None, now=None, day=None):
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
     senders = _last_moves(session, [f.id for _t, f, _p in rows])
+    calendars = {}
+    for _t, f, _p in rows:
+        if f.office_id not in calendars:
+            since = (now - timedelta(days=400)).date()
+            calendars[f.office_id] = office_calendar(session, f.office, since=since)
     return [Row(file=f, task=t, post=p,
                 sender=_who(senders.get(f.id)),
-                pending_days=working_days_between(t.since, now, f.office.timezone),
+                pending_days=calendars[f.office_id].days_between(t.since, now),
                 overdue=t.due_at is not None and t.due_at < now)
             for t, f, p in rows]
 
@@ -121,18 +126,6 @@ def counts(session, user, day=None):
     return session.scalar(select(func.count()).select_from(Task).join(File, File.id == Task.file_id)
                           .where(Task.done_at.is_(None), File.status == "open",
                                  Task.post_id.in_(_held_posts(user, day))))
-
-
-def working_days_between(start, end, tz="Asia/Kolkata", weekly_offs=frozenset({6})):
-    """Whole working days from ``start`` to ``end`` in the office's zone (Sundays off)."""
-    zone = ZoneInfo(tz)
-    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    days, current = 0, first
-    while current < last and days < 10000:
-        current += timedelta(days=1)
-        if current.weekday() not in weekly_offs:
-            days += 1
-    return days
 
 
 def _last_moves(session, file_ids):

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 import engine
+from sqlalchemy import select
 
-from . import attachments, filing, notes, org
+from . import attachments, drafts, escalation, filing, notes, org, receipts
 from .db import utcnow
 from .models import Post
 
@@ -33,6 +34,9 @@ class FileView:
     can_close: bool = False
     can_reopen: bool = False
     my_drafts: set = field(default_factory=set)  # note paragraphs the viewer may still edit
+    receipts: list = field(default_factory=list)
+    drafts: list = field(default_factory=list)        # [(draft, [versions])]
+    escalations: list = field(default_factory=list)   # [(escalation, description)]
 
 
 def file_view(session, user, file, now=None):
@@ -59,6 +63,13 @@ def file_view(session, user, file, now=None):
     view.can_pull_back = _can_pull_back(file, movements, tasks, mine)
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
+    view.receipts = receipts.receipts_of(session, file)
+    view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
+    fired = escalation.escalations_of(session, file)
+    if fired:
+        ids = {e.holder_post_id for e in fired} | {e.to_post_id for e in fired}
+        posts_by_id = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
+        view.escalations = [(e, escalation.describe(e, posts_by_id)) for e in fired]
     return view
 
 
