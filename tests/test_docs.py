@@ -1,0 +1,19 @@
+"""The guides point only at pictures that exist (the browser tests take them)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.mark.parametrize("guide", ["officer-guide.md", "officer-guide.hi.md"])
+def test_every_picture_in_the_guide_exists(guide):
+    text = (DOCS / guide).read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(pictures) >= 8
+    for picture in pictures:
+        assert (DOCS / picture).is_file(), picture
+    for link in re.findall(r"(?<!!)\[[^\]]*\]\(([^)#]+\.md)\)", text):
+        assert (DOCS / link).is_file(), link
