@@ -1,8 +1,9 @@
 """A file walked from the dealing assistant to the head of office in a real browser (Debian's
 chromium driven by Playwright), with a return in the middle, in English and in Hindi.
 
-The screenshots the walk takes are the ones in docs/officer-guide.md, so the guide shows the
-pages as they are.  When a step fails, a screenshot of the page is kept in test-artifacts/.
+The screenshots the walk takes are the ones in docs/officer-guide.md (`make guide` refreshes
+them there; an ordinary run keeps them in test-artifacts/guide/), so the guide shows the pages
+as they are.  When a step fails, a screenshot of the page is kept in test-artifacts/.
 """
 
 import os
@@ -18,8 +19,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "docs" / "images"
 ARTIFACTS = ROOT / "test-artifacts"
+# `make guide` writes the screenshots into the guide; an ordinary run keeps them aside.
+SHOTS = (ROOT / "docs" / "images" if os.environ.get("SANCHIKA_GUIDE_SHOTS")
+         else ARTIFACTS / "guide")
 SANCHIKA = str(Path(sys.executable).parent / "sanchika")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),

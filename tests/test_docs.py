@@ -1,4 +1,4 @@
-"""The guides point only at pictures that exist (the browser tests take them)."""
+"""The guides point only at pictures that exist, and that the browser walk takes."""
 
 import re
 from pathlib import Path
@@ -13,7 +13,10 @@ def test_every_picture_in_the_guide_exists(guide):
     text = (DOCS / guide).read_text()
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert len(pictures) >= 8
+    walk = (DOCS.parent / "tests" / "test_browser.py").read_text()
     for picture in pictures:
         assert (DOCS / picture).is_file(), picture
+        name = Path(picture).stem.split("-", 1)[1]  # en-workspace.png -> workspace
+        assert f'shot("{name}")' in walk, f"{picture} is not taken by the browser walk"
     for link in re.findall(r"(?<!!)\[[^\]]*\]\(([^)#]+\.md)\)", text):
         assert (DOCS / link).is_file(), link
