@@ -327,3 +327,16 @@ def test_the_background_scheduler_catches_up_as_soon_as_it_starts(demo_db, tmp_p
         running.shutdown(wait=True)
         eng.dispose()
     assert sent and list(tmp_path.glob("*.eml"))
+
+
+def test_the_escalation_benchmark_runs_and_reports_its_figures():
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(root / "benchmarks/escalation.py"), "--json",
+                          "--tasks", "2000", "--files", "50"], capture_output=True, text=True,
+                         timeout=300, check=True)
+    doc = json.loads(out.stdout)["results"]
+    # figures are read by people, never asserted; the due rows are found through the index
+    assert doc["escalations"] == doc["escalation_rows"] >= 20  # the due 1%, and the demo's
+    assert "ix_tasks_open_escalate" in doc["plan"]
+    for key in ("empty_pass_ms", "empty_pass_after_ms", "due_pass_s", "baseline_pk_lookup_ms"):
+        assert doc[key] > 0

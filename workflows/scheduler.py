@@ -64,7 +64,8 @@ def register_jobs(scheduler, session_factory, transport_factory):
     """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started)."""
     from datetime import datetime, timezone
     first = datetime.now(timezone.utc)
-    scheduler.add_job(_escalate_job, "interval", seconds=INTERVAL, args=(session_factory,),
+    scheduler.add_job(_escalate_job, "interval", seconds=INTERVAL,
+                      args=(session_factory, transport_factory),
                       id="sanchika.escalate", name="escalate files past their limit",
                       next_run_time=first, max_instances=1, coalesce=True,
                       replace_existing=True)
@@ -75,12 +76,13 @@ def register_jobs(scheduler, session_factory, transport_factory):
     return scheduler
 
 
-def _escalate_job(session_factory):
+def _escalate_job(session_factory, transport_factory):
     try:
-        report = escalate_pass(session_factory)
+        # the mail of a new escalation goes out at once, not at the sender's next run
+        report = run_pass(session_factory, transport_factory())
         if report.escalations or report.timers:
-            log.info("escalated %d, timers fired %d", len(report.escalations),
-                     len(report.timers))
+            log.info("escalated %d, timers fired %d, mail %d", len(report.escalations),
+                     len(report.timers), len(report.mails))
     except Exception:  # a job must not die; the next run tries again
         log.exception("escalation pass failed")
 
