@@ -43,7 +43,9 @@ bench: setup
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
-# After changing strings in pages: refresh the Hindi catalog, then translate the new entries.
+# After changing strings in pages or refusals: refresh the Hindi catalog, then translate the new
+# entries.  A refusal's first argument (workflows/errors.py) is its message.
+REFUSALS := -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaError -k SignInRefused
 translations: setup
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l $(REFUSALS) -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel update -w 100 -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching

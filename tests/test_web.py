@@ -170,15 +170,18 @@ def test_pages_carry_security_headers(client):
 
 
 def test_every_string_on_the_pages_has_a_hindi_translation(tmp_path):
-    """Extract the pages' strings afresh and check the Hindi catalog translates each one."""
+    """Extract the pages' strings and the refusals' templates afresh and check the Hindi
+    catalog translates each one."""
     import subprocess
     import sys
     from pathlib import Path
     from babel.messages.pofile import read_po
     root = Path(__file__).resolve().parent.parent
     pot = tmp_path / "messages.pot"
+    refusals = [arg for name in ("NotFound", "NotAllowed", "InvalidInput", "FileMoved",
+                                 "SanchikaError", "SignInRefused") for arg in ("-k", name)]
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F",
-                    "babel.cfg", "-k", "_l", "-o", str(pot), "."], cwd=root, check=True,
+                    "babel.cfg", "-k", "_l", *refusals, "-o", str(pot), "."], cwd=root, check=True,
                    capture_output=True)
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}

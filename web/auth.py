@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from workflows import org, people
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, say
 from .security import login_required, start_session, transaction
 
 bp = Blueprint("auth", __name__)
@@ -32,7 +32,7 @@ def sign_in():
             start_session(user)
     if refusal is not None:
         time.sleep(refusal.delay * current_app.config.get("SIGN_IN_DELAY", 1.0))
-        flash(str(refusal), "error")
+        flash(say(refusal), "error")
         return render_template("auth/sign_in.html", login=login), 401
     target = request.args.get("next", "")
     if not (target.startswith("/") and not target.startswith("//")):
@@ -67,7 +67,7 @@ def password():
                 people.change_password(db, user, request.form.get("current", ""),
                                        request.form.get("new", ""), request.form.get("repeat", ""))
             except InvalidInput as exc:
-                flash(str(exc), "error")
+                flash(say(exc), "error")
                 return render_template("auth/password.html"), 400
             start_session(user)
         flash(_("Your password is changed."), "info")
@@ -100,6 +100,6 @@ def attendance():
         except NotFound:
             abort(404)
         except NotAllowed as exc:
-            abort(403, str(exc))
+            abort(403, say(exc))
         page = render_template("auth/attendance.html", office=office, offices=offices, rows=rows)
     return page

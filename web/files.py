@@ -13,6 +13,7 @@ from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, Sanc
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.tracking import step_states
 
+from .i18n import say
 from .security import login_required, transaction
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -27,7 +28,7 @@ def _refuse(exc):
     if isinstance(exc, NotFound):
         abort(404)
     if isinstance(exc, NotAllowed):
-        abort(403, str(exc))
+        abort(403, say(exc))
     raise exc
 
 
@@ -54,7 +55,7 @@ def new():
                 flash(_("File %(number)s opened.", number=file.number), "info")
                 return redirect(url_for("files.show", file_id=file.id))
             except (InvalidInput, NotAllowed, NotFound) as exc:
-                flash(str(exc), "error")
+                flash(say(exc), "error")
         page = render_template("files/new.html", offices=sorted(offices, key=lambda o: o.code),
                                office=office, routes=routes, priorities=PRIORITIES, form=form)
     return page, (400 if request.method == "POST" else 200)
@@ -96,7 +97,7 @@ def _act_on(file_id, action):
             with db.begin_nested():
                 message = action(db, file)
         except (FileMoved, InvalidInput, NotAllowed) as exc:
-            flash(str(exc), "error")
+            flash(say(exc), "error")
             return _back(file_id, keep=True)
     if message:
         flash(str(message), "info")
@@ -144,7 +145,7 @@ def attach(file_id):
     def run(db, file):
         uploads = [u for u in request.files.getlist("documents") if u and u.filename]
         if not uploads:
-            raise InvalidInput(_("Choose a document to attach."))
+            raise InvalidInput("Choose a document to attach.")
         for upload in uploads:
             attachments.attach(db, number=file.number, user=g.user, filename=upload.filename,
                                data=upload.read(), store=_store())
@@ -300,7 +301,7 @@ def draft(file_id, draft_id):
         except NotFound:
             abort(404)
         except (InvalidInput, NotAllowed) as exc:
-            abort(400, str(exc))
+            abort(400, say(exc))
         page = render_template("files/draft.html", file=file, draft=item, versions=versions,
                                a=a, b=b, diff=diff)
     return page

@@ -9,7 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from flask import g, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 LANGUAGES = ("en", "hi")
 IST = ZoneInfo("Asia/Kolkata")
@@ -44,6 +44,15 @@ def compile_catalogs():
                 catalog = read_po(source)
             with mo.open("wb") as target:
                 write_mo(target, catalog)
+
+
+def say(exc):
+    """A refusal from ``workflows`` in the user's language: its template looked up in the
+    catalog and its values put in; the English sentence when it carries no template."""
+    template = getattr(exc, "template", None)
+    if not isinstance(template, str):
+        return str(exc)
+    return gettext(template, **getattr(exc, "params", {}))
 
 
 _DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
@@ -104,4 +113,6 @@ def _words():
         _l("Pass mutation order"), _l("Correct the register"),
         _l("Receive and register application"), _l("Verify in field and report"),
         _l("Inform applicant"), _l("Consider sanction"), _l("Issue sanction order"),
+        # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
+        _l("the file has moved: someone acted on it first; look at it again before acting"),
     ]

@@ -11,6 +11,7 @@ from workflows.errors import SanchikaError
 from workflows.models import MAIL_STATUSES, Post, PostHolding
 from workflows.org import held_on
 
+from .i18n import say
 from .security import login_required, transaction
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -57,5 +58,5 @@ def retry(mail_id):
             outbox.retry(db, mail_id, g.user, utcnow(), office_ids=offices)
             flash(f"Mail {mail_id} queued again; it goes out with the next sending.", "ok")
         except SanchikaError as exc:
-            flash(str(exc), "error")
+            flash(say(exc), "error")
     return redirect(url_for("outbox.index"))

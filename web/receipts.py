@@ -10,6 +10,7 @@ from workflows import attachments, org, receipts, routing
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import MODES, PRIORITIES, Post
 
+from .i18n import say
 from .security import login_required, transaction
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
@@ -44,7 +45,7 @@ def index():
                 flash(_("Receipt %(number)s diarised.", number=receipt.number), "info")
                 return redirect(url_for("receipts.index", office=office.code))
             except (InvalidInput, NotAllowed, NotFound) as exc:
-                flash(str(exc), "error")
+                flash(say(exc), "error")
                 status = 400
         pending = receipts.receipts_pending(db, g.user)
         routes = [r for r, _c, _l in routing.list_routes(db, office)]
@@ -65,7 +66,7 @@ def _receipt_action(verb, run):
             except NotFound:
                 abort(404)
             except (InvalidInput, NotAllowed) as exc:
-                flash(str(exc), "error")
+                flash(say(exc), "error")
                 return redirect(url_for("receipts.index"))
         flash(message, "info")
         return redirect(target)

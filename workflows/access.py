@@ -41,7 +41,7 @@ def check_can_view(session, user, file):
     on_track = track_post_ids(session, file)
     if mine & on_track or mine & _superiors(session, on_track):
         return posts
-    raise NotAllowed(f"file {file.number} has not passed through your post")
+    raise NotAllowed("file %(number)s has not passed through your post", number=file.number)
 
 
 def file_for(session, user, file_id):

@@ -35,10 +35,14 @@ def sniff(filename, data):
     for content_type, endings, test in _KINDS:
         if test(data[:16]):
             if ending not in endings:
-                raise InvalidInput(f"'{filename}' holds {content_type} but is named {ending or 'without an ending'}")
+                if ending:
+                    raise InvalidInput("'%(filename)s' holds %(type)s but is named %(ending)s",
+                                       filename=filename, type=content_type, ending=ending)
+                raise InvalidInput("'%(filename)s' holds %(type)s but is named without an "
+                                   "ending", filename=filename, type=content_type)
             return content_type
-    raise InvalidInput(f"'{filename}' is not a PDF, PNG, JPEG or TIFF document; "
-                       "scan or save it as one of these")
+    raise InvalidInput("'%(filename)s' is not a PDF, PNG, JPEG or TIFF document; "
+                       "scan or save it as one of these", filename=filename)
 
 
 def attach(session, *, number, user, filename, data, store, now=None):
@@ -48,7 +52,8 @@ def attach(session, *, number, user, filename, data, store, now=None):
     task = next((t for t in open_tasks(session, file) if org.holds(session, user, t.post_id)),
                 None)
     if task is None or file.status == "closed":
-        raise NotAllowed(f"only the official holding file {file.number} may attach documents")
+        raise NotAllowed("only the official holding file %(number)s may attach documents",
+                         number=file.number)
     sha = _keep(store, data)
     attachment = Attachment(file_id=file.id, filename=filename, content_type=content_type,
                             size=len(data), sha256=sha, uploaded_by_id=user.id,
@@ -82,10 +87,11 @@ def _checked_document(filename, data):
     if not filename:
         raise InvalidInput("the document has no name")
     if not data:
-        raise InvalidInput(f"'{filename}' is empty")
+        raise InvalidInput("'%(filename)s' is empty", filename=filename)
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"'{filename}' is {len(data) // (1024 * 1024)} MB; "
-                           f"the limit is {MAX_BYTES // (1024 * 1024)} MB")
+        raise InvalidInput("'%(filename)s' is %(size)s MB; the limit is %(limit)s MB",
+                           filename=filename, size=len(data) // (1024 * 1024),
+                           limit=MAX_BYTES // (1024 * 1024))
     return filename, sniff(filename, data)
 
 

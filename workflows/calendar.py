@@ -46,7 +46,8 @@ def parse_weekly_offs(text):
         elif part[:3].title() in WEEKDAYS:
             days.add(WEEKDAYS.index(part[:3].title()))
         else:
-            raise InvalidInput(f"'{part}' is not a weekday (use 0-6 with Monday 0, or Mon..Sun)")
+            raise InvalidInput("'%(part)s' is not a weekday (use 0-6 with Monday 0, or Mon..Sun)",
+                               part=part)
     if len(days) >= 7:
         raise InvalidInput("an office needs at least one working day in the week")
     return frozenset(days)

@@ -26,9 +26,11 @@ def create_draft(session, *, number, user, kind, title, body, now=None):
     now = now or utcnow()
     file = lock_file(session, number)
     if kind not in DRAFT_KINDS:
-        raise InvalidInput(f"a draft is one of: {', '.join(DRAFT_KINDS)}; not '{kind}'")
+        raise InvalidInput("a draft is one of: %(kinds)s; not '%(kind)s'",
+                           kinds=", ".join(DRAFT_KINDS), kind=kind)
     title, body = _clean_title(title), _clean_body(body)
-    post_id = _holding_post(session, file, user, "write a draft on it")
+    post_id = _holding_post(session, file, user, NotAllowed(
+        "only the official holding file %(number)s may write a draft on it", number=file.number))
     draft = Draft(file_id=file.id, kind=kind, title=title, status="draft",
                   created_by_id=user.id, created_at=now)
     session.add(draft)
@@ -46,13 +48,17 @@ def revise_draft(session, *, draft_id, user, body, title=None, now=None):
     approved draft goes back to draft status.  Returns the new version."""
     now = now or utcnow()
     draft, file = _lock_draft(session, draft_id)
-    _require_not_issued(draft, "revised")
-    post_id = _holding_post(session, file, user, "revise its drafts")
+    _require_not_issued(draft, NotAllowed(
+        "'%(title)s' was issued as %(issue_number)s and cannot be revised",
+        title=draft.title, issue_number=draft.issue_number))
+    post_id = _holding_post(session, file, user, NotAllowed(
+        "only the official holding file %(number)s may revise its drafts", number=file.number))
     body = _clean_body(body)
     title = draft.title if title is None else _clean_title(title)
     latest = _latest(session, draft)
     if body == latest.body and title == draft.title:
-        raise InvalidInput(f"nothing changed: the text is the same as version {latest.number}")
+        raise InvalidInput("nothing changed: the text is the same as version %(version)s",
+                           version=latest.number)
     version = DraftVersion(draft_id=draft.id, number=latest.number + 1, body=body,
                            author_id=user.id, author_post_id=post_id, created_at=now)
     session.add(version)
@@ -72,11 +78,15 @@ def approve_draft(session, *, draft_id, version, user, now=None):
     """Approve one version of the draft; that text is the one issued."""
     now = now or utcnow()
     draft, file = _lock_draft(session, draft_id)
-    _require_not_issued(draft, "approved again")
-    post_id = _holding_post(session, file, user, "approve its drafts")
+    _require_not_issued(draft, NotAllowed(
+        "'%(title)s' was issued as %(issue_number)s and cannot be approved again",
+        title=draft.title, issue_number=draft.issue_number))
+    post_id = _holding_post(session, file, user, NotAllowed(
+        "only the official holding file %(number)s may approve its drafts", number=file.number))
     chosen = _version(session, draft, version)
     if draft.status == "approved" and draft.approved_version == chosen.number:
-        raise NotAllowed(f"version {chosen.number} of '{draft.title}' is already approved")
+        raise NotAllowed("version %(version)s of '%(title)s' is already approved",
+                         version=chosen.number, title=draft.title)
     draft.status, draft.approved_version = "approved", chosen.number
     draft.approved_by_id, draft.approved_by_post_id, draft.approved_at = user.id, post_id, now
     audit.record(session, "draft.approved", user, file, draft=draft.id, version=chosen.number)
@@ -89,10 +99,14 @@ def issue_draft(session, *, draft_id, user, now=None):
     year (SADAR/LETTER/2026/0012) and freeze it."""
     now = now or utcnow()
     draft, file = _lock_draft(session, draft_id)
-    _require_not_issued(draft, "issued again")
+    _require_not_issued(draft, NotAllowed(
+        "'%(title)s' was issued as %(issue_number)s and cannot be issued again",
+        title=draft.title, issue_number=draft.issue_number))
     if draft.status != "approved":
-        raise NotAllowed(f"'{draft.title}' is not approved; approve a version before issuing it")
-    post_id = _holding_post(session, file, user, "issue its drafts")
+        raise NotAllowed("'%(title)s' is not approved; approve a version before issuing it",
+                         title=draft.title)
+    post_id = _holding_post(session, file, user, NotAllowed(
+        "only the official holding file %(number)s may issue its drafts", number=file.number))
     draft.issue_number = next_number(session, file.office, DRAFT_KINDS[draft.kind],
                                      local_date(file.office, now))
     draft.status, draft.issued_by_id, draft.issued_by_post_id = "issued", user.id, post_id
@@ -136,7 +150,7 @@ def get_draft(session, draft_id):
     """The draft with this id, or NotFound."""
     draft = session.get(Draft, draft_id)
     if draft is None:
-        raise NotFound(f"no draft with the id {draft_id}")
+        raise NotFound("no draft with the id %(id)s", id=draft_id)
     return draft
 
 
@@ -153,27 +167,28 @@ def _lock_draft(session, draft_id):
     number = session.scalar(select(File.number).join(Draft, Draft.file_id == File.id)
                             .where(Draft.id == draft_id))
     if number is None:
-        raise NotFound(f"no draft with the id {draft_id}")
+        raise NotFound("no draft with the id %(id)s", id=draft_id)
     file = lock_file(session, number)
     draft = session.scalar(select(Draft).where(Draft.id == draft_id)
                            .execution_options(populate_existing=True))
     return draft, file
 
 
-def _holding_post(session, file, user, verb):
+def _holding_post(session, file, user, refusal):
+    """The post through which ``user`` holds ``file``; ``refusal`` (a NotAllowed naming what
+    they wanted to do) when they do not hold it."""
     if file.status == "closed":
-        raise NotAllowed(f"file {file.number} is closed; its drafts are final")
+        raise NotAllowed("file %(number)s is closed; its drafts are final", number=file.number)
     task = next((t for t in open_tasks(session, file) if org.holds(session, user, t.post_id)),
                 None)
     if task is None:
-        raise NotAllowed(f"only the official holding file {file.number} may {verb}")
+        raise refusal
     return task.post_id
 
 
-def _require_not_issued(draft, verb):
+def _require_not_issued(draft, refusal):
     if draft.status == "issued":
-        raise NotAllowed(f"'{draft.title}' was issued as {draft.issue_number} and cannot be "
-                         f"{verb}")
+        raise refusal
 
 
 def _latest(session, draft):
@@ -185,11 +200,11 @@ def _version(session, draft, number):
     try:
         number = int(number)
     except (TypeError, ValueError):
-        raise InvalidInput(f"'{number}' is not a version number") from None
+        raise InvalidInput("'%(number)s' is not a version number", number=number) from None
     version = session.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
                                                         DraftVersion.number == number))
     if version is None:
-        raise NotFound(f"'{draft.title}' has no version {number}")
+        raise NotFound("'%(title)s' has no version %(number)s", title=draft.title, number=number)
     return version
 
 
@@ -198,7 +213,7 @@ def _clean_title(title):
     if not title:
         raise InvalidInput("the draft has no title: say what the letter or order is about")
     if len(title) > MAX_TITLE:
-        raise InvalidInput(f"the title is longer than {MAX_TITLE} characters")
+        raise InvalidInput("the title is longer than %(limit)s characters", limit=MAX_TITLE)
     return title
 
 
@@ -207,5 +222,5 @@ def _clean_body(body):
     if not body:
         raise InvalidInput("the draft is empty: write its text")
     if len(body) > MAX_BODY:
-        raise InvalidInput(f"the draft is longer than {MAX_BODY} characters")
+        raise InvalidInput("the draft is longer than %(limit)s characters", limit=MAX_BODY)
     return body

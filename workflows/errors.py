@@ -1,8 +1,22 @@
-"""Errors a user can be told about. Each carries one clear sentence; none is a crash."""
+"""Errors a user can be told about. Each carries one clear sentence; none is a crash.
+
+An error keeps its sentence as a %-style template with named placeholders and the values for
+them, so that the pages can say it in the official's language (the templates are extracted into
+the Hindi catalog) while ``str(error)`` stays the English sentence for the CLI, jobs and logs.
+Nothing here knows about Flask.
+"""
 
 
 class SanchikaError(Exception):
-    """Base class: ``str(error)`` is the message shown to the official."""
+    """Base class: ``str(error)`` is the message shown to the official, ``template`` and
+    ``params`` are the same message before its values are put in (``template % params``)."""
+
+    def __init__(self, template, **params):
+        super().__init__(template)
+        self.template, self.params = template, params
+
+    def __str__(self):
+        return self.template % self.params if self.params else self.template
 
 
 class NotFound(SanchikaError):
@@ -20,6 +34,6 @@ class InvalidInput(SanchikaError):
 class FileMoved(SanchikaError):
     """The file changed since the official last saw it (someone else acted first)."""
 
-    def __init__(self, message="the file has moved: someone acted on it first; "
-                               "look at it again before acting"):
-        super().__init__(message)
+    def __init__(self, template="the file has moved: someone acted on it first; "
+                                "look at it again before acting", **params):
+        super().__init__(template, **params)

@@ -34,16 +34,18 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     if not subject:
         raise InvalidInput("the subject is empty: say what the file is about")
     if len(subject) > MAX_SUBJECT:
-        raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters")
+        raise InvalidInput("the subject is longer than %(limit)s characters", limit=MAX_SUBJECT)
     if priority not in PRIORITIES:
-        raise InvalidInput(f"priority '{priority}' is not one of: {', '.join(PRIORITIES)}")
+        raise InvalidInput("priority '%(priority)s' is not one of: %(choices)s",
+                           priority=priority, choices=", ".join(PRIORITIES))
     version = latest_version(session, route_by_key(session, office, route_key))
     instance = engine.start(engine_route(session, version), {"priority": priority})
     first_role = next((s.role for s in engine.ready_steps(instance)), None)
     post = org.acting_post(session, user, office, role=first_role)
     section_id = section.id if section is not None else post.section_id
     if section_id is None:
-        raise InvalidInput(f"{post.title} belongs to no section: choose the section of the file")
+        raise InvalidInput("%(post)s belongs to no section: choose the section of the file",
+                           post=post.title)
     file = File(number=_next_number(session, office, section_id, now), office_id=office.id,
                 section_id=section_id, subject=subject, category=category.strip(),
                 priority=priority, route_version_id=version.id, created_by_id=user.id,
@@ -76,8 +78,8 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     _require_open(file)
     task, others = _task_of(session, file, user, task_id)
     if task.due_at is not None and task.due_at < now and not reason.strip():
-        raise InvalidInput(f"this file is past its limit of {task.limit_days or '?'} working "
-                           "days; give a reason for the delay")
+        raise InvalidInput("this file is past its limit of %(days)s working days; give a "
+                           "reason for the delay", days=task.limit_days or "?")
     instance = load_instance(session, file)
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
@@ -143,7 +145,7 @@ def park(session, *, number, user, remark="", now=None):
 def unpark(session, *, number, user, remark="", now=None):
     file = lock_file(session, number)
     if file.status != "parked":
-        raise NotAllowed(f"file {file.number} is not parked")
+        raise NotAllowed("file %(number)s is not parked", number=file.number)
     task, _others = _task_of(session, file, user, None)
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
@@ -153,8 +155,10 @@ def close(session, *, number, user, remark="", now=None):
     now = now or utcnow()
     file = lock_file(session, number)
     if file.status == "closed":
-        raise NotAllowed(f"file {file.number} is already closed")
-    post = _creator_or_head(session, file, user, "close")
+        raise NotAllowed("file %(number)s is already closed", number=file.number)
+    post = _creator_or_head(session, file, user, NotAllowed(
+        "only the file's creator or the head of office may close file %(number)s",
+        number=file.number))
     for task in _open_tasks(session, file):
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
@@ -166,8 +170,10 @@ def reopen(session, *, number, user, remark="", now=None):
     now = now or utcnow()
     file = lock_file(session, number)
     if file.status != "closed":
-        raise NotAllowed(f"file {file.number} is not closed")
-    post = _creator_or_head(session, file, user, "reopen")
+        raise NotAllowed("file %(number)s is not closed", number=file.number)
+    post = _creator_or_head(session, file, user, NotAllowed(
+        "only the file's creator or the head of office may reopen file %(number)s",
+        number=file.number))
     instance = load_instance(session, file)
     if instance.finished:
         instance = engine.start(instance.route, {"priority": file.priority})
@@ -192,7 +198,7 @@ def lock_file(session, number):
         stmt = stmt.with_for_update(of=File)
     file = session.scalar(stmt)
     if file is None:
-        raise NotFound(f"no file numbered '{number}'")
+        raise NotFound("no file numbered '%(number)s'", number=number)
     return file
 
 
@@ -211,9 +217,9 @@ def _open_tasks(session, file):
 
 def _require_open(file):
     if file.status == "closed":
-        raise NotAllowed(f"file {file.number} is closed; reopen it first")
+        raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
     if file.status == "parked":
-        raise NotAllowed(f"file {file.number} is parked; unpark it first")
+        raise NotAllowed("file %(number)s is parked; unpark it first", number=file.number)
 
 
 def _task_of(session, file, user, task_id):
@@ -231,20 +237,21 @@ def _task_of(session, file, user, task_id):
         if task is None:
             raise FileMoved()
         if task not in mine:
-            raise NotAllowed(f"this step of file {file.number} is with {task.post.title}, "
-                             "not with you")
+            raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
+                             number=file.number, post=task.post.title)
         return task, [t for t in tasks if t is not task]
     if mine:
         return mine[0], [t for t in tasks if t is not mine[0]]
     if not tasks:
-        raise NotAllowed(f"file {file.number} is waiting with no one")
+        raise NotAllowed("file %(number)s is waiting with no one", number=file.number)
     last = session.scalar(select(Movement).where(Movement.file_id == file.id)
                           .order_by(Movement.id.desc()).limit(1))
     if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
-        raise FileMoved(f"the file has moved: it was just sent on from your post to "
-                        f"{tasks[0].post.title}")
+        raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
+                        post=tasks[0].post.title)
     where = "; ".join(f"{t.post.title} since {t.since:%Y-%m-%d %H:%M} UTC" for t in tasks)
-    raise NotAllowed(f"file {file.number} is with {where}, not with {user.name}")
+    raise NotAllowed("file %(number)s is with %(where)s, not with %(user)s",
+                     number=file.number, where=where, user=user.name)
 
 
 def _sync_tasks(session, file, instance, now, prefer=(), still_open=None):
@@ -303,14 +310,16 @@ def _freeze_notes(session, file, user, now):
                     .values(frozen_at=now).execution_options(synchronize_session="fetch"))
 
 
-def _creator_or_head(session, file, user, verb):
+def _creator_or_head(session, file, user, refusal):
+    """The post through which ``user`` may close or reopen ``file`` (its creator's post, or a
+    head of office); ``refusal`` (a NotAllowed) when they may not."""
     posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
     if file.created_by_id == user.id and posts:
         return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
     heads = [p for p in posts if p.is_head]
     if heads:
         return heads[0]
-    raise NotAllowed(f"only the file's creator or the head of office may {verb} file {file.number}")
+    raise refusal
 
 
 def _set_status(session, file, user, status, kind, post_id, remark, now):

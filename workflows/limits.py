@@ -82,9 +82,14 @@ def set_limits(session, office, *, default=None, priorities=None, weekly_offs=No
     Files already waiting keep the due time they arrived with."""
     changes = {}
     if default is not None:
-        office.limit_days = changes["default"] = _days(default, "the office limit")
+        office.limit_days = changes["default"] = _days(
+            default, InvalidInput("the office limit must be a whole number of working days"),
+            InvalidInput("the office limit must be from 1 to %(most)s working days",
+                         most=MAX_LIMIT))
     if grace_days is not None:
-        office.grace_days = changes["grace_days"] = _days(grace_days, "the grace")
+        office.grace_days = changes["grace_days"] = _days(
+            grace_days, InvalidInput("the grace must be a whole number of working days"),
+            InvalidInput("the grace must be from 1 to %(most)s working days", most=MAX_LIMIT))
     if weekly_offs is not None:
         offs = parse_weekly_offs(weekly_offs)
         office.weekly_offs = changes["weekly_offs"] = ",".join(str(d) for d in sorted(offs))
@@ -92,26 +97,34 @@ def set_limits(session, office, *, default=None, priorities=None, weekly_offs=No
         select(PriorityLimit).where(PriorityLimit.office_id == office.id))}
     for priority, days in (priorities or {}).items():
         if priority not in PRIORITIES:
-            raise InvalidInput(f"priority '{priority}' is not one of: {', '.join(PRIORITIES)}")
+            raise InvalidInput("priority '%(priority)s' is not one of: %(choices)s",
+                               priority=priority, choices=", ".join(PRIORITIES))
         if days is None:
             if priority in existing:
                 session.delete(existing[priority])
-        elif priority in existing:
-            existing[priority].limit_days = _days(days, f"the limit for {priority}")
         else:
-            session.add(PriorityLimit(office_id=office.id, priority=priority,
-                                      limit_days=_days(days, f"the limit for {priority}")))
+            days_for = _days(
+                days, InvalidInput("the limit for %(priority)s must be a whole number of "
+                                   "working days", priority=priority),
+                InvalidInput("the limit for %(priority)s must be from 1 to %(most)s working "
+                             "days", priority=priority, most=MAX_LIMIT))
+            if priority in existing:
+                existing[priority].limit_days = days_for
+            else:
+                session.add(PriorityLimit(office_id=office.id, priority=priority,
+                                          limit_days=days_for))
         changes[priority] = days
     session.flush()
     audit.record(session, "limits.set", user, office_id=office.id, **changes)
     return changes
 
 
-def _days(value, what):
+def _days(value, not_whole, out_of_range):
+    """``value`` as a number of working days; the refusal that fits when it is not one."""
     try:
         days = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{what} must be a whole number of working days") from None
+        raise not_whole from None
     if not 0 < days <= MAX_LIMIT:
-        raise InvalidInput(f"{what} must be from 1 to {MAX_LIMIT} working days")
+        raise out_of_range
     return days

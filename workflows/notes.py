@@ -17,11 +17,12 @@ def add_note(session, *, number, user, body, now=None):
     file = lock_file(session, number)
     body = _clean(body)
     if file.status == "closed":
-        raise NotAllowed(f"file {file.number} is closed; its note sheet is final")
+        raise NotAllowed("file %(number)s is closed; its note sheet is final", number=file.number)
     task = next((t for t in open_tasks(session, file) if org.holds(session, user, t.post_id)),
                 None)
     if task is None:
-        raise NotAllowed(f"only the official holding file {file.number} may add a note")
+        raise NotAllowed("only the official holding file %(number)s may add a note",
+                         number=file.number)
     last = session.scalar(select(func.max(Note.number)).where(Note.file_id == file.id)) or 0
     note = Note(file_id=file.id, number=last + 1, author_id=user.id,
                 author_post_id=task.post_id, body=body, created_at=now, updated_at=now)
@@ -36,11 +37,13 @@ def edit_note(session, *, number, paragraph, user, body, now=None):
     file = lock_file(session, number)
     note = session.scalar(select(Note).where(Note.file_id == file.id, Note.number == paragraph))
     if note is None:
-        raise NotFound(f"file {file.number} has no note paragraph {paragraph}")
+        raise NotFound("file %(number)s has no note paragraph %(paragraph)s",
+                       number=file.number, paragraph=paragraph)
     if note.author_id != user.id:
         raise NotAllowed("only the author may change a note paragraph")
     if note.frozen_at is not None:
-        raise NotAllowed(f"paragraph {paragraph} was sent on with the file and cannot be changed")
+        raise NotAllowed("paragraph %(paragraph)s was sent on with the file and cannot be changed",
+                         paragraph=paragraph)
     note.body = _clean(body)
     note.updated_at = now or utcnow()
     audit.record(session, "note.edited", user, file, paragraph=paragraph)
@@ -58,5 +61,6 @@ def _clean(body):
     if not body:
         raise InvalidInput("the note is empty")
     if len(body) > MAX_NOTE:
-        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters; attach a document")
+        raise InvalidInput("the note is longer than %(limit)s characters; attach a document",
+                           limit=MAX_NOTE)
     return body

@@ -28,14 +28,14 @@ def check_password(user, password):
 def user_by_login(session, login):
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None or not user.active:
-        raise NotFound(f"no active user with the login '{login}'")
+        raise NotFound("no active user with the login '%(login)s'", login=login)
     return user
 
 
 def office_by_code(session, code):
     office = session.scalar(select(Office).where(Office.code == (code or "").strip().upper()))
     if office is None:
-        raise NotFound(f"no office with the code '{code}'")
+        raise NotFound("no office with the code '%(code)s'", code=code)
     return office
 
 
@@ -92,8 +92,9 @@ def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
     and the office when no post holds the role."""
     candidates = posts_for_role(session, office.id, section_id, role)
     if not candidates:
-        raise NotAllowed(f"no post holds the role '{role}' in {office.name} ({office.code}); "
-                         "an administrator must create or fill that post")
+        raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
+                         "an administrator must create or fill that post",
+                         role=role, office=office.name, code=office.code)
     by_id = {post.id: post for post in candidates}
     for post_id in prefer:
         if post_id in by_id:
@@ -109,7 +110,8 @@ def acting_post(session, user, office, role=None):
     """The post through which ``user`` acts in ``office``, preferring one with ``role``."""
     posts = [p for p in posts_of(session, user) if p.office_id == office.id]
     if not posts:
-        raise NotAllowed(f"{user.name} ({user.login}) holds no post in {office.name}")
+        raise NotAllowed("%(user)s (%(login)s) holds no post in %(office)s",
+                         user=user.name, login=user.login, office=office.name)
     for post in posts:
         if role and (post.role == role or (role == HEAD_OF_OFFICE and post.is_head)):
             return post
@@ -120,5 +122,5 @@ def section_by_code(session, office, code):
     section = session.scalar(select(Section).where(Section.office_id == office.id,
                                                    Section.code == (code or "").upper()))
     if section is None:
-        raise NotFound(f"no section '{code}' in {office.name}")
+        raise NotFound("no section '%(code)s' in %(office)s", code=code, office=office.name)
     return section

@@ -202,10 +202,10 @@ def retry(session, mail_id, user, now, office_ids=None):
     """Put a failed (or waiting) message back in the queue to be sent at once."""
     mail = session.get(OutboxMail, mail_id)
     if mail is None or (office_ids is not None and mail.office_id not in office_ids):
-        raise NotFound(f"no mail {mail_id} in your offices' outbox")
+        raise NotFound("no mail %(id)s in your offices' outbox", id=mail_id)
     if mail.status in ("sent", "sending"):
-        raise NotAllowed(f"mail {mail_id} is {mail.status}; only mail waiting or failed can be "
-                         "retried")
+        raise NotAllowed("mail %(id)s is %(status)s; only mail waiting or failed can be "
+                         "retried", id=mail_id, status=mail.status)
     mail.status, mail.attempts, mail.next_attempt_at = "queued", 0, now
     audit.record(session, "mail.retry", user, office_id=mail.office_id, mail=mail.id)
     session.flush()

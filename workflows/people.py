@@ -19,8 +19,8 @@ IST = ZoneInfo("Asia/Kolkata")
 class SignInRefused(NotAllowed):
     """Wrong login or password, or a locked login; ``delay`` is how long to hold the answer."""
 
-    def __init__(self, message, delay=0.0):
-        super().__init__(message)
+    def __init__(self, template, delay=0.0, **params):
+        super().__init__(template, **params)
         self.delay = delay
 
 
@@ -34,19 +34,23 @@ def sign_in(session, login, password, now=None):
         raise SignInRefused("The login or password is wrong.", delay=0.5)
     if user.locked_until is not None and user.locked_until > now:
         local = user.locked_until.astimezone(IST).strftime("%H:%M")
-        raise SignInRefused(f"This login is locked after repeated wrong passwords; try again "
-                            f"after {local} IST or ask the administrator.")
+        raise SignInRefused("This login is locked after repeated wrong passwords; try again "
+                            "after %(time)s IST or ask the administrator.", time=local)
     if not org.check_password(user, password):
         user.failed_logins += 1
         audit.record(session, "user.sign_in_failed", user, failures=user.failed_logins)
         if user.failed_logins >= LOCK_AFTER:
             user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-            raise SignInRefused(f"Too many wrong passwords: this login is locked for "
-                                f"{int(LOCK_FOR.total_seconds() // 60)} minutes.")
+            raise SignInRefused("Too many wrong passwords: this login is locked for "
+                                "%(minutes)s minutes.",
+                                minutes=int(LOCK_FOR.total_seconds() // 60))
         delay = float(2 ** (user.failed_logins - SLOW_AFTER)) if user.failed_logins >= SLOW_AFTER else 0.0
         left = LOCK_AFTER - user.failed_logins
-        raise SignInRefused(f"The login or password is wrong. {left} more wrong "
-                            f"attempt{'s' if left != 1 else ''} will lock it.", delay=min(delay, 4.0))
+        if left == 1:
+            raise SignInRefused("The login or password is wrong. %(left)s more wrong attempt "
+                                "will lock it.", delay=min(delay, 4.0), left=left)
+        raise SignInRefused("The login or password is wrong. %(left)s more wrong attempts "
+                            "will lock it.", delay=min(delay, 4.0), left=left)
     user.failed_logins, user.locked_until = 0, None
     day = now.astimezone(IST).date()
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,

@@ -34,8 +34,10 @@ def diarise_receipt(session, *, office, user, subject, sender, sender_address=""
     today = local_date(office, now)
     fields = _clean_fields(subject=subject, sender=sender, sender_address=sender_address,
                            letter_number=letter_number, mode=mode)
-    received_on = _as_date(received_on, "date of receipt") or today
-    letter_date = _as_date(letter_date, "letter date")
+    received_on = _as_date(received_on, InvalidInput(
+        "the date of receipt '%(value)s' is not a date like 2026-11-02", value=received_on)) or today
+    letter_date = _as_date(letter_date, InvalidInput(
+        "the letter date '%(value)s' is not a date like 2026-11-02", value=letter_date))
     _check_dates(letter_date, received_on, today)
     post = org.acting_post(session, user, office)
     scan = {}
@@ -63,10 +65,11 @@ def send_receipt(session, *, receipt_id, user, to_post_id):
     _require_holder(session, receipt, user)
     to_post = session.get(Post, to_post_id)
     if to_post is None or to_post.office_id != receipt.office_id:
-        raise NotAllowed(f"receipt {receipt.number} can be sent only to a post of "
-                         f"{receipt.office.name}")
+        raise NotAllowed("receipt %(number)s can be sent only to a post of %(office)s",
+                         number=receipt.number, office=receipt.office.name)
     if to_post.id == receipt.holder_post_id:
-        raise InvalidInput(f"receipt {receipt.number} is already with {to_post.title}")
+        raise InvalidInput("receipt %(number)s is already with %(post)s",
+                           number=receipt.number, post=to_post.title)
     from_post_id = receipt.holder_post_id
     receipt.holder_post_id = to_post.id
     audit.record(session, "receipt.sent", user, office_id=receipt.office_id,
@@ -82,14 +85,17 @@ def put_in_file(session, *, receipt_id, number, user, now=None):
     receipt = _lock_receipt(session, receipt_id)
     _require_pending(receipt)
     if file.office_id != receipt.office_id:
-        raise NotAllowed(f"file {file.number} belongs to {file.office.name}, not to "
-                         f"{receipt.office.name} where receipt {receipt.number} was received")
+        raise NotAllowed("file %(number)s belongs to %(office)s, not to %(receipt_office)s "
+                         "where receipt %(receipt)s was received", number=file.number,
+                         office=file.office.name, receipt_office=receipt.office.name,
+                         receipt=receipt.number)
     if file.status == "closed":
-        raise NotAllowed(f"file {file.number} is closed; reopen it first")
+        raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
     task = next((t for t in filing.open_tasks(session, file)
                  if org.holds(session, user, t.post_id)), None)
     if task is None:
-        raise NotAllowed(f"only the official holding file {file.number} may put a receipt in it")
+        raise NotAllowed("only the official holding file %(number)s may put a receipt in it",
+                         number=file.number)
     _require_holder(session, receipt, user)
     _file_receipt(session, receipt, file, user, task.post_id, now or utcnow())
     return receipt
@@ -131,7 +137,7 @@ def get_receipt(session, receipt_id):
     """The receipt with this id, or NotFound."""
     receipt = session.get(Receipt, receipt_id)
     if receipt is None:
-        raise NotFound(f"no receipt with the id {receipt_id}")
+        raise NotFound("no receipt with the id %(id)s", id=receipt_id)
     return receipt
 
 
@@ -139,7 +145,7 @@ def receipt_by_number(session, number):
     """The receipt numbered ``number`` (e.g. SADAR/R/2026/0001), or NotFound."""
     receipt = session.scalar(select(Receipt).where(Receipt.number == (number or "").strip()))
     if receipt is None:
-        raise NotFound(f"no receipt numbered '{number}'")
+        raise NotFound("no receipt numbered '%(number)s'", number=number)
     return receipt
 
 
@@ -147,7 +153,7 @@ def read_receipt_document(session, receipt_id, store):
     """The receipt and the bytes of its scanned letter."""
     receipt = get_receipt(session, receipt_id)
     if receipt.document_sha256 is None:
-        raise NotFound(f"receipt {receipt.number} has no scanned letter")
+        raise NotFound("receipt %(number)s has no scanned letter", number=receipt.number)
     return receipt, blob_path(store, receipt.document_sha256).read_bytes()
 
 
@@ -168,19 +174,20 @@ def _lock_receipt(session, receipt_id):
     receipt = session.scalar(for_update(select(Receipt).where(Receipt.id == receipt_id),
                                         session))
     if receipt is None:
-        raise NotFound(f"no receipt with the id {receipt_id}")
+        raise NotFound("no receipt with the id %(id)s", id=receipt_id)
     return receipt
 
 
 def _require_pending(receipt):
     if receipt.status != "pending":
-        raise NotAllowed(f"receipt {receipt.number} is already in file {receipt.file.number}")
+        raise NotAllowed("receipt %(number)s is already in file %(file)s",
+                         number=receipt.number, file=receipt.file.number)
 
 
 def _require_holder(session, receipt, user):
     if not org.holds(session, user, receipt.holder_post_id):
-        raise NotAllowed(f"receipt {receipt.number} is with {receipt.holder_post.title}, "
-                         f"not with {user.name}")
+        raise NotAllowed("receipt %(number)s is with %(post)s, not with %(user)s",
+                         number=receipt.number, post=receipt.holder_post.title, user=user.name)
 
 
 def _clean_fields(*, subject, sender, sender_address, letter_number, mode):
@@ -192,18 +199,27 @@ def _clean_fields(*, subject, sender, sender_address, letter_number, mode):
         raise InvalidInput("the subject is empty: say what the letter is about")
     if not sender:
         raise InvalidInput("the sender is missing: say who sent the letter")
-    for value, limit, what in ((subject, MAX_SUBJECT, "subject"), (sender, MAX_SENDER, "sender"),
-                               (sender_address, MAX_ADDRESS, "sender's address"),
-                               (letter_number, MAX_LETTER_NUMBER, "letter number")):
+    for value, limit, refusal in (
+            (subject, MAX_SUBJECT, InvalidInput(
+                "the subject is longer than %(limit)s characters", limit=MAX_SUBJECT)),
+            (sender, MAX_SENDER, InvalidInput(
+                "the sender is longer than %(limit)s characters", limit=MAX_SENDER)),
+            (sender_address, MAX_ADDRESS, InvalidInput(
+                "the sender's address is longer than %(limit)s characters", limit=MAX_ADDRESS)),
+            (letter_number, MAX_LETTER_NUMBER, InvalidInput(
+                "the letter number is longer than %(limit)s characters",
+                limit=MAX_LETTER_NUMBER))):
         if len(value) > limit:
-            raise InvalidInput(f"the {what} is longer than {limit} characters")
+            raise refusal
     if mode not in MODES:
-        raise InvalidInput(f"mode '{mode}' is not one of: {', '.join(MODES)}")
+        raise InvalidInput("mode '%(mode)s' is not one of: %(choices)s",
+                           mode=mode, choices=", ".join(MODES))
     return dict(subject=subject, sender_name=sender, sender_address=sender_address,
                 letter_number=letter_number, mode=mode)
 
 
-def _as_date(value, what):
+def _as_date(value, refusal):
+    """``value`` as a date; ``refusal`` (an InvalidInput) when it is not one."""
     if value is None or value == "":
         return None
     if isinstance(value, date):
@@ -211,14 +227,15 @@ def _as_date(value, what):
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"the {what} '{value}' is not a date like 2026-11-02") from None
+        raise refusal from None
 
 
 def _check_dates(letter_date, received_on, today):
     if received_on > today:
-        raise InvalidInput(f"the date of receipt {received_on} is in the future")
+        raise InvalidInput("the date of receipt %(day)s is in the future", day=received_on)
     if letter_date is not None and letter_date > today:
-        raise InvalidInput(f"the letter date {letter_date} is in the future")
+        raise InvalidInput("the letter date %(day)s is in the future", day=letter_date)
     if letter_date is not None and letter_date > received_on:
-        raise InvalidInput(f"the letter is dated {letter_date}, after it was received "
-                           f"on {received_on}")
+        raise InvalidInput("the letter is dated %(letter_date)s, after it was received "
+                           "on %(received_on)s", letter_date=letter_date,
+                           received_on=received_on)

@@ -20,7 +20,8 @@ def deploy_route(session, office, xml, user=None):
     try:
         parsed = engine.parse_route(xml)
     except engine.RouteInvalid as exc:
-        raise InvalidInput("the route is not valid: " + "; ".join(map(str, exc.problems))) from None
+        raise InvalidInput("the route is not valid: %(problems)s",
+                           problems="; ".join(map(str, exc.problems))) from None
     route = session.scalar(select(Route).where(Route.office_id == office.id,
                                                Route.key == parsed.key))
     if route is None:
@@ -51,7 +52,10 @@ def route_by_key(session, office, key):
     if route is None:
         known = ", ".join(session.scalars(select(Route.key).where(Route.office_id == office.id)
                                         .order_by(Route.key)))
-        raise NotFound(f"no route '{key}' in {office.name}" + (f"; routes: {known}" if known else ""))
+        if known:
+            raise NotFound("no route '%(key)s' in %(office)s; routes: %(known)s",
+                           key=key, office=office.name, known=known)
+        raise NotFound("no route '%(key)s' in %(office)s", key=key, office=office.name)
     return route
 
 
@@ -71,7 +75,8 @@ def engine_route(session, version):
     if route is None:
         xml = version.xml
         if hashlib.sha256(xml).hexdigest() != version.sha256:
-            raise NotFound(f"route version {version.id} does not match its recorded sha256")
+            raise NotFound("route version %(id)s does not match its recorded sha256",
+                           id=version.id)
         route = engine.parse_route(xml)
         _routes_by_sha[version.sha256] = route
     return route

@@ -1,0 +1,81 @@
+"""Refusals from the services reach the page in the official's language: the same refusal in
+Hindi for a Hindi user and in English for an English one."""
+
+import re
+
+import pytest
+
+from workflows import filing
+
+from webtools import csrf, flashes, make_app, post, sign_in, text
+
+
+@pytest.fixture
+def client(session, tmp_path):
+    return make_app(session, tmp_path).test_client()
+
+
+@pytest.fixture
+def mutation(session, sadar, people):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation of Khata 44", first_note="Petition received.")
+    session.flush()
+    return file
+
+
+def speak(client, language, login=None):
+    """Choose the language on the sign-in page, then sign in (when a login is given)."""
+    client.post("/language", data={"language": language, "next": "/sign-in",
+                                   "csrf_token": csrf(client)})
+    if login:
+        sign_in(client, login)
+
+
+@pytest.mark.parametrize("language, moved", [
+    ("en", "the file has moved: someone acted on it first; look at it again before acting"),
+    ("hi", "संचिका आगे बढ़ चुकी है: किसी ने पहले उस पर कार्रवाई कर दी; कार्रवाई से पहले उसे फिर से देखें"),
+])
+def test_a_stale_form_is_told_the_file_has_moved_in_the_users_language(client, mutation,
+                                                                      language, moved):
+    speak(client, language, "manoj.yadav")
+    page = client.get(f"/files/{mutation.id}").get_data(as_text=True)
+    task_id = re.search(r'name="task_id" value="(\d+)"', page).group(1)
+    post(client, f"/files/{mutation.id}/act", {"task_id": task_id, "choice": "Submit report"})
+    # the same form again, from the old page: the step it names is done
+    response = post(client, f"/files/{mutation.id}/act",
+                    {"task_id": task_id, "choice": "Submit report"}, follow_redirects=True)
+    assert moved in flashes(response)
+
+
+@pytest.mark.parametrize("language, empty", [
+    ("en", "the subject is empty: say what the file is about"),
+    ("hi", "विषय खाली है: बताएँ कि संचिका किस विषय में है"),
+])
+def test_opening_a_file_without_a_subject_is_refused_in_the_users_language(client, language,
+                                                                          empty):
+    speak(client, language, "manoj.yadav")
+    response = post(client, "/files/new", {"office": "SADAR", "route": "land_mutation",
+                                           "subject": "  ", "priority": "Normal"})
+    assert response.status_code == 400 and empty in flashes(response)
+
+
+@pytest.mark.parametrize("language, wrong", [
+    ("en", "The login or password is wrong. 5 more wrong attempts will lock it."),
+    ("hi", "लॉगिन या पासवर्ड गलत है। 5 और गलत प्रयासों पर यह लॉगिन बंद हो जाएगा।"),
+])
+def test_a_wrong_password_is_told_in_the_language_of_the_sign_in_page(client, language, wrong):
+    speak(client, language)
+    response = sign_in(client, "manoj.yadav", "wrong-password")
+    assert response.status_code == 401 and wrong in flashes(response)
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("en", "file {number} has not passed through your post"),
+    ("hi", "संचिका {number} आपके पद से होकर नहीं गुज़री है"),
+])
+def test_a_file_not_yours_is_refused_on_the_error_page_in_the_users_language(client, mutation,
+                                                                            language, refused):
+    speak(client, language, "shabnam.parveen")  # same office, not on the file's track
+    response = client.get(f"/files/{mutation.id}")
+    assert response.status_code == 403
+    assert refused.format(number=mutation.number) in text(response)
