@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench clean translations browser
+.PHONY: setup run test bench clean translations browser guide
 
 setup: $(STAMP) node_modules/.package-lock.json
 
@@ -49,3 +49,7 @@ REFUSALS := -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaEr
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l $(REFUSALS) -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -w 100 -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching
+
+# Refresh the screenshots in docs/officer-guide*.md from the browser walk.
+guide: setup browser
+	SANCHIKA_GUIDE_SHOTS=1 $(PY) -m pytest -q tests/test_browser.py

@@ -189,3 +189,30 @@ def test_every_string_on_the_pages_has_a_hindi_translation(tmp_path):
         have = {m.id: m.string for m in read_po(f) if m.id}
     missing = sorted(m for m in wanted if not have.get(m))
     assert not missing, f"untranslated (run make translations): {missing}"
+
+
+@pytest.mark.parametrize("language, word", [("en", "Inbox"), ("hi", "आवक")])
+def test_every_page_opens_in_both_languages(client, session, sadar, people, language, word):
+    file = filing.open_file(session, office=sadar, user=people.pooja, route_key="general_noting",
+                            subject="Every page")
+    session.flush()
+    sign_in(client, "sunita.kumari")
+    post(client, "/language", {"language": language, "next": "/"})
+    pages = ["/", "/?tab=sent", "/?tab=parked", "/?tab=closed", "/?tab=created", "/files/new",
+             f"/files/{file.id}", f"/files/{file.id}/route", "/receipts/", "/attendance",
+             "/password", "/admin/outbox/"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{language}">' in body and word in body, path
+
+
+def test_a_session_ends_after_inactivity(session, tmp_path):
+    import time
+    client = make_app(session, tmp_path, PERMANENT_SESSION_LIFETIME=timedelta(seconds=1)).test_client()
+    sign_in(client, "manoj.yadav")
+    assert client.get("/").status_code == 200
+    time.sleep(2.2)
+    response = client.get("/")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]

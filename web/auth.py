@@ -92,8 +92,12 @@ def language():
 @login_required
 def attendance():
     with transaction() as db:
-        offices = sorted({p.office for p in org.posts_of(db, g.user)}, key=lambda o: o.code)
+        posts = org.posts_of(db, g.user)
+        offices = sorted({p.office for p in posts if p.is_head or p.is_admin},
+                         key=lambda o: o.code)
         code = request.args.get("office") or (offices[0].code if offices else "")
+        if not code:
+            abort(403, _("only the head of office or its administrator sees attendance"))
         try:
             office = org.office_by_code(db, code)
             rows = people.attendance_today(db, office, g.user)
