@@ -45,6 +45,9 @@ def create_app(config=None):
     app.register_blueprint(files.bp)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(vendor.bp)
+    from . import reports
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(reports.search_bp)
     return app
 
 

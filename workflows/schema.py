@@ -31,3 +31,9 @@ def current_revision(engine):
     from alembic.migration import MigrationContext
     with engine.connect() as connection:
         return ", ".join(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def include_name(name, type_, parent_names):
+    """For comparing the schema with the models: leave out the full-text search objects that
+    migration 0006 makes outside the models (FTS5 tables on SQLite, GIN indexes on PostgreSQL)."""
+    return not (name or "").startswith(("search_", "ix_search_"))

@@ -1,0 +1,223 @@
+"""Monitoring pages: the dashboard, the pendency report, the route heat map, CSV and PDF exports,
+and search.  The figures come from workflows/reports.py and workflows/dashboard.py."""
+
+import csv
+import io
+from datetime import date
+
+from flask import (Blueprint, Response, abort, g, jsonify, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workflows import access, dashboard as boards, pdf_export, reports, search as finder
+from workflows.errors import NotAllowed, NotFound, SanchikaError
+from workflows.models import PRIORITIES, Route, RouteVersion, Section
+
+from .i18n import loc
+from .security import login_required, transaction
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+search_bp = Blueprint("search", __name__)
+
+
+def _refuse(exc):
+    if isinstance(exc, NotFound):
+        abort(404)
+    if isinstance(exc, NotAllowed):
+        template = getattr(exc, "template", None)  # the refusal in the user's language
+        abort(403, _(template, **getattr(exc, "params", {})) if isinstance(template, str)
+              else str(exc))
+    raise exc
+
+
+def _int(name):
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date(name):
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _scope(db):
+    try:
+        return reports.scope_for(db, g.user, _int("office"), _int("section"))
+    except SanchikaError as exc:
+        _refuse(exc)
+
+
+def _filters():
+    priority = request.args.get("priority")
+    return reports.Filters(post_id=_int("post"), route_id=_int("route"),
+                           priority=priority if priority in PRIORITIES else None,
+                           start=_date("start"), end=_date("end"))
+
+
+def _choices(db, scope):
+    """What the filter form offers: offices, sections, posts and routes in view."""
+    return {"offices": reports.report_offices(db, g.user),
+            "sections": list(db.scalars(select(Section).where(
+                Section.office_id == scope.office.id).order_by(Section.id))),
+            "routes": list(db.scalars(select(Route).where(
+                Route.office_id == scope.office.id).order_by(Route.id))),
+            "priorities": PRIORITIES}
+
+
+def _csv(name, header, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@bp.route("/")
+@login_required
+def index():
+    with transaction() as db:
+        scope = _scope(db)
+        board = boards.dashboard(db, scope)
+        if request.args.get("format") == "csv":
+            rows = [[m, p, board.counts[m][p]] for m in board.counts for p in boards.PERIODS]
+            rows += [["pending " + label, r.post.title, r.buckets[label]]
+                     for r in board.officials for label, *_x in reports.BUCKETS]
+            rows += [["escalations", p, n] for p, n in board.escalations.items()]
+            rows += [["step median hours", f"{s.route}: {s.step}", round(s.median_hours, 1)]
+                     for s in board.slowest]
+            return _csv("dashboard", ["measure", "period or who", "count"], rows)
+        q = {"office": scope.office.id, "section": scope.section.id if scope.section else ""}
+        labels = {"opened": _("Opened"), "received": _("Received"), "disposed": _("Disposed"),
+                  "closed": _("Closed")}
+        charts = {
+            "counts": [(labels[m], board.counts[m]["month"],
+                        url_for("reports.files", measure=m, period="month", **q))
+                       for m in board.counts],
+            "officials": [(loc(r.post, "title"), r.buckets) for r in board.officials],
+            "steps": [(f"{s.route}: {_(s.step)}", s.median_hours,
+                       url_for("reports.heat_map", route_id=s.route_id, **q))
+                      for s in board.slowest]}
+        return render_template("reports/dashboard.html", board=board, scope=scope, charts=charts,
+                               buckets=reports.BUCKETS, periods=boards.PERIODS,
+                               **_choices(db, scope))
+
+
+@bp.route("/files")
+@login_required
+def files():
+    measure, period = request.args.get("measure", ""), request.args.get("period", "")
+    if period not in boards.PERIODS:
+        abort(404)
+    with transaction() as db:
+        scope = _scope(db)
+        found = boards.drill(db, scope, measure, period)
+        if request.args.get("format") == "csv":
+            return _csv("files", ["number", "subject", "priority", "status"],
+                        [[f.number, f.subject, f.priority, f.status] for f in found])
+        return render_template("reports/files.html", files=found, scope=scope,
+                               measure=measure, period=period)
+
+
+def _pendency_rows(now_stays, done_stays):
+    rows = []
+    for kind, stays in (("now", now_stays), ("done", done_stays)):
+        for s in stays:
+            rows.append([kind, s.post.title, s.user.name if s.user else "", s.file.number,
+                         s.file.subject, s.file.priority, s.task.step_name,
+                         s.task.since.isoformat(), s.task.done_at.isoformat() if s.task.done_at
+                         else "", s.working_days, round(s.hours, 2), round(s.parked_hours, 2)])
+    return rows
+
+
+@bp.route("/pendency")
+@login_required
+def pendency():
+    filters = _filters()
+    bucket = request.args.get("bucket")
+    with transaction() as db:
+        scope = _scope(db)
+        days = reports.WorkingDays(db, scope.office)
+        now_stays = reports.pending_now(db, scope, filters, days=days)
+        if bucket:
+            now_stays = [s for s in now_stays if s.bucket == bucket]
+        done = reports.stays_done(db, scope, filters, days=days)
+        if request.args.get("format") == "csv":
+            return _csv("pendency", ["stay", "post", "acted by", "file", "subject", "priority",
+                                     "step", "since", "until", "working days", "hours",
+                                     "parked hours"], _pendency_rows(now_stays, done))
+        start, end = reports.default_period(filters)
+        return render_template(
+            "reports/pendency.html", scope=scope, filters=filters, start=start, end=end,
+            officials=reports.by_official(db, scope, now_stays, done), bucket=bucket or "",
+            steps=reports.step_table(db, done, now_stays), buckets=reports.BUCKETS,
+            now_stays=now_stays, done=done[-500:], done_total=len(done), **_choices(db, scope))
+
+
+def _route(db, scope, route_id):
+    route = db.get(Route, route_id)
+    if route is None or route.office_id != scope.office.id:
+        abort(404)
+    return route
+
+
+@bp.route("/routes/<int:route_id>")
+@login_required
+def heat_map(route_id):
+    with transaction() as db:
+        scope = _scope(db)
+        route = _route(db, scope, route_id)
+        return render_template("reports/heat_map.html", route=route, scope=scope)
+
+
+@bp.route("/routes/<int:route_id>/route.xml")
+@login_required
+def heat_xml(route_id):
+    with transaction() as db:
+        route = _route(db, _scope(db), route_id)
+        version = db.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id)
+                            .order_by(RouteVersion.version.desc()).limit(1))
+        return Response(version.xml, mimetype="application/xml")
+
+
+@bp.route("/routes/<int:route_id>/heat.json")
+@login_required
+def heat_json(route_id):
+    with transaction() as db:
+        scope = _scope(db)
+        _route(db, scope, route_id)
+        filters = reports.Filters(route_id=route_id)
+        days = reports.WorkingDays(db, scope.office)
+        steps = reports.step_table(db, reports.stays_done(db, scope, filters, days=days),
+                                   reports.pending_now(db, scope, filters, days=days))
+        return jsonify({s.step_id: {"now": s.now, "median_hours": s.median_hours,
+                                    "label": _("%(n)s here · median %(h)s h", n=s.now,
+                                               h="—" if s.median_hours is None
+                                               else f"{s.median_hours:.1f}")}
+                        for s in steps})
+
+
+@bp.route("/file/<int:file_id>.pdf")
+@login_required
+def file_pdf(file_id):
+    with transaction() as db:
+        try:
+            file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        body = pdf_export.file_pdf(db, file)
+        name = file.number.replace("/", "-")
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+
+
+@search_bp.route("/search")
+@login_required
+def search():
+    query = request.args.get("q", "")[:200]
+    with transaction() as db:
+        found = finder.search(db, g.user, query)
+        return render_template("reports/search.html", q=query, files=found)

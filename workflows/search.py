@@ -1,0 +1,86 @@
+"""Search over file numbers, subjects and note text, in Hindi and English, limited to the files
+the user may see (the rules of workflows/access.py, put in SQL).
+
+SQLite: the FTS5 tables of migration 0006 (prefix match on every word).  PostgreSQL: the GIN
+indexes on to_tsvector('simple', ...) of migration 0006, prefix match on every word.  A file
+number typed whole, or a part of one, also matches within the offices the user works in.
+"""
+
+import re
+from datetime import date
+
+from sqlalchemy import exists, func, literal_column, or_, select, text, union
+
+from . import org
+from .models import File, Note, Post, PostHolding, Task
+
+LIMIT = 50
+_WORD = re.compile(r"[\w\u0900-\u097F]+", re.UNICODE)
+
+
+def words(query):
+    """The words of a query: letters (Devanagari signs included) and digits, at most 8."""
+    return [w.lower() for w in _WORD.findall(query or "")][:8]
+
+
+def _files_vector():
+    return func.to_tsvector(literal_column("'simple'"),
+                            func.replace(File.number, "/", " ") + " " + File.subject)
+
+
+def _ts_query(found):
+    # each word quoted as a lexeme with a prefix mark: 'word':* & 'other':*
+    return func.to_tsquery(literal_column("'simple'"), " & ".join(
+        "'" + w.replace("'", "''").replace("\\", "") + "':*" for w in found))
+
+
+def _match_ids(session, found):
+    """Selects of ids of files whose number, subject or a note matches every word."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = _ts_query(found)
+        return [select(File.id).where(_files_vector().op("@@")(query)),
+                select(Note.file_id).where(
+                    func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query))]
+    match = " ".join('"' + w.replace('"', '""') + '"*' for w in found)
+    return [select(literal_column("rowid")).select_from(text("search_files"))
+            .where(text("search_files MATCH :q").bindparams(q=match)),
+            select(Note.file_id).where(Note.id.in_(
+                select(literal_column("rowid")).select_from(text("search_notes"))
+                .where(text("search_notes MATCH :q2").bindparams(q2=match))))]
+
+
+def visible(user, day=None):
+    """A condition on File: the user may see it.  Files of offices where the user is head or
+    administrator; files they opened; files that stopped at their posts or at posts reporting
+    to them (any depth).  Superiors see what passed below them, as access.check_can_view."""
+    day = day or date.today()
+    held = select(PostHolding.post_id).where(PostHolding.user_id == user.id,
+                                                 org.held_on(day))
+    below = select(Post.id).where(Post.id.in_(held)).cte("below", recursive=True)
+    below = below.union(select(Post.id).where(Post.reports_to_id == below.c.id))
+    heads = select(Post.office_id).where(Post.id.in_(held), or_(Post.is_head, Post.is_admin))
+    return or_(File.office_id.in_(heads), File.created_by_id == user.id,
+               exists(select(Task.id).where(Task.file_id == File.id,
+                                            Task.post_id.in_(select(below.c.id)))))
+
+
+def search(session, user, query, limit=LIMIT, day=None):
+    """Files matching ``query`` that ``user`` may see, newest first."""
+    found = words(query)
+    if not found:
+        return []
+    offices = select(Post.office_id).where(Post.id.in_(
+        select(PostHolding.post_id).where(PostHolding.user_id == user.id,
+                                              org.held_on(day or date.today()))))
+    typed = (query or "").strip()
+    by_number = select(File.id).where(File.office_id.in_(offices),
+                                      func.lower(File.number).like(
+                                          "%" + _escape(typed.lower()) + "%", escape="\\"))
+    matched = union(*_match_ids(session, found), by_number).subquery()
+    stmt = (select(File).where(File.id.in_(select(matched.c[0])), visible(user, day))
+            .order_by(File.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def _escape(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
