@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench clean translations browser guide
+.PHONY: setup run test bench clean translations browser guide fonts pgtools
 
 setup: $(STAMP) node_modules/.package-lock.json
 
@@ -21,7 +21,13 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-run: setup
+# The PDF export draws Hindi with Debian's Lohit Devanagari font; install it when missing.
+fonts:
+	@fc-list 2>/dev/null | grep -qi lohit || { \
+	  echo "installing Debian's Devanagari font for the PDF export"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lohit-deva >/dev/null; }
+
+run: setup fonts
 	$(VENV)/bin/sanchika init
 	$(VENV)/bin/sanchika demo
 	$(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
@@ -34,7 +40,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-lohit-deva >/dev/null; }
 
-test: setup browser
+# Backups of a PostgreSQL database use pg_dump/pg_restore of the server's major version.
+pgtools:
+	@command -v pg_dump >/dev/null 2>&1 || { echo "installing Debian's postgresql-client"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql-client >/dev/null; }
+
+test: setup browser pgtools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
