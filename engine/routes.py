@@ -433,3 +433,12 @@ def _spiff_spec(root, key):
         return parser.get_spec(key)
     except Exception as exc:  # the engine's own parser may object to what our checks allowed
         raise RouteInvalid([Problem(f"the workflow engine could not read the route: {exc}")]) from None
+
+
+def lane_id(route, role):
+    """The id of the lane named ``role`` in ``route`` ("" when there is none)."""
+    root = etree.fromstring(route.xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    for lane in root.iter(f"{{{BPMN}}}lane"):
+        if _name(lane) == role:
+            return lane.get("id") or ""
+    return ""

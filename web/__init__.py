@@ -39,6 +39,8 @@ def create_app(config=None):
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    from . import admin
+    admin.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(outbox.bp)

@@ -1,0 +1,121 @@
+"""Administration pages: who sees them, the editor's check and publish, upload, versions and
+the move dry run, the org chart forms, onboarding and settings; on SQLite and PostgreSQL."""
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from workflows import filing
+from workflows.models import Holiday, PostHolding, Route, User
+
+from webtools import csrf, flashes, make_app, post, sign_in, text
+
+GENERAL = (Path(__file__).resolve().parent.parent / "bpmn" / "general_noting.bpmn").read_bytes()
+
+
+@pytest.fixture
+def client(session, tmp_path):
+    return make_app(session, tmp_path).test_client()
+
+
+def _json(client, path, body):
+    return client.post(path, data=body, headers={"X-CSRF-Token": csrf(client, "/"),
+                                                 "Content-Type": "application/xml"})
+
+
+def test_only_administrators_see_and_use_administration(client, sadar):
+    sign_in(client, "manoj.yadav")
+    assert "Administration" not in text(client.get("/"))
+    assert client.get("/admin/").status_code == 403
+    assert client.get(f"/admin/offices/{sadar.id}").status_code == 403
+    assert _json(client, f"/admin/offices/{sadar.id}/routes/publish", GENERAL).status_code == 403
+
+
+def test_editor_check_marks_elements_and_publish_makes_a_version(client, session, sadar):
+    sign_in(client, "sunita.kumari")
+    assert "Administration" in text(client.get("/"))
+    route = session.scalar(select(Route).where(Route.office_id == sadar.id,
+                                               Route.key == "general_noting"))
+    page = client.get(f"/admin/offices/{sadar.id}/routes/editor?route={route.id}")
+    assert page.status_code == 200 and "route-editor.js" in page.get_data(as_text=True)
+    assert "'unsafe-inline'" in page.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in client.get("/").headers["Content-Security-Policy"]
+    bad = GENERAL.replace(b'name="Section Officer"', b'name="Under Secretary"')
+    problems = _json(client, f"/admin/offices/{sadar.id}/routes/check", bad).get_json()["problems"]
+    assert [p["element_id"] for p in problems] == ["Lane_SectionOfficer"]
+    assert _json(client, f"/admin/offices/{sadar.id}/routes/publish", bad).status_code == 422
+    changed = GENERAL.replace(b'value="3"', b'value="4"', 1)
+    answer = _json(client, f"/admin/offices/{sadar.id}/routes/publish", changed).get_json()
+    assert answer["problems"] == [] and answer["version"] == 2
+    versions = text(client.get(answer["url"]))
+    assert "Sunita Kumari" in versions and "time limit 3 → 4" in versions
+    assert client.get(f"/admin/routes/{route.id}/versions/2.bpmn").data == changed
+
+
+def test_upload_lists_unsupported_elements(client, sadar):
+    sign_in(client, "sunita.kumari")
+    bad = GENERAL.replace(b"bpmn:userTask id=\"Task_IssueAndRecord\"",
+                          b"bpmn:serviceTask id=\"Task_IssueAndRecord\"", 1)
+    bad = bad.replace(b"</bpmn:userTask>\n    <bpmn:endEvent id=\"End_Closed\"",
+                      b"</bpmn:serviceTask>\n    <bpmn:endEvent id=\"End_Closed\"")
+    page = client.post(f"/admin/offices/{sadar.id}/routes/upload", data={
+        "csrf_token": csrf(client, "/"), "bpmn": (BytesIO(bad), "route.bpmn")},
+        content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Task_IssueAndRecord" in text(page) and "serviceTask" in text(page)
+
+
+def test_move_page_dry_run_then_move(client, session, people, sadar):
+    file = filing.open_file(session, office=sadar, user=people.pooja, route_key="general_noting",
+                            subject="Move me")
+    sign_in(client, "sunita.kumari")
+    _json(client, f"/admin/offices/{sadar.id}/routes/publish", GENERAL.replace(b'value="3"', b'value="5"', 1))
+    route_id = file.route_version.route_id
+    dry = text(client.get(f"/admin/routes/{route_id}/move?source=1"))
+    assert file.number in dry and "Dry run" in dry
+    post(client, f"/admin/routes/{route_id}/move", {"source": "1"})
+    session.refresh(file)
+    assert file.route_version.version == 2
+
+
+def test_transfer_and_charge_forms(client, session, people, sadar):
+    sign_in(client, "sunita.kumari")
+    hc = next(p for p in session.scalars(select(PostHolding)) if p.user_id == people.arvind.id).post
+    page = post(client, f"/admin/offices/{sadar.id}/assign", {
+        "post": hc.id, "user": people.rajesh.id, "kind": "charge", "from_date": "2026-01-01",
+        "to_date": ""}, follow_redirects=True)
+    assert flashes(page) == ["an additional charge is for a period: give its last day"]
+    page = post(client, f"/admin/offices/{sadar.id}/transfer", {
+        "post": hc.id, "user": people.shabnam.id, "from_date": "2026-01-01"},
+        follow_redirects=True)
+    assert "Shabnam Parveen succeeds to Head Clerk" in flashes(page)[0]
+
+
+def test_onboarding_dry_run_shows_lines_and_import_creates(client, session):
+    sign_in(client, "sunita.kumari")
+    sheet = ("name,email,mobile,office,section,post,role\n"
+             "Neha Verma,neha@saran.example,,SADAR,REV,Revenue Karmachari Halka 3,Revenue Karmachari\n"
+             "Bad Row,bad,,SADAR,REV,RK-7,Revenue Karmachari\n")
+    office_id = session.scalar(select(Route.office_id).where(Route.key == "land_mutation"))
+    page = post(client, f"/admin/offices/{office_id}/onboarding", {"csv": sheet, "do": "check"})
+    assert "3 Bad Row" in text(page) and "'bad' is not an email address" in text(page)
+    assert "Create the logins" not in text(page)
+    good = "\n".join(sheet.splitlines()[:2])
+    page = post(client, f"/admin/offices/{office_id}/onboarding", {"csv": good, "do": "import"})
+    assert "1 people onboarded" in flashes(page)[0]
+    assert session.scalar(select(User).where(User.login == "neha")).must_change_password
+
+
+def test_settings_save_limits_and_holidays(client, session, sadar):
+    sign_in(client, "sunita.kumari")
+    post(client, f"/admin/offices/{sadar.id}/settings", {
+        "what": "limits", "weekly_offs": "5,6", "default": "6", "grace_days": "2",
+        "limit_Immediate": "1"})
+    session.refresh(sadar)
+    assert (sadar.weekly_offs, sadar.limit_days) == ("5,6", 6)
+    post(client, f"/admin/offices/{sadar.id}/settings", {"what": "holiday", "day": "2026-10-02",
+                                                         "name": "Gandhi Jayanti"})
+    assert session.scalar(select(Holiday.name).where(Holiday.office_id == sadar.id,
+                                                     Holiday.name == "Gandhi Jayanti"))

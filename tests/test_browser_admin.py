@@ -1,0 +1,57 @@
+"""The route editor in a real browser (Debian's chromium, Playwright): an administrator
+changes a step's time limit and publishes; a file opened afterwards travels on the new
+version while a file opened before stays on the old one."""
+
+import pytest
+
+from test_browser import CHROMIUM, ARTIFACTS, Official, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
+                                and not __import__("os").environ.get("CI"),
+                                reason="Debian's chromium is not installed")
+
+
+def _open_file(browser, server, subject):
+    pooja = Official(browser, server, "pooja.kumari", None, "en")
+    pooja.sign_in()
+    url = pooja.open_file(subject)
+    number = pooja.page.locator("h1").inner_text()
+    pooja.context.close()
+    return url, number
+
+
+def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # noqa: F811
+    _url, before = _open_file(browser, server, "Opened before the new version")
+    admin = Official(browser, server, "sunita.kumari", None, "en")
+    page = admin.page
+    try:
+        admin.sign_in()
+        page.click("header nav a[href='/admin/']")
+        page.locator("tr", has_text="SADAR").get_by_role("link", name="Routes").click()
+        page.locator("tr", has_text="general_noting").get_by_role("link", name="Edit").click()
+        page.wait_for_selector("#route-editor[data-ready=yes]")
+        page.locator("g.djs-element[data-element-id='Task_PutUpNote']").click()
+        page.fill("#limit-days", "1")
+        page.press("#limit-days", "Tab")
+        page.click("#publish-route")
+        page.wait_for_selector("#editor-status.ok")
+        assert "Version 2 is published" in page.locator("#editor-status").inner_text()
+        _url, after = _open_file(browser, server, "Opened after the new version")
+        page.click("#published-link")
+        page.wait_for_selector("#versions")
+        v1 = page.locator("#version-1 .open-files").inner_text()
+        v2 = page.locator("#version-2").inner_text()
+        assert "time limit 3 → 1" in v2
+        assert _number(after) in v2 and _number(after) not in v1
+        assert _number(before) in v1 and _number(before) not in v2
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "route-editor-failure.png"), full_page=True)
+        raise
+    finally:
+        admin.context.close()
+
+
+def _number(heading):
+    """The file number in the file page's heading."""
+    return next(word for word in heading.split() if word.count("/") == 3)

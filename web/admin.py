@@ -1,0 +1,192 @@
+"""Administration of an office: the org chart (posts, holders, additional charge, transfer),
+onboarding from a spreadsheet, and the office's calendar and limits."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workflows import calendar, limits, onboarding, orgchart
+from workflows.errors import InvalidInput, SanchikaError
+from workflows.models import PRIORITIES, Section, User
+
+from .i18n import say
+from .security import login_required, transaction
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _office(db, office_id):
+    office = orgchart.office_by_id(db, office_id)
+    try:
+        orgchart.require_admin(db, g.user, office)
+    except SanchikaError:
+        abort(403)
+    return office
+
+
+def _day(name, required=True):
+    text = request.form.get(name, "").strip()
+    if not text and not required:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("'%(text)s' is not a date (YYYY-MM-DD)", text=text) from None
+
+
+@bp.route("/")
+@login_required
+def index():
+    with transaction() as db:
+        offices = orgchart.offices_for(db, g.user)
+        if not offices:
+            abort(403)
+        return render_template("admin/index.html", offices=offices)
+
+
+@bp.route("/offices/<int:office_id>")
+@login_required
+def office(office_id):
+    with transaction() as db:
+        office = _office(db, office_id)
+        return render_template(
+            "admin/office.html", office=office, chart=orgchart.chart(db, office),
+            sections=list(db.scalars(select(Section).where(Section.office_id == office.id))),
+            users=list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+            today=date.today())
+
+
+@bp.route("/offices/<int:office_id>/<action>", methods=["POST"])
+@login_required
+def change(office_id, action):
+    if action not in _ACTIONS:
+        abort(404)
+    with transaction() as db:
+        office = _office(db, office_id)
+        try:
+            with db.begin_nested():
+                message = _ACTIONS[action](db, office)
+            flash(message, "ok")
+        except SanchikaError as exc:
+            flash(say(exc), "error")
+    return redirect(url_for("admin.office", office_id=office_id))
+
+
+def _add_post(db, office):
+    form = request.form
+    section = db.get(Section, form.get("section", type=int) or 0)
+    reports_to = (orgchart.post_by_id(db, form.get("reports_to", type=int))
+                  if form.get("reports_to", type=int) else None)
+    post = orgchart.add_post(db, g.user, office, code=form.get("code", ""),
+                             title=form.get("title", ""), title_hi=form.get("title_hi", ""),
+                             role=form.get("role", ""), section=section, reports_to=reports_to,
+                             is_head=bool(form.get("is_head")), is_admin=bool(form.get("is_admin")))
+    return _("Post %(title)s created.", title=post.title)
+
+
+def _post_and_user(db, office):
+    post = orgchart.post_by_id(db, request.form.get("post", type=int) or 0)
+    if post.office_id != office.id:
+        abort(404)
+    return post, orgchart.user_by_id(db, request.form.get("user", type=int) or 0)
+
+
+def _assign(db, office):
+    post, user = _post_and_user(db, office)
+    kind = request.form.get("kind", "regular")
+    orgchart.assign(db, g.user, post, user, _day("from_date"), _day("to_date", False), kind)
+    return _("%(user)s holds %(post)s.", user=user.name, post=post.title)
+
+
+def _transfer(db, office):
+    post, user = _post_and_user(db, office)
+    pending = orgchart.transfer(db, g.user, post, user, _day("from_date"))
+    return _("%(user)s succeeds to %(post)s; %(count)s pending files pass to them.",
+             user=user.name, post=post.title, count=len(pending))
+
+
+_ACTIONS = {"post": _add_post, "assign": _assign, "transfer": _transfer}
+
+
+@bp.route("/offices/<int:office_id>/onboarding", methods=["GET", "POST"])
+@login_required
+def onboard(office_id):
+    text = request.form.get("csv", "")
+    upload = request.files.get("sheet")
+    if upload and upload.filename:
+        text = upload.read().decode("utf-8-sig", errors="replace")
+    rows, created = None, None
+    with transaction() as db:
+        office = _office(db, office_id)
+        if request.method == "POST":
+            try:
+                if request.form.get("do") == "import":
+                    with db.begin_nested():
+                        created = onboarding.import_staff(db, g.user, text,
+                                                          site_url=request.host_url)
+                    flash(_("%(count)s people onboarded; each was mailed a first password.",
+                            count=len(created)), "ok")
+                else:
+                    rows = onboarding.check_csv(db, g.user, text)
+            except SanchikaError as exc:
+                flash(say(exc), "error")
+                rows = rows if rows is not None else _rows_or_none(db, text)
+        return render_template("admin/onboard.html", office=office, rows=rows, text=text,
+                               created=created, columns=onboarding.COLUMNS)
+
+
+def _rows_or_none(db, text):
+    try:
+        return onboarding.check_csv(db, g.user, text)
+    except SanchikaError:
+        return None
+
+
+@bp.route("/offices/<int:office_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(office_id):
+    with transaction() as db:
+        office = _office(db, office_id)
+        if request.method == "POST":
+            try:
+                with db.begin_nested():
+                    _save_settings(db, office)
+                flash(_("Settings saved."), "ok")
+            except SanchikaError as exc:
+                flash(say(exc), "error")
+            return redirect(url_for("admin.settings", office_id=office_id))
+        return render_template("admin/settings.html", office=office, priorities=PRIORITIES,
+                               limits=limits.priority_limits(db, office),
+                               holidays=calendar.holidays_of(db, office, date.today().year))
+
+
+def _save_settings(db, office):
+    form = request.form
+    if form.get("what") == "holiday":
+        calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=g.user)
+        return
+    by_priority = {p: (form.get(f"limit_{p}", "").strip() or None) for p in PRIORITIES}
+    limits.set_limits(db, office, default=form.get("default", "").strip() or None,
+                      weekly_offs=form.get("weekly_offs", "").strip() or None,
+                      grace_days=form.get("grace_days", "").strip() or None,
+                      priorities=by_priority, user=g.user)
+
+
+def init_app(app):
+    """Register the administration pages, and ``administers()`` for the navigation."""
+    from . import admin_routes
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_routes.bp)
+    app.before_request(_note_administrator)
+    app.jinja_env.globals["administers"] = lambda: g.get("administers", False)
+
+
+def _note_administrator():
+    """Whether the signed-in user administers an office, found before the view opens its own
+    transaction (a second one inside it could wait on the first under SQLite)."""
+    g.administers = False
+    if g.get("user") is not None and request.endpoint not in ("static", "vendor.asset"):
+        with transaction() as db:
+            g.administers = orgchart.is_administrator(db, g.user)
