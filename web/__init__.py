@@ -36,6 +36,7 @@ def create_app(config=None):
     app.extensions["sanchika.sessionmaker"] = factory
 
     from . import auth, errors, files, i18n, inbox, outbox, receipts, security, vendor
+    from . import api, tokens
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -47,6 +48,8 @@ def create_app(config=None):
     app.register_blueprint(files.bp)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tokens.bp)
     from . import reports
     app.register_blueprint(reports.bp)
     app.register_blueprint(reports.search_bp)

@@ -452,3 +452,5 @@ def draft_issue(session, draft_id, login):
 
 
 from . import cli_escalation  # noqa: E402,F401  (limits, holidays, escalate, scheduler)
+
+from . import cli_tokens  # noqa: E402,F401  (API tokens)

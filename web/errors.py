@@ -1,6 +1,6 @@
 """Error pages: a clear sentence and a way back, never a stack trace."""
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -17,6 +17,8 @@ def _http_error(exc):
         404: _("There is no such page or file, or it is not yours to see."),
         413: _("The upload is too large. Documents may be at most 20 MB each."),
     }
+    if request.path.startswith("/api/"):
+        return _api_error(exc)
     detail = exc.description if exc.code == 403 and exc.description and \
         exc.description != type(exc).description else messages.get(exc.code, exc.name)
     return render_template("errors/error.html", code=exc.code, message=detail,
@@ -26,6 +28,27 @@ def _http_error(exc):
 def _unexpected(exc):
     from flask import current_app
     current_app.logger.exception("unexpected error on %s", request.path)
+    if request.path.startswith("/api/"):
+        return jsonify(error="something went wrong on our side; nothing was saved"), 500
     return render_template("errors/error.html", code=500,
                            message=_("Something went wrong on our side; nothing was saved half-way. Try again."),
                            back=request.referrer), 500
+
+
+def _api_error(exc):
+    """The JSON API answers in JSON, even for a wrong address or an expired form token."""
+    messages = {400: "the request is malformed or its CSRF token is missing",
+                401: "sign in: send 'Authorization: Bearer <token>'",
+                404: "no such resource, or it is not yours to see",
+                405: "this method is not allowed here",
+                413: "the request is too large"}
+    message = messages.get(exc.code, exc.name.lower())
+    if exc.description and exc.description != type(exc).description:
+        message = exc.description
+    response = jsonify(error=message)
+    response.status_code = exc.code or 500
+    if exc.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sanchika"'
+    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response

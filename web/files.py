@@ -291,6 +291,9 @@ def draft(file_id, draft_id):
     with transaction() as db:
         try:
             file = access.file_for(db, g.user, file_id)
+        except SanchikaError as exc:
+            _refuse(exc)
+        try:
             item = drafts.get_draft(db, draft_id)
             if item.file_id != file.id:
                 raise NotFound("no such draft")

@@ -6,6 +6,7 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from workflows import tokens
 from workflows.models import User
 
 
@@ -35,7 +36,11 @@ def start_session(user):
 
 def _load_user():
     g.user = None
+    g.via_token = False
     if request.endpoint == "static":
+        return
+    if is_api() and bearer_token() is not None:
+        _load_token_user()
         return
     user_id = session.get("user_id")
     if user_id is None:
@@ -47,6 +52,29 @@ def _load_user():
         else:
             session.clear()
     session.permanent = True
+
+
+def is_api():
+    return request.path.startswith("/api/")
+
+
+def bearer_token():
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _has_session_cookie():
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def _load_token_user():
+    """An API call with a bearer token acts as the token's user; the session is not read, so
+    a browser's signed-in cookie never lends its rights to a script."""
+    with transaction() as db:
+        user = tokens.user_for_token(db, bearer_token())
+    if user is not None:
+        g.user, g.via_token = user, True
 
 
 def login_required(view):
@@ -67,6 +95,8 @@ def csrf_token():
 def _check_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if is_api() and (not _has_session_cookie() or g.user is None):
+        return  # no cookie, or no one signed in: nothing to forge; the API then answers 401
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
         abort(400, "The form has expired. Go back, reload the page and try again.")

@@ -13,13 +13,15 @@ from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
 from .task import Movement, Task
+from .token import ApiToken
 
 from . import guards  # noqa: E402,F401  (append-only and immutable rows)
+from . import textguard  # noqa: E402,F401  (no NUL or lone surrogate reaches a database)
 
 __all__ = [
     "Escalation", "FileTimer", "Holiday", "MAIL_STATUSES", "OutboxMail", "PriorityLimit",
     "PRIORITIES", "STATUSES", "Attachment", "Attendance", "AuditEvent", "File", "FileCounter", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt",
+    "NumberCounter", "Receipt", "ApiToken",
 ]
