@@ -216,3 +216,31 @@ def test_a_session_ends_after_inactivity(session, tmp_path):
     time.sleep(2.2)
     response = client.get("/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_simultaneous_first_sign_ins_of_one_official_both_succeed(demo_db):
+    """Two windows signing in at the same moment: one attendance row, no error."""
+    import threading
+    from workflows import people
+    from workflows.db import make_engine, make_sessionmaker
+    eng = make_engine(demo_db)
+    maker = make_sessionmaker(eng)
+    barrier, errors = threading.Barrier(4), []
+
+    def sign_in_once():
+        try:
+            barrier.wait(timeout=30)
+            with maker.begin() as db:
+                people.sign_in(db, "manoj.yadav", "sanchika-demo")
+        except Exception as exc:  # noqa: BLE001 (the test reports what went wrong)
+            errors.append(exc)
+    threads = [threading.Thread(target=sign_in_once) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with maker() as db:
+        rows = db.scalars(select(Attendance)).all()
+    eng.dispose()
+    assert errors == [] and len(rows) == 1

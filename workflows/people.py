@@ -4,6 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, org
 from .db import utcnow
@@ -56,7 +57,11 @@ def sign_in(session, login, password, now=None):
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
                                                   Attendance.day == day))
     if row is None:
-        session.add(Attendance(user_id=user.id, day=day, signed_in_at=now))
+        try:
+            with session.begin_nested():
+                session.add(Attendance(user_id=user.id, day=day, signed_in_at=now))
+        except IntegrityError:
+            pass  # signed in at the same moment in another window: the first time stands
     audit.record(session, "user.signed_in", user)
     session.flush()
     return user
