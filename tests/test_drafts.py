@@ -163,7 +163,8 @@ def test_only_the_holder_of_the_file_drafts_approves_and_issues(session, file, p
     drafts.revise_draft(session, draft_id=draft.id, user=people.rajesh, body=NOTICE + "\nCI")
     drafts.approve_draft(session, draft_id=draft.id, version=2, user=people.rajesh)
     assert draft.approved_by_post.code == "CI"
-    filing.close(session, number=file.number, user=people.manoj, now=T0 + timedelta(hours=2))
+    filing.close(session, number=file.number, user=people.manoj, retention="C",
+                 now=T0 + timedelta(hours=2))
     with pytest.raises(NotAllowed, match=f"file {file.number} is closed; its drafts are final"):
         drafts.issue_draft(session, draft_id=draft.id, user=people.rajesh)
     with pytest.raises(NotFound, match="no draft with the id 999999"):

@@ -154,8 +154,10 @@ def test_park_close_and_reopen_from_the_page(client, mutation):
     assert "Take up again" in text(client.get(f"/files/{mutation.id}"))
     post(client, f"/files/{mutation.id}/unpark")
     post(client, f"/files/{mutation.id}/close", {"remark": "Withdrawn"})
+    assert "retention category of the file" in text(client.get(f"/files/{mutation.id}"))
+    post(client, f"/files/{mutation.id}/close", {"remark": "Withdrawn", "retention": "B"})
     page = text(client.get(f"/files/{mutation.id}"))
-    assert "closed" in page and "Reopen file" in page
+    assert "closed" in page and "Reopen file" in page and "Category B" in page
     post(client, f"/files/{mutation.id}/reopen")
     assert "Your step" in text(client.get(f"/files/{mutation.id}"))
 

@@ -1,6 +1,6 @@
 """Files moving along their routes, on SQLite and PostgreSQL: the services officials use."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -211,12 +211,20 @@ def test_close_only_by_creator_or_head_and_reopen_restores_the_step(session, sad
     filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
     with pytest.raises(NotAllowed, match="only the file's creator or the head of office"):
         filing.close(session, number=file.number, user=people.rajesh)
-    filing.close(session, number=file.number, user=people.sunita, remark="Withdrawn by applicant")
+    with pytest.raises(InvalidInput, match="retention category"):
+        filing.close(session, number=file.number, user=people.sunita)
+    with pytest.raises(InvalidInput, match="1 to 10 years"):
+        filing.close(session, number=file.number, user=people.sunita, retention="C",
+                     keep_years=12)
+    filing.close(session, number=file.number, user=people.sunita, retention="c", keep_years=3,
+                 remark="Withdrawn by applicant", now=datetime(2024, 2, 29, 6, tzinfo=timezone.utc))
     assert file.status == "closed" and filing.open_tasks(session, file) == []
+    assert (file.retention, file.review_on) == ("C", date(2027, 2, 28))
     with pytest.raises(NotAllowed, match="closed"):
         filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
     filing.reopen(session, number=file.number, user=people.manoj)
     assert file.status == "open" and holder_post(session, file).code == "CI"
+    assert file.retention is None and file.review_on is None
     filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
 
 

@@ -48,11 +48,13 @@ def create_app(config=None):
     app.register_blueprint(files.bp)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(vendor.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(tokens.bp)
     from . import reports
     app.register_blueprint(reports.bp)
     app.register_blueprint(reports.search_bp)
+    from . import records
+    app.register_blueprint(records.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tokens.bp)
     return app
 
 

@@ -231,7 +231,6 @@ def _status_command(name, service, help_text):
 
 _status_command("park", filing.park, "Set a file you hold aside.")
 _status_command("unpark", filing.unpark, "Take a parked file up again.")
-_status_command("close", filing.close, "Close a file (its creator or the head of office).")
 _status_command("reopen", filing.reopen, "Reopen a closed file (its creator or the head).")
 
 
@@ -452,5 +451,6 @@ def draft_issue(session, draft_id, login):
 
 
 from . import cli_escalation  # noqa: E402,F401  (limits, holidays, escalate, scheduler)
+from . import cli_records  # noqa: E402,F401  (verify, backup, restore, close, record room)
 
 from . import cli_tokens  # noqa: E402,F401  (API tokens)

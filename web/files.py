@@ -191,7 +191,20 @@ def _simple(verb, service, done):
 
 _simple("park", filing.park, _l("File parked."))
 _simple("unpark", filing.unpark, _l("File taken up again."))
-_simple("close", filing.close, _l("File closed."))
+
+
+@bp.route("/<int:file_id>/close", methods=["POST"])
+@login_required
+def close(file_id):
+    def run(db, file):
+        filing.close(db, number=file.number, user=g.user,
+                     retention=request.form.get("retention", ""),
+                     keep_years=request.form.get("keep_years") or None,
+                     remark=request.form.get("remark", ""))
+        return _("File closed.")
+    return _act_on(file_id, run) or _back(file_id)
+
+
 _simple("reopen", filing.reopen, _l("File reopened."))
 
 

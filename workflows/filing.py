@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, limits, org
+from . import audit, limits, org, records
 from .db import for_update, utcnow
 from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
@@ -150,8 +150,9 @@ def unpark(session, *, number, user, remark="", now=None):
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
-def close(session, *, number, user, remark="", now=None):
-    """Close a file before its route ends; only its creator or the head of office may."""
+def close(session, *, number, user, retention=None, keep_years=None, remark="", now=None):
+    """Close a file before its route ends, recording it in its ``retention`` category (A, B or
+    C, kept ``keep_years``; see records.py); only its creator or the head of office may."""
     now = now or utcnow()
     file = lock_file(session, number)
     if file.status == "closed":
@@ -159,10 +160,12 @@ def close(session, *, number, user, remark="", now=None):
     post = _creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may close file %(number)s",
         number=file.number))
+    records.set_retention(file, retention, keep_years, now)
     for task in _open_tasks(session, file):
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
-    return _set_status(session, file, user, "closed", "close", post.id, remark, now)
+    return _set_status(session, file, user, "closed", "close", post.id, remark, now,
+                       retention=file.retention, review_on=file.review_on.isoformat())
 
 
 def reopen(session, *, number, user, remark="", now=None):
@@ -179,6 +182,7 @@ def reopen(session, *, number, user, remark="", now=None):
         instance = engine.start(instance.route, {"priority": file.priority})
         _save_state(file, instance)
     file.closed_at, file.outcome = None, ""
+    file.retention = file.review_on = None  # recorded again when it closes again
     _sync_tasks(session, file, instance, now, prefer=(post.id,))
     return _set_status(session, file, user, "open", "reopen", post.id, remark, now)
 
@@ -322,12 +326,13 @@ def _creator_or_head(session, file, user, refusal):
     raise refusal
 
 
-def _set_status(session, file, user, status, kind, post_id, remark, now):
+def _set_status(session, file, user, status, kind, post_id, remark, now, **detail):
     now = now or utcnow()
     file.status = status
     session.add(Movement(file_id=file.id, kind=kind, from_post_id=post_id, from_user_id=user.id,
                          to_post_id=post_id, remark=(remark or "").strip(), at=now))
-    audit.record(session, f"file.{kind}", user, file, remark=(remark or "").strip() or None)
+    audit.record(session, f"file.{kind}", user, file, remark=(remark or "").strip() or None,
+                 **detail)
     session.flush()
     return file
 

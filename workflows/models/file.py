@@ -1,8 +1,8 @@
 """Files (संचिका), their numbering, notes and attachments."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -12,6 +12,7 @@ from .route import RouteVersion
 
 PRIORITIES = ("Normal", "Priority", "Top Priority", "Immediate")
 STATUSES = ("open", "parked", "closed")
+RETENTION = ("A", "B", "C")  # A, B: kept for good, reviewed after 25 years; C: up to 10 years
 
 
 class FileCounter(Base):
@@ -44,6 +45,8 @@ class File(Base):
     created_by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retention: Mapped[str | None] = mapped_column(String(1))  # set when the file is recorded
+    review_on: Mapped[date | None] = mapped_column(Date, index=True)
     workflow_state: Mapped[str] = mapped_column(Text, default="")
     previous_state: Mapped[str] = mapped_column(Text, default="")
     engine_version: Mapped[str] = mapped_column(String(32), default="")

@@ -1,14 +1,16 @@
 """Rows that must never change once written: the track, audit events, published route versions,
-draft versions, issued drafts, and receipts put into a file.  No draft or receipt is deleted.
+draft versions, issued drafts, and receipts put into a file.  No file, note, document, draft or
+receipt is deleted.  (On the database, triggers from migration 0007 refuse the same.)
 
 The ORM refuses to update or delete them, so no service can do it by mistake.
 """
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm.attributes import get_history
 
 from .audit import AuditEvent
 from .draft import Draft, DraftVersion
+from .file import Attachment, File, Note
 from .receipt import Receipt
 from .route import RouteVersion
 from .task import Movement
@@ -24,10 +26,27 @@ def _refuse(kind, verb):
     return listener
 
 
-for model, kind in ((Movement, "movement"), (AuditEvent, "audit event"),
-                    (RouteVersion, "route version"), (DraftVersion, "draft version")):
+for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
+                    (DraftVersion, "draft version")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
+
+for model, kind in ((File, "file"), (Note, "note"), (Attachment, "document"),
+                    (AuditEvent, "audit event")):
+    event.listen(model, "before_delete", _refuse(kind, "deleted"))
+
+CHAIN_FIELDS = {"seq", "prev_hash", "hash"}
+
+
+def _audit_update(_mapper, _connection, target):
+    """An audit event is written once; the only later change is its place in the chain, given
+    once at commit (see models/audit.py)."""
+    changed = {a.key for a in inspect(target).attrs if a.history.has_changes()}
+    if _stored(target, "seq") is not None or not changed <= CHAIN_FIELDS:
+        raise ImmutableRow(f"audit event {target.id} cannot be changed: it is part of the record")
+
+
+event.listen(AuditEvent, "before_update", _audit_update)
 
 
 def _stored(target, attribute):
