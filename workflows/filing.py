@@ -81,6 +81,11 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
         raise InvalidInput("this file is past its limit of %(days)s working days; give a "
                            "reason for the delay", days=task.limit_days or "?")
     instance = load_instance(session, file)
+    step = instance.route.steps.get(task.step_id)
+    if step is not None and choice not in step.choices:
+        raise InvalidInput("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
+                           "%(offered)s", choice=choice, step=step.name,
+                           offered=", ".join(step.choices))
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
     except engine.RouteError as exc:
