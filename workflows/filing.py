@@ -200,8 +200,10 @@ def mark_opened(session, file, user, now=None):
 
 
 def lock_file(session, number):
-    """The file numbered ``number``, its row locked (and its office loaded) for this action."""
-    stmt = (select(File).options(joinedload(File.office, innerjoin=True))
+    """The file numbered ``number``, its row locked (its office and route version loaded with
+    it) for this action."""
+    stmt = (select(File).options(joinedload(File.office, innerjoin=True),
+                                 joinedload(File.route_version, innerjoin=True))
             .where(File.number == (number or "").strip()))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=File)
