@@ -57,3 +57,34 @@ def files_for(url, login, count, route="land_mutation", office="SADAR"):
         _row, token = tokens.create_token(session, user, "load")
     engine.dispose()
     return ids, token
+
+
+def officials_for(url, count, files_each, office="SADAR", section="REV"):
+    """``count`` Revenue Karmacharis of their own (login load.NNN, the demo password), each
+    holding a post of their own with ``files_each`` files waiting; return
+    [(login, token, file ids)]."""
+    from datetime import date, timedelta
+    from workflows.demo import DEMO_PASSWORD
+    from workflows.models import Post, PostHolding, User
+    engine = make_engine(url)
+    result = []
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        place = org.office_by_code(session, office)
+        rev = org.section_by_code(session, place, section)
+        password = org.hash_password(DEMO_PASSWORD)
+        for i in range(count):
+            login = f"load.{i:03d}"
+            user = User(login=login, name=f"Load Official {i}", password_hash=password)
+            post = Post(office_id=place.id, section_id=rev.id, code=f"RK-L{i}",
+                        title=f"Revenue Karmachari, load {i}", role="Revenue Karmachari")
+            session.add_all([user, post])
+            session.flush()
+            session.add(PostHolding(post_id=post.id, user_id=user.id, kind="regular",
+                                    from_date=date.today() - timedelta(days=1)))
+            ids = [filing.open_file(session, office=place, user=user, route_key="land_mutation",
+                                    subject=f"Load test file {i}.{j}").id
+                   for j in range(files_each)]
+            _row, token = tokens.create_token(session, user, "load")
+            result.append((login, token, ids))
+    engine.dispose()
+    return result
