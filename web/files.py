@@ -156,15 +156,23 @@ def attach(file_id):
 @bp.route("/<int:file_id>/documents/<int:attachment_id>")
 @login_required
 def document(file_id, attachment_id):
+    item, data = _stored(file_id, lambda db: attachments.read_attachment(db, attachment_id,
+                                                                         _store()))
+    return _inline(data, item.content_type, item.filename)
+
+
+def _stored(file_id, read):
+    """A document of the file ``file_id`` read by ``read(db)`` -> (row, bytes), if the user may
+    see the file and the document is the file's own."""
     with transaction() as db:
         try:
             file = access.file_for(db, g.user, file_id)
-            item, data = attachments.read_attachment(db, attachment_id, _store())
+            item, data = read(db)
         except SanchikaError as exc:
             _refuse(exc)
         if item.file_id != file.id:
             abort(404)
-    return _inline(data, item.content_type, item.filename)
+    return item, data
 
 
 def _inline(data, content_type, filename):
@@ -326,12 +334,6 @@ def draft(file_id, draft_id):
 @bp.route("/<int:file_id>/receipts/<int:receipt_id>/letter")
 @login_required
 def receipt_letter(file_id, receipt_id):
-    with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-            item, data = receipts.read_receipt_document(db, receipt_id, _store())
-        except SanchikaError as exc:
-            _refuse(exc)
-        if item.file_id != file.id:
-            abort(404)
+    item, data = _stored(file_id, lambda db: receipts.read_receipt_document(db, receipt_id,
+                                                                            _store()))
     return _inline(data, item.document_type, item.document_filename)
