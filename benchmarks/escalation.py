@@ -8,12 +8,10 @@ which 1% are due, then times ``scheduler.escalate_pass``.  Run
 
 import argparse
 import json
-import os
 import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,33 +21,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from databases import create_database  # noqa: E402
 from workflows import demo, org, scheduler, schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import Escalation, File, Post, Task  # noqa: E402
 
 CHUNK = 20_000
-
-
-def create_database(url):
-    """Return (url to use, cleanup): a temporary SQLite file, or a fresh PostgreSQL database."""
-    if url is None:
-        folder = tempfile.TemporaryDirectory(prefix="sanchika_bench_")
-        return f"sqlite:///{folder.name}/bench.db", folder.cleanup
-    if not url.startswith("postgresql"):
-        raise SystemExit("--database takes a postgresql:// URL (or nothing, for SQLite)")
-    name = f"sanchika_bench_esc_{os.getpid()}"
-    server = make_engine(make_url(url).set(database="postgres").render_as_string(False),
-                         isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-    return make_url(url).set(database=name).render_as_string(False), drop
 
 
 def populate(engine, sessions, tasks, files, due_share, now):
@@ -119,7 +97,7 @@ def main():
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--due-share", type=float, default=0.01)
     args = parser.parse_args()
-    url, cleanup = create_database(args.database)
+    url, cleanup = create_database(args.database, prefix="sanchika_bench_esc")
     engine = make_engine(url)
     try:
         schema.upgrade(engine)

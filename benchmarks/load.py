@@ -49,6 +49,13 @@ def fresh_database(name):
     return url
 
 
+def drop_database(name):
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 class Official(threading.Thread):
     """One simulated official: pages with a cookie jar, actions with a token."""
 
@@ -129,6 +136,7 @@ def main():
     finally:
         server.terminate()
         server.wait(30)
+        drop_database("sanchika_load")
     elapsed = time.time() - started
     pages = sorted(stats["pages"])
     result = {"users": args.users, "workers": args.workers, "seconds": round(elapsed, 1),

@@ -8,10 +8,8 @@ with a long history.  Run ``python benchmarks/movements.py --help`` for the opti
 
 import argparse
 import json
-import os
 import platform
 import sys
-import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -25,9 +23,9 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import Column, Integer, MetaData, Table, Text, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select  # noqa: E402
 
+from databases import create_database  # noqa: E402
 from workflows import demo, filing, org, schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import File, Movement  # noqa: E402
@@ -68,26 +66,6 @@ def measure(op, seconds, reset=None, every=2, min_ops=5):
 
 
 # -- the database ---------------------------------------------------------------------------
-
-def create_database(url):
-    """Return (url to use, cleanup): a temporary SQLite file, or a fresh PostgreSQL database."""
-    if url is None:
-        folder = tempfile.TemporaryDirectory(prefix="sanchika_bench_")
-        return f"sqlite:///{folder.name}/bench.db", folder.cleanup
-    if not url.startswith("postgresql"):
-        raise SystemExit("--database takes a postgresql:// URL (or nothing, for SQLite)")
-    name = f"sanchika_bench_{os.getpid()}"
-    server = make_engine(make_url(url).set(database="postgres").render_as_string(False),
-                         isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-    return make_url(url).set(database=name).render_as_string(False), drop
-
 
 def setup(url):
     engine = make_engine(url)

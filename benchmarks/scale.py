@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from databases import create_database  # noqa: E402
 
 from workflows import dashboard, inbox, reports, schema, search  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
@@ -155,21 +155,6 @@ def build_sql(offices):
 BIG_TABLES = ("files", "notes", "tasks", "movements", "escalations")
 
 
-def create_database(url):
-    """A fresh PostgreSQL database next to ``url``; returns (its url, drop function)."""
-    name = f"sanchika_scale_{os.getpid()}"
-    server = make_engine(make_url(url).set(database="postgres").render_as_string(False),
-                         isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-    return make_url(url).set(database=name).render_as_string(False), drop
-
-
 def build(engine, offices, log):
     """Migrate, drop the big tables' plain indexes, fill, re-create the indexes, analyse."""
     schema.upgrade(engine)
@@ -251,7 +236,7 @@ def measure(sessions, files, runs):
 
 def run(url, scale, runs, log):
     offices = max(2, round(200 * scale))
-    target, drop = create_database(url)
+    target, drop = create_database(url, prefix="sanchika_scale")
     engine = make_engine(target)
     try:
         build_seconds = build(engine, offices, log)
