@@ -119,3 +119,44 @@ def test_settings_save_limits_and_holidays(client, session, sadar):
                                                          "name": "Gandhi Jayanti"})
     assert session.scalar(select(Holiday.name).where(Holiday.office_id == sadar.id,
                                                      Holiday.name == "Gandhi Jayanti"))
+
+
+def test_sections_offices_and_the_end_of_a_holding_from_the_org_chart(client, session, people,
+                                                                      sadar):
+    from workflows import org
+    from workflows.models import Office, Section
+    sign_in(client, "sunita.kumari")
+    response = post(client, f"/admin/offices/{sadar.id}/section",
+                    {"code": "rti", "name": "RTI cell", "name_hi": "सूचना का अधिकार प्रकोष्ठ"},
+                    follow_redirects=True)
+    assert "Section RTI cell created." in flashes(response)
+    assert session.scalar(select(Section).where(Section.office_id == sadar.id,
+                                                Section.code == "RTI")) is not None
+    response = post(client, f"/admin/offices/{sadar.id}/section", {"code": "RTI", "name": "x"},
+                    follow_redirects=True)
+    assert any("exists already" in m for m in flashes(response))
+    holding = session.scalar(select(PostHolding).where(PostHolding.user_id == people.manoj.id))
+    response = post(client, f"/admin/offices/{sadar.id}/end",
+                    {"holding": holding.id, "last_day": "2026-01-01"}, follow_redirects=True)
+    assert any("no longer holds" in m for m in flashes(response))
+    session.expire_all()
+    assert org.posts_of(session, people.manoj) == []  # Manoj's inbox is empty from then on
+    saran = session.scalar(select(Office).where(Office.code == "SARAN"))
+    response = post(client, f"/admin/offices/{saran.id}/office",
+                    {"code": "MARHAURA", "name": "Circle Office, Marhaura"})
+    assert response.status_code == 403  # the head of a circle office does not run the district
+    from datetime import date
+    from workflows.models import Post
+    dm = Post(office_id=saran.id, code="DM", title="District Magistrate, Saran",
+              role="District Magistrate", is_head=True, is_admin=True)
+    session.add(dm)
+    session.flush()
+    session.add(PostHolding(post_id=dm.id, user_id=people.anil.id, from_date=date(2026, 1, 1)))
+    session.flush()
+    post(client, "/sign-off")
+    sign_in(client, "anil.sinha")
+    response = post(client, f"/admin/offices/{saran.id}/office",
+                    {"code": "marhaura", "name": "Circle Office, Marhaura"}, follow_redirects=True)
+    assert "Office Circle Office, Marhaura created below Saran District." in flashes(response)
+    marhaura = session.scalar(select(Office).where(Office.code == "MARHAURA"))
+    assert marhaura.parent_id == saran.id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from workflows import calendar, limits, onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
-from workflows.models import PRIORITIES, Section, User
+from workflows.models import PRIORITIES, PostHolding, Section, User
 
 from .i18n import say
 from .security import login_required, transaction
@@ -107,7 +107,31 @@ def _transfer(db, office):
              user=user.name, post=post.title, count=len(pending))
 
 
-_ACTIONS = {"post": _add_post, "assign": _assign, "transfer": _transfer}
+def _add_section(db, office):
+    form = request.form
+    section = orgchart.add_section(db, g.user, office, code=form.get("code", ""),
+                                   name=form.get("name", ""), name_hi=form.get("name_hi", ""))
+    return _("Section %(name)s created.", name=section.name)
+
+
+def _add_office(db, office):
+    form = request.form
+    added = orgchart.add_office(db, g.user, parent=office, code=form.get("code", ""),
+                                name=form.get("name", ""), name_hi=form.get("name_hi", ""))
+    return _("Office %(name)s created below %(parent)s.", name=added.name, parent=office.name)
+
+
+def _end_holding(db, office):
+    holding = db.get(PostHolding, request.form.get("holding", type=int) or 0)
+    if holding is None or holding.post.office_id != office.id:
+        abort(404)
+    orgchart.end_holding(db, g.user, holding, _day("last_day"))
+    return _("%(user)s no longer holds %(post)s after %(day)s.", user=holding.user.name,
+             post=holding.post.title, day=holding.to_date.isoformat())
+
+
+_ACTIONS = {"post": _add_post, "assign": _assign, "transfer": _transfer,
+            "section": _add_section, "office": _add_office, "end": _end_holding}
 
 
 @bp.route("/offices/<int:office_id>/onboarding", methods=["GET", "POST"])
