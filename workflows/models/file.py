@@ -41,7 +41,7 @@ class File(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     outcome: Mapped[str] = mapped_column(String(200), default="")
     route_version_id: Mapped[int] = mapped_column(ForeignKey("route_versions.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
