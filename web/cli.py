@@ -249,12 +249,12 @@ def file_show(session, number):
            f"Route    {file.route_version.route.key} v{file.route_version.version}",
            f"Status   {file.status}" + (f" ({file.outcome})" if file.outcome else "")]
     tasks = filing.open_tasks(session, file)
-    steps = {s.task_id: s for s in engine.ready_steps(filing.load_instance(session, file))}
+    steps = routing.engine_route(session, file.route_version).steps
     for task in tasks:
         people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
         out.append(f"With     {task.post.title} ({people}) since {_ist(task.since)}, "
                    f"due {_ist(task.due_at)}")
-        step = steps.get(task.engine_task_id)
+        step = steps.get(task.step_id)
         if step is not None and file.status == "open":
             out.append(f"Step     {task.step_name}; choices: {', '.join(step.choices)}")
     out.append("Track")

@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass, field
 
-import engine
 from sqlalchemy import select
 
-from . import attachments, drafts, escalation, filing, notes, org, receipts
+from . import attachments, drafts, escalation, filing, notes, org, receipts, routing
 from .db import utcnow
 from .models import Post
 
@@ -74,17 +73,16 @@ def file_view(session, user, file, now=None):
 
 
 def _actions(session, file, held, now):
-    instance = filing.load_instance(session, file)
-    route = instance.route
-    ready = {s.task_id: s for s in engine.ready_steps(instance)}
+    """The viewer's steps and their choices, from the open-task rows and the route version's
+    steps: a page never deserializes the workflow state."""
+    route = routing.engine_route(session, file.route_version)
     actions = []
     for task in held:
-        step = ready.get(task.engine_task_id)
-        if step is None:
+        spec = route.steps.get(task.step_id)
+        if spec is None:
             continue
-        spec = route.steps[step.step_id]
         choices = []
-        for choice in step.choices:
+        for choice in spec.choices:
             role = spec.next_role(choice)
             options = (org.posts_for_role(session, file.office_id, file.section_id, role)
                        if role else [])
