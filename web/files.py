@@ -8,28 +8,19 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from workflows import access, attachments, drafts, filing, notes, org, receipts, routing, workspace
+from workflows import attachments, drafts, filing, notes, org, receipts, routing, workspace
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.tracking import step_states
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import login_required, refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
 
 def _store():
     return current_app.config.get("ATTACHMENTS") or attachments.default_store()
-
-
-def _refuse(exc):
-    """Turn a refusal into the right status: 404 for what the user may not know exists."""
-    if isinstance(exc, NotFound):
-        abort(404)
-    if isinstance(exc, NotAllowed):
-        abort(403, say(exc))
-    raise exc
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,10 +64,7 @@ def _chosen_office(db, offices):
 @login_required
 def show(file_id):
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         filing.mark_opened(db, file, g.user)
         view = workspace.file_view(db, g.user, file)
         page = render_template("files/show.html", v=view, form=request.args,
@@ -89,10 +77,7 @@ def _act_on(file_id, action):
     sends the official back to the file page with the refusal and what they typed; success
     returns None so the view picks where to go next."""
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         try:
             with db.begin_nested():
                 message = action(db, file)
@@ -165,11 +150,11 @@ def _stored(file_id, read):
     """A document of the file ``file_id`` read by ``read(db)`` -> (row, bytes), if the user may
     see the file and the document is the file's own."""
     with transaction() as db:
+        file = visible_file(db, file_id)
         try:
-            file = access.file_for(db, g.user, file_id)
             item, data = read(db)
         except SanchikaError as exc:
-            _refuse(exc)
+            refuse(exc)
         if item.file_id != file.id:
             abort(404)
     return item, data
@@ -229,10 +214,7 @@ def pull_back(file_id):
 @login_required
 def diagram(file_id):
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         page = render_template("files/diagram.html", file=file,
                                route=file.route_version.route, version=file.route_version)
     return page
@@ -242,10 +224,7 @@ def diagram(file_id):
 @login_required
 def route_xml(file_id):
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         xml = file.route_version.xml
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "private, max-age=86400"})
@@ -255,10 +234,7 @@ def route_xml(file_id):
 @login_required
 def route_state(file_id):
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         return jsonify(step_states(db, file))
 
 
@@ -310,10 +286,7 @@ _draft_action("issue", drafts.issue_draft,
 def draft(file_id, draft_id):
     """A draft's versions side by side: what changed from version a to version b."""
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         try:
             item = drafts.get_draft(db, draft_id)
             if item.file_id != file.id:

@@ -10,25 +10,15 @@ from flask import (Blueprint, Response, abort, g, jsonify, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import access, dashboard as boards, pdf_export, reports, search as finder
-from workflows.errors import NotAllowed, NotFound, SanchikaError
+from workflows import dashboard as boards, pdf_export, reports, search as finder
+from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
 from .i18n import loc
-from .security import login_required, transaction
+from .security import login_required, refuse, transaction, visible_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 search_bp = Blueprint("search", __name__)
-
-
-def _refuse(exc):
-    if isinstance(exc, NotFound):
-        abort(404)
-    if isinstance(exc, NotAllowed):
-        template = getattr(exc, "template", None)  # the refusal in the user's language
-        abort(403, _(template, **getattr(exc, "params", {})) if isinstance(template, str)
-              else str(exc))
-    raise exc
 
 
 def _int(name):
@@ -47,7 +37,7 @@ def _scope(db):
     try:
         return reports.scope_for(db, g.user, _int("office"), _int("section"))
     except SanchikaError as exc:
-        _refuse(exc)
+        refuse(exc)
 
 
 def _filters():
@@ -204,10 +194,7 @@ def heat_json(route_id):
 @login_required
 def file_pdf(file_id):
     with transaction() as db:
-        try:
-            file = access.file_for(db, g.user, file_id)
-        except SanchikaError as exc:
-            _refuse(exc)
+        file = visible_file(db, file_id)
         body = pdf_export.file_pdf(db, file)
         name = file.number.replace("/", "-")
     return Response(body, mimetype="application/pdf",

@@ -6,8 +6,11 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from workflows import tokens
+from workflows import access, tokens
+from workflows.errors import NotAllowed, NotFound, SanchikaError
 from workflows.models import User
+
+from .i18n import say
 
 
 def init_app(app):
@@ -111,3 +114,21 @@ def _headers(response):
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "frame-ancestors 'none'; form-action 'self'")
     return response
+
+
+def refuse(exc):
+    """Turn a refusal into the right status: 404 for what the user may not know exists, 403
+    (in the user's language) for what they may not see or do."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    if isinstance(exc, NotAllowed):
+        abort(403, say(exc))
+    raise exc
+
+
+def visible_file(db, file_id):
+    """The file ``file_id`` if the signed-in user may see it; otherwise 404 or 403."""
+    try:
+        return access.file_for(db, g.user, file_id)
+    except SanchikaError as exc:
+        refuse(exc)
