@@ -52,6 +52,7 @@ def test_publish_makes_versions_with_what_changed(session, people, sadar):
     assert changes == ["step 'Put up note': time limit 3 → 5"]
     assert publishing.publish(session, sadar, with_limit(GENERAL, "Task_PutUpNote", 5),
                               people.sunita) is v2  # same XML: nothing new
+    session.commit()  # audit events are written, in their place in the chain, at commit
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "route.published")
                             .order_by(AuditEvent.id.desc())).first()
     assert json.loads(event.detail)["version"] == v2.version and event.user_id == people.sunita.id
@@ -116,6 +117,7 @@ def test_files_keep_their_version_until_moved_after_a_dry_run(session, people, s
     kinds = [m.kind for m in session.scalars(select(Movement).where(Movement.file_id == old_file.id)
                                              .order_by(Movement.id))]
     assert kinds[-1] == "route"
+    session.commit()  # audit events are written at commit
     assert session.scalar(select(AuditEvent.id).where(AuditEvent.file_id == old_file.id,
                                                       AuditEvent.action == "file.route_migrated"))
     filing.act(session, number=old_file.number, user=people.arvind, choice="Forward")

@@ -157,6 +157,7 @@ def test_the_orm_refuses_to_delete_files_notes_documents_and_events(session, sad
     document = attachments.attach(session, number=file.number, user=people.manoj,
                                   filename="map.pdf", data=b"%PDF-1.4 map", store=tmp_path)
     note = session.scalar(select(Note).where(Note.file_id == file.id))
+    session.commit()  # audit events are written at commit
     event = session.scalar(select(AuditEvent).where(AuditEvent.file_id == file.id))
     for row in (file, note, document, event, session.scalar(select(Movement).limit(1))):
         with pytest.raises(ImmutableRow):
@@ -169,6 +170,24 @@ def test_the_orm_refuses_to_delete_files_notes_documents_and_events(session, sad
             event.action = "file.forged"
             session.flush()
     assert session.get(File, file.id) is not None and session.get(Attachment, document.id)
+
+
+def test_events_of_work_undone_are_never_written(session, sadar, people):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation of plot 14")
+    session.commit()
+    with pytest.raises(RuntimeError):
+        with session.begin_nested():
+            audit.record(session, "test.in_a_savepoint_undone", people.manoj, file)
+            raise RuntimeError("the step failed")
+    audit.record(session, "test.in_a_transaction_undone", people.manoj, file)
+    session.rollback()
+    audit.record(session, "test.kept", people.manoj, file)
+    session.commit()
+    rows = session.execute(select(AuditEvent.action, AuditEvent.seq)
+                           .where(AuditEvent.file_id == file.id).order_by(AuditEvent.seq)).all()
+    assert [r.action for r in rows] == ["file.opened", "test.kept"]
+    assert rows[1].seq == rows[0].seq + 1  # no gap where the undone events would have been
 
 
 WRITER = """

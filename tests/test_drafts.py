@@ -34,6 +34,7 @@ def approved(session, file, user, kind, now=T0, title="An order"):
 
 
 def draft_actions(session, file):
+    session.commit()  # audit events are written at commit
     rows = session.scalars(select(AuditEvent).where(AuditEvent.file_id == file.id,
                                                     AuditEvent.action.like("draft.%"))
                            .order_by(AuditEvent.id))

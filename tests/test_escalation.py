@@ -76,6 +76,7 @@ def test_levels_go_to_holder_then_superior_then_head_once_each(session, sadar, p
     for text in (file.number, "Mutation of Khata 40", "Manoj Kumar Yadav", "02-11-2026 10:30 IST",
                  f"/files/{file.id}", "संचिका संख्या", "मनोज कुमार यादव"):
         assert text in body, text
+    session.commit()  # audit events are written at commit
     events = session.scalars(select(AuditEvent).where(AuditEvent.file_id == file.id,
                                                       AuditEvent.action == "file.escalated"))
     assert [json.loads(e.detail)["level"] for e in events] == [1, 2, 3]

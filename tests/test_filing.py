@@ -241,6 +241,7 @@ def test_a_finished_file_reopened_starts_its_route_again(session, sadar, people)
 def test_every_action_leaves_an_audit_event(session, sadar, people):
     file = open_mutation(session, sadar, people.manoj)
     filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    session.commit()  # audit events are written, in their place in the chain, at commit
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.file_id == file.id)
                               .order_by(AuditEvent.id)).all()
     assert actions == ["file.opened", "file.moved"]

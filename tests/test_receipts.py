@@ -31,6 +31,7 @@ def post(session, office, code):
 
 
 def actions(session, **where):
+    session.commit()  # audit events are written at commit
     rows = session.scalars(select(AuditEvent).where(AuditEvent.action.like("receipt.%"))
                            .order_by(AuditEvent.id))
     return [(e.action, json.loads(e.detail)) for e in rows

@@ -172,8 +172,9 @@ def file_open(session, office_code, route_key, subject, priority, section_code, 
 def file_act(session, number, login, choice, remark, reason):
     """Complete your step of a file with one of the choices its route offers."""
     user = org.user_by_login(session, login)
-    file = filing.act(session, number=number, user=user, choice=choice, remark=remark,
-                      reason=reason)
+    acted = filing.act(session, number=number, user=user, choice=choice, remark=remark,
+                       reason=reason)
+    file = session.get(File, acted.file_id)
     click.echo(f"{file.number}: {choice} -> {_where(session, file)}")
 
 

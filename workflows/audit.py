@@ -8,24 +8,24 @@ from sqlalchemy import func, select
 
 from .db import utcnow
 from .models import AuditEvent
-from .models.audit import GENESIS, PENDING, AuditChain, event_hash
+from .models.audit import GENESIS, PENDING, AuditChain, Pending, event_hash
 
 
 def record(session, action, user=None, file=None, office_id=None, **detail):
-    """Add an audit event for ``action`` by ``user`` on ``file``; flushed with the change and
-    given its place in the chain when the transaction commits."""
-    event = AuditEvent(
-        action=action,
+    """Record an audit event for ``action`` by ``user`` on ``file`` (anything with ``id`` and
+    ``office_id``); it is written, in its place in the chain, when the transaction commits,
+    and dropped if the transaction (or the savepoint it was recorded in) does not."""
+    values = dict(
         at=utcnow(),
         user_id=user.id if user is not None else None,
         file_id=file.id if file is not None else None,
         office_id=office_id if office_id is not None else (file.office_id if file else None),
+        action=action,
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        seq=None, prev_hash=None, hash=None,  # loaded as empty: no fetch when chained
     )
-    session.add(event)
-    session.info.setdefault(PENDING, []).append(event)
-    return event
+    transaction = (session.get_nested_transaction() or session.get_transaction()
+                   or session.begin())
+    session.info.setdefault(PENDING, []).append(Pending(values, transaction))
 
 
 @dataclass

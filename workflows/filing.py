@@ -6,16 +6,19 @@ exactly as it was.  The file row is locked first, so two officials acting at onc
 the second is told the file has moved.
 """
 
-import engine
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select, update
+import engine
+
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from . import audit, limits, org, records
+from .acting import act, pick_task, require_open  # noqa: F401 (act: filing.act, as callers know it)
 from .db import for_update, utcnow
-from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound
 from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
 from .routing import engine_route, latest_version, route_by_key
 
@@ -66,50 +69,6 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     return file
 
 
-def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
-        reason="", now=None):
-    """Complete the step of ``number`` that ``user`` holds, with one of its choices.
-
-    ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
-    picks the receiving post when several posts hold the next role.
-    """
-    now = now or utcnow()
-    file = lock_file(session, number)
-    _require_open(file)
-    task, others = _task_of(session, file, user, task_id)
-    if task.due_at is not None and task.due_at < now and not reason.strip():
-        raise InvalidInput("this file is past its limit of %(days)s working days; give a "
-                           "reason for the delay", days=task.limit_days or "?")
-    instance = load_instance(session, file)
-    step = instance.route.steps.get(task.step_id)
-    if step is not None and choice not in step.choices:
-        raise InvalidInput("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
-                           "%(offered)s", choice=choice, step=step.name,
-                           offered=", ".join(step.choices))
-    try:
-        engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
-    except engine.RouteError as exc:
-        raise InvalidInput(str(exc)) from None
-    task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
-    _freeze_notes(session, file, user, now)
-    prefer = (to_post_id,) if to_post_id else ()
-    new_tasks = _sync_tasks(session, file, instance, now, prefer=prefer, still_open=others)
-    file.previous_state = file.workflow_state
-    _save_state(file, instance)
-    if instance.finished:
-        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
-    remark = remark.strip()
-    if reason.strip():
-        remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason.strip()
-    session.add(Movement(file_id=file.id, kind="act", from_post_id=task.post_id,
-                         from_user_id=user.id, to_post_id=_first_post(new_tasks),
-                         step_name=task.step_name, choice=choice, remark=remark, at=now))
-    audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
-                 to_posts=[t.post_id for t in new_tasks], outcome=file.outcome or None)
-    session.flush()
-    return file
-
-
 def pull_back(session, *, number, user, now=None):
     """Take back a file just sent, while its receiver has not opened it."""
     now = now or utcnow()
@@ -142,8 +101,8 @@ def pull_back(session, *, number, user, now=None):
 def park(session, *, number, user, remark="", now=None):
     """Set a file aside: it stays with its holder and cannot move until unparked."""
     file = lock_file(session, number)
-    _require_open(file)
-    task, _others = _task_of(session, file, user, None)
+    require_open(file)
+    task = _task_of(session, file, user, None)
     return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
 
 
@@ -151,7 +110,7 @@ def unpark(session, *, number, user, remark="", now=None):
     file = lock_file(session, number)
     if file.status != "parked":
         raise NotAllowed("file %(number)s is not parked", number=file.number)
-    task, _others = _task_of(session, file, user, None)
+    task = _task_of(session, file, user, None)
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
@@ -226,43 +185,23 @@ def _open_tasks(session, file):
                                                    Task.done_at.is_(None)).order_by(Task.id)))
 
 
-def _require_open(file):
-    if file.status == "closed":
-        raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
-    if file.status == "parked":
-        raise NotAllowed("file %(number)s is parked; unpark it first", number=file.number)
-
-
 def _task_of(session, file, user, task_id):
     """The open task of ``file`` that ``user`` may act on (the one named by ``task_id``, if
-    given), and the file's other open tasks."""
-    rows = session.execute(
-        select(Task, PostHolding.id).outerjoin(PostHolding, and_(
-            PostHolding.post_id == Task.post_id, PostHolding.user_id == user.id,
-            org.held_on(date.today())))
-        .where(Task.file_id == file.id, Task.done_at.is_(None)).order_by(Task.id)).all()
-    tasks = list(dict.fromkeys(task for task, _held in rows))
-    mine = list(dict.fromkeys(task for task, held in rows if held is not None))
-    if task_id is not None:
-        task = next((t for t in tasks if str(t.id) == str(task_id).strip()), None)
-        if task is None:
-            raise FileMoved()
-        if task not in mine:
-            raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
-                             number=file.number, post=task.post.title)
-        return task, [t for t in tasks if t is not task]
-    if mine:
-        return mine[0], [t for t in tasks if t is not mine[0]]
-    if not tasks:
-        raise NotAllowed("file %(number)s is waiting with no one", number=file.number)
-    last = session.scalar(select(Movement).where(Movement.file_id == file.id)
-                          .order_by(Movement.id.desc()).limit(1))
-    if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
-        raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
-                        post=tasks[0].post.title)
-    where = "; ".join(f"{t.post.title} since {t.since:%Y-%m-%d %H:%M} UTC" for t in tasks)
-    raise NotAllowed("file %(number)s is with %(where)s, not with %(user)s",
-                     number=file.number, where=where, user=user.name)
+    given); refused as ``acting.pick_task`` refuses."""
+    held = exists().where(PostHolding.post_id == Task.post_id, PostHolding.user_id == user.id,
+                          org.held_on(date.today()))
+    rows = session.execute(select(Task, held).where(Task.file_id == file.id,
+                                                    Task.done_at.is_(None)).order_by(Task.id))
+    tasks = [_OpenTask(task.id, task.post_id, bool(mine), task) for task, mine in rows]
+    return pick_task(session, file, user, tasks, task_id).task
+
+
+@dataclass(frozen=True)
+class _OpenTask:
+    task_id: int
+    post_id: int
+    held: bool
+    task: Task
 
 
 def _sync_tasks(session, file, instance, now, prefer=(), still_open=None):

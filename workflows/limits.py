@@ -34,7 +34,12 @@ def limit_for(session, office, step_limit, priority):
     """The strictest limit, in working days, that applies to a step of a file of ``priority``."""
     by_priority = session.scalar(select(PriorityLimit.limit_days).where(
         PriorityLimit.office_id == office.id, PriorityLimit.priority == priority))
-    return min(x for x in (office.limit_days, step_limit, by_priority) if x)
+    return strictest(office.limit_days, step_limit, by_priority)
+
+
+def strictest(*limits):
+    """The smallest of the limits that are set (the office default always is)."""
+    return min(x for x in limits if x)
 
 
 def place_task(session, file, instance, task, now):
@@ -46,14 +51,22 @@ def place_task(session, file, instance, task, now):
     task.limit_days = limit_for(session, office, step.limit_days, file.priority)
     task.due_at = calendar.add(now, task.limit_days)
     task.escalation_level, task.escalate_at = 0, task.due_at
+    for timer in armed_timers(instance, task.step_id, calendar, now):
+        session.add(FileTimer(task=task, file_id=file.id, **timer))
+
+
+def armed_timers(instance, step_id, calendar, now):
+    """The timer events armed on the step ``step_id`` as it arrives at ``now``: a dict of the
+    columns of a FileTimer each, with its due time in the office's working days."""
+    timers = []
     for timer in engine.waiting_timers(instance):
-        if timer.step_id != task.step_id:
+        if timer.step_id != step_id:
             continue
         route_timer = instance.route.timers[timer.timer_id]
-        session.add(FileTimer(task=task, file_id=file.id, timer_id=timer.timer_id,
-                              name=route_timer.name, expression=timer.expression,
-                              interrupting=timer.interrupting,
-                              due_at=timer_due(calendar, now, timer.expression)))
+        timers.append(dict(timer_id=timer.timer_id, name=route_timer.name,
+                           expression=timer.expression, interrupting=timer.interrupting,
+                           due_at=timer_due(calendar, now, timer.expression)))
+    return timers
 
 
 def timer_due(calendar, start, expression):

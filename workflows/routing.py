@@ -73,10 +73,23 @@ def engine_route(session, version):
     """The parsed route of a version; parsed once per process, keyed by the XML's sha256."""
     route = _routes_by_sha.get(version.sha256)
     if route is None:
-        xml = version.xml
-        if hashlib.sha256(xml).hexdigest() != version.sha256:
-            raise NotFound("route version %(id)s does not match its recorded sha256",
-                           id=version.id)
-        route = engine.parse_route(xml)
-        _routes_by_sha[version.sha256] = route
+        route = _parse_version(version.id, version.xml, version.sha256)
+    return route
+
+
+def route_of_version(session, version_id, sha256):
+    """``engine_route`` when only the version's id and sha256 are at hand: the XML is read
+    only the first time this process meets the version."""
+    route = _routes_by_sha.get(sha256)
+    if route is None:
+        xml = session.scalar(select(RouteVersion.xml).where(RouteVersion.id == version_id))
+        route = _parse_version(version_id, xml, sha256)
+    return route
+
+
+def _parse_version(version_id, xml, sha256):
+    if hashlib.sha256(xml).hexdigest() != sha256:
+        raise NotFound("route version %(id)s does not match its recorded sha256", id=version_id)
+    route = engine.parse_route(xml)
+    _routes_by_sha[sha256] = route
     return route

@@ -12,7 +12,8 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Integer, String, Text, event, inspect, select, update
+from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, func, insert,
+                        select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -55,40 +56,79 @@ def event_hash(seq, at, user_id, office_id, file_id, action, detail, prev_hash):
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def hash_of(e, prev_hash):
-    return event_hash(e.seq, e.at, e.user_id, e.office_id, e.file_id, e.action, e.detail,
-                      prev_hash)
-
-
 def chain_pending(session):
-    """Give the events written in this transaction their places in the chain (before commit)."""
-    waiting = session.info.pop(PENDING, [])
-    waiting += [o for o in session.new if isinstance(o, AuditEvent) and o not in waiting]
-    waiting = [e for e in waiting if e.seq is None and _alive(e)]
+    """Give the events written in this transaction their places in the chain and write them
+    (before commit).  Everything else the transaction writes is flushed first, so the chain
+    head is the last lock taken."""
+    waiting = session.info.pop(PENDING, None)
     if not waiting:
         return
-    table = AuditChain.__table__
-    lock = select(table.c.seq, table.c.hash).where(table.c.id == 1)
-    if session.get_bind().dialect.name == "postgresql":
-        lock = lock.with_for_update()
-    head = session.execute(lock).first()
+    session.flush()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    head = session.execute(_HEAD_LOCKED if postgresql else _HEAD).first()
     if head is None:  # a database made without the migrations (they create the head)
-        session.execute(table.insert().values(id=1, seq=0, hash=GENESIS))
+        session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
         head = (0, GENESIS)
     seq, last = head
-    for e in waiting:
-        e.at, e.detail = e.at or utcnow(), e.detail or "{}"
+    rows = []
+    for pending in waiting:
         seq += 1
-        e.seq, e.prev_hash = seq, last
-        e.hash = last = hash_of(e, e.prev_hash)
-    session.execute(update(table).where(table.c.id == 1).values(seq=seq, hash=last))
+        row = dict(pending.values, seq=seq, prev_hash=last)
+        row["hash"] = last = event_hash(seq, row["at"], row["user_id"], row["office_id"],
+                                        row["file_id"], row["action"], row["detail"], last)
+        rows.append(row)
+    head = {"head_seq": seq, "head_hash": last}
+    if postgresql and len(rows) == 1:  # the usual case, in one round trip
+        session.execute(_APPEND_ONE, {f"event_{k}": v for k, v in rows[0].items()} | head)
+    else:
+        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(_MOVE_HEAD, head)
 
 
-def _alive(obj):
-    state = inspect(obj)
-    return state.pending or state.persistent
+def _statements():
+    """Reading the chain head (locked on PostgreSQL), moving it, and (PostgreSQL) appending
+    one event and moving the head in one statement; built once, their parameters named apart
+    from the columns."""
+    events, chain = AuditEvent.__table__, AuditChain.__table__
+    head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1)
+    move_head = (update(chain).where(chain.c.id == 1)
+                 .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+    columns = ("at", "user_id", "office_id", "file_id", "action", "detail", "seq", "prev_hash",
+               "hash")
+    append = insert(events).values({c: bindparam(f"event_{c}") for c in columns})
+    return head, head.with_for_update(), move_head, (
+        select(func.count()).select_from(move_head.returning(chain.c.id).cte())
+        .add_cte(append.cte()))
 
 
-# Every session, whoever made it (web, CLI, scheduler, tests): events written in a transaction
-# that is rolled back are dropped from the list as dead objects at the next commit.
+_HEAD, _HEAD_LOCKED, _MOVE_HEAD, _APPEND_ONE = _statements()
+
+
+class Pending:
+    """An event recorded and not yet chained, with the transaction it was recorded in."""
+
+    __slots__ = ("values", "transaction")
+
+    def __init__(self, values, transaction):
+        self.values, self.transaction = values, transaction
+
+
+def drop_ended(session, transaction):
+    """Events recorded in a transaction that ended without committing are never written (a
+    committed one has had its events chained and written already)."""
+    waiting = session.info.get(PENDING)
+    if waiting:
+        waiting[:] = [e for e in waiting if not _inside(e.transaction, transaction)]
+
+
+def _inside(transaction, ended):
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+# Every session, whoever made it (web, CLI, scheduler, tests).
 event.listen(Session, "before_commit", chain_pending)
+event.listen(Session, "after_transaction_end", drop_ended)

@@ -5,7 +5,7 @@ receipt is deleted.  (On the database, triggers from migration 0007 refuse the s
 The ORM refuses to update or delete them, so no service can do it by mistake.
 """
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.orm.attributes import get_history
 
 from .audit import AuditEvent
@@ -27,26 +27,12 @@ def _refuse(kind, verb):
 
 
 for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
-                    (DraftVersion, "draft version")):
+                    (DraftVersion, "draft version"), (AuditEvent, "audit event")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
 
-for model, kind in ((File, "file"), (Note, "note"), (Attachment, "document"),
-                    (AuditEvent, "audit event")):
+for model, kind in ((File, "file"), (Note, "note"), (Attachment, "document")):
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
-
-CHAIN_FIELDS = {"seq", "prev_hash", "hash"}
-
-
-def _audit_update(_mapper, _connection, target):
-    """An audit event is written once; the only later change is its place in the chain, given
-    once at commit (see models/audit.py)."""
-    changed = {a.key for a in inspect(target).attrs if a.history.has_changes()}
-    if _stored(target, "seq") is not None or not changed <= CHAIN_FIELDS:
-        raise ImmutableRow(f"audit event {target.id} cannot be changed: it is part of the record")
-
-
-event.listen(AuditEvent, "before_update", _audit_update)
 
 
 def _stored(target, attribute):

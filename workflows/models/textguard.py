@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput
 
 
-def _check(value):
+def check_text(value):
+    """Refuse ``value`` (a string) if a database could not keep it."""
     if "\x00" in value:
         raise InvalidInput("the text contains a NUL character (\\0); remove it and try again")
     try:
@@ -27,4 +28,4 @@ def _refuse_unkeepable_text(session, _context, _instances):
         for attr in state.mapper.column_attrs:
             value = state.attrs[attr.key].loaded_value
             if isinstance(value, str):
-                _check(value)
+                check_text(value)

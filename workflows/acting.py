@@ -1,0 +1,347 @@
+"""An official acts on a file: the step they hold is completed with one of its choices and the
+file goes on to the next post.  This is what an office does all day, so it is written to cost
+little:
+
+- one statement reads everything the action needs and locks the file: the file, its office
+  and route version, its open tasks (and whether the official holds each task's post today),
+  the office's limit for the file's priority and its coming holidays;
+- the engine works on the instance it keeps in memory (see ``engine.runtime``);
+- the writes are plain statements on the tables, with no unit of work to build; on PostgreSQL
+  they go to the server as one statement (one data-modifying CTE each), one round trip.
+
+ORM objects of the file that the caller already holds in the session are expired, so that
+reading them afterwards gives the new state.  The audit event is chained at commit like every
+other (``models.audit``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import engine
+from sqlalchemy import (String, and_, bindparam, cast, exists, func, insert, literal_column,
+                        or_, select, update)
+
+from . import audit, limits, org
+from .calendar import OfficeCalendar, parse_weekly_offs
+from .db import utcnow
+from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
+from .models import (File, FileTimer, Holiday, Movement, Note, Office, Post, PostHolding,
+                     PriorityLimit, RouteVersion, Task)
+from .models.textguard import check_text
+from .routing import route_of_version
+
+F, O, V = File.__table__, Office.__table__, RouteVersion.__table__
+T, H, P = Task.__table__, PostHolding.__table__, Post.__table__
+NOTES, MOVES, TIMERS = Note.__table__, Movement.__table__, FileTimer.__table__
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What an act did: the file (id, number, status after the act) and where it went."""
+    file_id: int
+    number: str
+    status: str
+    step_name: str
+    choice: str
+    to_post_ids: tuple
+
+
+def _read_statement(postgresql):
+    """The one statement that reads (and, on PostgreSQL, locks) what an act needs: a row per
+    open task of the file (one row with empty task columns when it has none)."""
+    held = exists().where(H.c.post_id == T.c.post_id, H.c.user_id == bindparam("user_id"),
+                          H.c.from_date <= bindparam("today"),
+                          or_(H.c.to_date.is_(None), H.c.to_date >= bindparam("today")))
+    priority_limit = (select(PriorityLimit.__table__.c.limit_days)
+                      .where(PriorityLimit.__table__.c.office_id == F.c.office_id,
+                             PriorityLimit.__table__.c.priority == F.c.priority)
+                      .scalar_subquery())
+    day = cast(Holiday.__table__.c.day, String)
+    holidays = (select(func.string_agg(day, literal_column("','")) if postgresql
+                       else func.group_concat(day, literal_column("','")))
+                .where(Holiday.__table__.c.office_id == F.c.office_id,
+                       Holiday.__table__.c.day >= bindparam("since"))
+                .scalar_subquery())
+    stmt = (select(F.c.id, F.c.number, F.c.office_id, F.c.section_id, F.c.priority,
+                   F.c.status, F.c.workflow_state, F.c.row_version,
+                   V.c.id.label("version_id"), V.c.sha256,
+                   O.c.code.label("office_code"), O.c.name.label("office_name"),
+                   O.c.timezone, O.c.limit_days.label("office_limit"), O.c.weekly_offs,
+                   priority_limit.label("priority_limit"), holidays.label("holidays"),
+                   T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_id, T.c.step_name,
+                   T.c.post_id, T.c.due_at, T.c.limit_days.label("task_limit"),
+                   held.label("held"))
+            .select_from(F.join(O, O.c.id == F.c.office_id)
+                         .join(V, V.c.id == F.c.route_version_id)
+                         .outerjoin(T, and_(T.c.file_id == F.c.id, T.c.done_at.is_(None))))
+            .where(F.c.number == bindparam("number")).order_by(T.c.id))
+    if not postgresql:
+        return stmt
+    # The version of the file row that the statement's snapshot saw.  When the lock was
+    # waited for, PostgreSQL returns the file row as it is now and the rest as it was then,
+    # which this tells.
+    seen = F.alias("seen")
+    seen_version = select(seen.c.row_version).where(seen.c.id == F.c.id).scalar_subquery()
+    return stmt.add_columns(seen_version.label("seen_row_version")).with_for_update(of=F)
+
+
+_READ = {False: _read_statement(False), True: _read_statement(True)}
+
+
+def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
+        reason="", now=None):
+    """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
+
+    ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
+    picks the receiving post when several posts hold the next role.  A file more than its
+    limit late needs a ``reason``, which goes on the track with the remark.
+    """
+    now = now or utcnow()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    session.flush()  # what the caller changed is written before these plain statements
+    params = {"number": (number or "").strip(), "user_id": user.id, "today": date.today(),
+              "since": now.date() - timedelta(days=1)}  # holidays from the office's today on
+    rows = session.execute(_READ[postgresql], params).all()
+    if rows and postgresql and rows[0].row_version != rows[0].seen_row_version:
+        # The file moved while this act waited for its lock: the locked file row is the new
+        # one, the rows joined to it are from before.  The lock is held now; read again.
+        rows = session.execute(_READ[postgresql], params).all()
+    if not rows:
+        raise NotFound("no file numbered '%(number)s'", number=number)
+    file = rows[0]
+    require_open(file)
+    tasks = [row for row in rows if row.task_id is not None]
+    task = pick_task(session, file, user, tasks, task_id)
+    if task.due_at is not None and task.due_at < now and not reason.strip():
+        raise InvalidInput("this file is past its limit of %(days)s working days; give a "
+                           "reason for the delay", days=task.task_limit or "?")
+
+    route = route_of_version(session, file.version_id, file.sha256)
+    instance = engine.load(route, file.workflow_state)
+    step = route.steps.get(task.step_id)
+    if step is not None and choice not in step.choices:
+        raise InvalidInput("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
+                           "%(offered)s", choice=choice, step=step.name,
+                           offered=", ".join(step.choices))
+    try:
+        engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
+    except engine.RouteError as exc:
+        raise InvalidInput(str(exc)) from None
+
+    writes = _Writes(session, postgresql)
+    writes.add(_TASK_DONE, w_done_id=task.task_id, w_done_at=now, w_done_by=user.id,
+               w_done_choice=choice)
+    writes.add(_NOTES_FROZEN, w_notes_file=file.id, w_notes_author=user.id, w_notes_at=now)
+    ready = engine.ready_steps(instance)
+    waiting = {t.engine_task_id for t in tasks if t is not task}
+    ready_ids = {s.task_id for s in ready}
+    gone = [t.task_id for t in tasks if t is not task and t.engine_task_id not in ready_ids]
+    if gone:
+        writes.add(_TASKS_CANCELLED, w_gone_ids=gone, w_gone_at=now)
+    arrivals = [s for s in ready if s.task_id not in waiting]
+    to_posts = _place(session, writes, file, instance, arrivals, now,
+                      prefer=(to_post_id,) if to_post_id else ())
+    finished = instance.finished
+    state = dict(w_file_id=file.id, w_file_row_version=file.row_version,
+                 w_file_state=engine.dump(instance), w_file_engine=engine.SPIFF_VERSION)
+    if finished:
+        writes.add(_FILE_FINISHED, **state, w_file_outcome=instance.end_name, w_file_closed=now)
+    else:
+        writes.add(_FILE_MOVED, **state)
+    remark = remark.strip()
+    if reason.strip():
+        remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason.strip()
+    check_text(remark)
+    writes.add(_MOVEMENT, w_move_file=file.id, w_move_from_post=task.post_id, w_move_by=user.id,
+               w_move_to_post=to_posts[0] if to_posts else None, w_move_step=task.step_name,
+               w_move_choice=choice, w_move_remark=remark, w_move_at=now)
+    writes.run()
+    audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
+                 to_posts=list(to_posts), outcome=instance.end_name if finished else None)
+    _forget(session, file.id)
+    return Acted(file.id, file.number, "closed" if finished else file.status, task.step_name,
+                 choice, tuple(to_posts))
+
+
+def require_open(file):
+    if file.status == "closed":
+        raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
+    if file.status == "parked":
+        raise NotAllowed("file %(number)s is parked; unpark it first", number=file.number)
+
+
+def pick_task(session, file, user, tasks, task_id):
+    """The open task of ``file`` that ``user`` may act on (the one named by ``task_id``, if
+    given).  ``tasks`` are the file's open tasks, each with ``task_id``, ``post_id`` and
+    ``held`` (whether the user holds its post today).  Refuses with what the official needs
+    to know: the file moved, or where it lies."""
+    if task_id is not None:
+        task = next((t for t in tasks if str(t.task_id) == str(task_id).strip()), None)
+        if task is None:
+            raise FileMoved()
+        if not task.held:
+            raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
+                             number=file.number, post=_title(session, task.post_id))
+        return task
+    mine = [t for t in tasks if t.held]
+    if mine:
+        return mine[0]
+    if not tasks:
+        raise NotAllowed("file %(number)s is waiting with no one", number=file.number)
+    last = session.execute(select(MOVES.c.from_post_id).where(MOVES.c.file_id == file.id)
+                           .order_by(MOVES.c.id.desc()).limit(1)).first()
+    if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
+        raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
+                        post=_title(session, tasks[0].post_id))
+    since = dict(session.execute(select(T.c.id, T.c.since).where(
+        T.c.id.in_([t.task_id for t in tasks]))).all())
+    where = "; ".join(f"{_title(session, t.post_id)} since {since[t.task_id]:%Y-%m-%d %H:%M} UTC"
+                      for t in tasks)
+    raise NotAllowed("file %(number)s is with %(where)s, not with %(user)s",
+                     number=file.number, where=where, user=user.name)
+
+
+def _place(session, writes, file, instance, arrivals, now, prefer):
+    """Open a task for each step that has just become ready, at the post its lane means, with
+    its limit, due time and timers; return the posts, in order."""
+    if not arrivals:
+        return []
+    calendar = OfficeCalendar(file.timezone, parse_weekly_offs(file.weekly_offs),
+                              frozenset(date.fromisoformat(d)
+                                        for d in (file.holidays or "").split(",") if d))
+    posts = []
+    for step in arrivals:
+        post_id = _resolve(session, file, step.role, prefer)
+        limit = limits.strictest(file.office_limit, instance.route.steps[step.step_id].limit_days,
+                                 file.priority_limit)
+        due = calendar.add(now, limit)
+        values = dict(w_new_file=file.id, w_new_engine_task=step.task_id,
+                      w_new_step=step.step_id, w_new_step_name=step.name, w_new_role=step.role,
+                      w_new_post=post_id, w_new_since=now, w_new_due=due, w_new_limit=limit)
+        timers = limits.armed_timers(instance, step.step_id, calendar, now)
+        if timers or len(arrivals) > 1:  # the timers need the task's id: write it now
+            new_id = session.execute(_NEW_TASK, values).inserted_primary_key[0]
+            for timer in timers:
+                session.execute(insert(TIMERS).values(task_id=new_id, file_id=file.id, **timer))
+        else:
+            writes.add(_NEW_TASK, **values)
+        posts.append(post_id)
+    return posts
+
+
+def _resolve(session, file, role, prefer):
+    """The post a lane means for this file (see ``org.resolve_role``): one of ``prefer``, else
+    the post that last had the role on this file when several could, else the first."""
+    candidates = org.post_ids_for_role(session, file.office_id, file.section_id, role)
+    if not candidates:
+        raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
+                         "an administrator must create or fill that post",
+                         role=role, office=file.office_name, code=file.office_code)
+    for post_id in prefer:
+        if post_id in candidates:
+            return post_id
+    if len(candidates) > 1:
+        for post_id in session.scalars(
+                select(T.c.post_id).where(T.c.file_id == file.id, T.c.role == role)
+                .group_by(T.c.post_id).order_by(func.max(T.c.id).desc())):
+            if post_id in candidates:
+                return post_id
+    return candidates[0]
+
+
+def _writes():
+    """The statements an act writes with, built once, every column given (in a CTE the
+    columns' Python defaults are not applied).  Their parameters are named apart from
+    one another (so that on PostgreSQL any of them can go into one statement) and from every
+    column (a parameter named as a column would be written to it)."""
+    p = bindparam
+    file_moved = (update(F).where(F.c.id == p("w_file_id"),
+                                  F.c.row_version == p("w_file_row_version"))
+                  .values(previous_state=F.c.workflow_state, workflow_state=p("w_file_state"),
+                          engine_version=p("w_file_engine"), row_version=F.c.row_version + 1))
+    return dict(
+        task_done=update(T).where(T.c.id == p("w_done_id")).values(
+            done_at=p("w_done_at"), done_by_id=p("w_done_by"), choice=p("w_done_choice"),
+            outcome="acted"),
+        notes_frozen=update(NOTES).where(
+            NOTES.c.file_id == p("w_notes_file"), NOTES.c.author_id == p("w_notes_author"),
+            NOTES.c.frozen_at.is_(None)).values(frozen_at=p("w_notes_at")),
+        tasks_cancelled=update(T).where(T.c.id.in_(p("w_gone_ids", expanding=True))).values(
+            done_at=p("w_gone_at"), outcome="cancelled"),
+        new_task=insert(T).values(
+            file_id=p("w_new_file"), engine_task_id=p("w_new_engine_task"), step_id=p("w_new_step"),
+            step_name=p("w_new_step_name"), role=p("w_new_role"), post_id=p("w_new_post"),
+            since=p("w_new_since"), due_at=p("w_new_due"), limit_days=p("w_new_limit"),
+            escalation_level=0, escalate_at=p("w_new_due"), outcome="", choice=""),
+        file_moved=file_moved,
+        file_finished=file_moved.values(status="closed", outcome=p("w_file_outcome"),
+                                        closed_at=p("w_file_closed")),
+        movement=insert(MOVES).values(
+            file_id=p("w_move_file"), kind="act", from_post_id=p("w_move_from_post"),
+            from_user_id=p("w_move_by"), to_post_id=p("w_move_to_post"),
+            step_name=p("w_move_step"), choice=p("w_move_choice"), remark=p("w_move_remark"),
+            at=p("w_move_at")),
+    )
+
+
+_W = _writes()
+_TASK_DONE, _NOTES_FROZEN, _TASKS_CANCELLED = (_W["task_done"], _W["notes_frozen"],
+                                               _W["tasks_cancelled"])
+_NEW_TASK, _FILE_MOVED, _FILE_FINISHED, _MOVEMENT = (_W["new_task"], _W["file_moved"],
+                                                     _W["file_finished"], _W["movement"])
+_FILE_WRITES = (_FILE_MOVED, _FILE_FINISHED)
+
+
+class _Writes:
+    """The writes of one act, run together: one by one on SQLite (no round trips there), as
+    one statement of data-modifying CTEs on PostgreSQL.  The file's own update must touch
+    exactly one row (the file under the row version read), or the file has moved."""
+
+    _combined = {}  # PostgreSQL: the statement for each sequence of writes, built once
+
+    def __init__(self, session, postgresql):
+        self.session, self.postgresql = session, postgresql
+        self.statements, self.params = [], []
+
+    def add(self, statement, **params):
+        self.statements.append(statement)
+        self.params.append(params)
+
+    def run(self):
+        if self.postgresql:
+            params = {k: v for each in self.params for k, v in each.items()}
+            touched = self.session.scalar(self._one_statement(), params)
+        else:
+            touched = None
+            for statement, params in zip(self.statements, self.params):
+                result = self.session.execute(statement, params)
+                if any(statement is w for w in _FILE_WRITES):
+                    touched = result.rowcount
+        if touched != 1:
+            raise FileMoved()
+
+    def _one_statement(self):
+        key = tuple(self.statements)
+        combined = self._combined.get(key)
+        if combined is None:
+            [file_write] = [s for s in key if any(s is w for w in _FILE_WRITES)]
+            checked = file_write.returning(F.c.id).cte("file_write")
+            combined = (select(func.count()).select_from(checked)
+                        .add_cte(*(s.cte(f"write_{i}") for i, s in enumerate(key)
+                                   if s is not file_write)))
+            self._combined[key] = combined
+        return combined
+
+
+def _title(session, post_id):
+    return session.scalar(select(P.c.title).where(P.c.id == post_id)) or f"post {post_id}"
+
+
+def _forget(session, file_id):
+    """Expire the ORM objects of this file that the session holds: the plain statements have
+    changed their rows underneath."""
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, File) and obj.id == file_id) or (
+                isinstance(obj, (Task, Note)) and obj.__dict__.get("file_id") == file_id):
+            session.expire(obj)
+
