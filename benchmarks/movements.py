@@ -41,7 +41,6 @@ TARGETS = [  # name, numerator, denominator, comparison, target (None: for infor
     ("sanchika / naive", "sanchika", "naive", ">=", 1.5),
     ("sanchika_engine / naive_engine", "sanchika_engine", "naive_engine", ">=", None),
     ("sanchika_h100 / naive_h100", "sanchika_h100", "naive_h100", ">=", None),
-    ("relational_floor / naive", "relational_floor", "naive", ">=", None),
     ("sanchika_h1000 / sanchika", "sanchika_h1000", "sanchika", ">=", 0.8),
     ("state_bytes_h1000 / state_bytes", "state_bytes_h1000", "state_bytes", "<=", 1.2),
 ]
@@ -169,37 +168,6 @@ def bench_naive(engine, seconds, results):
                                 reset=lambda row=row, base=base: naive.put(row, base))
 
 
-def bench_relational_floor(engine, file_id, seconds, results):
-    """The reads and writes of one movement with no engine and no ORM: lock the file, read its
-    open tasks and the posts of the next role, freeze the notes, close one task and open
-    another, store the state, append the movement and the audit event.  What ``act`` cannot
-    go below on this database, however lean its engine."""
-    from datetime import datetime, timezone
-    from sqlalchemy import insert, update
-    from workflows.models import AuditEvent, Note, Post, Task
-    state = "x" * 3600
-    with engine.connect() as conn:
-        task_id = conn.scalar(select(Task.id).where(Task.file_id == file_id).limit(1))
-
-    def op():
-        now = datetime.now(timezone.utc)
-        with engine.begin() as conn:
-            conn.execute(select(File).where(File.id == file_id)).first()
-            conn.execute(select(Task).where(Task.file_id == file_id, Task.done_at.is_(None))).all()
-            conn.execute(select(Post).where(Post.role == "Section Officer")).all()
-            conn.execute(update(Note).where(Note.file_id == file_id, Note.frozen_at.is_(None))
-                         .values(frozen_at=now))
-            conn.execute(update(Task).where(Task.id == task_id).values(choice="Return"))
-            conn.execute(insert(Task).values(
-                file_id=file_id, engine_task_id="bench", step_id="bench", step_name="Bench",
-                role="Section Officer", post_id=1, since=now, outcome="", choice=""))
-            conn.execute(update(File).where(File.id == file_id).values(workflow_state=state))
-            conn.execute(insert(Movement).values(file_id=file_id, kind="bench", step_name="",
-                                                 choice="", remark="Floor.", at=now))
-            conn.execute(insert(AuditEvent).values(action="bench", detail="{}", at=now))
-    results["relational_floor"] = measure(op, seconds)
-
-
 def bench_engine_only(seconds, results):
     """The engine's share of one movement, without a database: load the stored text, complete
     the step, store the text again.  Sanchika's path keeps the last instance in memory, as
@@ -252,7 +220,6 @@ def run(url, seconds):
         bench_naive(engine, seconds, results)
         bench_engine_only(seconds, results)
         bench_sanchika(sessions, seconds, results)
-        bench_relational_floor(engine, file_id, seconds, results)
         return engine.dialect.name, results
     finally:
         if engine is not None:

@@ -150,6 +150,20 @@ def test_the_database_refuses_to_rewrite_the_record(demo_db, tmp_path):
     assert _verify(demo_db).exit_code == 0
 
 
+@BOTH
+def test_an_event_slipped_in_without_a_place_cannot_be_given_one(empty_db):
+    eng = make_engine(empty_db)
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO audit_events (at, action, detail) "
+                          "VALUES ('2026-11-01 10:00:00', 'file.forged', '{}')"))
+    with pytest.raises(DatabaseError, match="Sanchika keeps the record"), eng.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET seq = 1, prev_hash = 'x', hash = 'y' "
+                          "WHERE seq IS NULL"))
+    eng.dispose()
+    result = _verify(empty_db)
+    assert result.exit_code == 1 and "it has no place in the chain" in result.output
+
+
 def test_the_orm_refuses_to_delete_files_notes_documents_and_events(session, sadar, people,
                                                                    tmp_path):
     file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",

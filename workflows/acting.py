@@ -99,22 +99,17 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     now = now or utcnow()
     postgresql = session.get_bind().dialect.name == "postgresql"
     session.flush()  # what the caller changed is written before these plain statements
-    params = {"number": (number or "").strip(), "user_id": user.id, "today": date.today(),
-              "since": now.date() - timedelta(days=1)}  # holidays from the office's today on
-    rows = session.execute(_READ[postgresql], params).all()
-    if rows and postgresql and rows[0].row_version != rows[0].seen_row_version:
-        # The file moved while this act waited for its lock: the locked file row is the new
-        # one, the rows joined to it are from before.  The lock is held now; read again.
-        rows = session.execute(_READ[postgresql], params).all()
-    if not rows:
-        raise NotFound("no file numbered '%(number)s'", number=number)
-    file = rows[0]
+    connection = session.connection()  # plain statements: no need of the session's layer
+    file, tasks = _read(connection, postgresql, number, user, now)
     require_open(file)
-    tasks = [row for row in rows if row.task_id is not None]
     task = pick_task(session, file, user, tasks, task_id)
     if task.due_at is not None and task.due_at < now and not reason.strip():
         raise InvalidInput("this file is past its limit of %(days)s working days; give a "
                            "reason for the delay", days=task.task_limit or "?")
+    remark = remark.strip()
+    if reason.strip():
+        remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason.strip()
+    check_text(remark)
 
     route = route_of_version(session, file.version_id, file.sha256)
     instance = engine.load(route, file.workflow_state)
@@ -128,39 +123,56 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     except engine.RouteError as exc:
         raise InvalidInput(str(exc)) from None
 
-    writes = _Writes(session, postgresql)
-    writes.add(_TASK_DONE, w_done_id=task.task_id, w_done_at=now, w_done_by=user.id,
-               w_done_choice=choice)
-    writes.add(_NOTES_FROZEN, w_notes_file=file.id, w_notes_author=user.id, w_notes_at=now)
-    ready = engine.ready_steps(instance)
-    waiting = {t.engine_task_id for t in tasks if t is not task}
-    ready_ids = {s.task_id for s in ready}
-    gone = [t.task_id for t in tasks if t is not task and t.engine_task_id not in ready_ids]
-    if gone:
-        writes.add(_TASKS_CANCELLED, w_gone_ids=gone, w_gone_at=now)
-    arrivals = [s for s in ready if s.task_id not in waiting]
-    to_posts = _place(session, writes, file, instance, arrivals, now,
-                      prefer=(to_post_id,) if to_post_id else ())
-    finished = instance.finished
+    writes = _Writes(connection, postgresql)
+    to_posts = _move_tasks(session, writes, file, tasks, task, instance, user, choice, now,
+                           prefer=(to_post_id,) if to_post_id else ())
     state = dict(w_file_id=file.id, w_file_row_version=file.row_version,
                  w_file_state=engine.dump(instance), w_file_engine=engine.SPIFF_VERSION)
-    if finished:
+    if instance.finished:
         writes.add(_FILE_FINISHED, **state, w_file_outcome=instance.end_name, w_file_closed=now)
     else:
         writes.add(_FILE_MOVED, **state)
-    remark = remark.strip()
-    if reason.strip():
-        remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason.strip()
-    check_text(remark)
     writes.add(_MOVEMENT, w_move_file=file.id, w_move_from_post=task.post_id, w_move_by=user.id,
                w_move_to_post=to_posts[0] if to_posts else None, w_move_step=task.step_name,
                w_move_choice=choice, w_move_remark=remark, w_move_at=now)
     writes.run()
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
-                 to_posts=list(to_posts), outcome=instance.end_name if finished else None)
+                 to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
     _forget(session, file.id)
-    return Acted(file.id, file.number, "closed" if finished else file.status, task.step_name,
-                 choice, tuple(to_posts))
+    return Acted(file.id, file.number, "closed" if instance.finished else file.status,
+                 task.step_name, choice, tuple(to_posts))
+
+
+def _read(connection, postgresql, number, user, now):
+    """The file numbered ``number``, locked, with its open tasks."""
+    params = {"number": (number or "").strip(), "user_id": user.id, "today": date.today(),
+              "since": now.date() - timedelta(days=1)}  # holidays from the office's today on
+    rows = connection.execute(_READ[postgresql], params).all()
+    if rows and postgresql and rows[0].row_version != rows[0].seen_row_version:
+        # The file moved while this act waited for its lock: the locked file row is the new
+        # one, the rows joined to it are from before.  The lock is held now; read again.
+        rows = connection.execute(_READ[postgresql], params).all()
+    if not rows:
+        raise NotFound("no file numbered '%(number)s'", number=number)
+    return rows[0], [row for row in rows if row.task_id is not None]
+
+
+def _move_tasks(session, writes, file, tasks, task, instance, user, choice, now, prefer):
+    """Close ``task`` (the step done) and freeze the official's draft notes; cancel the open
+    tasks whose steps the route has left, open tasks for the steps it has reached; return
+    the posts the file went to."""
+    writes.add(_TASK_DONE, w_done_id=task.task_id, w_done_at=now, w_done_by=user.id,
+               w_done_choice=choice)
+    writes.add(_NOTES_FROZEN, w_notes_file=file.id, w_notes_author=user.id, w_notes_at=now)
+    ready = engine.ready_steps(instance)
+    ready_ids = {s.task_id for s in ready}
+    others = [t for t in tasks if t is not task]
+    gone = [t.task_id for t in others if t.engine_task_id not in ready_ids]
+    if gone:
+        writes.add(_TASKS_CANCELLED, w_gone_ids=gone, w_gone_at=now)
+    waiting = {t.engine_task_id for t in others}
+    arrivals = [s for s in ready if s.task_id not in waiting]
+    return _place(session, writes, file, instance, arrivals, now, prefer)
 
 
 def require_open(file):
@@ -250,7 +262,8 @@ def _resolve(session, file, role, prefer):
 
 
 def _writes():
-    """The statements an act writes with, built once, every column given (in a CTE the
+    """The statements an act writes with (task done, notes frozen, tasks cancelled, new task,
+    file moved, file finished, movement), built once, every column given (in a CTE the
     columns' Python defaults are not applied).  Their parameters are named apart from
     one another (so that on PostgreSQL any of them can go into one statement) and from every
     column (a parameter named as a column would be written to it)."""
@@ -259,24 +272,24 @@ def _writes():
                                   F.c.row_version == p("w_file_row_version"))
                   .values(previous_state=F.c.workflow_state, workflow_state=p("w_file_state"),
                           engine_version=p("w_file_engine"), row_version=F.c.row_version + 1))
-    return dict(
-        task_done=update(T).where(T.c.id == p("w_done_id")).values(
+    return (
+        update(T).where(T.c.id == p("w_done_id")).values(
             done_at=p("w_done_at"), done_by_id=p("w_done_by"), choice=p("w_done_choice"),
             outcome="acted"),
-        notes_frozen=update(NOTES).where(
+        update(NOTES).where(
             NOTES.c.file_id == p("w_notes_file"), NOTES.c.author_id == p("w_notes_author"),
             NOTES.c.frozen_at.is_(None)).values(frozen_at=p("w_notes_at")),
-        tasks_cancelled=update(T).where(T.c.id.in_(p("w_gone_ids", expanding=True))).values(
+        update(T).where(T.c.id.in_(p("w_gone_ids", expanding=True))).values(
             done_at=p("w_gone_at"), outcome="cancelled"),
-        new_task=insert(T).values(
+        insert(T).values(
             file_id=p("w_new_file"), engine_task_id=p("w_new_engine_task"), step_id=p("w_new_step"),
             step_name=p("w_new_step_name"), role=p("w_new_role"), post_id=p("w_new_post"),
             since=p("w_new_since"), due_at=p("w_new_due"), limit_days=p("w_new_limit"),
             escalation_level=0, escalate_at=p("w_new_due"), outcome="", choice=""),
-        file_moved=file_moved,
-        file_finished=file_moved.values(status="closed", outcome=p("w_file_outcome"),
-                                        closed_at=p("w_file_closed")),
-        movement=insert(MOVES).values(
+        file_moved,
+        file_moved.values(status="closed", outcome=p("w_file_outcome"),
+                          closed_at=p("w_file_closed")),
+        insert(MOVES).values(
             file_id=p("w_move_file"), kind="act", from_post_id=p("w_move_from_post"),
             from_user_id=p("w_move_by"), to_post_id=p("w_move_to_post"),
             step_name=p("w_move_step"), choice=p("w_move_choice"), remark=p("w_move_remark"),
@@ -284,11 +297,8 @@ def _writes():
     )
 
 
-_W = _writes()
-_TASK_DONE, _NOTES_FROZEN, _TASKS_CANCELLED = (_W["task_done"], _W["notes_frozen"],
-                                               _W["tasks_cancelled"])
-_NEW_TASK, _FILE_MOVED, _FILE_FINISHED, _MOVEMENT = (_W["new_task"], _W["file_moved"],
-                                                     _W["file_finished"], _W["movement"])
+(_TASK_DONE, _NOTES_FROZEN, _TASKS_CANCELLED, _NEW_TASK, _FILE_MOVED, _FILE_FINISHED,
+ _MOVEMENT) = _writes()
 _FILE_WRITES = (_FILE_MOVED, _FILE_FINISHED)
 
 
@@ -299,8 +309,8 @@ class _Writes:
 
     _combined = {}  # PostgreSQL: the statement for each sequence of writes, built once
 
-    def __init__(self, session, postgresql):
-        self.session, self.postgresql = session, postgresql
+    def __init__(self, connection, postgresql):
+        self.connection, self.postgresql = connection, postgresql
         self.statements, self.params = [], []
 
     def add(self, statement, **params):
@@ -310,11 +320,11 @@ class _Writes:
     def run(self):
         if self.postgresql:
             params = {k: v for each in self.params for k, v in each.items()}
-            touched = self.session.scalar(self._one_statement(), params)
+            touched = self.connection.scalar(self._one_statement(), params)
         else:
             touched = None
             for statement, params in zip(self.statements, self.params):
-                result = self.session.execute(statement, params)
+                result = self.connection.execute(statement, params)
                 if any(statement is w for w in _FILE_WRITES):
                     touched = result.rowcount
         if touched != 1:
