@@ -3,12 +3,15 @@
 Every figure is operations per second, one operation being one committed transaction on the
 same database: a bare movement row (the floor), a naive app that stores SpiffWorkflow's full
 default serialization per file, and ``workflows.filing.act``; each on fresh files and on files
-with a long history.  Run ``python benchmarks/movements.py --help`` for the options.
+with a long history.  They are measured in turns (see ``Rounds``), so that a machine slowing
+down for a while does not favour one of them.  Run ``python benchmarks/movements.py --help``
+for the options.
 """
 
 import argparse
 import json
 import platform
+import statistics
 import sys
 import time
 from importlib.metadata import version
@@ -44,6 +47,25 @@ TARGETS = [  # name, numerator, denominator, comparison, target (None: for infor
     ("sanchika_h1000 / sanchika", "sanchika_h1000", "sanchika", ">=", 0.8),
     ("state_bytes_h1000 / state_bytes", "state_bytes_h1000", "state_bytes", "<=", 1.2),
 ]
+
+
+class Rounds:
+    """Measurements taken in turns: each round measures every operation for its share of the
+    time, and each figure is the median of its rounds.  A machine that slows down for a while
+    slows every operation alike, so the ratios stay fair."""
+
+    def __init__(self):
+        self.operations = {}
+
+    def add(self, name, op, reset=None, every=2):
+        self.operations[name] = (op, reset, every)
+
+    def run(self, seconds, rounds):
+        rates = {name: [] for name in self.operations}
+        for _ in range(rounds):
+            for name, (op, reset, every) in self.operations.items():
+                rates[name].append(measure(op, seconds / rounds, reset, every))
+        return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def measure(op, seconds, reset=None, every=2, min_ops=5):
@@ -156,7 +178,7 @@ class Mover:
 
 # -- the run --------------------------------------------------------------------------------
 
-def bench_naive(engine, seconds, results):
+def bench_naive(engine, rounds, results):
     naive = Naive(engine)
     for name, history, row in (("naive", 0, 1), ("naive_h100", 100, 2)):
         base = naive.fresh()
@@ -164,11 +186,11 @@ def bench_naive(engine, seconds, results):
             base = naive.step(base)
         results[name.replace("naive", "naive_state_bytes")] = len(base.encode("utf-8"))
         naive.put(row, base)
-        results[name] = measure(lambda row=row: naive.op(row), seconds,
-                                reset=lambda row=row, base=base: naive.put(row, base))
+        rounds.add(name, lambda row=row: naive.op(row),
+                   reset=lambda row=row, base=base: naive.put(row, base))
 
 
-def bench_engine_only(seconds, results):
+def bench_engine_only(rounds):
     """The engine's share of one movement, without a database: load the stored text, complete
     the step, store the text again.  Sanchika's path keeps the last instance in memory, as
     ``act`` does; the naive path deserializes and serializes the full default JSON."""
@@ -178,8 +200,7 @@ def bench_engine_only(seconds, results):
 
     def naive_step():
         state["naive"] = naive.step(state["naive"])
-    results["naive_engine"] = measure(naive_step, seconds,
-                                      reset=lambda: state.update(naive=naive.fresh()))
+    rounds.add("naive_engine", naive_step, reset=lambda: state.update(naive=naive.fresh()))
     route = sanchika_engine.parse_route((ROOT / "bpmn" / "general_noting.bpmn").read_bytes())
     choices = {step: choice for step, (_login, choice) in BOUNCE.items()}
     state["ours"] = sanchika_engine.dump(sanchika_engine.start(route))
@@ -189,25 +210,26 @@ def bench_engine_only(seconds, results):
         [step] = sanchika_engine.ready_steps(instance)
         sanchika_engine.complete(instance, step.task_id, choices[step.name])
         state["ours"] = sanchika_engine.dump(instance)
-    results["sanchika_engine"] = measure(our_step, seconds)
+    rounds.add("sanchika_engine", our_step)
 
 
-def bench_sanchika(sessions, seconds, results):
+def bench_sanchika(sessions, rounds, results):
     fresh = Mover(sessions)
     fresh.open()
     results["state_bytes"] = fresh.state_bytes()
-    results["sanchika"] = measure(fresh.act, seconds, reset=fresh.open)
+    rounds.add("sanchika", fresh.act, reset=fresh.open)
+    movers = {}
     for name, history in (("sanchika_h100", 100), ("sanchika_h1000", 1000)):
-        mover = Mover(sessions)
+        mover = movers[name] = Mover(sessions)
         mover.open(f"Benchmark file bounced {history} times")
         mover.bounce(history)
         if history == 1000:
             results["state_bytes_h1000"] = mover.state_bytes()
-        results[name] = measure(mover.act, seconds)
-        results[name + "_history_after"] = mover.movements
+        rounds.add(name, mover.act)
+    return movers
 
 
-def run(url, seconds):
+def run(url, seconds, rounds=5):
     url, cleanup = create_database(url)
     engine, results = None, {}
     try:
@@ -216,10 +238,14 @@ def run(url, seconds):
         def bare():
             with sessions.begin() as session:
                 session.add(Movement(file_id=file_id, kind="bench", remark="Bare commit."))
-        results["bare_commit"] = measure(bare, seconds)
-        bench_naive(engine, seconds, results)
-        bench_engine_only(seconds, results)
-        bench_sanchika(sessions, seconds, results)
+        turns = Rounds()
+        turns.add("bare_commit", bare)
+        bench_naive(engine, turns, results)
+        bench_engine_only(turns)
+        movers = bench_sanchika(sessions, turns, results)
+        results.update(turns.run(seconds, rounds))
+        for name, mover in movers.items():
+            results[name + "_history_after"] = mover.movements
         return engine.dialect.name, results
     finally:
         if engine is not None:
@@ -241,7 +267,8 @@ def ratios(results):
 
 def report(doc):
     print(f"Sanchika movements benchmark: {doc['database']}, Python {doc['python']}, "
-          f"SpiffWorkflow {doc['spiffworkflow']}, {doc['seconds']} s per measurement")
+          f"SpiffWorkflow {doc['spiffworkflow']}, {doc['seconds']} s per measurement "
+          f"in {doc['rounds']} rounds (median)")
     print(f"\n{'measurement':<28}{'value':>14}")
     for name, value in doc["results"].items():
         unit = "bytes" if "bytes" in name else ("movements" if "history" in name else "ops/s")
@@ -259,13 +286,17 @@ def main(argv=None):
                              "(default: a temporary SQLite file)")
     parser.add_argument("--seconds", type=float, default=2.0, metavar="S",
                         help="time budget per measurement (default 2)")
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (0.2 s each)")
+    parser.add_argument("--rounds", type=int, default=5, metavar="N",
+                        help="measure in N turns, each operation after the other, and report "
+                             "the median of each (default 5)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short smoke run (0.2 s each, one round)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     args = parser.parse_args(argv)
-    seconds = 0.2 if args.quick else args.seconds
-    database, results = run(args.database, seconds)
+    seconds, rounds = (0.2, 1) if args.quick else (args.seconds, max(1, args.rounds))
+    database, results = run(args.database, seconds, rounds)
     doc = {"database": database, "python": platform.python_version(),
-           "spiffworkflow": version("SpiffWorkflow"), "seconds": seconds,
+           "spiffworkflow": version("SpiffWorkflow"), "seconds": seconds, "rounds": rounds,
            "results": {k: (round(v, 1) if isinstance(v, float) else v)
                        for k, v in results.items()},
            "ratios": ratios(results)}
