@@ -14,6 +14,7 @@ reading them afterwards gives the new state.  The audit event is chained at comm
 other (``models.audit``).
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,7 +49,8 @@ class Acted:
 
 def _read_statement(postgresql):
     """The one statement that reads (and, on PostgreSQL, locks) what an act needs: a row per
-    open task of the file (one row with empty task columns when it has none)."""
+    open task of the file (one row with empty task columns when it has none).  The office's
+    posts come along (a JSON list), for the lanes of the steps the file goes on to."""
     held = exists().where(H.c.post_id == T.c.post_id, H.c.user_id == bindparam("user_id"),
                           H.c.from_date <= bindparam("today"),
                           or_(H.c.to_date.is_(None), H.c.to_date >= bindparam("today")))
@@ -56,6 +58,11 @@ def _read_statement(postgresql):
                       .where(PriorityLimit.__table__.c.office_id == F.c.office_id,
                              PriorityLimit.__table__.c.priority == F.c.priority)
                       .scalar_subquery())
+    office_posts = (select(
+        func.json_agg(func.json_build_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head))
+        if postgresql else
+        func.json_group_array(func.json_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head)))
+        .where(P.c.office_id == F.c.office_id).scalar_subquery())
     day = cast(Holiday.__table__.c.day, String)
     holidays = (select(func.string_agg(day, literal_column("','")) if postgresql
                        else func.group_concat(day, literal_column("','")))
@@ -68,6 +75,7 @@ def _read_statement(postgresql):
                    O.c.code.label("office_code"), O.c.name.label("office_name"),
                    O.c.timezone, O.c.limit_days.label("office_limit"), O.c.weekly_offs,
                    priority_limit.label("priority_limit"), holidays.label("holidays"),
+                   office_posts.label("office_posts"),
                    T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_id, T.c.step_name,
                    T.c.post_id, T.c.due_at, T.c.limit_days.label("task_limit"),
                    held.label("held"))
@@ -244,7 +252,7 @@ def _place(session, writes, file, instance, arrivals, now, prefer):
 def _resolve(session, file, role, prefer):
     """The post a lane means for this file (see ``org.resolve_role``): one of ``prefer``, else
     the post that last had the role on this file when several could, else the first."""
-    candidates = org.post_ids_for_role(session, file.office_id, file.section_id, role)
+    candidates = [p.id for p in org.for_role(_office_posts(file), file.section_id, role)]
     if not candidates:
         raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
                          "an administrator must create or fill that post",
@@ -259,6 +267,23 @@ def _resolve(session, file, role, prefer):
             if post_id in candidates:
                 return post_id
     return candidates[0]
+
+
+@dataclass(frozen=True)
+class _Post:
+    id: int
+    section_id: int | None
+    role: str
+    is_head: bool
+
+
+def _office_posts(file):
+    """The office's posts read with the file (PostgreSQL gives the list, SQLite its text)."""
+    listed = file.office_posts
+    if isinstance(listed, str):
+        listed = json.loads(listed)
+    return [_Post(id_, section_id, role, bool(is_head))
+            for id_, section_id, role, is_head in listed or ()]
 
 
 def _writes():

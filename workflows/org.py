@@ -4,7 +4,7 @@ from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 
 from .errors import InvalidInput, NotAllowed, NotFound
 from .models import Office, Post, PostHolding, Section, User
@@ -72,38 +72,25 @@ HEAD_OF_OFFICE = "Head of Office"
 
 
 def posts_for_role(session, office_id, section_id, role):
-    """Posts that can take a step of ``role``: those of the file's section, else of its office.
+    """Posts that can take a step of ``role`` (see ``for_role``), in order."""
+    posts = list(session.scalars(select(Post).where(Post.office_id == office_id)))
+    return for_role(posts, section_id, role)
+
+
+def for_role(posts, section_id, role):
+    """Of an office's ``posts`` (anything with ``id``, ``section_id``, ``role``, ``is_head``),
+    those that can take a step of ``role``: the file's section's, else the office's, by id.
 
     "Head of Office" is a function, not a designation: it means the post marked as head
     (the ADM heads a disaster management office, the Circle Officer a circle office).
     """
-    stmt = select(Post).where(Post.office_id == office_id)
     if role == HEAD_OF_OFFICE:
-        return list(session.scalars(stmt.where(Post.is_head.is_(True)).order_by(Post.id)))
-    posts = list(session.scalars(stmt.where(Post.role == role).order_by(Post.id)))
-    in_section = [p for p in posts if section_id is not None and p.section_id == section_id]
-    return in_section or posts
-
-
-def post_ids_for_role(session, office_id, section_id, role):
-    """The ids of ``posts_for_role``, in the same order, read without loading the posts."""
-    if role == HEAD_OF_OFFICE:
-        rows = session.execute(_HEAD_POSTS, {"office": office_id}).all()
+        able = [p for p in posts if p.is_head]
     else:
-        rows = session.execute(_ROLE_POSTS, {"office": office_id, "role": role}).all()
-    in_section = [r.id for r in rows if section_id is not None and r.section_id == section_id]
-    return in_section or [r.id for r in rows]
-
-
-def _post_statements():
-    posts = Post.__table__
-    of_office = select(posts.c.id, posts.c.section_id).where(
-        posts.c.office_id == bindparam("office")).order_by(posts.c.id)
-    return (of_office.where(posts.c.is_head.is_(True)),
-            of_office.where(posts.c.role == bindparam("role")))
-
-
-_HEAD_POSTS, _ROLE_POSTS = _post_statements()
+        able = [p for p in posts if p.role == role]
+    able.sort(key=lambda p: p.id)
+    in_section = [p for p in able if section_id is not None and p.section_id == section_id]
+    return in_section or able
 
 
 def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
