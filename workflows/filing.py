@@ -11,7 +11,7 @@ from datetime import date
 
 import engine
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -204,15 +204,12 @@ class _OpenTask:
     task: Task
 
 
-def _sync_tasks(session, file, instance, now, prefer=(), still_open=None):
-    """Make the open-task rows match the steps the route has ready; return the new rows.
-
-    ``still_open`` is the file's open tasks when the caller already has them.
-    """
+def _sync_tasks(session, file, instance, now, prefer=()):
+    """Make the open-task rows match the steps the route has ready; return the new rows."""
     ready = engine.ready_steps(instance)
     ready_ids = {s.task_id for s in ready}
     existing = {}
-    for task in _open_tasks(session, file) if still_open is None else still_open:
+    for task in _open_tasks(session, file):
         if task.engine_task_id in ready_ids:
             existing[task.engine_task_id] = task
         else:
@@ -251,13 +248,6 @@ def _first_post(tasks):
 
 def _first_step(tasks):
     return tasks[0].step_name if tasks else ""
-
-
-def _freeze_notes(session, file, user, now):
-    """The author's draft paragraphs go with the file and can no longer change."""
-    session.execute(update(Note).where(Note.file_id == file.id, Note.author_id == user.id,
-                                       Note.frozen_at.is_(None))
-                    .values(frozen_at=now).execution_options(synchronize_session="fetch"))
 
 
 def _creator_or_head(session, file, user, refusal):
