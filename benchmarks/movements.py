@@ -265,6 +265,17 @@ def ratios(results):
     return out
 
 
+def budget(results):
+    """What the speed target leaves an act, in milliseconds, beside what a transaction holding
+    one insert (``bare_commit``) and the engine's share (``sanchika_engine``) cost by
+    themselves in the same run."""
+    target = next(t for name, _top, _bottom, _how, t in TARGETS if name == "sanchika / naive")
+    return {"act_at_target_ms": round(1000 / (target * results["naive"]), 3),
+            "act_ms": round(1000 / results["sanchika"], 3),
+            "bare_commit_ms": round(1000 / results["bare_commit"], 3),
+            "engine_ms": round(1000 / results["sanchika_engine"], 3)}
+
+
 def report(doc):
     print(f"Sanchika movements benchmark: {doc['database']}, Python {doc['python']}, "
           f"SpiffWorkflow {doc['spiffworkflow']}, {doc['seconds']} s per measurement "
@@ -277,6 +288,10 @@ def report(doc):
     for name, r in doc["ratios"].items():
         met = "-" if r["met"] is None else ("yes" if r["met"] else "NO")
         print(f"{name:<34}{r['value']:>8.3f}  {r['target'] or 'info':<8} {met}")
+    b = doc["budget"]
+    print(f"\nAt the target an act may take {b['act_at_target_ms']} ms; it takes {b['act_ms']} ms. "
+          f"A bare commit takes {b['bare_commit_ms']} ms and the engine's share "
+          f"{b['engine_ms']} ms.")
 
 
 def main(argv=None):
@@ -299,7 +314,7 @@ def main(argv=None):
            "spiffworkflow": version("SpiffWorkflow"), "seconds": seconds, "rounds": rounds,
            "results": {k: (round(v, 1) if isinstance(v, float) else v)
                        for k, v in results.items()},
-           "ratios": ratios(results)}
+           "ratios": ratios(results), "budget": budget(results)}
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
