@@ -79,3 +79,21 @@ def test_a_file_not_yours_is_refused_on_the_error_page_in_the_users_language(cli
     response = client.get(f"/files/{mutation.id}")
     assert response.status_code == 403
     assert refused.format(number=mutation.number) in text(response)
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("en", "Revenue Karmachari, Halka 1"),
+    ("hi", "राजस्व कर्मचारी, हल्का 1"),
+])
+def test_a_refusal_names_the_post_in_the_users_language(client, session, mutation, people,
+                                                        language, refused):
+    filing.act(session, number=mutation.number, user=people.manoj, choice="Submit report")
+    filing.act(session, number=mutation.number, user=people.rajesh, choice="Return")
+    back_with_manoj = filing.open_tasks(session, mutation)[0]
+    speak(client, language, "rajesh.prasad")  # on the track, but the step is Manoj's now
+    response = post(client, f"/files/{mutation.id}/act",
+                    {"task_id": str(back_with_manoj.id), "choice": "Submit report"},
+                    follow_redirects=True)
+    [message] = [m for m in flashes(response) if mutation.number in m]
+    assert refused in message
+    assert ("Revenue Karmachari" in message) == (language == "en")

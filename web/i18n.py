@@ -11,6 +11,8 @@ from babel.numbers import format_decimal
 from flask import g, request, session
 from flask_babel import Babel, get_locale, gettext
 
+from workflows.errors import Named
+
 LANGUAGES = ("en", "hi")
 IST = ZoneInfo("Asia/Kolkata")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -48,11 +50,15 @@ def compile_catalogs():
 
 def say(exc):
     """A refusal from ``workflows`` in the user's language: its template looked up in the
-    catalog and its values put in; the English sentence when it carries no template."""
+    catalog and its values put in (names of offices, posts and people in Hindi for a Hindi
+    user, where the org chart has them); the English sentence when it carries no template."""
     template = getattr(exc, "template", None)
     if not isinstance(template, str):
         return str(exc)
-    return gettext(template, **getattr(exc, "params", {}))
+    hindi = _locale() == "hi"
+    params = {key: value.hindi if hindi and isinstance(value, Named) and value.hindi else value
+              for key, value in getattr(exc, "params", {}).items()}
+    return gettext(template, **params)
 
 
 _DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")

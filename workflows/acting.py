@@ -25,7 +25,7 @@ from sqlalchemy import (String, and_, bindparam, cast, exists, func, insert, lit
 from . import audit, limits, org
 from .calendar import OfficeCalendar, parse_weekly_offs
 from .db import utcnow
-from .errors import FileMoved, InvalidInput, NotAllowed, NotFound
+from .errors import FileMoved, InvalidInput, Named, NotAllowed, NotFound, named
 from .models import (File, FileTimer, Holiday, Movement, Note, Office, Post, PostHolding,
                      PriorityLimit, RouteVersion, Task)
 from .models.textguard import check_text
@@ -50,7 +50,8 @@ class Acted:
 def _read_statement(postgresql):
     """The one statement that reads (and, on PostgreSQL, locks) what an act needs: a row per
     open task of the file (one row with empty task columns when it has none).  The office's
-    posts come along (a JSON list), for the lanes of the steps the file goes on to."""
+    posts come along (a JSON list), for the lanes of the steps the file goes on to, and
+    whether the official has draft notes on the file to freeze."""
     held = exists().where(H.c.post_id == T.c.post_id, H.c.user_id == bindparam("user_id"),
                           H.c.from_date <= bindparam("today"),
                           or_(H.c.to_date.is_(None), H.c.to_date >= bindparam("today")))
@@ -69,13 +70,16 @@ def _read_statement(postgresql):
                 .where(Holiday.__table__.c.office_id == F.c.office_id,
                        Holiday.__table__.c.day >= bindparam("since"))
                 .scalar_subquery())
+    drafts = exists().where(NOTES.c.file_id == F.c.id, NOTES.c.author_id == bindparam("user_id"),
+                            NOTES.c.frozen_at.is_(None))
     stmt = (select(F.c.id, F.c.number, F.c.office_id, F.c.section_id, F.c.priority,
                    F.c.status, F.c.workflow_state, F.c.row_version,
                    V.c.id.label("version_id"), V.c.sha256,
                    O.c.code.label("office_code"), O.c.name.label("office_name"),
+                   O.c.name_hi.label("office_name_hi"),
                    O.c.timezone, O.c.limit_days.label("office_limit"), O.c.weekly_offs,
                    priority_limit.label("priority_limit"), holidays.label("holidays"),
-                   office_posts.label("office_posts"),
+                   office_posts.label("office_posts"), drafts.label("drafts"),
                    T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_id, T.c.step_name,
                    T.c.post_id, T.c.due_at, T.c.limit_days.label("task_limit"),
                    held.label("held"))
@@ -171,7 +175,8 @@ def _move_tasks(session, writes, file, tasks, task, instance, user, choice, now,
     the posts the file went to."""
     writes.add(_TASK_DONE, w_done_id=task.task_id, w_done_at=now, w_done_by=user.id,
                w_done_choice=choice)
-    writes.add(_NOTES_FROZEN, w_notes_file=file.id, w_notes_author=user.id, w_notes_at=now)
+    if file.drafts:
+        writes.add(_NOTES_FROZEN, w_notes_file=file.id, w_notes_author=user.id, w_notes_at=now)
     ready = engine.ready_steps(instance)
     ready_ids = {s.task_id for s in ready}
     others = [t for t in tasks if t is not task]
@@ -218,7 +223,7 @@ def pick_task(session, file, user, tasks, task_id):
     where = "; ".join(f"{_title(session, t.post_id)} since {since[t.task_id]:%Y-%m-%d %H:%M} UTC"
                       for t in tasks)
     raise NotAllowed("file %(number)s is with %(where)s, not with %(user)s",
-                     number=file.number, where=where, user=user.name)
+                     number=file.number, where=where, user=named(user))
 
 
 def _place(session, writes, file, instance, arrivals, now, prefer):
@@ -238,7 +243,8 @@ def _place(session, writes, file, instance, arrivals, now, prefer):
         values = dict(w_new_file=file.id, w_new_engine_task=step.task_id,
                       w_new_step=step.step_id, w_new_step_name=step.name, w_new_role=step.role,
                       w_new_post=post_id, w_new_since=now, w_new_due=due, w_new_limit=limit)
-        timers = limits.armed_timers(instance, step.step_id, calendar, now)
+        timers = (limits.armed_timers(instance, step.step_id, calendar, now)
+                  if instance.route.timers else ())
         if timers or len(arrivals) > 1:  # the timers need the task's id: write it now
             new_id = session.execute(_NEW_TASK, values).inserted_primary_key[0]
             for timer in timers:
@@ -256,7 +262,8 @@ def _resolve(session, file, role, prefer):
     if not candidates:
         raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
                          "an administrator must create or fill that post",
-                         role=role, office=file.office_name, code=file.office_code)
+                         role=role, office=Named(file.office_name, file.office_name_hi),
+                         code=file.office_code)
     for post_id in prefer:
         if post_id in candidates:
             return post_id
@@ -369,7 +376,8 @@ class _Writes:
 
 
 def _title(session, post_id):
-    return session.scalar(select(P.c.title).where(P.c.id == post_id)) or f"post {post_id}"
+    row = session.execute(select(P.c.title, P.c.title_hi).where(P.c.id == post_id)).first()
+    return Named(row.title, row.title_hi) if row else Named(f"post {post_id}")
 
 
 def _forget(session, file_id):

@@ -7,6 +7,22 @@ Nothing here knows about Flask.
 """
 
 
+class Named(str):
+    """A name put into a refusal (an office, a post's title, a person): the English as the
+    string, for the CLI, jobs and logs, and the Hindi beside it when the org chart has one,
+    for a page to show a Hindi user."""
+
+    def __new__(cls, english, hindi=""):
+        value = super().__new__(cls, english or "")
+        value.hindi = hindi or ""
+        return value
+
+
+def named(thing, attribute="name"):
+    """``thing``'s ``attribute`` (``name`` or ``title``) with its ``_hi`` form, as a Named."""
+    return Named(getattr(thing, attribute), getattr(thing, attribute + "_hi", ""))
+
+
 class SanchikaError(Exception):
     """Base class: ``str(error)`` is the message shown to the official, ``template`` and
     ``params`` are the same message before its values are put in (``template % params``)."""

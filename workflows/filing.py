@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from . import audit, limits, org, records
 from .acting import act, pick_task, require_open  # noqa: F401 (act: filing.act, as callers know it)
 from .db import for_update, utcnow
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
 from .routing import engine_route, latest_version, route_by_key
 
@@ -48,7 +48,7 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     section_id = section.id if section is not None else post.section_id
     if section_id is None:
         raise InvalidInput("%(post)s belongs to no section: choose the section of the file",
-                           post=post.title)
+                           post=named(post, "title"))
     file = File(number=_next_number(session, office, section_id, now), office_id=office.id,
                 section_id=section_id, subject=subject, category=category.strip(),
                 priority=priority, route_version_id=version.id, created_by_id=user.id,

@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import Office, Post, PostHolding, Section, User
 
 _hasher = PasswordHasher()
@@ -102,7 +102,7 @@ def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
     if not candidates:
         raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
                          "an administrator must create or fill that post",
-                         role=role, office=office.name, code=office.code)
+                         role=role, office=named(office), code=office.code)
     by_id = {post.id: post for post in candidates}
     for post_id in prefer:
         if post_id in by_id:
@@ -119,7 +119,7 @@ def acting_post(session, user, office, role=None):
     posts = [p for p in posts_of(session, user) if p.office_id == office.id]
     if not posts:
         raise NotAllowed("%(user)s (%(login)s) holds no post in %(office)s",
-                         user=user.name, login=user.login, office=office.name)
+                         user=named(user), login=user.login, office=named(office))
     for post in posts:
         if role and (post.role == role or (role == HEAD_OF_OFFICE and post.is_head)):
             return post
@@ -130,5 +130,5 @@ def section_by_code(session, office, code):
     section = session.scalar(select(Section).where(Section.office_id == office.id,
                                                    Section.code == (code or "").upper()))
     if section is None:
-        raise NotFound("no section '%(code)s' in %(office)s", code=code, office=office.name)
+        raise NotFound("no section '%(code)s' in %(office)s", code=code, office=named(office))
     return section

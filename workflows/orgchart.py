@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from . import audit, org
 from .db import utcnow
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import Movement, Office, Post, PostHolding, Section, Task, User
 
 
@@ -45,7 +45,7 @@ def is_administrator(session, user):
 def require_admin(session, user, office):
     """Refuse unless ``user`` administers ``office``."""
     if user is None or office.id not in administered_offices(session, user):
-        raise NotAllowed("only an administrator of %(office)s may change it", office=office.name)
+        raise NotAllowed("only an administrator of %(office)s may change it", office=named(office))
 
 
 def offices_for(session, user):
@@ -102,7 +102,7 @@ def add_section(session, admin, office, *, code, name, name_hi=""):
     if session.scalar(select(Section.id).where(Section.office_id == office.id,
                                                Section.code == code)) is not None:
         raise InvalidInput("the section %(code)s exists already in %(office)s", code=code,
-                           office=office.name)
+                           office=named(office))
     section = Section(office_id=office.id, code=code, name=_text(name, "the section needs a name"),
                       name_hi=name_hi.strip())
     session.add(section)
@@ -119,7 +119,7 @@ def add_post(session, admin, office, *, code, title, role, section=None, reports
     if session.scalar(select(Post.id).where(Post.office_id == office.id,
                                             Post.code == code)) is not None:
         raise InvalidInput("the post %(code)s exists already in %(office)s", code=code,
-                           office=office.name)
+                           office=named(office))
     for other in (section, reports_to):
         if other is not None and other.office_id != office.id:
             raise InvalidInput("the section and the superior post must be of the same office")
@@ -150,7 +150,7 @@ def assign(session, admin, post, user, from_date, to_date=None, kind="regular"):
                                       org.held_on(from_date)))
         if clash:
             raise InvalidInput("%(post)s is held by %(user)s on that day; transfer it instead",
-                               post=post.title, user=clash)
+                               post=named(post, "title"), user=clash)
     holding = PostHolding(post_id=post.id, user_id=user.id, from_date=from_date,
                           to_date=to_date, kind=kind)
     session.add(holding)
@@ -186,7 +186,8 @@ def transfer(session, admin, post, successor, on_date, now=None):
     current = session.scalar(select(PostHolding).where(
         PostHolding.post_id == post.id, PostHolding.kind == "regular", org.held_on(on_date)))
     if current is not None and current.user_id == successor.id:
-        raise InvalidInput("%(user)s holds %(post)s already", user=successor.name, post=post.title)
+        raise InvalidInput("%(user)s holds %(post)s already", user=named(successor),
+                           post=named(post, "title"))
     departing = current.user if current is not None else None
     if current is not None:
         current.to_date = on_date - timedelta(days=1)

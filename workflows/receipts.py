@@ -10,7 +10,7 @@ from sqlalchemy import select
 from . import audit, filing, org
 from .attachments import _checked_document, _keep, blob_path, default_store
 from .db import for_update, utcnow
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import MODES, Attachment, Post, Receipt
 from .numbering import local_date, next_number
 
@@ -66,10 +66,10 @@ def send_receipt(session, *, receipt_id, user, to_post_id):
     to_post = session.get(Post, to_post_id)
     if to_post is None or to_post.office_id != receipt.office_id:
         raise NotAllowed("receipt %(number)s can be sent only to a post of %(office)s",
-                         number=receipt.number, office=receipt.office.name)
+                         number=receipt.number, office=named(receipt.office))
     if to_post.id == receipt.holder_post_id:
         raise InvalidInput("receipt %(number)s is already with %(post)s",
-                           number=receipt.number, post=to_post.title)
+                           number=receipt.number, post=named(to_post, "title"))
     from_post_id = receipt.holder_post_id
     receipt.holder_post_id = to_post.id
     audit.record(session, "receipt.sent", user, office_id=receipt.office_id,
@@ -87,7 +87,7 @@ def put_in_file(session, *, receipt_id, number, user, now=None):
     if file.office_id != receipt.office_id:
         raise NotAllowed("file %(number)s belongs to %(office)s, not to %(receipt_office)s "
                          "where receipt %(receipt)s was received", number=file.number,
-                         office=file.office.name, receipt_office=receipt.office.name,
+                         office=named(file.office), receipt_office=named(receipt.office),
                          receipt=receipt.number)
     if file.status == "closed":
         raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
@@ -187,7 +187,8 @@ def _require_pending(receipt):
 def _require_holder(session, receipt, user):
     if not org.holds(session, user, receipt.holder_post_id):
         raise NotAllowed("receipt %(number)s is with %(post)s, not with %(user)s",
-                         number=receipt.number, post=receipt.holder_post.title, user=user.name)
+                         number=receipt.number, post=named(receipt.holder_post, "title"),
+                         user=named(user))
 
 
 def _clean_fields(*, subject, sender, sender_address, letter_number, mode):

@@ -6,7 +6,7 @@ import engine
 from sqlalchemy import func, select
 
 from . import audit
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, named
 from .models import Route, RouteVersion
 
 _routes_by_sha = {}
@@ -54,8 +54,8 @@ def route_by_key(session, office, key):
                                         .order_by(Route.key)))
         if known:
             raise NotFound("no route '%(key)s' in %(office)s; routes: %(known)s",
-                           key=key, office=office.name, known=known)
-        raise NotFound("no route '%(key)s' in %(office)s", key=key, office=office.name)
+                           key=key, office=named(office), known=known)
+        raise NotFound("no route '%(key)s' in %(office)s", key=key, office=named(office))
     return route
 
 
