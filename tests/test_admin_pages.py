@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from workflows import filing
+from workflows import filing, org
 from workflows.models import Holiday, PostHolding, Route, User
 
 from webtools import csrf, flashes, make_app, post, sign_in, text
@@ -52,6 +52,29 @@ def test_editor_check_marks_elements_and_publish_makes_a_version(client, session
     versions = text(client.get(answer["url"]))
     assert "Sunita Kumari" in versions and "time limit 3 → 4" in versions
     assert client.get(f"/admin/routes/{route.id}/versions/2.bpmn").data == changed
+
+
+def test_a_new_route_starts_from_a_drawing_that_publishes_as_version_1(client, session, sadar):
+    sign_in(client, "sunita.kumari")
+    routes = f"/admin/offices/{sadar.id}/routes"
+    assert 'id="new-route"' in client.get(routes).get_data(as_text=True)
+    editor = client.get(f"{routes}/editor?key=leave_sanction&name=Leave+sanction")
+    page = editor.get_data(as_text=True)
+    assert editor.status_code == 200 and "Leave sanction" in page
+    drawing = client.get(f"{routes}/new.bpmn?key=leave_sanction&name=Leave+sanction")
+    assert drawing.status_code == 200 and b'<bpmn:process id="leave_sanction"' in drawing.data
+    assert b"bpmndi:BPMNDiagram" in drawing.data  # bpmn.io and Camunda Modeler can open it
+    published = _json(client, f"/admin/offices/{sadar.id}/routes/publish", drawing.data).get_json()
+    assert published["problems"] == [] and published["version"] == 1
+    file = filing.open_file(session, office=sadar, user=org.user_by_login(session, "manoj.yadav"),
+                            route_key="leave_sanction", subject="Earned leave of 10 days")
+    assert filing.open_tasks(session, file)[0].step_name == "Put up note"
+    # the key is taken now; a bad key and an empty name are refused on the routes page
+    for query, refused in (("key=leave_sanction&name=Again", "has a route 'leave_sanction'"),
+                           ("key=9lives&name=Nine", "must start with a letter"),
+                           ("key=ok_key&name=+", "needs a name")):
+        response = client.get(f"{routes}/editor?{query}")
+        assert response.status_code == 400 and refused in text(response), query
 
 
 def test_upload_lists_unsupported_elements(client, sadar):

@@ -5,8 +5,8 @@ from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, rend
                    request, url_for)
 from flask_babel import gettext as _
 
-from workflows import orgchart, publishing
-from workflows.errors import SanchikaError
+from workflows import new_route, orgchart, publishing
+from workflows.errors import InvalidInput, SanchikaError
 
 from .i18n import say
 from .security import login_required, transaction
@@ -65,15 +65,42 @@ def download(route_id, number):
 @bp.route("/offices/<int:office_id>/routes/editor")
 @login_required
 def editor(office_id):
+    """The editor on the latest version of ``route``, or, given ``key`` and ``name``, on the
+    first drawing of a new route."""
     route_id = request.args.get("route", type=int)
+    key, name = request.args.get("key", ""), request.args.get("name", "")
     with transaction() as db:
         office = _office(db, office_id)
         route = _route(db, route_id) if route_id else None
         latest = publishing.latest(db, route) if route else None
-        page = render_template("admin/editor.html", office=office, route=route, latest=latest)
+        drawing_url = None
+        if route is None:
+            try:
+                new_route.first_drawing(db, office, key, name)
+            except InvalidInput as exc:
+                rows = [(r, publishing.latest(db, r)) for r in publishing.routes_of(db, office)]
+                return render_template("admin/routes.html", office=office, rows=rows,
+                                       new_problem=say(exc), key=key, name=name), 400
+            drawing_url = url_for("admin_routes.first_drawing", office_id=office.id, key=key,
+                                  name=name)
+        page = render_template("admin/editor.html", office=office, route=route, latest=latest,
+                               drawing_url=drawing_url, new_name=" ".join(name.split()))
     response = Response(page)
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     return response
+
+
+@bp.route("/offices/<int:office_id>/routes/new.bpmn")
+@login_required
+def first_drawing(office_id):
+    with transaction() as db:
+        office = _office(db, office_id)
+        try:
+            xml = new_route.first_drawing(db, office, request.args.get("key", ""),
+                                          request.args.get("name", ""))
+        except InvalidInput as exc:
+            return Response(say(exc), status=400, mimetype="text/plain")
+    return Response(xml, mimetype="application/xml")
 
 
 def _problems(problems):

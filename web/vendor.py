@@ -12,10 +12,15 @@ FILES = {
     "bpmn-modeler.js": "bpmn-js/dist/bpmn-modeler.production.min.js",
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+    # The modeler's palette and context pad draw their icons with this font (the editor
+    # alone loads it); the stylesheet finds the font files beside it, as in the package.
+    "bpmn-font/css/bpmn.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
+    **{f"bpmn-font/font/bpmn.{kind}": f"bpmn-js/dist/assets/bpmn-font/font/bpmn.{kind}"
+       for kind in ("woff2", "woff", "ttf", "eot", "svg")},
 }
 
 
-@bp.route("/<name>")
+@bp.route("/<path:name>")
 def asset(name):
     if name not in FILES or not (NODE_MODULES / FILES[name]).exists():
         abort(404)

@@ -82,6 +82,8 @@
   }
 
   function showPanel(element) {
+    // A click on a flow's or an event's name selects the label: edit what it labels.
+    if (element && element.labelTarget) { element = element.labelTarget; }
     selected = element;
     panel.textContent = "";
     var title = document.createElement("h2");
