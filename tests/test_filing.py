@@ -153,6 +153,22 @@ def test_additional_charge_lets_the_in_charge_act_and_records_the_post(session, 
     assert (move.from_user.login, move.from_post.code) == ("arvind.mishra", "CI")
 
 
+def test_what_the_caller_holds_of_the_file_shows_the_act(session, sadar, people):
+    file = open_mutation(session, sadar, people.manoj)
+    [waiting] = filing.open_tasks(session, file)
+    state, version = file.workflow_state, file.row_version  # loaded before the act
+    acted = filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    assert (acted.file_id, acted.number, acted.status, acted.choice) == (
+        file.id, file.number, "open", "Submit report")
+    # the act wrote with plain statements; the objects the session held are read afresh
+    assert file.row_version == version + 1 and file.workflow_state != state
+    assert file.previous_state == state
+    assert waiting.done_at is not None and waiting.outcome == "acted"
+    assert waiting.done_by_id == people.manoj.id
+    [now_with] = filing.open_tasks(session, file)
+    assert acted.to_post_ids == (now_with.post_id,) and now_with.step_name == "Check enquiry report"
+
+
 def test_draft_note_editable_until_the_file_moves_then_frozen(session, sadar, people):
     file = open_mutation(session, sadar, people.manoj)
     note = notes.add_note(session, number=file.number, user=people.manoj, body="Draft one")
