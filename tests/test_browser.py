@@ -7,6 +7,7 @@ as they are.  When a step fails, a screenshot of the page is kept in test-artifa
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -202,6 +203,13 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         assert sunita.page.locator(".step-current").count() >= 1
         assert sunita.page.locator(".step-done").count() >= 2
         sunita.shot("route")
+        # the route's heat map, drawn by the same viewer: the file is at a step of it now
+        sunita.page.goto(sunita.base + "/reports/")
+        sadar = sunita.page.locator("select[name=office] option", has_text=re.compile("Sadar|सदर"))
+        sunita.page.goto(sunita.base + "/reports/?office=" + sadar.get_attribute("value"))
+        sunita.page.locator("a[href*='/reports/routes/']", has_text="General noting").first.click()
+        sunita.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+        assert sunita.page.locator(".heat.busy").count() >= 1
         sunita.page.goto(file_url)
         sunita.act("Approve", "Approved. Get the work done before the monsoon.")
         sunita.sign_off()

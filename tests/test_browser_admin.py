@@ -25,9 +25,7 @@ def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # no
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     try:
-        admin.sign_in()
-        page.click("header nav a[href='/admin/']")
-        page.locator("tr", has_text="SADAR").get_by_role("link", name="Routes").click()
+        _to_sadar_routes(admin)
         page.locator("tr", has_text="general_noting").get_by_role("link", name="Edit").click()
         page.wait_for_selector("#route-editor[data-ready=yes]")
         page.locator("g.djs-element[data-element-id='Task_PutUpNote']").click()
@@ -52,6 +50,13 @@ def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # no
         admin.context.close()
 
 
+def _to_sadar_routes(admin):
+    """Sign in and go, as an administrator would, to the routes of the Sadar circle office."""
+    admin.sign_in()
+    admin.page.click("header nav a[href='/admin/']")
+    admin.page.locator("tr", has_text="SADAR").get_by_role("link", name="Routes").click()
+
+
 def _number(heading):
     """The file number in the file page's heading."""
     return next(word for word in heading.split() if word.count("/") == 3)
@@ -61,9 +66,7 @@ def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(serve
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     try:
-        admin.sign_in()
-        page.click("header nav a[href='/admin/']")
-        page.locator("tr", has_text="SADAR").get_by_role("link", name="Routes").click()
+        _to_sadar_routes(admin)
         page.fill("#new-key", "leave_sanction")
         page.fill("#new-name", "Leave sanction")
         page.locator("#new-route button").click()

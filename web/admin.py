@@ -12,18 +12,9 @@ from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import administered_office, login_required, transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _office(db, office_id):
-    office = orgchart.office_by_id(db, office_id)
-    try:
-        orgchart.require_admin(db, g.user, office)
-    except SanchikaError:
-        abort(403)
-    return office
 
 
 def _day(name, required=True):
@@ -50,7 +41,7 @@ def index():
 @login_required
 def office(office_id):
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         return render_template(
             "admin/office.html", office=office, chart=orgchart.chart(db, office),
             sections=list(db.scalars(select(Section).where(Section.office_id == office.id))),
@@ -64,7 +55,7 @@ def change(office_id, action):
     if action not in _ACTIONS:
         abort(404)
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         try:
             with db.begin_nested():
                 message = _ACTIONS[action](db, office)
@@ -143,7 +134,7 @@ def onboard(office_id):
         text = upload.read().decode("utf-8-sig", errors="replace")
     rows, created = None, None
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         if request.method == "POST":
             try:
                 if request.form.get("do") == "import":
@@ -172,7 +163,7 @@ def _rows_or_none(db, text):
 @login_required
 def settings(office_id):
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         if request.method == "POST":
             try:
                 with db.begin_nested():

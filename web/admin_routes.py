@@ -5,26 +5,17 @@ from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, rend
                    request, url_for)
 from flask_babel import gettext as _
 
-from workflows import new_route, orgchart, publishing
+from workflows import new_route, publishing
 from workflows.errors import InvalidInput, SanchikaError
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import administered_office, login_required, transaction
 
 bp = Blueprint("admin_routes", __name__, url_prefix="/admin")
 
 #: bpmn-js writes style attributes on the canvas; the editor page alone allows them.
 EDITOR_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
-
-
-def _office(db, office_id):
-    office = orgchart.office_by_id(db, office_id)
-    try:
-        orgchart.require_admin(db, g.user, office)
-    except SanchikaError:
-        abort(403)
-    return office
 
 
 def _route(db, route_id):
@@ -38,7 +29,7 @@ def _route(db, route_id):
 @login_required
 def routes(office_id):
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         rows = [(r, publishing.latest(db, r)) for r in publishing.routes_of(db, office)]
         return render_template("admin/routes.html", office=office, rows=rows)
 
@@ -70,7 +61,7 @@ def editor(office_id):
     route_id = request.args.get("route", type=int)
     key, name = request.args.get("key", ""), request.args.get("name", "")
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         route = _route(db, route_id) if route_id else None
         latest = publishing.latest(db, route) if route else None
         drawing_url = None
@@ -94,7 +85,7 @@ def editor(office_id):
 @login_required
 def first_drawing(office_id):
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         try:
             xml = new_route.first_drawing(db, office, request.args.get("key", ""),
                                           request.args.get("name", ""))
@@ -112,7 +103,7 @@ def _problems(problems):
 @login_required
 def check(office_id):
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         problems = publishing.check(db, office, request.get_data())
     return jsonify(problems=_problems(problems))
 
@@ -122,7 +113,7 @@ def check(office_id):
 def publish(office_id):
     xml = request.get_data()
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         problems = publishing.check(db, office, xml)
         if problems:
             return jsonify(problems=_problems(problems)), 422
@@ -137,7 +128,7 @@ def upload(office_id):
     upload = request.files.get("bpmn")
     xml = upload.read() if upload else b""
     with transaction() as db:
-        office = _office(db, office_id)
+        office = administered_office(db, office_id)
         problems = publishing.check(db, office, xml)
         if not problems:
             version = publishing.publish(db, office, xml, g.user)

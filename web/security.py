@@ -6,7 +6,7 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from workflows import access, tokens
+from workflows import access, orgchart, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 from workflows.models import User
 
@@ -132,3 +132,13 @@ def visible_file(db, file_id):
         return access.file_for(db, g.user, file_id)
     except SanchikaError as exc:
         refuse(exc)
+
+
+def administered_office(db, office_id):
+    """The office ``office_id`` if the signed-in user administers it; otherwise 403."""
+    office = orgchart.office_by_id(db, office_id)
+    try:
+        orgchart.require_admin(db, g.user, office)
+    except SanchikaError:
+        abort(403)
+    return office
