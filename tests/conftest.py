@@ -152,3 +152,15 @@ def sadar(session):
 @pytest.fixture
 def ddmo(session):
     return org.office_by_code(session, "DDMO")
+
+
+@pytest.fixture
+def app(session, tmp_path):
+    """The web app on the test's session (see webtools.make_app)."""
+    from webtools import make_app
+    return make_app(session, tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -4,20 +4,14 @@ the move dry run, the org chart forms, onboarding and settings; on SQLite and Po
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from workflows import filing, org
 from workflows.models import Holiday, PostHolding, Route, User
 
-from webtools import csrf, flashes, make_app, post, sign_in, text
+from webtools import csrf, flashes, post, sign_in, text
 
 GENERAL = (Path(__file__).resolve().parent.parent / "bpmn" / "general_noting.bpmn").read_bytes()
-
-
-@pytest.fixture
-def client(session, tmp_path):
-    return make_app(session, tmp_path).test_client()
 
 
 def _json(client, path, body):

@@ -4,25 +4,14 @@ all with tokens and under the same rights as the pages; refusals are JSON with t
 import base64
 import json
 
-import pytest
 from sqlalchemy import select
 
 from workflows import filing, tokens
 from workflows.models import ApiToken, Movement, Receipt
 
-from webtools import make_app, post, sign_in, text
+from webtools import post, sign_in, text
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def bearer(session, user):

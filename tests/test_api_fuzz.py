@@ -2,7 +2,6 @@
 whatever arrives, the answer is a documented status with a body that matches the document,
 never a 500.  The examples are bounded so the run stays short."""
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from schemathesis import openapi
 from schemathesis.checks import (content_type_conformance, not_a_server_error,
@@ -10,16 +9,9 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error,
 
 from workflows import filing, tokens
 
-from webtools import make_app
-
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 EXAMPLES = 40  # per operation: a few seconds each on both databases
-
-
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
 
 
 def test_the_api_survives_its_own_description(app, session, sadar, people):

@@ -12,19 +12,9 @@ from sqlalchemy import select
 from workflows import filing
 from workflows.models import File, Note
 
-from webtools import csrf, flashes, make_app, post, sign_in, text
+from webtools import csrf, flashes, post, sign_in, text
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -11,17 +11,12 @@ from sqlalchemy import func, select
 from workflows import attachments, drafts, filing, receipts, tokens
 from workflows.models import Attachment, AuditEvent, DraftVersion, Movement, Note
 
-from webtools import csrf, make_app, sign_in
+from webtools import csrf, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 FILE_ARGS = {"file_id", "ref"}
 FORM = {"choice": "Submit report", "remark": "x", "note": "x", "reason": "x", "kind": "Letter",
         "title": "x", "body": "x", "version": "1", "to_post": "1", "paragraph": "1"}
-
-
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
 
 
 @pytest.fixture

@@ -3,20 +3,14 @@ and draft, revise, compare, approve and issue an order."""
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from workflows import filing
 from workflows.models import Draft, Receipt
 
-from webtools import flashes, make_app, post, sign_in, text
+from webtools import flashes, post, sign_in, text
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def client(session, tmp_path):
-    return make_app(session, tmp_path).test_client()
 
 
 def diarise(client, **fields):

@@ -5,22 +5,10 @@ import re
 
 import pytest
 
+from test_file_pages import mutation  # noqa: F401  (fixture: a land mutation file with manoj)
 from workflows import filing
 
-from webtools import csrf, flashes, make_app, post, sign_in, text
-
-
-@pytest.fixture
-def client(session, tmp_path):
-    return make_app(session, tmp_path).test_client()
-
-
-@pytest.fixture
-def mutation(session, sadar, people):
-    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
-                            subject="Mutation of Khata 44", first_note="Petition received.")
-    session.flush()
-    return file
+from webtools import csrf, flashes, post, sign_in, text
 
 
 def speak(client, language, login=None):

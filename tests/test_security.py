@@ -1,7 +1,6 @@
 """Security of every page: headers on each response, the session cookie, and a note that tries
 to inject a script shown as text."""
 
-import pytest
 
 from workflows import filing, notes
 
@@ -10,11 +9,6 @@ from webtools import make_app, post, sign_in
 from test_permissions import PDF, build, the_file  # noqa: F401  (the file fixture)
 
 FRAMED = {"files.document", "files.receipt_letter"}  # shown in frames of our own pages
-
-
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
 
 
 def pages(app, ids):

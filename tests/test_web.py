@@ -12,16 +12,6 @@ from workflows.models import Attendance
 from webtools import csrf, flashes, make_app, post, sign_in, text
 
 
-@pytest.fixture
-def app(session, tmp_path):
-    return make_app(session, tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def test_pages_need_sign_in(client):
     for path in ("/", "/?tab=sent", "/files/new", "/files/1", "/attendance", "/password"):
         response = client.get(path)
