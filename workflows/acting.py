@@ -256,24 +256,18 @@ def _place(session, writes, file, instance, arrivals, now, prefer):
 
 
 def _resolve(session, file, role, prefer):
-    """The post a lane means for this file (see ``org.resolve_role``): one of ``prefer``, else
-    the post that last had the role on this file when several could, else the first."""
-    candidates = [p.id for p in org.for_role(_office_posts(file), file.section_id, role)]
-    if not candidates:
-        raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
-                         "an administrator must create or fill that post",
-                         role=role, office=Named(file.office_name, file.office_name_hi),
-                         code=file.office_code)
-    for post_id in prefer:
-        if post_id in candidates:
-            return post_id
-    if len(candidates) > 1:
-        for post_id in session.scalars(
-                select(T.c.post_id).where(T.c.file_id == file.id, T.c.role == role)
-                .group_by(T.c.post_id).order_by(func.max(T.c.id).desc())):
-            if post_id in candidates:
-                return post_id
-    return candidates[0]
+    """The post a lane means for this file (see ``org.pick_post``), from the office's posts
+    read with the file."""
+    return org.pick_post(_office_posts(file), file.section_id, role,
+                         Named(file.office_name, file.office_name_hi), file.office_code, prefer,
+                         earlier=lambda role: earlier_posts(session, file.id, role)).id
+
+
+def earlier_posts(session, file_id, role):
+    """Posts that held ``role`` on this file before, latest first: a returned file goes back
+    to the official who had it, not to any holder of the role."""
+    return session.scalars(select(T.c.post_id).where(T.c.file_id == file_id, T.c.role == role)
+                           .group_by(T.c.post_id).order_by(func.max(T.c.id).desc()))
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ from datetime import date
 
 import engine
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from . import audit, limits, org, records
-from .acting import act, pick_task, require_open  # noqa: F401 (act: filing.act, as callers know it)
+# act lives in acting.py; callers know it as filing.act
+from .acting import act, earlier_posts, pick_task, require_open  # noqa: F401
 from .db import for_update, utcnow
 from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
@@ -220,21 +221,13 @@ def _sync_tasks(session, file, instance, now, prefer=()):
         if step.task_id in existing:
             continue
         post = org.resolve_role(session, office, file.section_id, step.role, prefer=prefer,
-                                earlier=lambda role: _earlier_posts(session, file, role))
+                                earlier=lambda role: earlier_posts(session, file.id, role))
         task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
                     step_name=step.name, role=step.role, post_id=post.id, since=now)
         limits.place_task(session, file, instance, task, now)  # due time, escalation, timers
         session.add(task)
         created.append(task)
     return created
-
-
-def _earlier_posts(session, file, role):
-    """Posts that held this role on this file before, latest first: a returned file goes
-    back to the official who had it, not to any holder of the role."""
-    return tuple(session.scalars(
-        select(Task.post_id).where(Task.file_id == file.id, Task.role == role)
-        .group_by(Task.post_id).order_by(func.max(Task.id).desc())))
 
 
 def _save_state(file, instance):

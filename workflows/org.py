@@ -94,15 +94,22 @@ def for_role(posts, section_id, role):
 
 
 def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
-    """The post a lane means for a file: one of ``prefer`` if it has the role, else (when
-    several posts could take it) the latest of ``earlier(role)`` that had it on this file, else
-    the first post with the role in the section, then in the office.  Fails naming the role
-    and the office when no post holds the role."""
-    candidates = posts_for_role(session, office.id, section_id, role)
+    """The post a lane means for a file of ``office`` (see ``pick_post``)."""
+    posts = list(session.scalars(select(Post).where(Post.office_id == office.id)))
+    return pick_post(posts, section_id, role, named(office), office.code, prefer, earlier)
+
+
+def pick_post(posts, section_id, role, office_name, office_code, prefer=(), earlier=None):
+    """Of an office's ``posts``, the one a lane of ``role`` means for a file: one of
+    ``prefer`` if it has the role, else (when several posts could take it) the latest of
+    ``earlier(role)`` that had it on this file, else the first post with the role in the
+    section, then in the office.  Fails naming the role and the office when no post holds
+    the role."""
+    candidates = for_role(posts, section_id, role)
     if not candidates:
         raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
                          "an administrator must create or fill that post",
-                         role=role, office=named(office), code=office.code)
+                         role=role, office=office_name, code=office_code)
     by_id = {post.id: post for post in candidates}
     for post_id in prefer:
         if post_id in by_id:
