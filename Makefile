@@ -57,7 +57,7 @@ clean:
 
 # After changing strings in pages or refusals: refresh the Hindi catalog, then translate the new
 # entries.  A refusal's first argument (workflows/errors.py) is its message.
-REFUSALS := -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaError -k SignInRefused
+REFUSALS := -k RouteError -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaError -k SignInRefused
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l $(REFUSALS) -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -w 100 -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching

@@ -23,11 +23,11 @@ def start_at(route, step_id, variables=None):
     the shortest path wins); conditions on routing variables such as the priority are honoured.
     Raises RouteError when the route has no such step or no path reaches it."""
     if step_id not in route.steps:
-        raise RouteError(f"the route has no step '{step_id}'")
+        raise RouteError("the route has no step '%(step)s'", step=step_id)
     variables = {k: v for k, v in (variables or {}).items() if k != "choice"}
     path = _path_to(route, step_id, variables)
     if path is None:
-        raise RouteError(f"no path of the route leads to the step '{step_id}'")
+        raise RouteError("no path of the route leads to the step '%(step)s'", step=step_id)
     instance = _replay(route, path, variables)
     wf = instance._wf
     _compact(wf)

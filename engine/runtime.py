@@ -31,7 +31,17 @@ SPIFF_VERSION = version("SpiffWorkflow")
 
 
 class RouteError(Exception):
-    """An action the route does not allow (an unknown choice, a step not ready, ...)."""
+    """An action the route does not allow (an unknown choice, a step not ready, ...).
+
+    Like the application's refusals, it keeps its sentence as a %-style ``template`` with
+    named ``params``, so that a page can say it in the official's language."""
+
+    def __init__(self, template, **params):
+        super().__init__(template)
+        self.template, self.params = template, params
+
+    def __str__(self):
+        return self.template % self.params if self.params else self.template
 
 
 @dataclass(frozen=True)
@@ -220,8 +230,9 @@ def complete(instance, task_id, choice, variables=None):
     task = _ready_task(instance, task_id)
     step = instance.route.steps[task.task_spec.bpmn_id]
     if choice not in step.choices:
-        offered = ", ".join(step.choices)
-        raise RouteError(f"'{choice}' is not a choice at '{step.name}'; the route offers: {offered}")
+        raise RouteError("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
+                         "%(offered)s", choice=choice, step=step.name,
+                         offered=", ".join(step.choices))
     _live.drop(instance)
     task.data.update(variables or {})
     task.data["choice"] = choice
@@ -269,8 +280,9 @@ def load(route, text):
         return kept
     doc = json.loads(text)
     if doc.get("format") != STATE_FORMAT or doc.get("serializer") != _SERIALIZER.VERSION:
-        raise RouteError(f"stored state has format {doc.get('format')}/{doc.get('serializer')}, "
-                         f"this engine reads {STATE_FORMAT}/{_SERIALIZER.VERSION}")
+        raise RouteError("stored state has format %(stored)s, this engine reads %(reads)s",
+                         stored=f"{doc.get('format')}/{doc.get('serializer')}",
+                         reads=f"{STATE_FORMAT}/{_SERIALIZER.VERSION}")
     wf = _REGISTRY.restore(doc["state"], spec=route.spec)
     return Instance(route, wf)
 

@@ -20,7 +20,7 @@ from web.cli import main
 from workflows import escalation, filing, limits, org, routing, scheduler
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import InvalidInput
-from workflows.models import AuditEvent, Escalation, FileTimer, Movement, OutboxMail, Task
+from workflows.models import AuditEvent, Escalation, FileTimer, OutboxMail, Task
 
 ROUTES = Path(__file__).resolve().parent / "routes"
 BOTH = pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)

@@ -2,7 +2,6 @@
 huge string, is either kept exactly (as the service normalises it) or refused with InvalidInput,
 never a crash; acting with any choice never leaves a file half-moved."""
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select

@@ -14,7 +14,6 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def diarise(client, **fields):
-    from io import BytesIO
     data = {"office": "SADAR", "subject": "Petition for mutation, Khata 19",
             "sender": "Shri Ram Pravesh Singh", "address": "Village Daulatganj, Chhapra",
             "letter_number": "Nil", "letter_date": "2026-11-20", "mode": "By hand"}

@@ -7,8 +7,11 @@ import pytest
 
 from test_file_pages import mutation  # noqa: F401  (fixture: a land mutation file with manoj)
 from workflows import filing
+from workflows.db import IST
 
 from webtools import csrf, flashes, post, sign_in, text
+
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def speak(client, language, login=None):
@@ -85,3 +88,36 @@ def test_a_refusal_names_the_post_in_the_users_language(client, session, mutatio
     [message] = [m for m in flashes(response) if mutation.number in m]
     assert refused in message
     assert ("Revenue Karmachari" in message) == (language == "en")
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("en", "is with Circle Officer, Sadar since {since}, not with Manoj Kumar Yadav"),
+    ("hi", "{since} से अंचल अधिकारी, सदर के पास है, मनोज कुमार यादव के पास नहीं"),
+])
+def test_where_a_file_lies_and_since_when_is_told_in_the_users_language(
+        client, session, mutation, people, language, refused):
+    filing.act(session, number=mutation.number, user=people.manoj, choice="Submit report")
+    filing.act(session, number=mutation.number, user=people.rajesh, choice="Forward")
+    [with_officer] = filing.open_tasks(session, mutation)
+    ist = with_officer.since.astimezone(IST)
+    since = (f"{ist.day} Nov {ist.year}, {ist:%H:%M}" if language == "en" else
+             f"{ist.day} नव॰ {ist.year}, {ist:%H:%M}".translate(DEVANAGARI))
+    speak(client, language, "manoj.yadav")  # on the track, holding no step of it now
+    response = post(client, f"/files/{mutation.id}/act", {"choice": "Submit report"},
+                    follow_redirects=True)
+    [message] = [m for m in flashes(response) if mutation.number in m]
+    assert refused.format(since=since) in message
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("en", "'Allow mutation' is not a choice at 'Enquire and submit report'; the route offers: "),
+    ("hi", "'Allow mutation' 'Enquire and submit report' पर विकल्प नहीं है; मार्ग ये विकल्प देता है: "),
+])
+def test_the_engines_refusal_of_a_choice_is_told_in_the_users_language(client, mutation,
+                                                                      language, refused):
+    speak(client, language, "manoj.yadav")
+    page = client.get(f"/files/{mutation.id}").get_data(as_text=True)
+    task_id = re.search(r'name="task_id" value="(\d+)"', page).group(1)
+    response = post(client, f"/files/{mutation.id}/act",
+                    {"task_id": task_id, "choice": "Allow mutation"}, follow_redirects=True)
+    assert any(refused in m for m in flashes(response))

@@ -7,7 +7,6 @@ a file held by someone else) prints one line and exits 1, never a traceback.
 import functools
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
@@ -16,11 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import engine
 from workflows import attachments, filing, notes, org, routing, schema
-from workflows.db import make_engine, make_sessionmaker
+from workflows.db import IST, make_engine, make_sessionmaker
 from workflows.errors import FileMoved, SanchikaError
 from workflows.models import File, PRIORITIES
-
-IST = ZoneInfo("Asia/Kolkata")
 
 
 class Fail(click.ClickException):
@@ -331,7 +328,6 @@ def serve(host, port, threads, no_scheduler):
                                                                           app.instance_path))
     click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
-
 
 
 # Receipts (incoming letters) and drafts (letters and orders on a file).  Imported here, with

@@ -2,7 +2,6 @@
 user's script."""
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -11,10 +10,10 @@ from babel.numbers import format_decimal
 from flask import g, request, session
 from flask_babel import Babel, get_locale, gettext
 
-from workflows.errors import Named
+from workflows.db import IST
+from workflows.errors import Moment, Named
 
 LANGUAGES = ("en", "hi")
-IST = ZoneInfo("Asia/Kolkata")
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 babel = Babel()
@@ -55,10 +54,18 @@ def say(exc):
     template = getattr(exc, "template", None)
     if not isinstance(template, str):
         return str(exc)
-    hindi = _locale() == "hi"
-    params = {key: value.hindi if hindi and isinstance(value, Named) and value.hindi else value
-              for key, value in getattr(exc, "params", {}).items()}
+    params = {key: _value(value) for key, value in getattr(exc, "params", {}).items()}
     return gettext(template, **params)
+
+
+def _value(value):
+    """A value in a refusal, told in the user's language: a name in Hindi where the org chart
+    has it, a moment in Indian time with the user's words and digits."""
+    if isinstance(value, Moment):
+        return when(value.moment)
+    if isinstance(value, Named) and value.hindi and _locale() == "hi":
+        return value.hindi
+    return value
 
 
 _DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")

@@ -1,12 +1,10 @@
 """The mail outbox for an office's administrators: what went out, what waits, what failed."""
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from workflows import outbox
-from workflows.db import utcnow
+from workflows.db import IST, utcnow
 from workflows.errors import SanchikaError
 from workflows.models import MAIL_STATUSES, Post, PostHolding
 from workflows.org import held_on
@@ -15,7 +13,6 @@ from .i18n import say
 from .security import login_required, transaction
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
-IST = ZoneInfo("Asia/Kolkata")
 
 
 def _admin_offices(db, user):

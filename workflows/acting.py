@@ -25,7 +25,8 @@ from sqlalchemy import (String, and_, bindparam, cast, exists, func, insert, lit
 from . import audit, limits, org
 from .calendar import OfficeCalendar, parse_weekly_offs
 from .db import utcnow
-from .errors import FileMoved, InvalidInput, Named, NotAllowed, NotFound, named
+from .errors import (FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFound, listed,
+                     named)
 from .models import (File, FileTimer, Holiday, Movement, Note, Office, Post, PostHolding,
                      PriorityLimit, RouteVersion, Task)
 from .models.textguard import check_text
@@ -125,15 +126,10 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
 
     route = route_of_version(session, file.version_id, file.sha256)
     instance = engine.load(route, file.workflow_state)
-    step = route.steps.get(task.step_id)
-    if step is not None and choice not in step.choices:
-        raise InvalidInput("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
-                           "%(offered)s", choice=choice, step=step.name,
-                           offered=", ".join(step.choices))
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
     except engine.RouteError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(exc.template, **exc.params) from None
 
     writes = _Writes(connection, postgresql)
     to_posts = _move_tasks(session, writes, file, tasks, task, instance, user, choice, now,
@@ -218,12 +214,11 @@ def pick_task(session, file, user, tasks, task_id):
     if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
         raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
                         post=_title(session, tasks[0].post_id))
-    since = dict(session.execute(select(T.c.id, T.c.since).where(
-        T.c.id.in_([t.task_id for t in tasks]))).all())
-    where = "; ".join(f"{_title(session, t.post_id)} since {since[t.task_id]:%Y-%m-%d %H:%M} UTC"
-                      for t in tasks)
-    raise NotAllowed("file %(number)s is with %(where)s, not with %(user)s",
-                     number=file.number, where=where, user=named(user))
+    since = session.scalar(select(func.min(T.c.since)).where(
+        T.c.id.in_([t.task_id for t in tasks])))
+    raise NotAllowed("file %(number)s is with %(where)s since %(since)s, not with %(user)s",
+                     number=file.number, where=listed(_title(session, t.post_id) for t in tasks),
+                     since=Moment(since), user=named(user))
 
 
 def _place(session, writes, file, instance, arrivals, now, prefer):

@@ -7,6 +7,7 @@ state.  The same models and migrations serve both.
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -47,6 +48,10 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+#: India Standard Time: what the offices' clocks show, and how times are told to officials.
+IST = ZoneInfo("Asia/Kolkata")
 
 
 def utcnow():

@@ -6,6 +6,8 @@ the Hindi catalog) while ``str(error)`` stays the English sentence for the CLI, 
 Nothing here knows about Flask.
 """
 
+from .db import IST
+
 
 class Named(str):
     """A name put into a refusal (an office, a post's title, a person): the English as the
@@ -21,6 +23,24 @@ class Named(str):
 def named(thing, attribute="name"):
     """``thing``'s ``attribute`` (``name`` or ``title``) with its ``_hi`` form, as a Named."""
     return Named(getattr(thing, attribute), getattr(thing, attribute + "_hi", ""))
+
+
+def listed(names):
+    """Several Named as one ("A and B" / "A और B"), each in the reader's language; a name
+    with no Hindi stays English in the Hindi list."""
+    names = list(names)
+    return Named(" and ".join(names), " और ".join(n.hindi or n for n in names)
+                 if any(getattr(n, "hindi", "") for n in names) else "")
+
+
+class Moment(str):
+    """A moment put into a refusal: Indian time as the string (for the CLI, jobs and logs);
+    ``moment`` keeps the time itself, for a page to tell in the reader's language."""
+
+    def __new__(cls, moment):
+        value = super().__new__(cls, moment.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"))
+        value.moment = moment
+        return value
 
 
 class SanchikaError(Exception):

@@ -1,11 +1,10 @@
 """The words of escalation mail, in Hindi and English: the reader's language first."""
 
 import os
-from zoneinfo import ZoneInfo
 
 from . import outbox
+from .db import IST
 
-IST = ZoneInfo("Asia/Kolkata")
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 _SUBJECT = {

@@ -68,7 +68,7 @@ def send_pending(session_factory, now, transport, limit=500):
             mail = _claim_next(session, now)
             if mail is None:
                 break
-            message, mail_id, to = build_message(mail, transport.sender), mail.id, mail.to_addrs
+            message, mail_id = build_message(mail, transport.sender), mail.id
         try:
             where, error, permanent = transport.send(message), "", False
         except smtplib.SMTPResponseException as exc:

@@ -1,20 +1,18 @@
 """Signing in and out: passwords, throttling of wrong guesses, and the day's attendance."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, org
-from .db import utcnow
+from .db import IST, utcnow
 from .errors import InvalidInput, NotAllowed
 from .models import Attendance, Post, PostHolding, User
 
 SLOW_AFTER = 3       # wrong passwords before each further try is slowed down
 LOCK_AFTER = 6       # wrong passwords in a row that lock the login
 LOCK_FOR = timedelta(minutes=15)
-IST = ZoneInfo("Asia/Kolkata")
 
 
 class SignInRefused(NotAllowed):
