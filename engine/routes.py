@@ -124,6 +124,7 @@ class Route:
     roles: tuple
     end_names: dict
     timers: dict = field(default_factory=dict)
+    conditions: dict = field(default_factory=dict)  # flow id -> (flow name, condition)
     spec: object = field(default=None, repr=False)  # engine-private parsed spec
 
 
@@ -419,11 +420,14 @@ def _describe(root, process, data):
     if problems:
         raise RouteInvalid(problems)
     ends = {e.get("id"): _name(e) for e in process.xpath("bpmn:endEvent", namespaces=NS)}
+    conditions_ = {flow.get("id"): (_name(flow), " ".join(expr.split()))
+                   for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS)
+                   for expr in flow.xpath("bpmn:conditionExpression/text()", namespaces=NS)}
     return Route(
         key=process.get("id"), name=_name(process) or process.get("id"),
         sha256=hashlib.sha256(data).hexdigest(), xml=data, steps=steps,
         roles=tuple(dict.fromkeys(s.role for s in steps.values())), end_names=ends,
-        timers=timers)
+        timers=timers, conditions=conditions_)
 
 
 def _spiff_spec(root, key):

@@ -58,6 +58,19 @@ def test_publish_makes_versions_with_what_changed(session, people, sadar):
     assert json.loads(event.detail)["version"] == v2.version and event.user_id == people.sunita.id
 
 
+def test_what_changed_names_a_changed_condition_and_a_drawing_moved_alone():
+    route = engine.parse_route(GENERAL)
+    stricter = engine.parse_route(GENERAL.replace(
+        b'choice == "Reject"', b'choice == "Reject" and priority != "Immediate"'))
+    assert publishing.changes(route, stricter) == [
+        "condition of 'Reject': choice == \"Reject\" → "
+        "choice == \"Reject\" and priority != \"Immediate\""]
+    moved = engine.parse_route(GENERAL.replace(b'x="160"', b'x="170"', 1))
+    assert moved.sha256 != route.sha256
+    assert publishing.changes(route, moved) == [
+        "drawing changed; steps, roles, limits, choices and conditions unchanged"]
+
+
 def test_only_administrators_publish_and_a_district_admin_acts_below(session, people, sadar):
     with pytest.raises(NotAllowed):
         publishing.publish(session, sadar, GENERAL, people.manoj)

@@ -1,6 +1,7 @@
 """The route editor in a real browser (Debian's chromium, Playwright): an administrator
-changes a step's time limit and publishes; a file opened afterwards travels on the new
-version while a file opened before stays on the old one."""
+changes a step's time limit and publishes (a file opened afterwards travels on the new
+version while a file opened before stays on the old one), draws a new route, and has a
+condition that could run code refused before publishing a safe one."""
 
 import pytest
 
@@ -119,3 +120,42 @@ def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(serve
         assert pooja.page.get_by_role("button", name="Sanction and close").count() == 1
     finally:
         pooja.context.close()
+
+
+def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(server, browser):  # noqa: F811
+    admin = Official(browser, server, "sunita.kumari", None, "en")
+    page = admin.page
+    try:
+        _to_sadar_routes(admin)
+        page.locator("tr", has_text="land_mutation").get_by_role("link", name="Edit").click()
+        page.wait_for_selector("#route-editor[data-ready=yes]")
+        flow = page.locator("g.djs-element[data-element-id='Flow_CI_Forward']")
+        page.locator("g.djs-element[data-element-id='Flow_CI_Forward_label']").click()
+        assert page.input_value("#flow-condition") == 'choice == "Forward"'
+        page.fill("#flow-condition", '__import__("os").system("id")')
+        page.press("#flow-condition", "Tab")
+        page.click("#check-route")
+        page.wait_for_selector("#editor-status.error")
+        problems = page.locator("#problems").inner_text()
+        assert "Flow_CI_Forward" in problems and "__import__" in problems
+        assert "route-problem" in (flow.get_attribute("class") or "")
+        # the flow stays selected (a second click on it would put it down): mend the condition
+        page.fill("#flow-condition", "choice == 'Forward'")
+        page.press("#flow-condition", "Tab")
+        page.click("#publish-route")
+        page.wait_for_selector("#editor-status.ok")
+        assert "Version 2 is published" in page.locator("#editor-status").inner_text()
+        assert "route-problem" not in (flow.get_attribute("class") or "")
+        page.click("#published-link")
+        page.wait_for_selector("#versions")
+        assert ("condition of 'Forward': choice == \"Forward\" → choice == 'Forward'"
+                in page.locator("#version-2").inner_text())
+        href = page.locator("#version-2 a", has_text="Download").get_attribute("href")
+        published = page.request.get(server + href).text()
+        assert "choice == 'Forward'" in published and "__import__" not in published
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "route-condition-failure.png"), full_page=True)
+        raise
+    finally:
+        admin.context.close()

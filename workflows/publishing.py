@@ -126,8 +126,14 @@ def changes(old, new):
     for step_id, step in old.steps.items():
         if step_id not in new.steps:
             said.append(f"step '{step.name}' removed")
+    for flow_id in dict.fromkeys([*old.conditions, *new.conditions]):
+        (name, before), (new_name, after) = (old.conditions.get(flow_id, ("", "")),
+                                             new.conditions.get(flow_id, ("", "")))
+        if before != after:
+            said.append(f"condition of '{new_name or name or flow_id}': {before or '-'} → "
+                        f"{after or '-'}")
     if not said and old.sha256 != new.sha256:
-        said.append("drawing or conditions changed; steps, roles, limits and choices unchanged")
+        said.append("drawing changed; steps, roles, limits, choices and conditions unchanged")
     return said
 
 
