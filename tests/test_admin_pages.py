@@ -97,6 +97,29 @@ def test_move_page_dry_run_then_move(client, session, people, sadar):
     assert file.route_version.version == 2
 
 
+def test_versions_and_the_move_dry_run_speak_hindi_to_a_hindi_administrator(client, session,
+                                                                           people, sadar):
+    file = filing.open_file(session, office=sadar, user=people.pooja, route_key="general_noting",
+                            subject="Move me")
+    filing.act(session, number=file.number, user=people.pooja, choice="Submit")
+    session.commit()
+    client.post("/language", data={"language": "hi", "next": "/sign-in",
+                                   "csrf_token": csrf(client)})
+    sign_in(client, "sunita.kumari")
+    # in version 2 the step "Examine and comment" has a new id: the file waiting there cannot
+    # move, the step is said to be added and removed
+    without = GENERAL.replace(b'value="3"', b'value="4"', 1).replace(
+        b"Task_ExamineAndComment", b"Task_Examine")
+    answer = _json(client, f"/admin/offices/{sadar.id}/routes/publish", without).get_json()
+    assert answer["problems"] == [] and answer["version"] == 2
+    versions = text(client.get(answer["url"]))
+    assert "पहला संस्करण" in versions and "चरण 'Put up note': समय-सीमा 3 → 4" in versions
+    assert "चरण 'Examine and comment' हटाया गया" in versions
+    dry = text(client.get(f"/admin/routes/{file.route_version.route_id}/move?source=1"))
+    assert ("चरण 'Examine and comment' (Task_ExamineAndComment) नए संस्करण में नहीं है"
+            in dry)
+
+
 def test_transfer_and_charge_forms(client, session, people, sadar):
     sign_in(client, "sunita.kumari")
     hc = next(p for p in session.scalars(select(PostHolding)) if p.user_id == people.arvind.id).post

@@ -24,7 +24,8 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Kolkata",
                    default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters.update(when=when, day=day, num=num)
-    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc)
+    app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc,
+                                 say=say)
 
 
 def select_language():
@@ -48,9 +49,10 @@ def compile_catalogs():
 
 
 def say(exc):
-    """A refusal from ``workflows`` in the user's language: its template looked up in the
-    catalog and its values put in (names of offices, posts and people in Hindi for a Hindi
-    user, where the org chart has them); the English sentence when it carries no template."""
+    """A refusal (or a ``Sentence``) from ``workflows`` in the user's language: its template
+    looked up in the catalog and its values put in (names of offices, posts and people in
+    Hindi for a Hindi user, where the org chart has them); the English sentence when it
+    carries no template."""
     template = getattr(exc, "template", None)
     if not isinstance(template, str):
         return str(exc)

@@ -43,6 +43,17 @@ class Moment(str):
         return value
 
 
+class Sentence(str):
+    """A sentence for an official that is not a refusal (what changed in a route, why a file
+    cannot move): the English as the string, with its template and values beside it, so that
+    a page can say it in the reader's language as it says a refusal."""
+
+    def __new__(cls, template, **params):
+        value = super().__new__(cls, template % params if params else template)
+        value.template, value.params = template, params
+        return value
+
+
 class SanchikaError(Exception):
     """Base class: ``str(error)`` is the message shown to the official, ``template`` and
     ``params`` are the same message before its values are put in (``template % params``)."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from . import audit, filing, orgchart
 from .db import utcnow
-from .errors import InvalidInput, NotAllowed, NotFound
+from .errors import InvalidInput, NotAllowed, NotFound, Sentence
 from .models import File, Movement, Post, Route, RouteVersion
 from .org import HEAD_OF_OFFICE
 from .routing import deploy_route, engine_route, latest_version
@@ -111,29 +111,43 @@ def history(session, route):
 def changes(old, new):
     """What changed from route ``old`` to route ``new``, in sentences (``old`` may be None)."""
     if old is None:
-        return ["first version"]
+        return [Sentence("first version")]
     said = []
     for step_id, step in new.steps.items():
         before = old.steps.get(step_id)
         if before is None:
-            said.append(f"step '{step.name}' added ({step.role})")
+            said.append(Sentence("step '%(step)s' added (%(role)s)", step=step.name,
+                                 role=step.role))
             continue
-        for label, a, b in (("name", before.name, step.name), ("role", before.role, step.role),
-                            ("time limit", before.limit_days, step.limit_days),
-                            ("choices", ", ".join(before.choices), ", ".join(step.choices))):
-            if a != b:
-                said.append(f"step '{step.name}': {label} {a or '-'} → {b or '-'}")
+        was = {"name": before.name, "role": before.role, "limit": before.limit_days,
+               "choices": ", ".join(before.choices)}
+        now = {"name": step.name, "role": step.role, "limit": step.limit_days,
+               "choices": ", ".join(step.choices)}
+        values = {key: {"step": step.name, "before": was[key] or "-", "after": now[key] or "-"}
+                  for key in was if was[key] != now[key]}
+        if "name" in values:
+            said.append(Sentence("step '%(step)s': name %(before)s → %(after)s", **values["name"]))
+        if "role" in values:
+            said.append(Sentence("step '%(step)s': role %(before)s → %(after)s", **values["role"]))
+        if "limit" in values:
+            said.append(Sentence("step '%(step)s': time limit %(before)s → %(after)s",
+                                 **values["limit"]))
+        if "choices" in values:
+            said.append(Sentence("step '%(step)s': choices %(before)s → %(after)s",
+                                 **values["choices"]))
     for step_id, step in old.steps.items():
         if step_id not in new.steps:
-            said.append(f"step '{step.name}' removed")
+            said.append(Sentence("step '%(step)s' removed", step=step.name))
     for flow_id in dict.fromkeys([*old.conditions, *new.conditions]):
         (name, before), (new_name, after) = (old.conditions.get(flow_id, ("", "")),
                                              new.conditions.get(flow_id, ("", "")))
         if before != after:
-            said.append(f"condition of '{new_name or name or flow_id}': {before or '-'} → "
-                        f"{after or '-'}")
+            said.append(Sentence("condition of '%(flow)s': %(before)s → %(after)s",
+                                 flow=new_name or name or flow_id, before=before or "-",
+                                 after=after or "-"))
     if not said and old.sha256 != new.sha256:
-        said.append("drawing changed; steps, roles, limits, choices and conditions unchanged")
+        said.append(Sentence("drawing changed; steps, roles, limits, choices and conditions "
+                             "unchanged"))
     return said
 
 
@@ -166,20 +180,22 @@ def _plan_one(session, file, new):
     names = ", ".join(t.step_name for t in tasks)
     if len(tasks) != 1:
         return PlannedMove(file.number, file.subject, names, False,
-                           "the file is not waiting at exactly one step")
+                           Sentence("the file is not waiting at exactly one step"))
     task = tasks[0]
     step = new.steps.get(task.step_id)
     if step is None:
         return PlannedMove(file.number, file.subject, names, False,
-                           f"the step '{task.step_name}' ({task.step_id}) is not in the new version")
+                           Sentence("the step '%(step)s' (%(id)s) is not in the new version",
+                                    step=task.step_name, id=task.step_id))
     if step.role != task.role:
         return PlannedMove(file.number, file.subject, names, False,
-                           f"the step is held by '{step.role}' in the new version, not "
-                           f"'{task.role}'")
+                           Sentence("the step is held by '%(new)s' in the new version, not "
+                                    "'%(old)s'", new=step.role, old=task.role))
     try:
         engine.start_at(new, task.step_id, {"priority": file.priority})
     except engine.RouteError as exc:
-        return PlannedMove(file.number, file.subject, names, False, str(exc))
+        return PlannedMove(file.number, file.subject, names, False,
+                           Sentence(exc.template, **exc.params))
     return PlannedMove(file.number, file.subject, names, True, "")
 
 
