@@ -26,9 +26,7 @@ def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # no
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     try:
-        _to_sadar_routes(admin)
-        page.locator("tr", has_text="general_noting").get_by_role("link", name="Edit").click()
-        page.wait_for_selector("#route-editor[data-ready=yes]")
+        _edit_route(admin, "general_noting")
         page.locator("g.djs-element[data-element-id='Task_PutUpNote']").click()
         page.fill("#limit-days", "1")
         page.press("#limit-days", "Tab")
@@ -56,6 +54,13 @@ def _to_sadar_routes(admin):
     admin.sign_in()
     admin.page.click("header nav a[href='/admin/']")
     admin.page.locator("tr", has_text="SADAR").get_by_role("link", name="Routes").click()
+
+
+def _edit_route(admin, key):
+    """Open the route ``key`` of the Sadar circle office in the editor, ready to draw."""
+    _to_sadar_routes(admin)
+    admin.page.locator("tr", has_text=key).get_by_role("link", name="Edit").click()
+    admin.page.wait_for_selector("#route-editor[data-ready=yes]")
 
 
 def _number(heading):
@@ -126,9 +131,7 @@ def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(ser
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     try:
-        _to_sadar_routes(admin)
-        page.locator("tr", has_text="land_mutation").get_by_role("link", name="Edit").click()
-        page.wait_for_selector("#route-editor[data-ready=yes]")
+        _edit_route(admin, "land_mutation")
         flow = page.locator("g.djs-element[data-element-id='Flow_CI_Forward']")
         page.locator("g.djs-element[data-element-id='Flow_CI_Forward_label']").click()
         assert page.input_value("#flow-condition") == 'choice == "Forward"'

@@ -22,6 +22,12 @@ def speak(client, language, login=None):
         sign_in(client, login)
 
 
+def step_on_page(client, file):
+    """The id of the step that the file's page offers the signed-in official to act on."""
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    return re.search(r'name="task_id" value="(\d+)"', page).group(1)
+
+
 @pytest.mark.parametrize("language, moved", [
     ("en", "the file has moved: someone acted on it first; look at it again before acting"),
     ("hi", "संचिका आगे बढ़ चुकी है: किसी ने पहले उस पर कार्रवाई कर दी; कार्रवाई से पहले उसे फिर से देखें"),
@@ -29,8 +35,7 @@ def speak(client, language, login=None):
 def test_a_stale_form_is_told_the_file_has_moved_in_the_users_language(client, mutation,
                                                                       language, moved):
     speak(client, language, "manoj.yadav")
-    page = client.get(f"/files/{mutation.id}").get_data(as_text=True)
-    task_id = re.search(r'name="task_id" value="(\d+)"', page).group(1)
+    task_id = step_on_page(client, mutation)
     post(client, f"/files/{mutation.id}/act", {"task_id": task_id, "choice": "Submit report"})
     # the same form again, from the old page: the step it names is done
     response = post(client, f"/files/{mutation.id}/act",
@@ -116,8 +121,7 @@ def test_where_a_file_lies_and_since_when_is_told_in_the_users_language(
 def test_the_engines_refusal_of_a_choice_is_told_in_the_users_language(client, mutation,
                                                                       language, refused):
     speak(client, language, "manoj.yadav")
-    page = client.get(f"/files/{mutation.id}").get_data(as_text=True)
-    task_id = re.search(r'name="task_id" value="(\d+)"', page).group(1)
+    task_id = step_on_page(client, mutation)
     response = post(client, f"/files/{mutation.id}/act",
                     {"task_id": task_id, "choice": "Allow mutation"}, follow_redirects=True)
     assert any(refused in m for m in flashes(response))
