@@ -119,22 +119,20 @@ def changes(old, new):
             said.append(Sentence("step '%(step)s' added (%(role)s)", step=step.name,
                                  role=step.role))
             continue
-        was = {"name": before.name, "role": before.role, "limit": before.limit_days,
-               "choices": ", ".join(before.choices)}
-        now = {"name": step.name, "role": step.role, "limit": step.limit_days,
-               "choices": ", ".join(step.choices)}
-        values = {key: {"step": step.name, "before": was[key] or "-", "after": now[key] or "-"}
-                  for key in was if was[key] != now[key]}
-        if "name" in values:
-            said.append(Sentence("step '%(step)s': name %(before)s → %(after)s", **values["name"]))
-        if "role" in values:
-            said.append(Sentence("step '%(step)s': role %(before)s → %(after)s", **values["role"]))
-        if "limit" in values:
+        if before.name != step.name:
+            said.append(Sentence("step '%(step)s': name %(before)s → %(after)s",
+                                 step=step.name, before=before.name, after=step.name))
+        if before.role != step.role:
+            said.append(Sentence("step '%(step)s': role %(before)s → %(after)s",
+                                 step=step.name, before=before.role, after=step.role))
+        if before.limit_days != step.limit_days:
             said.append(Sentence("step '%(step)s': time limit %(before)s → %(after)s",
-                                 **values["limit"]))
-        if "choices" in values:
+                                 step=step.name, before=before.limit_days or "-",
+                                 after=step.limit_days or "-"))
+        if before.choices != step.choices:
             said.append(Sentence("step '%(step)s': choices %(before)s → %(after)s",
-                                 **values["choices"]))
+                                 step=step.name, before=", ".join(before.choices) or "-",
+                                 after=", ".join(step.choices) or "-"))
     for step_id, step in old.steps.items():
         if step_id not in new.steps:
             said.append(Sentence("step '%(step)s' removed", step=step.name))
