@@ -3,6 +3,8 @@ changes a step's time limit and publishes (a file opened afterwards travels on t
 version while a file opened before stays on the old one), draws a new route, and has a
 condition that could run code refused before publishing a safe one."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from test_browser import CHROMIUM, ARTIFACTS, Official, browser, server  # noqa: F401  (fixtures)
@@ -25,7 +27,7 @@ def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # no
     _url, before = _open_file(browser, server, "Opened before the new version")
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
-    try:
+    with _screenshot_on_failure(admin, "route-editor-failure"):
         _edit_route(admin, "general_noting")
         page.locator("g.djs-element[data-element-id='Task_PutUpNote']").click()
         page.fill("#limit-days", "1")
@@ -41,9 +43,17 @@ def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # no
         assert "time limit 3 → 1" in v2
         assert _number(after) in v2 and _number(after) not in v1
         assert _number(before) in v1 and _number(before) not in v2
+
+
+@contextmanager
+def _screenshot_on_failure(admin, name):
+    """Keep a screenshot of the administrator's page in test-artifacts/ when a step fails, and
+    close their browser context in any case."""
+    try:
+        yield
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "route-editor-failure.png"), full_page=True)
+        admin.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         raise
     finally:
         admin.context.close()
@@ -71,7 +81,7 @@ def _number(heading):
 def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(server, browser):  # noqa: F811
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
-    try:
+    with _screenshot_on_failure(admin, "new-route-failure"):
         _to_sadar_routes(admin)
         page.fill("#new-key", "leave_sanction")
         page.fill("#new-name", "Leave sanction")
@@ -106,12 +116,6 @@ def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(serve
         assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('14px bpmn')"
                              " && [...document.fonts].some(f => f.family.includes('bpmn')"
                              " && f.status === 'loaded'))")
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "new-route-failure.png"), full_page=True)
-        raise
-    finally:
-        admin.context.close()
     pooja = Official(browser, server, "pooja.kumari", None, "en")
     try:
         pooja.sign_in()
@@ -130,7 +134,7 @@ def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(serve
 def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(server, browser):  # noqa: F811
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
-    try:
+    with _screenshot_on_failure(admin, "route-condition-failure"):
         _edit_route(admin, "land_mutation")
         flow = page.locator("g.djs-element[data-element-id='Flow_CI_Forward']")
         page.locator("g.djs-element[data-element-id='Flow_CI_Forward_label']").click()
@@ -156,9 +160,3 @@ def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(ser
         href = page.locator("#version-2 a", has_text="Download").get_attribute("href")
         published = page.request.get(server + href).text()
         assert "choice == 'Forward'" in published and "__import__" not in published
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "route-condition-failure.png"), full_page=True)
-        raise
-    finally:
-        admin.context.close()
