@@ -7,7 +7,8 @@ little:
   the office's limit for the file's priority and its coming holidays;
 - the engine works on the instance it keeps in memory (see ``engine.runtime``);
 - the writes are plain statements on the tables, with no unit of work to build; on PostgreSQL
-  they go to the server as one statement (one data-modifying CTE each), one round trip.
+  they go to the server as one statement (one data-modifying CTE each), one round trip;
+- the read and the writes are compiled once and run on the driver (``plain``).
 
 ORM objects of the file that the caller already holds in the session are expired, so that
 reading them afterwards gives the new state.  The audit event is chained at commit like every
@@ -30,6 +31,7 @@ from .errors import (FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFoun
 from .models import (File, FileTimer, Holiday, Movement, Note, Office, Post, PostHolding,
                      PriorityLimit, RouteVersion, Task)
 from .models.textguard import check_text
+from .plain import Plain
 from .routing import route_of_version
 
 F, O, V = File.__table__, Office.__table__, RouteVersion.__table__
@@ -98,7 +100,7 @@ def _read_statement(postgresql):
     return stmt.add_columns(seen_version.label("seen_row_version")).with_for_update(of=F)
 
 
-_READ = {False: _read_statement(False), True: _read_statement(True)}
+_READ = {False: Plain(_read_statement(False)), True: Plain(_read_statement(True))}
 
 
 def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
@@ -155,11 +157,11 @@ def _read(connection, postgresql, number, user, now):
     """The file numbered ``number``, locked, with its open tasks."""
     params = {"number": (number or "").strip(), "user_id": user.id, "today": date.today(),
               "since": now.date() - timedelta(days=1)}  # holidays from the office's today on
-    rows = connection.execute(_READ[postgresql], params).all()
+    rows = _READ[postgresql].rows(connection, params)
     if rows and postgresql and rows[0].row_version != rows[0].seen_row_version:
         # The file moved while this act waited for its lock: the locked file row is the new
         # one, the rows joined to it are from before.  The lock is held now; read again.
-        rows = connection.execute(_READ[postgresql], params).all()
+        rows = _READ[postgresql].rows(connection, params)
     if not rows:
         raise NotFound("no file numbered '%(number)s'", number=number)
     return rows[0], [row for row in rows if row.task_id is not None]
@@ -241,7 +243,7 @@ def _place(session, writes, file, instance, arrivals, now, prefer):
         timers = (limits.armed_timers(instance, step.step_id, calendar, now)
                   if instance.route.timers else ())
         if timers or len(arrivals) > 1:  # the timers need the task's id: write it now
-            new_id = session.execute(_NEW_TASK, values).inserted_primary_key[0]
+            new_id = session.execute(_NEW_TASK.statement, values).inserted_primary_key[0]
             for timer in timers:
                 session.execute(insert(TIMERS).values(task_id=new_id, file_id=file.id, **timer))
         else:
@@ -293,7 +295,7 @@ def _writes():
                                   F.c.row_version == p("w_file_row_version"))
                   .values(previous_state=F.c.workflow_state, workflow_state=p("w_file_state"),
                           engine_version=p("w_file_engine"), row_version=F.c.row_version + 1))
-    return (
+    return tuple(Plain(statement) for statement in (
         update(T).where(T.c.id == p("w_done_id")).values(
             done_at=p("w_done_at"), done_by_id=p("w_done_by"), choice=p("w_done_choice"),
             outcome="acted"),
@@ -315,7 +317,7 @@ def _writes():
             from_user_id=p("w_move_by"), to_post_id=p("w_move_to_post"),
             step_name=p("w_move_step"), choice=p("w_move_choice"), remark=p("w_move_remark"),
             at=p("w_move_at")),
-    )
+    ))
 
 
 (_TASK_DONE, _NOTES_FROZEN, _TASKS_CANCELLED, _NEW_TASK, _FILE_MOVED, _FILE_FINISHED,
@@ -341,13 +343,13 @@ class _Writes:
     def run(self):
         if self.postgresql:
             params = {k: v for each in self.params for k, v in each.items()}
-            touched = self.connection.scalar(self._one_statement(), params)
+            touched = self._one_statement().first(self.connection, params)[0]
         else:
             touched = None
             for statement, params in zip(self.statements, self.params):
-                result = self.connection.execute(statement, params)
+                count = statement.rowcount(self.connection, params)
                 if any(statement is w for w in _FILE_WRITES):
-                    touched = result.rowcount
+                    touched = count
         if touched != 1:
             raise FileMoved()
 
@@ -355,12 +357,12 @@ class _Writes:
         key = tuple(self.statements)
         combined = self._combined.get(key)
         if combined is None:
-            [file_write] = [s for s in key if any(s is w for w in _FILE_WRITES)]
+            [file_write] = [s.statement for s in key if any(s is w for w in _FILE_WRITES)]
             checked = file_write.returning(F.c.id).cte("file_write")
-            combined = (select(func.count()).select_from(checked)
-                        .add_cte(*(s.cte(f"write_{i}") for i, s in enumerate(key)
-                                   if s is not file_write)))
-            self._combined[key] = combined
+            combined = self._combined[key] = Plain(
+                select(func.count()).select_from(checked)
+                .add_cte(*(s.statement.cte(f"write_{i}") for i, s in enumerate(key)
+                           if s.statement is not file_write)))
         return combined
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, fun
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
+from ..plain import Plain
 
 GENESIS = "0" * 64
 CHAIN_VERSION = 1
@@ -64,8 +65,9 @@ def chain_pending(session):
     if not waiting:
         return
     session.flush()
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    head = session.execute(_HEAD_LOCKED if postgresql else _HEAD).first()
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
     if head is None:  # a database made without the migrations (they create the head)
         session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
         head = (0, GENESIS)
@@ -78,17 +80,21 @@ def chain_pending(session):
                                         row["file_id"], row["action"], row["detail"], last)
         rows.append(row)
     head = {"head_seq": seq, "head_hash": last}
-    if postgresql and len(rows) == 1:  # the usual case, in one round trip
-        session.execute(_APPEND_ONE, {f"event_{k}": v for k, v in rows[0].items()} | head)
+    if len(rows) == 1:  # the usual case; on PostgreSQL in one round trip
+        one = {f"event_{k}": v for k, v in rows[0].items()}
+        if postgresql:
+            _APPEND_ONE.first(connection, one | head)
+            return
+        _APPEND.rowcount(connection, one)
     else:
         session.execute(insert(AuditEvent.__table__), rows)
-        session.execute(_MOVE_HEAD, head)
+    _MOVE_HEAD.rowcount(connection, head)
 
 
 def _statements():
-    """Reading the chain head (locked on PostgreSQL), moving it, and (PostgreSQL) appending
-    one event and moving the head in one statement; built once, their parameters named apart
-    from the columns."""
+    """Reading the chain head (locked on PostgreSQL), appending one event, moving the head,
+    and (PostgreSQL) appending one event and moving the head in one statement; built once,
+    run on the driver (``plain``), their parameters named apart from the columns."""
     events, chain = AuditEvent.__table__, AuditChain.__table__
     head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1)
     move_head = (update(chain).where(chain.c.id == 1)
@@ -96,12 +102,13 @@ def _statements():
     columns = ("at", "user_id", "office_id", "file_id", "action", "detail", "seq", "prev_hash",
                "hash")
     append = insert(events).values({c: bindparam(f"event_{c}") for c in columns})
-    return head, head.with_for_update(), move_head, (
+    return tuple(Plain(statement) for statement in (
+        head, head.with_for_update(), append, move_head,
         select(func.count()).select_from(move_head.returning(chain.c.id).cte())
-        .add_cte(append.cte()))
+        .add_cte(append.cte())))
 
 
-_HEAD, _HEAD_LOCKED, _MOVE_HEAD, _APPEND_ONE = _statements()
+_HEAD, _HEAD_LOCKED, _APPEND, _MOVE_HEAD, _APPEND_ONE = _statements()
 
 
 class Pending:
