@@ -7,6 +7,7 @@ literals) and nothing else: no calls, attributes, subscripts, lambdas or compreh
 """
 
 import ast
+import functools
 import operator
 
 _COMPARE = {
@@ -30,8 +31,18 @@ class UnsafeExpression(ValueError):
 
 
 def check(expression):
-    """Parse ``expression`` and return its AST, or raise UnsafeExpression saying what is wrong."""
-    if not isinstance(expression, str) or not expression.strip():
+    """Parse ``expression`` and return its AST, or raise UnsafeExpression saying what is wrong.
+
+    A route's few conditions are evaluated at every movement, so each expression's checked
+    tree is kept (the trees are only read, never changed)."""
+    if not isinstance(expression, str):
+        raise UnsafeExpression("the expression is empty")
+    return _checked(expression)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked(expression):
+    if not expression.strip():
         raise UnsafeExpression("the expression is empty")
     if len(expression) > _MAX_LENGTH:
         raise UnsafeExpression(f"the expression is longer than {_MAX_LENGTH} characters")

@@ -313,6 +313,11 @@ def _gateway_problems(gateway, outs, nodes, incoming):
 _ISO = re.compile(r"^\s*(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]+)?)\s*$", re.I)
 
 
+def is_iso_timer(text):
+    """Whether ``text`` is a bare ISO 8601 timer value (a duration such as P3D, or a date)."""
+    return bool(_ISO.match(text))
+
+
 def timer_value(expression):
     """The ISO 8601 text of a timer expression: a bare ISO value, or a safe quoted string."""
     text = (expression or "").strip()

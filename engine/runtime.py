@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow, BpmnEvent
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -24,7 +25,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from . import conditions
-from .routes import timer_value
+from .routes import is_iso_timer
 
 STATE_FORMAT = 1
 SPIFF_VERSION = version("SpiffWorkflow")
@@ -67,11 +68,10 @@ class _Environment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         text = (expression or "").strip()
-        try:
-            return timer_value(text)
-        except conditions.UnsafeExpression:
-            pass
-        return conditions.evaluate(text, {**(external_context or {}), **context})
+        if is_iso_timer(text):  # a bare ISO 8601 timer value, e.g. P3D
+            return text
+        value = conditions.evaluate(text, {**(external_context or {}), **context})
+        return value.strip() if isinstance(value, str) and is_iso_timer(value) else value
 
     def execute(self, script, context, external_context=None):
         raise conditions.UnsafeExpression("routes may not run scripts")
@@ -102,17 +102,12 @@ class _WorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None):
         workflow = self.target_class(spec, {}, script_engine=_SCRIPT_ENGINE, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def _uuid(text):
-    from uuid import UUID
-    return UUID(text)
 
 
 _SCRIPT_ENGINE = PythonScriptEngine(environment=_Environment())
@@ -219,7 +214,7 @@ def start(route, variables=None):
 def ready_steps(instance):
     """The steps waiting for an official now."""
     steps = []
-    for task in instance._wf.get_tasks(state=TaskState.READY, manual=True):
+    for task in _ready(instance._wf):
         step = instance.route.steps[task.task_spec.bpmn_id]
         steps.append(ReadyStep(str(task.id), step.id, step.name, step.role, step.choices))
     return steps
@@ -287,11 +282,21 @@ def load(route, text):
     return Instance(route, wf)
 
 
+def _ready(wf):
+    """The user tasks ready now.  A route has no sub-processes, so the workflow's own table
+    of tasks holds them all; reading it is cheaper than walking the task tree."""
+    return [task for task in wf.tasks.values()
+            if task.state == TaskState.READY and task.task_spec.manual]
+
+
 def _ready_task(instance, task_id):
-    for task in instance._wf.get_tasks(state=TaskState.READY, manual=True):
-        if str(task.id) == task_id:
-            return task
-    raise RouteError("that step is no longer waiting on this file")
+    try:
+        task = instance._wf.tasks.get(UUID(task_id))
+    except (TypeError, ValueError):  # not a task id at all
+        task = None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise RouteError("that step is no longer waiting on this file")
+    return task
 
 
 def _run(instance, task):
@@ -308,7 +313,7 @@ def _compact(wf):
     When a step is reached again, reset the tree to its first occurrence, carrying the current
     data; the track lives in the application's movement table, so nothing of value is lost.
     """
-    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+    ready = _ready(wf)
     if len(ready) != 1:
         return
     current = ready[0]

@@ -9,9 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from .plain import Plain
 
 DEFAULT_INSTANCE = Path(os.environ.get("SANCHIKA_INSTANCE", "instance"))
 
@@ -82,6 +84,9 @@ def make_engine(url=None, **kwargs):
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+_BEGIN_IMMEDIATE = Plain(text("BEGIN IMMEDIATE"))  # run on the driver: every transaction has one
+
+
 def _sqlite_setup(engine):
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -98,7 +103,7 @@ def _sqlite_setup(engine):
     def _on_begin(conn):
         # Every transaction takes the write lock up front: two officials acting on one file
         # queue instead of failing half-way with "database is locked".
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _BEGIN_IMMEDIATE.rowcount(conn, {})
 
 
 def make_sessionmaker(engine):

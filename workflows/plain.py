@@ -108,18 +108,28 @@ class _Compiled:
 
 
 def _positional(inputs):
+    taken = [(key, value) for key, value, _processor in inputs]
+    converted = [(i, processor) for i, (_key, _value, processor) in enumerate(inputs)
+                 if processor is not None]
+
     def arguments(params):
-        return tuple((processor(params[key]) if processor else params[key])
-                     if key is not None else value
-                     for key, value, processor in inputs)
+        values = [params[key] if key is not None else value for key, value in taken]
+        for i, processor in converted:
+            values[i] = processor(values[i])
+        return values
     return arguments
 
 
 def _named(inputs):
+    taken = [(name, key, value) for name, key, value, _processor in inputs]
+    converted = [(name, processor) for name, _key, _value, processor in inputs
+                 if processor is not None]
+
     def arguments(params):
-        return {name: ((processor(params[key]) if processor else params[key])
-                       if key is not None else value)
-                for name, key, value, processor in inputs}
+        values = {name: params[key] if key is not None else value for name, key, value in taken}
+        for name, processor in converted:
+            values[name] = processor(values[name])
+        return values
     return arguments
 
 
