@@ -310,14 +310,19 @@ def _compact(wf):
     """Bound the engine's history.
 
     A loop never reuses tasks, so every return adds tasks and each engine step walks them all.
-    When a step is reached again, reset the tree to its first occurrence, carrying the current
+    When a step is reached again, reset the tree to its first occurrence on the path the file
+    took (found by climbing from the step, not by walking the whole tree), carrying the current
     data; the track lives in the application's movement table, so nothing of value is lost.
     """
     ready = _ready(wf)
     if len(ready) != 1:
         return
-    current = ready[0]
-    first = wf.get_next_task(spec_name=current.task_spec.name)
+    current = first = ready[0]
+    task = current.parent
+    while task is not None:
+        if task.task_spec is current.task_spec:
+            first = task
+        task = task.parent
     if first is current:
         return
     data = dict(current.data)
