@@ -18,3 +18,7 @@ def test_movements_benchmark_runs_and_reports_every_figure():
         assert doc["results"][key] > 0, key
     # size, not speed: a thousand movements leave the stored state as small as a fresh one
     assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
+    # what each commit writes: an act's records take more pages than one row of state
+    pages = {name: doc["results"]["wal_pages_" + name]
+             for name in ("bare_commit", "naive", "sanchika")}
+    assert 1 <= pages["bare_commit"] <= pages["naive"] < pages["sanchika"], pages

@@ -7,7 +7,8 @@ and an act runs about nine statements.  A ``Plain`` statement is compiled by SQL
 per dialect; each run then only converts the parameters with the columns' own bind processors,
 runs the SQL on the connection's driver cursor, in the transaction the connection is in, and
 converts the result columns with the columns' result processors.  A driver error comes back
-as SQLAlchemy's, as it would from ``Connection.execute``.
+as SQLAlchemy's, as it would from ``Connection.execute``.  What the driver runs directly is
+not seen by SQLAlchemy's statement events or its ``echo`` log.
 
 A statement with an expanding ``IN`` parameter, whose SQL depends on the number of values,
 goes through SQLAlchemy as usual.
