@@ -27,7 +27,17 @@ _MAX_LENGTH = 2000
 
 
 class UnsafeExpression(ValueError):
-    """The expression uses something the restricted evaluator does not allow."""
+    """The expression uses something the restricted evaluator does not allow.
+
+    Like the engine's other refusals, it keeps its sentence as a %-style ``template`` with
+    named ``params``, so that a page can say it in the reader's language."""
+
+    def __init__(self, template, **params):
+        super().__init__(template)
+        self.template, self.params = template, params
+
+    def __str__(self):
+        return self.template % self.params if self.params else self.template
 
 
 def check(expression):
@@ -45,18 +55,18 @@ def _checked(expression):
     if not expression.strip():
         raise UnsafeExpression("the expression is empty")
     if len(expression) > _MAX_LENGTH:
-        raise UnsafeExpression(f"the expression is longer than {_MAX_LENGTH} characters")
+        raise UnsafeExpression("the expression is longer than %(limit)s characters",
+                               limit=_MAX_LENGTH)
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        raise UnsafeExpression(f"the expression is not valid: {exc.msg}") from None
+        raise UnsafeExpression("the expression is not valid: %(why)s", why=exc.msg) from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise UnsafeExpression(
-                f"'{type(node).__name__}' is not allowed; use comparisons, and/or/not, in, "
-                "names and literals")
+            raise UnsafeExpression("'%(kind)s' is not allowed; use comparisons, and/or/not, "
+                                   "in, names and literals", kind=type(node).__name__)
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise UnsafeExpression(f"the name '{node.id}' is not allowed")
+            raise UnsafeExpression("the name '%(name)s' is not allowed", name=node.id)
     return tree
 
 
@@ -81,7 +91,7 @@ def _eval(node, variables):
         if node.id in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.id]
         if node.id not in variables:
-            raise UnsafeExpression(f"the name '{node.id}' is not set on this file")
+            raise UnsafeExpression("the name '%(name)s' is not set on this file", name=node.id)
         return variables[node.id]
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return tuple(_eval(e, variables) for e in node.elts)
@@ -114,10 +124,11 @@ def _eval(node, variables):
                 if not _COMPARE[type(op)](left, right):
                     return False
             except TypeError as exc:
-                raise UnsafeExpression(f"cannot compare: {exc}") from None
+                raise UnsafeExpression("cannot compare: %(why)s", why=str(exc)) from None
             left = right
         return True
-    raise UnsafeExpression(f"'{type(node).__name__}' is not allowed")  # unreachable after check()
+    raise UnsafeExpression("'%(kind)s' is not allowed",  # unreachable after check()
+                           kind=type(node).__name__)
 
 
 _ALLOWED_NODES = (

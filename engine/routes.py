@@ -34,35 +34,48 @@ _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", 
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
               "timeDuration", "timeDate", "terminateEventDefinition"}
 _RESERVED_IDS = {"Start", "End", "Root"}
+
+
+def N_(template):
+    """Marks a problem's sentence for the Hindi catalog where it is not written inside a call
+    that ``make translations`` knows (the table below)."""
+    return template
+
+
+#: Why an element cannot be in a route, by its BPMN name (``kind``).
 _WHY_UNSUPPORTED = {
-    "scriptTask": "script tasks could run arbitrary code",
-    "serviceTask": "service tasks could call arbitrary code",
-    "businessRuleTask": "business rule tasks are not supported",
-    "sendTask": "message tasks are not supported",
-    "receiveTask": "message tasks are not supported",
-    "callActivity": "call activities are not supported; draw the steps in this route",
-    "subProcess": "sub-processes are not supported; draw the steps in this route",
-    "transaction": "transactions are not supported",
-    "adHocSubProcess": "ad-hoc sub-processes are not supported",
-    "parallelGateway": "a file is in one place at a time; parallel gateways are not supported",
-    "inclusiveGateway": "a file is in one place at a time; inclusive gateways are not supported",
-    "eventBasedGateway": "event-based gateways are not supported",
-    "complexGateway": "complex gateways are not supported",
-    "intermediateThrowEvent": "throw events are not supported",
-    "timeCycle": "repeating timers are not supported; use a duration or a date",
-    "multiInstanceLoopCharacteristics": "multi-instance steps are not supported",
-    "standardLoopCharacteristics": "loop steps are not supported; draw the loop with flows",
-    "dataObject": "data objects are not supported",
-    "dataObjectReference": "data objects are not supported",
-    "dataStoreReference": "data stores are not supported",
-    "messageEventDefinition": "message events are not supported",
-    "signalEventDefinition": "signal events are not supported",
-    "errorEventDefinition": "error events are not supported",
-    "escalationEventDefinition": "escalation events are not supported",
-    "conditionalEventDefinition": "conditional events are not supported",
-    "compensateEventDefinition": "compensation is not supported",
-    "linkEventDefinition": "link events are not supported",
-    "cancelEventDefinition": "cancel events are not supported",
+    "scriptTask": N_("%(kind)s: script tasks could run arbitrary code"),
+    "serviceTask": N_("%(kind)s: service tasks could call arbitrary code"),
+    "businessRuleTask": N_("%(kind)s: business rule tasks are not supported"),
+    "sendTask": N_("%(kind)s: message tasks are not supported"),
+    "receiveTask": N_("%(kind)s: message tasks are not supported"),
+    "callActivity": N_("%(kind)s: call activities are not supported; "
+                       "draw the steps in this route"),
+    "subProcess": N_("%(kind)s: sub-processes are not supported; draw the steps in this route"),
+    "transaction": N_("%(kind)s: transactions are not supported"),
+    "adHocSubProcess": N_("%(kind)s: ad-hoc sub-processes are not supported"),
+    "parallelGateway": N_("%(kind)s: a file is in one place at a time; "
+                          "parallel gateways are not supported"),
+    "inclusiveGateway": N_("%(kind)s: a file is in one place at a time; "
+                           "inclusive gateways are not supported"),
+    "eventBasedGateway": N_("%(kind)s: event-based gateways are not supported"),
+    "complexGateway": N_("%(kind)s: complex gateways are not supported"),
+    "intermediateThrowEvent": N_("%(kind)s: throw events are not supported"),
+    "timeCycle": N_("%(kind)s: repeating timers are not supported; use a duration or a date"),
+    "multiInstanceLoopCharacteristics": N_("%(kind)s: multi-instance steps are not supported"),
+    "standardLoopCharacteristics": N_("%(kind)s: loop steps are not supported; "
+                                      "draw the loop with flows"),
+    "dataObject": N_("%(kind)s: data objects are not supported"),
+    "dataObjectReference": N_("%(kind)s: data objects are not supported"),
+    "dataStoreReference": N_("%(kind)s: data stores are not supported"),
+    "messageEventDefinition": N_("%(kind)s: message events are not supported"),
+    "signalEventDefinition": N_("%(kind)s: signal events are not supported"),
+    "errorEventDefinition": N_("%(kind)s: error events are not supported"),
+    "escalationEventDefinition": N_("%(kind)s: escalation events are not supported"),
+    "conditionalEventDefinition": N_("%(kind)s: conditional events are not supported"),
+    "compensateEventDefinition": N_("%(kind)s: compensation is not supported"),
+    "linkEventDefinition": N_("%(kind)s: link events are not supported"),
+    "cancelEventDefinition": N_("%(kind)s: cancel events are not supported"),
 }
 
 
@@ -76,10 +89,19 @@ class RouteInvalid(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    message: str
+    """Something that stops a route being run, and where it is.  Like a refusal, it keeps its
+    sentence as a %-style ``template`` with named ``params``, so that a page can say it in the
+    reader's language; ``message`` is the English."""
+
+    template: str
     element_id: str = ""
     element_name: str = ""
     line: int | None = None
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self):
+        return self.template % self.params if self.params else self.template
 
     def __str__(self):
         where = []
@@ -153,15 +175,18 @@ def _parse_cached(data):
     if not data.strip():
         raise RouteInvalid([Problem("the file is empty")])
     if len(data) > MAX_ROUTE_BYTES:
-        raise RouteInvalid([Problem(f"the file is larger than {MAX_ROUTE_BYTES // 1024} KB")])
+        raise RouteInvalid([Problem("the file is larger than %(kb)s KB",
+                                    params={"kb": MAX_ROUTE_BYTES // 1024})])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                              remove_comments=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise RouteInvalid([Problem(f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
+        raise RouteInvalid([Problem("not well-formed XML: %(why)s", line=exc.lineno,
+                                    params={"why": exc.msg})]) from None
     except ValueError as exc:
-        raise RouteInvalid([Problem(f"not readable as XML: {exc}")]) from None
+        raise RouteInvalid([Problem("not readable as XML: %(why)s",
+                                    params={"why": str(exc)})]) from None
     if root.getroottree().docinfo.doctype:
         raise RouteInvalid([Problem("the file declares a DOCTYPE; BPMN needs none, and entities "
                                     "are not accepted", line=1)])
@@ -187,7 +212,7 @@ def _schema_problems(root):
     VALIDATOR.preprocess(copy)
     if VALIDATOR.validator.validate(copy):
         return []
-    return [Problem(f"not valid BPMN 2.0: {e.message}", line=e.line)
+    return [Problem("not valid BPMN 2.0: %(why)s", line=e.line, params={"why": e.message})
             for e in list(VALIDATOR.validator.error_log)[:20]]
 
 
@@ -200,16 +225,16 @@ def _the_process(root):
     if not runnable:
         return None, [Problem("the file has no executable process with a start event")]
     ids = ", ".join(p.get("id") for p in runnable)
-    return None, [Problem(f"the file has {len(runnable)} executable processes ({ids}); "
-                          "a route is one process")]
+    return None, [Problem("the file has %(count)s executable processes (%(ids)s); a route is "
+                          "one process", params={"count": len(runnable), "ids": ids})]
 
 
 def _name(el):
     return (el.get("name") or "").strip()
 
 
-def _problem(el, message):
-    return Problem(message, el.get("id") or "", _name(el), el.sourceline)
+def _problem(el, template, **params):
+    return Problem(template, el.get("id") or "", _name(el), el.sourceline, params)
 
 
 def _unsupported(process):
@@ -218,19 +243,20 @@ def _unsupported(process):
         qn = etree.QName(el)
         if qn.namespace == BPMN:
             if qn.localname in _WHY_UNSUPPORTED:
-                problems.append(_problem(el, f"{qn.localname}: {_WHY_UNSUPPORTED[qn.localname]}"))
+                problems.append(_problem(el, _WHY_UNSUPPORTED[qn.localname], kind=qn.localname))
             elif qn.localname not in _FLOW_NODES | _STRUCTURE and el is not process:
-                problems.append(_problem(el, f"{qn.localname} is not supported by Sanchika"))
+                problems.append(_problem(el, "%(kind)s is not supported by Sanchika",
+                                         kind=qn.localname))
         elif qn.namespace == SPIFF and qn.localname not in ("properties", "property"):
             owner = el.getparent().getparent()
-            problems.append(_problem(owner, f"spiffworkflow:{qn.localname} is not supported "
-                                     "(routes may not carry scripts or service calls)"))
+            problems.append(_problem(owner, "spiffworkflow:%(kind)s is not supported (routes may "
+                                     "not carry scripts or service calls)", kind=qn.localname))
     for event in process.xpath("bpmn:startEvent", namespaces=NS):
         if len(event):
             defs = [etree.QName(c).localname for c in event if etree.QName(c).localname.endswith("Definition")]
             if defs:
                 problems.append(_problem(event, "a route starts with a plain start event, not "
-                                         + ", ".join(defs)))
+                                         "%(kinds)s", kinds=", ".join(defs)))
     return problems
 
 
@@ -245,17 +271,20 @@ def _structure_problems(process):
         incoming.setdefault(flow.get("targetRef"), []).append(flow)
         for end in ("sourceRef", "targetRef"):
             if flow.get(end) not in nodes:
-                problems.append(_problem(flow, f"{end} '{flow.get(end)}' is not a step of this route"))
+                problems.append(_problem(flow, "%(end)s '%(ref)s' is not a step of this route",
+                                         end=end, ref=flow.get(end)))
     lanes = _lanes_of(process)
     starts = process.xpath("bpmn:startEvent", namespaces=NS)
     if len(starts) != 1:
-        problems.append(Problem(f"a route has exactly one start event; this one has {len(starts)}"))
+        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
+                                params={"count": len(starts)}))
     if not process.xpath("bpmn:endEvent", namespaces=NS):
         problems.append(Problem("the route has no end event: a file could never be finished"))
     for node_id, el in nodes.items():
         kind = etree.QName(el).localname
         if node_id in _RESERVED_IDS:
-            problems.append(_problem(el, f"the id '{node_id}' is reserved by the engine; rename it"))
+            problems.append(_problem(el, "the id '%(id)s' is reserved by the engine; rename it",
+                                     id=node_id))
         outs = outgoing.get(node_id, [])
         if kind != "endEvent" and not outs:
             problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
@@ -288,7 +317,8 @@ def _gateway_problems(gateway, outs, nodes, incoming):
                 problems.append(_problem(flow, "leaves a decision after a step but has no name; "
                                          "its name is the choice the official sees"))
             elif name in seen:
-                problems.append(_problem(flow, f"the choice '{name}' is offered twice"))
+                problems.append(_problem(flow, "the choice '%(choice)s' is offered twice",
+                                         choice=name))
             seen.add(name)
         if flow.get("id") == default:
             continue
@@ -298,15 +328,19 @@ def _gateway_problems(gateway, outs, nodes, incoming):
         try:
             used = conditions.names(expr)
         except conditions.UnsafeExpression as exc:
-            problems.append(_problem(flow, f"condition '{expr}' refused: {exc}"))
+            problems.append(_problem(flow, "condition '%(condition)s' refused: %(why)s",
+                                     condition=expr, why=exc))
             continue
         unknown = used - ROUTING_VARIABLES - {"True", "False", "None"}
         if unknown:
-            problems.append(_problem(flow, f"condition '{expr}' reads {', '.join(sorted(unknown))}; "
-                                     f"a condition may read only {', '.join(sorted(ROUTING_VARIABLES))}"))
+            problems.append(_problem(flow, "condition '%(condition)s' reads %(names)s; a "
+                                     "condition may read only %(allowed)s", condition=expr,
+                                     names=", ".join(sorted(unknown)),
+                                     allowed=", ".join(sorted(ROUTING_VARIABLES))))
         elif after_step and "choice" not in used:
-            problems.append(_problem(flow, f"condition '{expr}' does not test choice, so the "
-                                     "official's button would not decide the path"))
+            problems.append(_problem(flow, "condition '%(condition)s' does not test choice, so "
+                                     "the official's button would not decide the path",
+                                     condition=expr))
     return problems
 
 
@@ -325,7 +359,8 @@ def timer_value(expression):
         return text.strip()
     value = conditions.evaluate(text, {})
     if not isinstance(value, str) or not _ISO.match(value):
-        raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or a date")
+        raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or "
+                                          "a date")
     return value.strip()
 
 
@@ -342,7 +377,7 @@ def _timer_problems(process, nodes):
         try:
             timer_value(expr_el.text if expr_el is not None else "")
         except conditions.UnsafeExpression as exc:
-            problems.append(_problem(event, f"timer refused: {exc}"))
+            problems.append(_problem(event, "timer refused: %(why)s", why=exc))
         if etree.QName(event).localname == "boundaryEvent":
             host = nodes.get(event.get("attachedToRef"))
             if host is None or etree.QName(host).localname not in ("userTask", "manualTask"):
@@ -415,8 +450,8 @@ def _describe(root, process, data):
                            for choice, flow in zip(choices, leaving))
         limit = _properties(el).get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
-            problems.append(_problem(el, f"limit_days '{limit}' must be a whole number of "
-                                     "working days from 1 to 365"))
+            problems.append(_problem(el, "limit_days '%(limit)s' must be a whole number of "
+                                     "working days from 1 to 365", limit=limit))
             limit = None
         steps[el.get("id")] = Step(
             el.get("id"), _name(el) or el.get("id"), lanes[el.get("id")], choices,
@@ -441,7 +476,8 @@ def _spiff_spec(root, key):
         parser.add_bpmn_xml(root)
         return parser.get_spec(key)
     except Exception as exc:  # the engine's own parser may object to what our checks allowed
-        raise RouteInvalid([Problem(f"the workflow engine could not read the route: {exc}")]) from None
+        raise RouteInvalid([Problem("the workflow engine could not read the route: %(why)s",
+                                    params={"why": str(exc)})]) from None
 
 
 def lane_id(route, role):

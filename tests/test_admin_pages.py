@@ -120,6 +120,33 @@ def test_versions_and_the_move_dry_run_speak_hindi_to_a_hindi_administrator(clie
             in dry)
 
 
+def test_route_problems_speak_hindi_to_a_hindi_administrator(client, sadar):
+    client.post("/language", data={"language": "hi", "next": "/sign-in",
+                                   "csrf_token": csrf(client)})
+    sign_in(client, "sunita.kumari")
+    check = f"/admin/offices/{sadar.id}/routes/check"
+    # a condition that would run code: the refusal and the reason inside it, both in Hindi
+    calls = GENERAL.replace(b'choice == "Return"', b'__import__("os").system("id")', 1)
+    [problem] = _json(client, check, calls).get_json()["problems"]
+    assert problem["message"] == ("""शर्त '__import__("os").system("id")' अस्वीकार: 'Call' की """
+                                  "अनुमति नहीं है; तुलना, and/or/not, in, नाम और स्थिर मान ही लिखें")
+    # a lane no post holds names the office in Hindi
+    lane = GENERAL.replace(b'name="Section Officer"', b'name="Under Secretary"')
+    [problem] = _json(client, check, lane).get_json()["problems"]
+    assert problem["message"].startswith(f"{sadar.name_hi} का कोई पद 'Under Secretary' की "
+                                         "भूमिका नहीं रखता")
+    # an upload with a service task lists it in Hindi on the routes page
+    service = GENERAL.replace(b"bpmn:userTask id=\"Task_IssueAndRecord\"",
+                              b"bpmn:serviceTask id=\"Task_IssueAndRecord\"", 1).replace(
+        b"</bpmn:userTask>\n    <bpmn:endEvent id=\"End_Closed\"",
+        b"</bpmn:serviceTask>\n    <bpmn:endEvent id=\"End_Closed\"")
+    page = client.post(f"/admin/offices/{sadar.id}/routes/upload", data={
+        "csrf_token": csrf(client, "/"), "bpmn": (BytesIO(service), "route.bpmn")},
+        content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "serviceTask: सेवा कार्य मनमाना कोड बुला सकते हैं" in text(page)
+
+
 def test_transfer_and_charge_forms(client, session, people, sadar):
     sign_in(client, "sunita.kumari")
     hc = next(p for p in session.scalars(select(PostHolding)) if p.user_id == people.arvind.id).post

@@ -95,7 +95,7 @@ def first_drawing(office_id):
 
 
 def _problems(problems):
-    return [{"message": p.message, "element_id": p.element_id, "element_name": p.element_name,
+    return [{"message": say(p), "element_id": p.element_id, "element_name": p.element_name,
              "line": p.line} for p in problems]
 
 

@@ -62,7 +62,10 @@ def say(exc):
 
 def _value(value):
     """A value in a refusal, told in the user's language: a name in Hindi where the org chart
-    has it, a moment in Indian time with the user's words and digits."""
+    has it, a moment in Indian time with the user's words and digits, a sentence inside the
+    sentence (why a condition was refused) said in the user's language too."""
+    if isinstance(getattr(value, "template", None), str):
+        return say(value)
     if isinstance(value, Moment):
         return when(value.moment)
     if isinstance(value, Named) and value.hindi and _locale() == "hi":

@@ -29,7 +29,9 @@ def record(session, action, user=None, file=None, office_id=None, **detail):
 
 
 @dataclass
-class Problem:
+class ChainBreak:
+    """Where the chain of events is broken, and how."""
+
     kind: str          # changed | removed | inserted
     event_id: int | None
     seq: int | None
@@ -46,7 +48,7 @@ class Verdict:
     events: int
     last_seq: int
     last_hash: str
-    problem: Problem | None = None
+    problem: ChainBreak | None = None
 
     @property
     def ok(self):
@@ -72,7 +74,7 @@ def verify(session, anchor=None):
             count += 1
             problem = _check(row, seq, last)
             if problem is None and anchor and row.seq == anchor[0] and row.hash != anchor[1]:
-                problem = Problem("changed", row.id, row.seq, "its hash differs from the anchor "
+                problem = ChainBreak("changed", row.id, row.seq, "its hash differs from the anchor "
                                   f"{anchor[1][:16]}...: the chain was rewritten up to here")
             if problem is not None:
                 return Verdict(count, seq, last, problem)
@@ -85,13 +87,13 @@ def verify(session, anchor=None):
 def _check(row, seq, last):
     if event_hash(row.seq, row.at, row.user_id, row.office_id, row.file_id, row.action,
                   row.detail, row.prev_hash) != row.hash:
-        return Problem("changed", row.id, row.seq,
+        return ChainBreak("changed", row.id, row.seq,
                        "its content does not match its hash (the event was altered)")
     if row.seq != seq + 1:
-        return Problem("removed", row.id, row.seq,
+        return ChainBreak("removed", row.id, row.seq,
                        f"events {seq + 1} to {row.seq - 1} of the chain are missing before it")
     if row.prev_hash != last:
-        return Problem("inserted", row.id, row.seq,
+        return ChainBreak("inserted", row.id, row.seq,
                        "it does not link to the event before it (an event was put in here, "
                        "or the one before was altered and its hash recomputed)")
     return None
@@ -101,18 +103,18 @@ def _check_ends(session, seq, last, anchor):
     stray = session.execute(select(AuditEvent.id).where(AuditEvent.seq.is_(None))
                             .order_by(AuditEvent.id).limit(1)).scalar()
     if stray is not None:
-        return Problem("inserted", stray, None, "it has no place in the chain (written "
+        return ChainBreak("inserted", stray, None, "it has no place in the chain (written "
                        "outside Sanchika's transactions)")
     head = session.execute(select(AuditChain.seq, AuditChain.hash)
                            .where(AuditChain.id == 1)).first()
     if head is not None and head.seq > seq:
-        return Problem("removed", None, head.seq, f"the chain ends at event {head.seq} but "
+        return ChainBreak("removed", None, head.seq, f"the chain ends at event {head.seq} but "
                        f"the last event left is {seq}: events {seq + 1} to {head.seq} are missing")
     if head is not None and (head.seq, head.hash) != (seq, last):
-        return Problem("inserted", None, seq, "the last event does not match the chain head "
+        return ChainBreak("inserted", None, seq, "the last event does not match the chain head "
                        f"(head: event {head.seq} {head.hash[:16]}...)")
     if anchor and anchor[0] > seq:
-        return Problem("removed", None, anchor[0], f"the anchor's event {anchor[0]} is beyond "
+        return ChainBreak("removed", None, anchor[0], f"the anchor's event {anchor[0]} is beyond "
                        f"the end of the chain ({seq})")
     return None
 

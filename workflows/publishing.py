@@ -7,14 +7,14 @@ every file that reaches it.  Files in flight keep the version they started on un
 administrator moves them (dry run first).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import engine
 from sqlalchemy import select
 
 from . import audit, filing, orgchart
 from .db import utcnow
-from .errors import InvalidInput, NotAllowed, NotFound, Sentence
+from .errors import InvalidInput, NotAllowed, NotFound, Sentence, named
 from .models import File, Movement, Post, Route, RouteVersion
 from .org import HEAD_OF_OFFICE
 from .routing import deploy_route, engine_route, latest_version
@@ -22,10 +22,19 @@ from .routing import deploy_route, engine_route, latest_version
 
 @dataclass(frozen=True)
 class RouteProblem:
-    message: str
+    """What stops a route being published, and where: the engine's checks (``engine.Problem``)
+    and the office's own (a lane no post holds).  ``template`` and ``params`` are the sentence
+    before its values are put in, for a page to say it in the reader's language."""
+
+    template: str
     element_id: str = ""
     element_name: str = ""
     line: int | None = None
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self):
+        return self.template % self.params if self.params else self.template
 
 
 def check(session, office, xml):
@@ -33,7 +42,8 @@ def check(session, office, xml):
     ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
     problems = engine.check_route(xml)
     if problems:
-        return [RouteProblem(p.message, p.element_id, p.element_name, p.line) for p in problems]
+        return [RouteProblem(p.template, p.element_id, p.element_name, p.line, p.params)
+                for p in problems]
     return lane_problems(session, office, engine.parse_route(xml))
 
 
@@ -48,8 +58,9 @@ def lane_problems(session, office, route):
             continue
         lane_id = engine.lane_id(route, role)
         problems.append(RouteProblem(
-            f"no post of {office.name} holds the role '{role}': a file reaching this lane "
-            "would be stranded; create the post or rename the lane", lane_id, role))
+            "no post of %(office)s holds the role '%(role)s': a file reaching this lane would "
+            "be stranded; create the post or rename the lane", lane_id, role,
+            params={"office": named(office), "role": role}))
     return problems
 
 
