@@ -291,8 +291,8 @@ def _ready(wf):
 
 def _ready_task(instance, task_id):
     try:
-        task = instance._wf.tasks.get(UUID(task_id))
-    except (TypeError, ValueError):  # not a task id at all
+        task = instance._wf.tasks.get(UUID(str(task_id)))
+    except ValueError:  # not a task id at all
         task = None
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise RouteError("that step is no longer waiting on this file")

@@ -80,6 +80,9 @@ def test_a_step_no_longer_waiting_is_refused():
     engine.complete(instance, step.task_id, "Submit")
     with pytest.raises(engine.RouteError, match="no longer waiting"):
         engine.complete(instance, step.task_id, "Submit")
+    for not_an_id in ("not-a-task", "", None, 42):  # a stale or forged form gets the same
+        with pytest.raises(engine.RouteError, match="no longer waiting"):
+            engine.complete(instance, not_an_id, "Submit")
 
 
 def test_a_thousand_bounces_keep_state_and_tree_flat():
