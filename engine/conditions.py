@@ -10,6 +10,8 @@ import ast
 import functools
 import operator
 
+from .refusals import Refusal
+
 _COMPARE = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
@@ -26,18 +28,8 @@ _COMPARE = {
 _MAX_LENGTH = 2000
 
 
-class UnsafeExpression(ValueError):
-    """The expression uses something the restricted evaluator does not allow.
-
-    Like the engine's other refusals, it keeps its sentence as a %-style ``template`` with
-    named ``params``, so that a page can say it in the reader's language."""
-
-    def __init__(self, template, **params):
-        super().__init__(template)
-        self.template, self.params = template, params
-
-    def __str__(self):
-        return self.template % self.params if self.params else self.template
+class UnsafeExpression(Refusal, ValueError):
+    """The expression uses something the restricted evaluator does not allow."""
 
 
 def check(expression):

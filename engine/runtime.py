@@ -25,24 +25,15 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from . import conditions
+from .refusals import Refusal
 from .routes import is_iso_timer
 
 STATE_FORMAT = 1
 SPIFF_VERSION = version("SpiffWorkflow")
 
 
-class RouteError(Exception):
-    """An action the route does not allow (an unknown choice, a step not ready, ...).
-
-    Like the application's refusals, it keeps its sentence as a %-style ``template`` with
-    named ``params``, so that a page can say it in the official's language."""
-
-    def __init__(self, template, **params):
-        super().__init__(template)
-        self.template, self.params = template, params
-
-    def __str__(self):
-        return self.template % self.params if self.params else self.template
+class RouteError(Refusal):
+    """An action the route does not allow (an unknown choice, a step not ready, ...)."""
 
 
 @dataclass(frozen=True)
