@@ -229,7 +229,7 @@ def bench_sanchika(sessions, rounds, results):
     return movers
 
 
-def run(url, seconds, rounds=5):
+def run(url, seconds, rounds=20):
     url, cleanup = create_database(url)
     engine, results = None, {}
     try:
@@ -334,9 +334,10 @@ def main(argv=None):
                              "(default: a temporary SQLite file)")
     parser.add_argument("--seconds", type=float, default=2.0, metavar="S",
                         help="time budget per measurement (default 2)")
-    parser.add_argument("--rounds", type=int, default=5, metavar="N",
+    parser.add_argument("--rounds", type=int, default=20, metavar="N",
                         help="measure in N turns, each operation after the other, and report "
-                             "the median of each (default 5)")
+                             "the median of each (default 20: short turns keep the operations "
+                             "compared close in time, on a machine whose disk speed drifts)")
     parser.add_argument("--quick", action="store_true",
                         help="a short smoke run (0.2 s each, one round)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
