@@ -3,6 +3,11 @@ as the application's do, so that a page can say them in the reader's language wh
 ``str()`` stays the English sentence for the CLI and logs."""
 
 
+def english(template, params):
+    """The sentence with its values put in."""
+    return template % params if params else template
+
+
 class Refusal(Exception):
     """Something the engine will not do or accept, said as a template with its values."""
 
@@ -11,4 +16,4 @@ class Refusal(Exception):
         self.template, self.params = template, params
 
     def __str__(self):
-        return self.template % self.params if self.params else self.template
+        return english(self.template, self.params)

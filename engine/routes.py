@@ -16,6 +16,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from . import conditions
+from .refusals import english
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -101,7 +102,7 @@ class Problem:
 
     @property
     def message(self):
-        return self.template % self.params if self.params else self.template
+        return english(self.template, self.params)
 
     def __str__(self):
         where = []
@@ -355,10 +356,10 @@ def is_iso_timer(text):
 def timer_value(expression):
     """The ISO 8601 text of a timer expression: a bare ISO value, or a safe quoted string."""
     text = (expression or "").strip()
-    if _ISO.match(text):
-        return text.strip()
+    if is_iso_timer(text):
+        return text
     value = conditions.evaluate(text, {})
-    if not isinstance(value, str) or not _ISO.match(value):
+    if not isinstance(value, str) or not is_iso_timer(value):
         raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or "
                                           "a date")
     return value.strip()

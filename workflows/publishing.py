@@ -7,7 +7,7 @@ every file that reaches it.  Files in flight keep the version they started on un
 administrator moves them (dry run first).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import engine
 from sqlalchemy import select
@@ -20,30 +20,12 @@ from .org import HEAD_OF_OFFICE
 from .routing import deploy_route, engine_route, latest_version
 
 
-@dataclass(frozen=True)
-class RouteProblem:
-    """What stops a route being published, and where: the engine's checks (``engine.Problem``)
-    and the office's own (a lane no post holds).  ``template`` and ``params`` are the sentence
-    before its values are put in, for a page to say it in the reader's language."""
-
-    template: str
-    element_id: str = ""
-    element_name: str = ""
-    line: int | None = None
-    params: dict = field(default_factory=dict, compare=False)
-
-    @property
-    def message(self):
-        return self.template % self.params if self.params else self.template
-
-
 def check(session, office, xml):
     """Every problem that stops ``xml`` being published in ``office``: the route checks of
     ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
     problems = engine.check_route(xml)
     if problems:
-        return [RouteProblem(p.template, p.element_id, p.element_name, p.line, p.params)
-                for p in problems]
+        return problems
     return lane_problems(session, office, engine.parse_route(xml))
 
 
@@ -57,7 +39,7 @@ def lane_problems(session, office, route):
         if role in roles or (role == HEAD_OF_OFFICE and has_head):
             continue
         lane_id = engine.lane_id(route, role)
-        problems.append(RouteProblem(
+        problems.append(engine.Problem(
             "no post of %(office)s holds the role '%(role)s': a file reaching this lane would "
             "be stranded; create the post or rename the lane", lane_id, role,
             params={"office": named(office), "role": role}))
