@@ -20,15 +20,15 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions
+from . import conditions, state
 from .refusals import Refusal
 from .routes import is_iso_timer
 
-STATE_FORMAT = 1
 SPIFF_VERSION = version("SpiffWorkflow")
 
 
@@ -81,15 +81,36 @@ class _Workflow(BpmnWorkflow):
     def refresh_timers(self):
         return None
 
+    # A route has no sub-processes and no parallel flows (the checks refuse them), so at most
+    # one task is ready to run by the engine, or waiting, at a time.  The library finds them by
+    # walking the whole tree at every engine step; the workflow's table of tasks holds them
+    # too.  When more than one is found, the library's walk decides their order, as before.
+
+    def _do_engine_steps(self, will_complete_task=None, did_complete_task=None):
+        ready = [task for task in self.tasks.values()
+                 if task._state == TaskState.READY and not task.task_spec.manual]
+        if len(ready) > 1 or self.subprocesses:
+            return super()._do_engine_steps(will_complete_task, did_complete_task)
+        for task in ready:
+            if will_complete_task is not None:
+                will_complete_task(task)
+            task.run()
+            if did_complete_task is not None:
+                did_complete_task(task)
+        return bool(ready)
+
+    def update_waiting_tasks(self):
+        waiting = [task for task in self.tasks.values() if task._state == TaskState.WAITING]
+        if len(waiting) > 1:
+            return super().update_waiting_tasks()
+        for task in waiting:
+            task.task_spec._update(task)
+        return None
+
 
 class _WorkflowConverter(BpmnWorkflowConverter):
-    """Serialize the instance without its spec; the spec is handed back in on load."""
-
-    def to_dict(self, workflow):
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+    """Read format 1 state (SpiffWorkflow's serializer, without the spec, which is handed
+    back in on load); format 2 is ``engine.state``."""
 
     def from_dict(self, dct, spec=None):
         workflow = self.target_class(spec, {}, script_engine=_SCRIPT_ENGINE, deserializing=True)
@@ -250,27 +271,37 @@ def fire_timer(instance, task_id):
 
 
 def dump(instance):
-    """The instance's state as JSON text, without the route spec."""
-    dct = _REGISTRY.convert(instance._wf)
-    text = json.dumps({"format": STATE_FORMAT, "spiff": SPIFF_VERSION,
-                       "serializer": _SERIALIZER.VERSION, "state": dct},
-                      separators=(",", ":"))
+    """The instance's state as text (``engine.state``, format 2), without the route spec."""
+    text = state.write(instance._wf, _REGISTRY, SPIFF_VERSION)
     _live.keep(instance, text)
     return text
 
 
 def load(route, text):
-    """Restore an instance from ``dump`` output and the route it was started on."""
+    """Restore an instance from ``dump`` output and the route it was started on.  Text of
+    format 1 (SpiffWorkflow's own serializer, written before format 2) is read too."""
     kept = _live.take(text, route)
     if kept is not None:
         return kept
-    doc = json.loads(text)
-    if doc.get("format") != STATE_FORMAT or doc.get("serializer") != _SERIALIZER.VERSION:
-        raise RouteError("stored state has format %(stored)s, this engine reads %(reads)s",
-                         stored=f"{doc.get('format')}/{doc.get('serializer')}",
-                         reads=f"{STATE_FORMAT}/{_SERIALIZER.VERSION}")
-    wf = _REGISTRY.restore(doc["state"], spec=route.spec)
-    return Instance(route, wf)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    stored = doc.get("format") if isinstance(doc, dict) else None
+    if stored == state.FORMAT:
+        workflow = _Workflow(route.spec, {}, script_engine=_SCRIPT_ENGINE, deserializing=True)
+        try:
+            state.read(doc, workflow, _REGISTRY)
+        except state.StateUnreadable as exc:
+            raise RouteError("the stored state of this file cannot be read: %(why)s",
+                             why=str(exc)) from None
+        return Instance(route, workflow)
+    if stored == 1 and doc.get("serializer") == _SERIALIZER.VERSION:
+        return Instance(route, _REGISTRY.restore(doc["state"], spec=route.spec))
+    serializer = f"/{doc.get('serializer')}" if stored == 1 else ""
+    raise RouteError("stored state has format %(stored)s, this engine reads %(reads)s",
+                     stored=f"{stored}{serializer}",
+                     reads=f"{state.FORMAT}, and 1/{_SERIALIZER.VERSION}")
 
 
 def _ready(wf):
@@ -301,9 +332,12 @@ def _compact(wf):
     """Bound the engine's history.
 
     A loop never reuses tasks, so every return adds tasks and each engine step walks them all.
-    When a step is reached again, reset the tree to its first occurrence on the path the file
-    took (found by climbing from the step, not by walking the whole tree), carrying the current
-    data; the track lives in the application's movement table, so nothing of value is lost.
+    When a step is reached again, the branch of its new occurrence (with the tasks already
+    predicted after it) takes the place of its first occurrence on the path the file took, and
+    everything in between is dropped; the track lives in the application's movement table, so
+    nothing of value is lost.  The first occurrence is found by climbing from the step, not by
+    walking the whole tree.  This leaves the tree SpiffWorkflow's ``reset_from_task_id`` of the
+    first occurrence would, with the current data, without predicting that step's future again.
     """
     ready = _ready(wf)
     if len(ready) != 1:
@@ -316,10 +350,32 @@ def _compact(wf):
         task = task.parent
     if first is current:
         return
-    data = dict(current.data)
-    dropped = wf.reset_from_task_id(first.id, data=data)
-    for task in dropped:
-        wf.event_manager.remove_task(task)
+    keep, top = _branch(current), _branch(first)
+    above = top.parent
+    kept = set(_subtree(wf, keep))
+    for task_id in _subtree(wf, top):
+        if task_id not in kept:
+            wf._task_removed_notify(wf.tasks.pop(task_id))
+    above._children[above._children.index(top.id)] = keep.id
+    keep._parent = above.id
+    wf.last_task = current.parent
     for task in list(wf.event_manager.tasks.values()):
         if task.id not in wf.tasks:
             wf.event_manager.remove_task(task)
+
+
+def _branch(task):
+    """The task that stands for a step in the tree: the step, or the split that holds it with
+    its boundary events."""
+    parent = task.parent
+    return parent if isinstance(parent.task_spec, BoundaryEventSplit) else task
+
+
+def _subtree(wf, top):
+    """The ids of ``top`` and all the tasks below it."""
+    ids, stack = [], [top.id]
+    while stack:
+        task_id = stack.pop()
+        ids.append(task_id)
+        stack.extend(wf.tasks[task_id]._children)
+    return ids

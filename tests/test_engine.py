@@ -1,5 +1,6 @@
 """The engine on its own: routes run, survive dump/load at every step, and stay small."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -145,9 +146,57 @@ def test_interrupting_timer_moves_the_file_on():
 
 def test_state_from_another_format_is_refused_clearly():
     instance = engine.start(route("two_step.bpmn"))
-    text = engine.dump(instance).replace('"format":1', '"format":99')
+    text = engine.dump(instance).replace('"format":2', '"format":99')
     with pytest.raises(engine.RouteError, match="format 99"):
         engine.load(instance.route, text)
+
+
+def test_state_stored_in_format_1_is_read_and_moves_on_in_format_2():
+    # Written by the engine before format 2 (SpiffWorkflow's own serializer): a file of the
+    # general noting route, Immediate, returned once and now with its section officer.
+    general = route("general_noting.bpmn", SHIPPED)
+    stored = (Path(__file__).parent / "data" / "general_noting_format1.json").read_text()
+    engine.clear_cache()
+    instance = engine.load(general, stored)
+    step = only_step(instance)
+    assert (step.name, step.role) == ("Examine and comment", "Section Officer")
+    assert str(step.task_id) in stored  # the task id the tasks table holds is kept
+    assert instance.variables["priority"] == "Immediate"
+    engine.complete(instance, step.task_id, "Return")
+    text = engine.dump(instance)
+    assert text.startswith('{"format":2,') and len(text) < len(stored) / 2
+    variables = instance.variables
+    instance = save_restore(instance)
+    assert only_step(instance).name == "Put up note"
+    assert instance.variables == variables and variables["priority"] == "Immediate"
+
+
+def test_state_round_trips_exactly_with_timers_armed():
+    instance = engine.start(route("two_step.bpmn"), {"priority": "Top Priority"})
+    engine.complete(instance, only_step(instance).task_id, "Submit")
+    text = engine.dump(instance)
+    restored = save_restore(instance)
+    assert engine.dump(restored) == text
+    assert engine.waiting_timers(restored) == engine.waiting_timers(instance)
+    assert engine.ready_steps(restored) == engine.ready_steps(instance)
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda doc: doc["tasks"][2].__setitem__(1, "Task_NotInTheRoute"),
+     "the route has no task 'Task_NotInTheRoute'"),
+    (lambda doc: doc["tasks"].pop(), "damaged"),
+    (lambda doc: doc["tasks"][1].__setitem__(0, "not-an-id"), "damaged"),
+    (lambda doc: doc["tasks"][2][4].append(0), "damaged"),
+    (lambda doc: doc.pop("workflow"), "damaged"),
+])
+def test_damaged_state_is_refused_with_what_is_wrong(damage, why):
+    instance = engine.start(route("two_step.bpmn"))
+    doc = json.loads(engine.dump(instance))
+    damage(doc)
+    engine.clear_cache()
+    with pytest.raises(engine.RouteError, match="cannot be read") as refused:
+        engine.load(instance.route, json.dumps(doc))
+    assert why in str(refused.value)
 
 
 def test_the_script_engine_never_runs_python():
