@@ -28,10 +28,10 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"), index=True)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id"))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     seq: Mapped[int | None] = mapped_column(Integer, unique=True)

@@ -58,7 +58,7 @@ class Movement(Base):
     step_name: Mapped[str] = mapped_column(String(200), default="")
     choice: Mapped[str] = mapped_column(String(200), default="")
     remark: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     from_post: Mapped[Post | None] = relationship(foreign_keys=[from_post_id])
     from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
