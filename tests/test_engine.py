@@ -1,6 +1,7 @@
 """The engine on its own: routes run, survive dump/load at every step, and stay small."""
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,16 @@ def test_state_round_trips_exactly_with_timers_armed():
     assert engine.dump(restored) == text
     assert engine.waiting_timers(restored) == engine.waiting_timers(instance)
     assert engine.ready_steps(restored) == engine.ready_steps(instance)
+
+
+def test_values_json_cannot_hold_round_trip_through_the_converters():
+    received = datetime(2026, 11, 25, 10, 30, tzinfo=timezone.utc)
+    instance = engine.start(route("two_step.bpmn"), {"priority": "Normal", "received": received,
+                                                     "copies": [1, 2]})
+    engine.complete(instance, only_step(instance).task_id, "Submit")
+    restored = save_restore(instance)
+    assert restored.variables["received"] == received
+    assert restored.variables["copies"] == [1, 2] and restored.variables["choice"] == "Submit"
 
 
 @pytest.mark.parametrize("damage, why", [

@@ -18,6 +18,7 @@ other (``models.audit``).
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import engine
 from sqlalchemy import (String, and_, bindparam, cast, exists, func, insert, literal_column,
@@ -228,9 +229,7 @@ def _place(session, writes, file, instance, arrivals, now, prefer):
     its limit, due time and timers; return the posts, in order."""
     if not arrivals:
         return []
-    calendar = OfficeCalendar(file.timezone, parse_weekly_offs(file.weekly_offs),
-                              frozenset(date.fromisoformat(d)
-                                        for d in (file.holidays or "").split(",") if d))
+    calendar = _calendar(file.timezone, file.weekly_offs, file.holidays or "")
     posts = []
     for step in arrivals:
         post_id = _resolve(session, file, step.role, prefer)
@@ -279,9 +278,25 @@ def _office_posts(file):
     """The office's posts read with the file (PostgreSQL gives the list, SQLite its text)."""
     listed = file.office_posts
     if isinstance(listed, str):
-        listed = json.loads(listed)
+        return _posts_listed(listed)
     return [_Post(id_, section_id, role, bool(is_head))
             for id_, section_id, role, is_head in listed or ()]
+
+
+@lru_cache(maxsize=256)
+def _posts_listed(text):
+    """The posts of an office from their JSON text, read once for each text: an office's acts
+    read the same text until its posts change."""
+    return tuple(_Post(id_, section_id, role, bool(is_head))
+                 for id_, section_id, role, is_head in json.loads(text))
+
+
+@lru_cache(maxsize=256)
+def _calendar(timezone, weekly_offs, holidays):
+    """An office's calendar from its time zone, weekly offs and coming holidays (the text read
+    with the file), built once for each."""
+    return OfficeCalendar(timezone, parse_weekly_offs(weekly_offs),
+                          frozenset(date.fromisoformat(d) for d in holidays.split(",") if d))
 
 
 def _writes():
