@@ -78,3 +78,22 @@ def test_the_records_own_guard_stops_a_plain_statement_too(session):
     with pytest.raises(DBAPIError, match="never changed or removed"), session.begin_nested():
         change.rowcount(session.connection(), {"was": "kept", "now": "altered"})
     assert READ.first(session.connection(), {"file": file_id, "remark": "kept"}) is not None
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 11, 25, 6, 40, 5, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 11, 25, 0, 0, 0, 0, tzinfo=timezone.utc),  # no microseconds: still six digits
+    datetime(1, 1, 1, 23, 59, 59, 7, tzinfo=timezone(timedelta(hours=-3))),
+])
+def test_utc_times_are_written_to_sqlite_as_sqlalchemy_writes_them(moment):
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.types import DateTime
+
+    from workflows.db import UTCDateTime
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert ours(moment) == theirs(moment.astimezone(timezone.utc).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        ours(moment.replace(tzinfo=None))

@@ -44,6 +44,19 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):  # SQLAlchemy's SQLite text for the UTC time, in one step
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; Sanchika stores aware UTC times")
+            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
+                " ", "microseconds")
+        return process
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
