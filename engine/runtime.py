@@ -336,8 +336,9 @@ def _compact(wf):
     predicted after it) takes the place of its first occurrence on the path the file took, and
     everything in between is dropped; the track lives in the application's movement table, so
     nothing of value is lost.  The first occurrence is found by climbing from the step, not by
-    walking the whole tree.  This leaves the tree SpiffWorkflow's ``reset_from_task_id`` of the
-    first occurrence would, with the current data, without predicting that step's future again.
+    walking the whole tree.  The tree left is the one SpiffWorkflow's ``reset_from_task_id`` of
+    the first occurrence would leave, except that the step keeps the task (and id) and the data
+    of its new occurrence, and the tasks already predicted after it are not predicted again.
     """
     ready = _ready(wf)
     if len(ready) != 1:
