@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timezone
 
 from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, func, insert,
-                        select, update)
+                        literal, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -57,6 +57,16 @@ def event_hash(seq, at, user_id, office_id, file_id, action, detail, prev_hash):
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def hashed_around(at, user_id, office_id, file_id, action, detail):
+    """The text ``event_hash`` hashes, as what comes before the event's seq and what comes
+    between its seq and the previous hash: ``before + str(seq) + between + prev_hash + '"]'``
+    is that text, so that PostgreSQL can hash an event once it has taken its place."""
+    moment = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fields = json.dumps([moment, user_id, office_id, file_id, action, detail],
+                        ensure_ascii=False, separators=(",", ":"))
+    return f"[{CHAIN_VERSION},", f",{fields[1:-1]},\""
+
+
 def chain_pending(session):
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
@@ -67,6 +77,15 @@ def chain_pending(session):
     session.flush()
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
+    if postgresql and len(waiting) == 1:  # the usual case, in one round trip
+        values = waiting[0].values
+        before, between = hashed_around(values["at"], values["user_id"], values["office_id"],
+                                        values["file_id"], values["action"], values["detail"])
+        params = {f"event_{k}": v for k, v in values.items()}
+        if _CHAIN_ONE.first(connection, params | {"chain_before": before,
+                                                   "chain_between": between}) is None:
+            raise RuntimeError("the audit chain has no head row; run the migrations")
+        return
     head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
     if head is None:  # a database made without the migrations (they create the head)
         session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
@@ -80,12 +99,8 @@ def chain_pending(session):
                                         row["file_id"], row["action"], row["detail"], last)
         rows.append(row)
     head = {"head_seq": seq, "head_hash": last}
-    if len(rows) == 1:  # the usual case; on PostgreSQL in one round trip
-        one = {f"event_{k}": v for k, v in rows[0].items()}
-        if postgresql:
-            _APPEND_ONE.first(connection, one | head)
-            return
-        _APPEND.rowcount(connection, one)
+    if len(rows) == 1:
+        _APPEND.rowcount(connection, {f"event_{k}": v for k, v in rows[0].items()})
     else:
         session.execute(insert(AuditEvent.__table__), rows)
     _MOVE_HEAD.rowcount(connection, head)
@@ -93,8 +108,9 @@ def chain_pending(session):
 
 def _statements():
     """Reading the chain head (locked on PostgreSQL), appending one event, moving the head,
-    and (PostgreSQL) appending one event and moving the head in one statement; built once,
-    run on the driver (``plain``), their parameters named apart from the columns."""
+    and (PostgreSQL) all three for one event in one statement, the event hashed by the server
+    (see ``hashed_around``); built once, run on the driver (``plain``), their parameters named
+    apart from the columns."""
     events, chain = AuditEvent.__table__, AuditChain.__table__
     head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1)
     move_head = (update(chain).where(chain.c.id == 1)
@@ -103,12 +119,28 @@ def _statements():
                "hash")
     append = insert(events).values({c: bindparam(f"event_{c}") for c in columns})
     return tuple(Plain(statement) for statement in (
-        head, head.with_for_update(), append, move_head,
-        select(func.count()).select_from(move_head.returning(chain.c.id).cte())
-        .add_cte(append.cte())))
+        head, head.with_for_update(), append, move_head, _append_one(events, chain)))
 
 
-_HEAD, _HEAD_LOCKED, _APPEND, _MOVE_HEAD, _APPEND_ONE = _statements()
+def _append_one(events, chain):
+    """PostgreSQL: lock the head, append the event after it, hashed, and move the head to it."""
+    head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1).with_for_update().cte("head")
+    seq = head.c.seq + 1
+    text = func.concat(bindparam("chain_before", type_=Text), seq,
+                       bindparam("chain_between", type_=Text), head.c.hash, literal('"]'))
+    given = {"at": UTCDateTime(), "user_id": Integer(), "office_id": Integer(),
+             "file_id": Integer(), "action": String(64), "detail": Text()}
+    appended = (insert(events).from_select(
+        [*given, "seq", "prev_hash", "hash"],
+        select(*(bindparam(f"event_{c}", type_=t) for c, t in given.items()), seq,
+               head.c.hash, func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")))
+        .returning(events.c.seq, events.c.hash).cte("appended"))
+    return (update(chain).where(chain.c.id == 1)
+            .values(seq=appended.c.seq, hash=appended.c.hash)
+            .returning(chain.c.seq).add_cte(head, appended))
+
+
+_HEAD, _HEAD_LOCKED, _APPEND, _MOVE_HEAD, _CHAIN_ONE = _statements()
 
 
 class Pending:
