@@ -1,7 +1,7 @@
 """The text a file's place in its route is stored as.
 
-Format 2 keeps what SpiffWorkflow's own serializer keeps of a running instance, task for task, but as a table instead of a tree of
-named objects:
+Format 2 keeps what SpiffWorkflow's own serializer keeps of a running instance, task for task,
+but as a table instead of a tree of named objects:
 
     {"format": 2, "spiff": "3.2.0",
      "workflow": {"root": 0, "last": 3, "success": true, "completed": false,
@@ -18,7 +18,7 @@ named objects:
 - Data whose values are all strings, numbers, booleans or None (routing variables are) is kept
   as it is; other values (dates, ids) go through SpiffWorkflow's registry of converters.
 
-It is about a third of the size of format 1 (SpiffWorkflow's dictionaries, one per task, each
+It is under a third of the size of format 1 (SpiffWorkflow's dictionaries, one per task, each
 naming its fields) and several times quicker to write and read.  Format 1 is still read, so a
 file stored before moves on; it is written in format 2 at its next movement.
 """
@@ -122,7 +122,8 @@ def _restore_data(root, rows, ids, made, registry):
     while stack:
         task, above = stack.pop()
         if task.id in seen:
-            raise StateUnreadable("stored state is damaged (a task is its own ancestor)")
+            raise StateUnreadable("stored state is damaged (a task is listed under two parents, "
+                                  "or under itself)")
         seen.add(task.id)
         row = rows[place[task.id]]
         updates = _restored(row[7], registry) if len(row) > 7 and row[7] else {}

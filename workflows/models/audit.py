@@ -51,9 +51,8 @@ class AuditChain(Base):
 
 def event_hash(seq, at, user_id, office_id, file_id, action, detail, prev_hash):
     """The sha256 (hex) of an event's fields and the previous event's hash, canonically listed."""
-    moment = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = json.dumps([CHAIN_VERSION, seq, moment, user_id, office_id, file_id, action, detail,
-                       prev_hash], ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps([CHAIN_VERSION, seq, _moment(at), user_id, office_id, file_id, action,
+                       detail, prev_hash], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -61,10 +60,14 @@ def hashed_around(at, user_id, office_id, file_id, action, detail):
     """The text ``event_hash`` hashes, as what comes before the event's seq and what comes
     between its seq and the previous hash: ``before + str(seq) + between + prev_hash + '"]'``
     is that text, so that PostgreSQL can hash an event once it has taken its place."""
-    moment = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    fields = json.dumps([moment, user_id, office_id, file_id, action, detail],
+    fields = json.dumps([_moment(at), user_id, office_id, file_id, action, detail],
                         ensure_ascii=False, separators=(",", ":"))
     return f"[{CHAIN_VERSION},", f",{fields[1:-1]},\""
+
+
+def _moment(at):
+    """An event's time as it is hashed."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def chain_pending(session):
@@ -77,15 +80,8 @@ def chain_pending(session):
     session.flush()
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
-    if postgresql and len(waiting) == 1:  # the usual case, in one round trip
-        values = waiting[0].values
-        before, between = hashed_around(values["at"], values["user_id"], values["office_id"],
-                                        values["file_id"], values["action"], values["detail"])
-        params = {f"event_{k}": v for k, v in values.items()}
-        if _CHAIN_ONE.first(connection, params | {"chain_before": before,
-                                                   "chain_between": between}) is None:
-            raise RuntimeError("the audit chain has no head row; run the migrations")
-        return
+    if postgresql and len(waiting) == 1 and _append_alone(connection, waiting[0].values):
+        return  # the usual case, in one round trip
     head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
     if head is None:  # a database made without the migrations (they create the head)
         session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
@@ -104,6 +100,17 @@ def chain_pending(session):
     else:
         session.execute(insert(AuditEvent.__table__), rows)
     _MOVE_HEAD.rowcount(connection, head)
+
+
+def _append_alone(connection, values):
+    """PostgreSQL: chain one event in one statement; False (nothing written) when the chain has
+    no head row yet."""
+    before, between = hashed_around(values["at"], values["user_id"], values["office_id"],
+                                    values["file_id"], values["action"], values["detail"])
+    params = {f"event_{k}": v for k, v in values.items()}
+    moved = _CHAIN_ONE.first(connection, params | {"chain_before": before,
+                                                    "chain_between": between})
+    return moved is not None
 
 
 def _statements():
