@@ -14,7 +14,7 @@ def test_movements_benchmark_runs_and_reports_every_figure():
     doc = json.loads(out.stdout)
     for key in ("bare_commit", "naive", "naive_h100", "sanchika", "sanchika_h100",
                 "sanchika_h1000", "state_bytes", "state_bytes_h1000", "naive_engine",
-                "sanchika_engine"):
+                "sanchika_engine", "naive_prepared", "sanchika_prepared"):
         assert doc["results"][key] > 0, key
     # size, not speed: a thousand movements leave the stored state as small as a fresh one
     assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
