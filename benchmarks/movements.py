@@ -5,9 +5,9 @@ same database: a bare movement row (the floor), a naive app that stores SpiffWor
 default serialization per file, and ``workflows.filing.act``; each on fresh files and on files
 with a long history.  Fresh files are measured two ways: with a fresh file opened between every
 two operations (the figures the targets name) and on files prepared before each turn
-(``*_prepared``, see ``Supply``).  They are measured in turns (see ``Rounds``), so that a machine slowing
-down for a while does not favour one of them.  Run ``python benchmarks/movements.py --help``
-for the options.
+(``*_prepared``, see ``Supply``).  They are measured in turns (see ``Rounds``), so that a
+machine slowing down for a while does not favour one of them.  Run
+``python benchmarks/movements.py --help`` for the options.
 """
 
 import argparse
