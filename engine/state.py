@@ -98,9 +98,8 @@ def read(doc, workflow, registry):
         for task, row in zip(made, rows):
             for child in row[4]:
                 made[child]._parent = task.id
-        root = made[top["root"]]
-        _restore_data(root, rows, ids, made, registry)
-        workflow.task_tree = root
+        _restore_data(top["root"], rows, made, registry)
+        workflow.task_tree = made[top["root"]]
         workflow.success = top["success"]
         workflow.completed = top["completed"]
         workflow.correlations = top["correlations"]
@@ -108,24 +107,24 @@ def read(doc, workflow, registry):
         workflow.last_task = made[last] if last is not None else None
         workflow.data = _restored(top["data"], registry)
         workflow.bpmn_events = registry.restore(top["events"])
+    except StateUnreadable:
+        raise
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        if isinstance(exc, StateUnreadable):
-            raise
         raise StateUnreadable(f"stored state is damaged ({type(exc).__name__}: {exc})") from None
     return workflow
 
 
-def _restore_data(root, rows, ids, made, registry):
-    """Each task's data: its parent's, with its own changes; parents before children."""
-    place = {task_id: i for i, task_id in enumerate(ids)}
+def _restore_data(root, rows, made, registry):
+    """Each task's data (``root`` and the others are places in the table): its parent's, with
+    its own changes; parents before children."""
     stack, seen = [(root, None)], set()
     while stack:
-        task, above = stack.pop()
-        if task.id in seen:
+        place, above = stack.pop()
+        if place in seen:
             raise StateUnreadable("stored state is damaged (a task is listed under two parents, "
                                   "or under itself)")
-        seen.add(task.id)
-        row = rows[place[task.id]]
+        seen.add(place)
+        row = rows[place]
         updates = _restored(row[7], registry) if len(row) > 7 and row[7] else {}
         if above is None:
             data = updates
@@ -134,8 +133,8 @@ def _restore_data(root, rows, ids, made, registry):
             data.update(updates)
             for key in row[8] if len(row) > 8 else ():
                 data.pop(key, None)
-        task.data = data
-        stack.extend((made[child], data) for child in row[4])
+        made[place].data = data
+        stack.extend((child, data) for child in row[4])
 
 
 def _stored(values, registry):
