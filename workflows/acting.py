@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import engine
-from sqlalchemy import (String, and_, bindparam, cast, exists, func, insert, literal_column,
+from sqlalchemy import (String, Text, and_, bindparam, cast, exists, func, insert, literal_column,
                         or_, select, update)
 
 from . import audit, limits, org
@@ -63,8 +63,10 @@ def _read_statement(postgresql):
                       .where(PriorityLimit.__table__.c.office_id == F.c.office_id,
                              PriorityLimit.__table__.c.priority == F.c.priority)
                       .scalar_subquery())
+    # as JSON text on both databases, read once for each text (see _posts_listed)
     office_posts = (select(
-        func.json_agg(func.json_build_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head))
+        cast(func.json_agg(func.json_build_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head)),
+             Text)
         if postgresql else
         func.json_group_array(func.json_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head)))
         .where(P.c.office_id == F.c.office_id).scalar_subquery())
@@ -275,12 +277,9 @@ class _Post:
 
 
 def _office_posts(file):
-    """The office's posts read with the file (PostgreSQL gives the list, SQLite its text)."""
-    listed = file.office_posts
-    if isinstance(listed, str):
-        return _posts_listed(listed)
-    return [_Post(id_, section_id, role, bool(is_head))
-            for id_, section_id, role, is_head in listed or ()]
+    """The office's posts read with the file (as JSON text; none at all is NULL on
+    PostgreSQL)."""
+    return _posts_listed(file.office_posts or "[]")
 
 
 @lru_cache(maxsize=256)
