@@ -54,13 +54,13 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
                 section_id=section_id, subject=subject, category=category.strip(),
                 priority=priority, route_version_id=version.id, created_by_id=user.id,
                 created_by_post_id=post.id, created_at=now)
+    _save_state(file, instance)  # the row is written once, whole
     session.add(file)
     session.flush()
     if first_note.strip():
         session.add(Note(file_id=file.id, number=1, author_id=user.id, author_post_id=post.id,
                          body=first_note.strip(), created_at=now, updated_at=now))
     new_tasks = _sync_tasks(session, file, instance, now, prefer=(post.id,))
-    _save_state(file, instance)
     session.add(Movement(file_id=file.id, kind="open", from_post_id=post.id,
                          from_user_id=user.id, to_post_id=_first_post(new_tasks),
                          step_name=_first_step(new_tasks), remark="", at=now))
