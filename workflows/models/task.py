@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -18,7 +18,10 @@ class Task(Base):
         Index("ix_tasks_open_post", "post_id", "done_at"),
         Index("ix_tasks_file_open", "file_id", "done_at"),
         Index("ix_tasks_open_due", "done_at", "due_at"),
-        Index("ix_tasks_open_escalate", "done_at", "escalate_at"),
+        # only open tasks are escalated: the scheduler's index holds nothing else, and a task
+        # done leaves it (migration 0013)
+        Index("ix_tasks_open_escalate", "escalate_at",
+              sqlite_where=text("done_at IS NULL"), postgresql_where=text("done_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
