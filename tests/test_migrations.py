@@ -1,4 +1,5 @@
-"""The Alembic migrations build exactly the schema the models describe, on both databases."""
+"""The Alembic migrations build exactly the schema the models describe, on both databases, and
+PostgreSQL's storage settings do what they are there for."""
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,7 +21,6 @@ def test_migrated_schema_matches_the_models(db_url):
     assert diff == []
 
 
-
 @pytest.mark.parametrize("empty_db", ["postgresql"], indirect=True)
 def test_movements_rewrite_a_files_row_on_its_own_page_on_postgresql(demo_db):
     # Every movement rewrites the file's row.  PostgreSQL's packing of files (migration 0012)
@@ -31,11 +31,10 @@ def test_movements_rewrite_a_files_row_on_its_own_page_on_postgresql(demo_db):
     numbers = []
     for n in range(60):  # several pages of rows, each as full as inserting leaves it
         with sessions.begin() as session:
-            shabnam = org.user_by_login(session, "shabnam.parveen")
-            numbers.append(filing.open_file(session, office=org.office_by_code(session, "SADAR"),
-                                            user=shabnam,
-                                            route_key="land_mutation",
-                                            subject=f"Mutation of Khata {n}").number)
+            numbers.append(filing.open_file(
+                session, office=org.office_by_code(session, "SADAR"),
+                user=org.user_by_login(session, "shabnam.parveen"), route_key="land_mutation",
+                subject=f"Mutation of Khata {n}").number)
     counted = text("SELECT pg_stat_get_xact_tuples_updated('files'::regclass), "
                    "pg_stat_get_xact_tuples_hot_updated('files'::regclass)")
     updated = in_place = 0
