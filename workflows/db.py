@@ -83,7 +83,8 @@ def database_url(url=None):
 
 
 def make_engine(url=None, **kwargs):
-    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions,
+    PostgreSQL psycopg with no statements prepared behind Sanchika's back."""
     url = database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -94,6 +95,10 @@ def make_engine(url=None, **kwargs):
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    # psycopg prepares on its own a statement it has run five times, and deallocates every
+    # prepared statement of the connection at each rollback or DDL, those of ``pgwire`` too:
+    # Sanchika prepares the statements it runs all day itself (``plain``, ``pgwire``).
+    kwargs.setdefault("connect_args", {"prepare_threshold": None})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

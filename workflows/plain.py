@@ -10,13 +10,20 @@ converts the result columns with the columns' result processors.  A driver error
 as SQLAlchemy's, as it would from ``Connection.execute``.  What the driver runs directly is
 not seen by SQLAlchemy's statement events or its ``echo`` log.
 
+On PostgreSQL (psycopg) a statement goes to the server through ``pgwire``: prepared once per
+connection, and in one round trip with the BEGIN of its transaction when it is the first
+statement of one (an action's read), or with the COMMIT (``commit_with``, the audit chain).
+
 A statement with an expanding ``IN`` parameter, whose SQL depends on the number of values,
 goes through SQLAlchemy as usual.
 """
 
+import re
 from collections import namedtuple
 
 from sqlalchemy.exc import DBAPIError
+
+from . import pgwire
 
 
 class Plain:
@@ -31,9 +38,12 @@ class Plain:
     def rowcount(self, connection, params):
         """Run a write on ``connection`` (a SQLAlchemy Connection); the number of rows it
         touched."""
-        compiled, cursor = self._run(connection, params)
-        if cursor is None:
+        compiled = self._compiled_for(connection.dialect)
+        if compiled.sql is None:
             return connection.execute(self.statement, params).rowcount
+        if self._goes_by_wire(connection, compiled):
+            return self._wire(connection, compiled, params).command_tuples
+        cursor = self._run(connection, compiled, params)
         try:
             return cursor.rowcount
         finally:
@@ -41,9 +51,13 @@ class Plain:
 
     def rows(self, connection, params):
         """Run a query; its rows, as named tuples of converted values."""
-        compiled, cursor = self._run(connection, params)
-        if cursor is None:
+        compiled = self._compiled_for(connection.dialect)
+        if compiled.sql is None:
             return connection.execute(self.statement, params).all()
+        if self._goes_by_wire(connection, compiled):
+            result = self._wire(connection, compiled, params)
+            return compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
+        cursor = self._run(connection, compiled, params)
         try:
             return compiled.rows(cursor.fetchall())
         finally:
@@ -53,15 +67,46 @@ class Plain:
         found = self.rows(connection, params)
         return found[0] if found else None
 
-    def _run(self, connection, params):
-        """The statement compiled for the connection's dialect, and the driver's cursor it ran
-        on (None for a statement that SQLAlchemy must render anew for each run)."""
-        dialect = connection.dialect
+    def commit_with(self, connection, params):
+        """PostgreSQL: run a query and COMMIT the transaction in the same round trip; its first
+        row.  Nothing is committed when the query fails."""
+        compiled = self._compiled_for(connection.dialect)
+        if not self._goes_by_wire(connection, compiled):
+            raise ValueError("only a statement sent through pgwire commits with it")
+        result = self._wire(connection, compiled, params, commit=True)
+        found = compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
+        return found[0] if found else None
+
+    def wired(self, connection):
+        """Whether this statement goes to ``connection``'s server through ``pgwire`` now."""
+        return self._goes_by_wire(connection, self._compiled_for(connection.dialect))
+
+    @staticmethod
+    def _goes_by_wire(connection, compiled):
+        # a connection that is closed or busy goes the usual way, and psycopg says what is wrong
+        return (compiled.wire is not None
+                and pgwire.usable(connection.connection.driver_connection))
+
+    def _compiled_for(self, dialect):
         compiled = self._compiled.get(dialect)
         if compiled is None:
             compiled = self._compiled[dialect] = _Compiled(self.statement, dialect)
-        if compiled.sql is None:
-            return compiled, None
+        return compiled
+
+    def _wire(self, connection, compiled, params, commit=False):
+        """Run on PostgreSQL through ``pgwire``; its result."""
+        driver = connection.connection.driver_connection
+        name, sql, arguments = compiled.wire
+        values = arguments(params)
+        try:
+            return pgwire.run(driver, name, sql, values, commit=commit)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(compiled.sql, values, exc,
+                                      connection.dialect.loaded_dbapi.Error) from exc
+
+    def _run(self, connection, compiled, params):
+        """Run on the driver's cursor; the cursor."""
+        dialect = connection.dialect
         arguments = compiled.arguments(params)
         cursor = connection.connection.cursor()
         try:
@@ -70,7 +115,7 @@ class Plain:
             cursor.close()
             raise DBAPIError.instance(compiled.sql, arguments, exc,
                                       dialect.loaded_dbapi.Error) from exc
-        return compiled, cursor
+        return cursor
 
 
 class _Compiled:
@@ -78,6 +123,7 @@ class _Compiled:
 
     def __init__(self, statement, dialect):
         compiled = statement.compile(dialect=dialect)
+        self.wire = None
         if any(bind.expanding for bind in compiled.bind_names):
             self.sql = None  # rendered per run, by SQLAlchemy
             return
@@ -98,6 +144,11 @@ class _Compiled:
             escaped = compiled.escaped_bind_names or {}
             self.arguments = _named([(escaped.get(name, name), *each)
                                      for name, each in inputs.items()])
+            if dialect.name == "postgresql" and dialect.driver == "psycopg":
+                by_sql_name = {escaped.get(name, name): each for name, each in inputs.items()}
+                sql, order = _numbered(compiled.string)
+                self.wire = (pgwire.statement_name(sql), sql,
+                             _positional([by_sql_name[name] for name in order]))
         columns = list(getattr(statement, "selected_columns", ()))
         if columns:
             row = namedtuple("Row", [str(c.key) for c in columns], rename=True)
@@ -106,6 +157,24 @@ class _Compiled:
             self.rows = _reader(row, processors)
         else:
             self.rows = list
+
+
+_PYFORMAT = re.compile(r"%\(([^)]+)\)s|%%")
+
+
+def _numbered(sql):
+    """psycopg's ``%(name)s`` parameters as PostgreSQL's ``$1``, ``$2``... (a name used twice
+    is one parameter); the SQL as UTF-8 and the names in their order."""
+    order = []
+
+    def number(match):
+        name = match.group(1)
+        if name is None:
+            return "%"
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+    return _PYFORMAT.sub(number, sql).encode("utf-8"), order
 
 
 def _positional(inputs):

@@ -12,8 +12,10 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, func, insert,
-                        literal, select, update)
+from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, exists, func,
+                        insert, literal, select, union_all, update)
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -22,6 +24,7 @@ from ..plain import Plain
 GENESIS = "0" * 64
 CHAIN_VERSION = 1
 PENDING = "sanchika.audit_pending"
+AT_COMMIT = "sanchika.chain_at_commit"  # in a connection's info: (its transaction, parameters)
 
 
 class AuditEvent(Base):
@@ -73,15 +76,24 @@ def _moment(at):
 def chain_pending(session):
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
-    head is the last lock taken."""
+    head is the last lock taken.
+
+    On PostgreSQL a lone event (every official's action has one) is chained by the server in
+    one statement, and when the transaction itself commits, that statement goes in the round
+    trip of the COMMIT (``chain_at_commit``)."""
     waiting = session.info.pop(PENDING, None)
     if not waiting:
         return
     session.flush()
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
-    if postgresql and len(waiting) == 1 and _append_alone(connection, waiting[0].values):
-        return  # the usual case, in one round trip
+    if postgresql and len(waiting) == 1:
+        params = _one_event(waiting[0].values)
+        if _CHAIN_ONE.wired(connection) and _commits_itself(session):
+            connection.info[AT_COMMIT] = (connection.get_transaction(), params)
+        else:
+            _CHAIN_ONE.first(connection, params)
+        return
     head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
     if head is None:  # a database made without the migrations (they create the head)
         session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
@@ -102,15 +114,32 @@ def chain_pending(session):
     _MOVE_HEAD.rowcount(connection, head)
 
 
-def _append_alone(connection, values):
-    """PostgreSQL: chain one event in one statement; False (nothing written) when the chain has
-    no head row yet."""
+def _commits_itself(session):
+    """Whether this commit of ``session`` is its connection's COMMIT: the session made the
+    connection itself (it is not bound to one in a transaction of its caller's) and is not
+    releasing a savepoint."""
+    return isinstance(session.get_bind(), Engine) and not session.in_nested_transaction()
+
+
+def chain_at_commit(connection):
+    """Engine ``commit`` event: chain the event that ``chain_pending`` left for this commit and
+    COMMIT, in one round trip; when the chain statement fails, nothing is committed."""
+    left = connection.info.pop(AT_COMMIT, None)
+    if left is not None and left[0] is connection.get_transaction():
+        _CHAIN_ONE.commit_with(connection, left[1])
+
+
+def drop_at_rollback(connection):
+    """Engine ``rollback`` event: an event left for a commit that did not come is dropped."""
+    connection.info.pop(AT_COMMIT, None)
+
+
+def _one_event(values):
+    """The parameters of the one-statement chaining of one event (``_append_one``)."""
     before, between = hashed_around(values["at"], values["user_id"], values["office_id"],
                                     values["file_id"], values["action"], values["detail"])
-    params = {f"event_{k}": v for k, v in values.items()}
-    moved = _CHAIN_ONE.first(connection, params | {"chain_before": before,
-                                                    "chain_between": between})
-    return moved is not None
+    return {f"event_{k}": v for k, v in values.items()} | {"chain_before": before,
+                                                            "chain_between": between}
 
 
 def _statements():
@@ -130,8 +159,14 @@ def _statements():
 
 
 def _append_one(events, chain):
-    """PostgreSQL: lock the head, append the event after it, hashed, and move the head to it."""
-    head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1).with_for_update().cte("head")
+    """PostgreSQL: lock the head (the genesis when the chain has none yet), append the event
+    after it, hashed, and move the head to it (making the head row when there was none), so
+    that the statement always chains its event or fails."""
+    locked = (select(chain.c.seq, chain.c.hash).where(chain.c.id == 1).with_for_update()
+              .cte("locked"))
+    head = union_all(select(locked.c.seq, locked.c.hash),
+                     select(literal(0, Integer), literal(GENESIS, String(64)))
+                     .where(~exists(select(locked.c.seq)))).cte("head")
     seq = head.c.seq + 1
     text = func.concat(bindparam("chain_before", type_=Text), seq,
                        bindparam("chain_between", type_=Text), head.c.hash, literal('"]'))
@@ -142,9 +177,12 @@ def _append_one(events, chain):
         select(*(bindparam(f"event_{c}", type_=t) for c, t in given.items()), seq,
                head.c.hash, func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")))
         .returning(events.c.seq, events.c.hash).cte("appended"))
-    return (update(chain).where(chain.c.id == 1)
-            .values(seq=appended.c.seq, hash=appended.c.hash)
-            .returning(chain.c.seq).add_cte(head, appended))
+    moved = upsert(chain).from_select(
+        ["id", "seq", "hash"], select(literal(1, Integer), appended.c.seq, appended.c.hash))
+    return (moved.on_conflict_do_update(index_elements=[chain.c.id],
+                                        set_={"seq": moved.excluded.seq,
+                                              "hash": moved.excluded.hash})
+            .returning(chain.c.seq).add_cte(locked, head, appended))
 
 
 _HEAD, _HEAD_LOCKED, _APPEND, _MOVE_HEAD, _CHAIN_ONE = _statements()
@@ -178,3 +216,5 @@ def _inside(transaction, ended):
 # Every session, whoever made it (web, CLI, scheduler, tests).
 event.listen(Session, "before_commit", chain_pending)
 event.listen(Session, "after_transaction_end", drop_ended)
+event.listen(Engine, "commit", chain_at_commit)
+event.listen(Engine, "rollback", drop_at_rollback)

@@ -1,0 +1,189 @@
+"""PostgreSQL: an official's action goes to the server in four round trips (the pool's ping,
+BEGIN with the read, the writes, the audit chain with COMMIT), and nothing about what is kept
+changes for it: a transaction begun with a plain statement is one transaction, a chain that
+cannot be written commits nothing, and statements the server has dropped are prepared again."""
+
+import psycopg
+import pytest
+from psycopg import pq
+from sqlalchemy import bindparam, event, func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from workflows import audit, filing, org, pgwire
+from workflows.db import make_engine, make_sessionmaker, utcnow
+from workflows.models import AuditEvent, File, Movement, Task
+from workflows.models.audit import AuditChain
+from workflows.plain import Plain
+
+ONLY_PG = pytest.mark.parametrize("empty_db", ["postgresql"], indirect=True)
+pytestmark = ONLY_PG
+
+
+@pytest.fixture
+def sessions(demo_db, tmp_path):
+    """Sessions on the demo database whose connections write libpq's trace of the protocol to
+    ``sessions.trace`` (see ``round_trips``)."""
+    engine = make_engine(demo_db)
+    trace = (tmp_path / "protocol.trace").open("w+")
+
+    @event.listens_for(engine, "connect")
+    def _trace(dbapi_connection, _record):
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+    factory = make_sessionmaker(engine)
+    factory.trace = trace
+    yield factory
+    engine.dispose()
+    trace.close()
+
+
+def round_trips(sessions, work):
+    """The round trips ``work()`` makes to the server: the server's ReadyForQuery messages,
+    one at the end of every exchange (a simple query, or a pipeline up to its sync)."""
+    trace = sessions.trace
+    trace.seek(0, 2)
+    start = trace.tell()
+    work()
+    trace.seek(start)
+    return sum(1 for line in trace if "\tReadyForQuery\t" in line and line.startswith("B"))
+
+
+def _open(sessions, subject="Mutation of Khata 77"):
+    with sessions.begin() as session:
+        office, manoj = org.office_by_code(session, "SADAR"), org.user_by_login(session, "manoj.yadav")
+        return filing.open_file(session, office=office, user=manoj, route_key="land_mutation",
+                                subject=subject).number
+
+
+def _user(sessions, login):
+    with sessions.begin() as session:
+        return org.user_by_login(session, login)
+
+
+def _act(sessions, number, login="manoj.yadav", choice="Submit report"):
+    """``login`` acts on file ``number``: the act's read is the first statement of its
+    transaction, as in ``sanchika file act`` (the official was read before)."""
+    user = _user(sessions, login)
+    with sessions.begin() as session:
+        filing.act(session, number=number, user=user, choice=choice)
+
+
+def _state(sessions, number):
+    """Where the file is: its open steps, its movements, and the audit events on it."""
+    with sessions.begin() as session:
+        file_id = session.scalar(select(File.id).where(File.number == number))
+        steps = session.scalars(select(Task.step_name).where(
+            Task.file_id == file_id, Task.done_at.is_(None))).all()
+        moves = session.scalar(select(func.count()).where(Movement.file_id == file_id))
+        events = session.scalars(select(AuditEvent.action).where(AuditEvent.file_id == file_id)
+                                 .order_by(AuditEvent.seq)).all()
+    return steps, moves, events
+
+
+def test_an_action_takes_four_round_trips_and_is_kept_whole(sessions):
+    number = _open(sessions)
+    manoj = _user(sessions, "manoj.yadav")
+    _act(sessions, number)  # the statements are prepared on this connection now
+    _act(sessions, number, login="rajesh.prasad", choice="Return")
+
+    def act():
+        with sessions.begin() as session:
+            filing.act(session, number=number, user=manoj, choice="Submit report")
+    assert round_trips(sessions, act) == 4  # ping, BEGIN + read, writes, chain + COMMIT
+    steps, moves, events = _state(sessions, number)
+    assert steps == ["Check enquiry report"] and moves == 4
+    assert events == ["file.opened", "file.moved", "file.moved", "file.moved"]
+    with sessions.begin() as session:
+        assert audit.verify(session).ok
+
+
+def test_a_transaction_begun_by_a_plain_statement_is_one_transaction(sessions):
+    write = Plain(insert(Movement.__table__).values(
+        file_id=bindparam("file"), kind="note", remark=bindparam("remark"), at=bindparam("at"),
+        step_name="", choice=""))
+    number = _open(sessions)
+    session = sessions()
+    connection = session.connection()
+    file_id = session.scalar(select(File.id).where(File.number == number))
+    session.rollback()  # between transactions again: the write below opens the next one
+    connection = session.connection()
+    assert write.wired(connection)
+    assert write.rowcount(connection, {"file": file_id, "remark": "undone", "at": utcnow()}) == 1
+    assert connection.connection.driver_connection.pgconn.transaction_status \
+        == psycopg.pq.TransactionStatus.INTRANS
+    session.rollback()
+    session.close()
+    _steps, moves, _events = _state(sessions, number)
+    assert moves == 1  # only the opening: the rolled back write is not there
+
+
+def test_a_chain_that_cannot_be_written_commits_nothing(sessions, demo_db):
+    number = _open(sessions)
+    before = _state(sessions, number)
+    # someone slipped an event into the chain's next place without moving its head
+    engine = make_engine(demo_db)
+    with engine.begin() as conn:
+        head = conn.execute(select(AuditChain.seq).where(AuditChain.id == 1)).scalar_one()
+        conn.execute(insert(AuditEvent.__table__).values(
+            at=utcnow(), action="forged", detail="{}", seq=head + 1, prev_hash="0" * 64,
+            hash="f" * 64))
+    engine.dispose()
+    with pytest.raises(IntegrityError, match="audit_events"):
+        _act(sessions, number)
+    assert _state(sessions, number) == before  # not moved, no movement, no event
+    with sessions.begin() as session:  # the connection goes on being used
+        assert session.scalar(select(func.count()).select_from(File)) > 0
+
+
+def test_a_chain_without_its_head_row_starts_at_the_genesis(empty_db):
+    engine = make_engine(empty_db)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_chain"))
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        audit.record(session, "test.first", office_id=None, note="the first event")
+    with sessions.begin() as session:
+        head = session.execute(select(AuditChain.seq, AuditChain.hash)).one()
+        event = session.execute(select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash)
+                                .where(AuditEvent.action == "test.first")).one()
+        assert event.seq == 1 and event.prev_hash == "0" * 64
+        assert tuple(head) == (1, event.hash)
+        assert audit.verify(session).ok
+    engine.dispose()
+
+
+def test_statements_the_server_dropped_are_prepared_again(sessions):
+    number = _open(sessions)
+    _act(sessions, number)
+    with sessions.begin() as session:  # the pool's one connection forgets every statement
+        session.connection().exec_driver_sql("DEALLOCATE ALL")
+    # the act's read opens its transaction: it is run again at once, prepared anew
+    _act(sessions, number, login="rajesh.prasad", choice="Return")
+    assert _state(sessions, number)[0] == ["Enquire and submit report"]
+
+    # dropped in the middle of a transaction: that transaction fails, the next one works
+    manoj = _user(sessions, "manoj.yadav")
+    with pytest.raises(DBAPIError, match="does not exist"), sessions.begin() as session:
+        session.connection().exec_driver_sql("DEALLOCATE ALL")
+        filing.act(session, number=number, user=manoj, choice="Submit report")
+    assert _state(sessions, number)[0] == ["Enquire and submit report"]
+    _act(sessions, number)
+    assert _state(sessions, number)[0] == ["Check enquiry report"]
+
+
+def test_a_session_joined_to_its_callers_transaction_chains_before_it_returns(demo_db):
+    """A session bound to a connection its caller holds in a transaction does not commit it:
+    its event is chained when the session commits, not left for a COMMIT it does not send."""
+    engine = make_engine(demo_db)
+    with engine.connect() as connection:
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        audit.record(session, "test.joined", office_id=None)
+        session.commit()
+        seq = connection.execute(select(AuditEvent.seq).where(
+            AuditEvent.action == "test.joined")).scalar_one()
+        assert seq == connection.execute(select(AuditChain.seq)).scalar_one()
+        session.close()
+        outer.rollback()
+    engine.dispose()
