@@ -8,7 +8,9 @@ forth a thousand times costs the same to load, move and store as a fresh one.
 """
 
 import json
+import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +25,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import conditions, state
@@ -106,6 +109,26 @@ class _Workflow(BpmnWorkflow):
         for task in waiting:
             task.task_spec._update(task)
         return None
+
+
+# SpiffWorkflow formats a log message and a dictionary of details at every change of a task's
+# state, whether its log is on or not: a third of the time a step takes.  A task of a route's
+# workflow changes state without them while that log is off; with it on (INFO or DEBUG), and
+# for every other workflow in the process, the library's own method runs.
+_TASK_LOG = logging.getLogger("spiff.task")
+_library_set_state = Task._set_state
+
+
+def _set_state(task, value):
+    if type(task.workflow) is not _Workflow or _TASK_LOG.isEnabledFor(logging.INFO):
+        return _library_set_state(task, value)
+    if value != task._state:
+        task.last_state_change = time.time()
+        task._state = value
+    return None
+
+
+Task._set_state = _set_state
 
 
 class _WorkflowConverter(BpmnWorkflowConverter):

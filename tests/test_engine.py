@@ -1,11 +1,14 @@
 """The engine on its own: routes run, survive dump/load at every step, and stay small."""
 
 import json
+import logging
 import random
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 import engine
 
@@ -218,6 +221,26 @@ def test_the_script_engine_never_runs_python():
         _Environment().evaluate("__import__('os').getcwd()", {})
     with pytest.raises(engine.UnsafeExpression):
         _Environment().execute("x = 1", {})
+
+
+def test_spiffworkflows_task_log_tells_state_changes_when_it_is_on(caplog):
+    """A route's tasks change state (and note when) without formatting log records while
+    SpiffWorkflow's task log is off; turned on, it tells every change as the library does."""
+    noting = route("general_noting.bpmn", SHIPPED)
+    instance = engine.start(noting)
+    step = only_step(instance)
+    before = datetime.now(timezone.utc).timestamp()
+    engine.complete(instance, step.task_id, "Submit")
+    done = instance._wf.get_task_from_id(UUID(step.task_id))
+    assert done.state == TaskState.COMPLETED and done.last_state_change >= before
+    step = only_step(instance)
+    assert step.name == "Examine and comment"
+    with caplog.at_level(logging.INFO, logger="spiff.task"):
+        engine.complete(instance, step.task_id, "Return")
+    changes = [r for r in caplog.records if r.name == "spiff.task"]
+    assert any(r.getMessage() == "State changed to COMPLETED" and r.task_spec == step.step_id
+               for r in changes)
+    assert only_step(instance).name == "Put up note"
 
 
 def test_an_instance_kept_in_memory_is_never_handed_out_stale():
