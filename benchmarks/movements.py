@@ -305,10 +305,10 @@ def bench_sanchika(engine, sessions, rounds, results, prepared):
 
 
 def plain_engine(engine):
-    """The engine of the floor and of the naive app.  On PostgreSQL: SQLAlchemy's and psycopg's
-    defaults (psycopg prepares a statement it has run five times; Sanchika's engine leaves that
-    to ``workflows.pgwire``), with the pool's ping, as Sanchika's; on SQLite Sanchika's own
-    engine (WAL, synchronous=FULL: the same durability)."""
+    """The engine of the floor and of the naive app.  On PostgreSQL SQLAlchemy's and psycopg's
+    defaults with the pool's ping, as Sanchika's, without the listeners Sanchika's engine has
+    for ``workflows.pgwire``; on SQLite Sanchika's own engine (WAL, synchronous=FULL: the same
+    durability)."""
     if engine.dialect.name != "postgresql":
         return engine
     return create_engine(engine.url, pool_pre_ping=True)

@@ -153,19 +153,48 @@ def test_a_chain_without_its_head_row_starts_at_the_genesis(empty_db):
     engine.dispose()
 
 
-def test_statements_the_server_dropped_are_prepared_again(sessions):
+def test_statements_psycopg_deallocates_are_prepared_again(sessions):
+    """Once psycopg has prepared statements of its own, it deallocates every statement of the
+    connection when a transaction is rolled back (a refusal): an act later in a transaction
+    that other statements began prepares its statements again."""
     number = _open(sessions)
     _act(sessions, number)
-    with sessions.begin() as session:  # the pool's one connection forgets every statement
+    with sessions.begin() as session:
+        for _ in range(6):  # psycopg prepares a statement it has run five times
+            session.get(File, 1, populate_existing=True)
+    with sessions() as session:
+        session.get(File, 1, populate_existing=True)
+        session.rollback()
+    with sessions.begin() as session:
+        filing.act(session, number=number, user=org.user_by_login(session, "rajesh.prasad"),
+                   choice="Return")
+    assert _state(sessions, number)[0] == ["Enquire and submit report"]
+
+
+def test_statements_the_server_dropped_are_prepared_again(sessions):
+    """Statements dropped by a statement run through SQLAlchemy are prepared again at once; one
+    the server dropped unseen (a pooler's DISCARD ALL, say) too when its transaction had just
+    begun, else from the next transaction on."""
+    number = _open(sessions)
+    _act(sessions, number)
+    with sessions.begin() as session:
         session.connection().exec_driver_sql("DEALLOCATE ALL")
+        filing.act(session, number=number, user=org.user_by_login(session, "rajesh.prasad"),
+                   choice="Return")
+        filing.act(session, number=number, user=org.user_by_login(session, "manoj.yadav"),
+                   choice="Submit report")
+
+    def drop_unseen(session):  # on psycopg's connection, past SQLAlchemy's events
+        session.connection().connection.driver_connection.execute("DEALLOCATE ALL")
+    with sessions.begin() as session:
+        drop_unseen(session)
     # the act's read opens its transaction: it is run again at once, prepared anew
     _act(sessions, number, login="rajesh.prasad", choice="Return")
     assert _state(sessions, number)[0] == ["Enquire and submit report"]
 
-    # dropped in the middle of a transaction: that transaction fails, the next one works
     manoj = _user(sessions, "manoj.yadav")
     with pytest.raises(DBAPIError, match="does not exist"), sessions.begin() as session:
-        session.connection().exec_driver_sql("DEALLOCATE ALL")
+        drop_unseen(session)
         filing.act(session, number=number, user=manoj, choice="Submit report")
     assert _state(sessions, number)[0] == ["Enquire and submit report"]
     _act(sessions, number)

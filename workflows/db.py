@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from . import pgwire
 from .plain import Plain
 
 DEFAULT_INSTANCE = Path(os.environ.get("SANCHIKA_INSTANCE", "instance"))
@@ -83,8 +84,7 @@ def database_url(url=None):
 
 
 def make_engine(url=None, **kwargs):
-    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions,
-    PostgreSQL psycopg with no statements prepared behind Sanchika's back."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions."""
     url = database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -95,11 +95,10 @@ def make_engine(url=None, **kwargs):
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    # psycopg prepares on its own a statement it has run five times, and deallocates every
-    # prepared statement of the connection at each rollback or DDL, those of ``pgwire`` too:
-    # Sanchika prepares the statements it runs all day itself (``plain``, ``pgwire``).
-    kwargs.setdefault("connect_args", {"prepare_threshold": None})
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        _psycopg_setup(engine)
+    return engine
 
 
 _BEGIN_IMMEDIATE = Plain(text("BEGIN IMMEDIATE"))  # run on the driver: every transaction has one
@@ -122,6 +121,27 @@ def _sqlite_setup(engine):
         # Every transaction takes the write lock up front: two officials acting on one file
         # queue instead of failing half-way with "database is locked".
         _BEGIN_IMMEDIATE.rowcount(conn, {})
+
+
+def _psycopg_setup(engine):
+    """Tell ``pgwire`` when psycopg deallocates the prepared statements of a connection: at a
+    rollback of a transaction, and after a statement such as ROLLBACK TO SAVEPOINT."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after_execute(conn, cursor, _statement, _parameters, _context, _executemany):
+        if pgwire.drops_statements(cursor.statusmessage):
+            pgwire.dropped(conn.connection.driver_connection)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn):
+        driver = conn.connection.driver_connection
+        if pgwire.in_transaction(driver):
+            pgwire.dropped(driver)
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(dbapi_connection, _record, _state):
+        if pgwire.in_transaction(dbapi_connection):
+            pgwire.dropped(dbapi_connection)
 
 
 def make_sessionmaker(engine):

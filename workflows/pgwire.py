@@ -10,9 +10,13 @@ save, so the commands go through libpq directly (psycopg's ``pq`` layer), and ps
 adapters turn values into text and results back into values, as they do for psycopg itself.
 
 A statement is prepared on the server (under a name made from its SQL) the first time a
-connection runs it, in the same round trip, and runs from its plan after that.  A pooler that
-drops prepared statements between transactions (PgBouncer in transaction mode) does not suit
-this; Sanchika's pool keeps each connection to itself.
+connection runs it, in the same round trip, and runs from its plan after that.  psycopg, which
+prepares on its own the statements it runs often, deallocates every prepared statement of a
+connection (these too) when it rolls back a transaction, and after a statement that ends with
+ROLLBACK (to a savepoint), DROP, ALTER, DISCARD ALL or DEALLOCATE ALL; ``dropped`` is told of
+those (see ``workflows.db``), and the statements are prepared again at their next run.  A
+pooler that drops prepared statements between transactions (PgBouncer in transaction mode) does
+not suit this; Sanchika's pool keeps each connection to itself.
 
 The connection is left as psycopg would leave it: between transactions, or inside one, and
 psycopg goes on from there (it sends no BEGIN of its own for a transaction that has one, and
@@ -20,6 +24,7 @@ no COMMIT for one already committed).
 """
 
 import hashlib
+import re
 import select
 import threading
 import weakref
@@ -49,6 +54,32 @@ class _Prepared:
 
     def __init__(self):
         self.names, self.unsure = set(), False
+
+
+# what psycopg deallocates every prepared statement after (psycopg/_preparing.py)
+_DISCARDING = re.compile(r"(?:DROP|ALTER|ROLLBACK|DISCARD ALL|DEALLOCATE ALL)\b")
+
+
+def dropped(connection):
+    """psycopg's ``connection`` has lost, or may have lost, what it prepared: close and prepare
+    each statement again at its next run."""
+    with _connections_lock:
+        prepared = _connections.get(connection)
+    if prepared is not None:
+        prepared.names.clear()
+        prepared.unsure = True
+
+
+def drops_statements(status):
+    """Whether psycopg deallocates every prepared statement after a statement that ended with
+    the command status ``status``."""
+    return bool(status) and _DISCARDING.match(status) is not None
+
+
+def in_transaction(connection):
+    """Whether psycopg's ``connection`` is inside a transaction (a rollback of it deallocates
+    every prepared statement)."""
+    return connection.pgconn.transaction_status != _IDLE
 
 
 def statement_name(sql):
