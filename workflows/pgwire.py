@@ -48,6 +48,12 @@ _connections_lock = threading.Lock()
 # there already, or a plan no longer fits its tables (a migration altered them)
 _STALE = frozenset({"26000", "42P05", "0A000"})
 
+# what psycopg deallocates every prepared statement after (psycopg/_preparing.py)
+_DISCARDING = re.compile(r"(?:DROP|ALTER|ROLLBACK|DISCARD ALL|DEALLOCATE ALL)\b")
+
+# libpq 14 has pipelines, 17 closes a prepared statement without an error when there is none
+AVAILABLE = capabilities.has_pipeline() and capabilities.has_send_close_prepared()
+
 
 class _Prepared:
     __slots__ = ("names", "unsure")
@@ -56,39 +62,9 @@ class _Prepared:
         self.names, self.unsure = set(), False
 
 
-# what psycopg deallocates every prepared statement after (psycopg/_preparing.py)
-_DISCARDING = re.compile(r"(?:DROP|ALTER|ROLLBACK|DISCARD ALL|DEALLOCATE ALL)\b")
-
-
-def dropped(connection):
-    """psycopg's ``connection`` has lost, or may have lost, what it prepared: close and prepare
-    each statement again at its next run."""
-    with _connections_lock:
-        prepared = _connections.get(connection)
-    if prepared is not None:
-        prepared.names.clear()
-        prepared.unsure = True
-
-
-def drops_statements(status):
-    """Whether psycopg deallocates every prepared statement after a statement that ended with
-    the command status ``status``."""
-    return bool(status) and _DISCARDING.match(status) is not None
-
-
-def in_transaction(connection):
-    """Whether psycopg's ``connection`` is inside a transaction (a rollback of it deallocates
-    every prepared statement)."""
-    return connection.pgconn.transaction_status != _IDLE
-
-
 def statement_name(sql):
     """The name a statement is prepared under: the same SQL, the same name, in every process."""
     return b"sanchika_" + hashlib.sha1(sql).hexdigest()[:16].encode()
-
-
-# libpq 14 has pipelines, 17 closes a prepared statement without an error when there is none
-AVAILABLE = capabilities.has_pipeline() and capabilities.has_send_close_prepared()
 
 
 def usable(connection):
@@ -179,6 +155,28 @@ def rows(connection, result):
     transformer = Transformer(connection)
     transformer.set_pgresult(result)
     return transformer.load_rows(0, result.ntuples, tuple)
+
+
+def dropped(connection):
+    """psycopg's ``connection`` has lost, or may have lost, what it prepared: close and prepare
+    each statement again at its next run."""
+    with _connections_lock:
+        prepared = _connections.get(connection)
+    if prepared is not None:
+        prepared.names.clear()
+        prepared.unsure = True
+
+
+def drops_statements(status):
+    """Whether psycopg deallocates every prepared statement after a statement that ended with
+    the command status ``status``."""
+    return bool(status) and _DISCARDING.match(status) is not None
+
+
+def in_transaction(connection):
+    """Whether psycopg's ``connection`` is inside a transaction (a rollback of it deallocates
+    every prepared statement)."""
+    return connection.pgconn.transaction_status != _IDLE
 
 
 def _begin_command(connection):
