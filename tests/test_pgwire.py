@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from psycopg import pq
 from sqlalchemy import bindparam, event, func, insert, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflows import audit, filing, org, pgwire
@@ -216,3 +216,22 @@ def test_a_session_joined_to_its_callers_transaction_chains_before_it_returns(de
         session.close()
         outer.rollback()
     engine.dispose()
+
+
+def test_a_pipeline_cut_short_closes_its_connection_and_the_next_action_gets_another(
+        sessions, monkeypatch):
+    number = _open(sessions)
+    _act(sessions, number)
+    waited = pgwire._wait
+
+    def interrupted(pgconn, event):
+        raise KeyboardInterrupt  # a signal while the results were awaited
+
+    monkeypatch.setattr(pgwire, "_wait", interrupted)
+    # the rollback that follows finds the connection closed, and says so
+    with pytest.raises((KeyboardInterrupt, OperationalError)):
+        _act(sessions, number, login="rajesh.prasad", choice="Return")
+    monkeypatch.setattr(pgwire, "_wait", waited)
+    assert _state(sessions, number)[0] == ["Check enquiry report"]  # nothing of it was kept
+    _act(sessions, number, login="rajesh.prasad", choice="Return")
+    assert _state(sessions, number)[0] == ["Enquire and submit report"]

@@ -216,7 +216,10 @@ def _wait(pgconn, event):
 
 
 def _leave_pipeline(pgconn):
+    """Leave pipeline mode.  A pipeline left with results unread (the wait for them was
+    interrupted, or the connection broke) cannot be left; the connection is closed, so that
+    the pool's ping finds it gone and the next transaction gets a new one."""
     try:
         pgconn.exit_pipeline_mode()
-    except Exception:  # noqa: BLE001 - the connection broke; psycopg reports that on its next use
-        pass
+    except errors.Error:
+        pgconn.finish()
