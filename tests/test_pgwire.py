@@ -3,7 +3,6 @@ BEGIN with the read, the writes, the audit chain with COMMIT), and nothing about
 changes for it: a transaction begun with a plain statement is one transaction, a chain that
 cannot be written commits nothing, and statements the server has dropped are prepared again."""
 
-import psycopg
 import pytest
 from psycopg import pq
 from sqlalchemy import bindparam, event, func, insert, select, text
@@ -104,14 +103,13 @@ def test_a_transaction_begun_by_a_plain_statement_is_one_transaction(sessions):
         step_name="", choice=""))
     number = _open(sessions)
     session = sessions()
-    connection = session.connection()
     file_id = session.scalar(select(File.id).where(File.number == number))
     session.rollback()  # between transactions again: the write below opens the next one
     connection = session.connection()
     assert write.wired(connection)
     assert write.rowcount(connection, {"file": file_id, "remark": "undone", "at": utcnow()}) == 1
     assert connection.connection.driver_connection.pgconn.transaction_status \
-        == psycopg.pq.TransactionStatus.INTRANS
+        == pq.TransactionStatus.INTRANS
     session.rollback()
     session.close()
     _steps, moves, _events = _state(sessions, number)
@@ -222,7 +220,6 @@ def test_a_pipeline_cut_short_closes_its_connection_and_the_next_action_gets_ano
         sessions, monkeypatch):
     number = _open(sessions)
     _act(sessions, number)
-    waited = pgwire._wait
 
     def interrupted(pgconn, event):
         raise KeyboardInterrupt  # a signal while the results were awaited
@@ -231,7 +228,7 @@ def test_a_pipeline_cut_short_closes_its_connection_and_the_next_action_gets_ano
     # the rollback that follows finds the connection closed, and says so
     with pytest.raises((KeyboardInterrupt, OperationalError)):
         _act(sessions, number, login="rajesh.prasad", choice="Return")
-    monkeypatch.setattr(pgwire, "_wait", waited)
+    monkeypatch.undo()
     assert _state(sessions, number)[0] == ["Check enquiry report"]  # nothing of it was kept
     _act(sessions, number, login="rajesh.prasad", choice="Return")
     assert _state(sessions, number)[0] == ["Enquire and submit report"]
