@@ -216,7 +216,7 @@ def test_a_session_joined_to_its_callers_transaction_chains_before_it_returns(de
     engine.dispose()
 
 
-def test_a_pipeline_cut_short_closes_its_connection_and_the_next_action_gets_another(
+def test_an_act_cut_short_keeps_nothing_and_the_next_one_works(
         sessions, monkeypatch):
     number = _open(sessions)
     _act(sessions, number)

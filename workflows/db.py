@@ -134,14 +134,11 @@ def _psycopg_setup(engine):
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(conn):
-        driver = conn.connection.driver_connection
-        if pgwire.in_transaction(driver):
-            pgwire.dropped(driver)
+        pgwire.rolling_back(conn.connection.driver_connection)
 
     @event.listens_for(engine.pool, "reset")
     def _on_reset(dbapi_connection, _record, _state):
-        if pgwire.in_transaction(dbapi_connection):
-            pgwire.dropped(dbapi_connection)
+        pgwire.rolling_back(dbapi_connection)
 
 
 def make_sessionmaker(engine):

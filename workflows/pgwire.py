@@ -5,8 +5,8 @@ Each round trip to the server costs about a tenth of a millisecond on loopback, 
 network, and an official's action on a file used six: the pool's ping, BEGIN, the read, the
 writes, the audit chain and COMMIT.  libpq's pipeline mode sends several commands in one go and
 reads their results together, so the BEGIN rides with the read and the COMMIT with the audit
-chain (``models.audit``).  psycopg's own pipelines cost more Python than the round trip they
-save, so the commands go through libpq directly (psycopg's ``pq`` layer), and psycopg's
+chain (``models.audit``).  psycopg's own pipelines cost about as much Python as the round trip
+they save, so the commands go through libpq directly (psycopg's ``pq`` layer), and psycopg's
 adapters turn values into text and results back into values, as they do for psycopg itself.
 
 A statement is prepared on the server (under a name made from its SQL) the first time a
@@ -61,6 +61,11 @@ class _Prepared:
     def __init__(self):
         self.names, self.unsure = set(), False
 
+    def forget(self):
+        """The server has lost, or may have lost, these: close and prepare each again."""
+        self.names.clear()
+        self.unsure = True
+
 
 def statement_name(sql):
     """The name a statement is prepared under: the same SQL, the same name, in every process."""
@@ -95,59 +100,60 @@ def run(connection, name, sql, values, commit=False):
     except errors.Error as exc:
         if exc.sqlstate not in _STALE:
             raise
-        prepared.names.clear()
-        prepared.unsure = True
+        prepared.forget()
         if not begin:
             raise
-    _run(connection, prepared, None, b"ROLLBACK", None, False, False)
+    _pipeline(connection, [("command", b"ROLLBACK")])
     return _run(connection, prepared, name, sql, params, begin, commit)
 
 
 def _run(connection, prepared, name, sql, params, begin, commit):
-    """One pipeline: [BEGIN], [close and] prepare if needed, run, [COMMIT]; the run's result.
-    ``name`` None runs ``sql`` unprepared, without parameters."""
-    commands = []
-    if begin:
-        commands.append(("command", _begin_command(connection)))
-    if name is None:
-        commands.append(("command", sql))
-    else:
-        if name not in prepared.names:
-            if prepared.unsure:
-                commands.append(("close", None))
-            commands.append(("prepare", None))
-        commands.append(("run", None))
+    """One round trip: [BEGIN], [close and] prepare if needed, run, [COMMIT]; the run's
+    result."""
+    commands = [("command", _begin_command(connection))] if begin else []
+    if name not in prepared.names:
+        if prepared.unsure:
+            commands.append(("close", name))
+        commands.append(("prepare", (name, sql)))
+    commands.append(("run", (name, params)))
     if commit:
         commands.append(("command", b"COMMIT"))
+    outcome = None
+    for kind, result in _pipeline(connection, commands):
+        if kind == "prepare":
+            prepared.names.add(name)
+        elif kind == "run":
+            outcome = result
+    return outcome
 
+
+def _pipeline(connection, commands):
+    """Send ``commands`` (kind, argument) in one pipeline and read their results: (kind,
+    result) for each; the first failure is raised, and the commands after it are not run."""
     pgconn = connection.pgconn
     pgconn.enter_pipeline_mode()
     try:
-        for kind, command in commands:
+        for kind, argument in commands:
             if kind == "run":
-                pgconn.send_query_prepared(name, params)
+                pgconn.send_query_prepared(*argument)
             elif kind == "prepare":
-                pgconn.send_prepare(name, sql)
+                pgconn.send_prepare(*argument)
             elif kind == "close":
-                pgconn.send_close_prepared(name)
+                pgconn.send_close_prepared(argument)
             else:
-                pgconn.send_query_params(command, None)
+                pgconn.send_query_params(argument, None)
         pgconn.pipeline_sync()
         results = _results(pgconn)
     finally:
         _leave_pipeline(pgconn)
-
-    outcome = None
-    for (kind, _command), result in zip(commands, results):
+    done = []
+    for (kind, _argument), result in zip(commands, results):
         if result.status == _ABORTED:
             continue  # an earlier command failed; that one is raised
         if result.status not in _DONE:
             raise errors.error_from_result(result, encoding=connection.info.encoding)
-        if kind == "prepare":
-            prepared.names.add(name)
-        elif kind == "run" or name is None:
-            outcome = result
-    return outcome
+        done.append((kind, result))
+    return done
 
 
 def rows(connection, result):
@@ -163,8 +169,7 @@ def dropped(connection):
     with _connections_lock:
         prepared = _connections.get(connection)
     if prepared is not None:
-        prepared.names.clear()
-        prepared.unsure = True
+        prepared.forget()
 
 
 def drops_statements(status):
@@ -173,10 +178,11 @@ def drops_statements(status):
     return bool(status) and _DISCARDING.match(status) is not None
 
 
-def in_transaction(connection):
-    """Whether psycopg's ``connection`` is inside a transaction (a rollback of it deallocates
-    every prepared statement)."""
-    return connection.pgconn.transaction_status != _IDLE
+def rolling_back(connection):
+    """psycopg's ``connection`` is about to be rolled back: if it is inside a transaction,
+    psycopg deallocates every prepared statement with it."""
+    if connection.pgconn.transaction_status != _IDLE:
+        dropped(connection)
 
 
 def _begin_command(connection):

@@ -55,8 +55,7 @@ class Plain:
         if compiled.sql is None:
             return connection.execute(self.statement, params).all()
         if self._goes_by_wire(connection, compiled):
-            result = self._wire(connection, compiled, params)
-            return compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
+            return self._wire_rows(connection, compiled, params)
         cursor = self._run(connection, compiled, params)
         try:
             return compiled.rows(cursor.fetchall())
@@ -73,8 +72,7 @@ class Plain:
         compiled = self._compiled_for(connection.dialect)
         if not self._goes_by_wire(connection, compiled):
             raise ValueError("only a statement sent through pgwire commits with it")
-        result = self._wire(connection, compiled, params, commit=True)
-        found = compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
+        found = self._wire_rows(connection, compiled, params, commit=True)
         return found[0] if found else None
 
     def wired(self, connection):
@@ -103,6 +101,10 @@ class Plain:
         except connection.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(compiled.sql, values, exc,
                                       connection.dialect.loaded_dbapi.Error) from exc
+
+    def _wire_rows(self, connection, compiled, params, commit=False):
+        result = self._wire(connection, compiled, params, commit)
+        return compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
 
     def _run(self, connection, compiled, params):
         """Run on the driver's cursor; the cursor."""
