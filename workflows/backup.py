@@ -141,8 +141,21 @@ def restore(src, url, store, force=False):
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               "--exit-on-error", "--dbname", _libpq_url(url), str(src / "sanchika.dump")])
+        _analyze(url)
     copy_store(src / "attachments", store)
     return manifest
+
+
+def _analyze(url):
+    """PostgreSQL: gather the planner's statistics of the restored tables, which pg_restore
+    does not bring (PostgreSQL's documentation advises it); until autovacuum came round, the
+    reports' plans would rest on guesses."""
+    engine = create_engine(_driver_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
 
 
 def _sqlite_restore(source, target):
