@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from conftest import PG_ADMIN_URL, _pg_ok
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,3 +26,19 @@ def test_movements_benchmark_runs_and_reports_every_figure():
     pages = {name: doc["results"]["wal_pages_" + name]
              for name in ("bare_commit", "naive", "sanchika")}
     assert 1 <= pages["bare_commit"] <= pages["naive"] < pages["sanchika"], pages
+
+
+def test_movements_benchmark_runs_on_postgresql():
+    """The same run on a PostgreSQL server: a database of its own, its statistics gathered
+    before each round, dropped at the end."""
+    if not _pg_ok():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/movements.py"), "--quick",
+                          "--json", "--database", PG_ADMIN_URL.replace("+psycopg", "")],
+                         capture_output=True, text=True, timeout=600, check=True)
+    doc = json.loads(out.stdout)
+    assert doc["database"] == "postgresql"
+    assert all(doc["results"][key] > 0 for key in ("bare_commit", "naive", "sanchika",
+                                                   "sanchika_h1000", "sanchika_prepared"))
+    assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
+    assert not any(key.startswith("wal_pages_") for key in doc["results"])  # SQLite's only
