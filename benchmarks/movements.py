@@ -36,7 +36,8 @@ from sqlalchemy import (Column, Integer, MetaData, Table, Text, create_engine, f
 
 from databases import create_database  # noqa: E402
 from workflows import demo, filing, org, schema  # noqa: E402
-from workflows.db import make_engine, make_sessionmaker  # noqa: E402
+from workflows.db import (check_pooled_connections, make_engine,  # noqa: E402
+                          make_sessionmaker)
 from workflows.models import File, Movement  # noqa: E402
 
 # The general noting route bounced between its first two steps: step name -> (login, choice).
@@ -311,12 +312,14 @@ def bench_sanchika(engine, sessions, rounds, results, prepared):
 
 def plain_engine(engine):
     """The engine of the floor and of the naive app.  On PostgreSQL SQLAlchemy's and psycopg's
-    defaults with the pool's ping, as Sanchika's, without the listeners Sanchika's engine has
-    for ``workflows.pgwire``; on SQLite Sanchika's own engine (WAL, synchronous=FULL: the same
-    durability)."""
+    defaults with Sanchika's check of pooled connections (``check_pooled_connections``), without
+    the listeners Sanchika's engine has for ``workflows.pgwire``; on SQLite Sanchika's own
+    engine (WAL, synchronous=FULL: the same durability)."""
     if engine.dialect.name != "postgresql":
         return engine
-    return create_engine(engine.url, pool_pre_ping=True)
+    plain = create_engine(engine.url)
+    check_pooled_connections(plain)
+    return plain
 
 
 def run(url, seconds, rounds=20):

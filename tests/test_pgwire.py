@@ -1,7 +1,11 @@
-"""PostgreSQL: an official's action goes to the server in four round trips (the pool's ping,
-BEGIN with the read, the writes, the audit chain with COMMIT), and nothing about what is kept
-changes for it: a transaction begun with a plain statement is one transaction, a chain that
-cannot be written commits nothing, and statements the server has dropped are prepared again."""
+"""PostgreSQL: an official's action goes to the server in three round trips (BEGIN with the
+read, the writes, the audit chain with COMMIT), and nothing about what is kept changes for it:
+a transaction begun with a plain statement is one transaction, a chain that cannot be written
+commits nothing, and statements the server has dropped are prepared again.  A pooled
+connection is pinged only when it has been idle long or the server has spoken on it, and one
+the server ended is replaced without an error."""
+
+import time
 
 import pytest
 from psycopg import pq
@@ -9,7 +13,7 @@ from sqlalchemy import bindparam, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from workflows import audit, filing, org, pgwire
+from workflows import audit, db, filing, org, pgwire
 from workflows.db import make_engine, make_sessionmaker, utcnow
 from workflows.models import AuditEvent, File, Movement, Task
 from workflows.models.audit import AuditChain
@@ -80,7 +84,7 @@ def _state(sessions, number):
     return steps, moves, events
 
 
-def test_an_action_takes_four_round_trips_and_is_kept_whole(sessions):
+def test_an_action_takes_three_round_trips_and_is_kept_whole(sessions):
     number = _open(sessions)
     manoj = _user(sessions, "manoj.yadav")
     _act(sessions, number)  # the statements are prepared on this connection now
@@ -89,7 +93,7 @@ def test_an_action_takes_four_round_trips_and_is_kept_whole(sessions):
     def act():
         with sessions.begin() as session:
             filing.act(session, number=number, user=manoj, choice="Submit report")
-    assert round_trips(sessions, act) == 4  # ping, BEGIN + read, writes, chain + COMMIT
+    assert round_trips(sessions, act) == 3  # BEGIN + read, writes, chain + COMMIT
     steps, moves, events = _state(sessions, number)
     assert steps == ["Check enquiry report"] and moves == 4
     assert events == ["file.opened", "file.moved", "file.moved", "file.moved"]
@@ -232,3 +236,38 @@ def test_an_act_cut_short_keeps_nothing_and_the_next_one_works(
     assert _state(sessions, number)[0] == ["Check enquiry report"]  # nothing of it was kept
     _act(sessions, number, login="rajesh.prasad", choice="Return")
     assert _state(sessions, number)[0] == ["Enquire and submit report"]
+
+
+def _backend_pid(sessions):
+    with sessions.begin() as session:
+        return session.scalar(text("SELECT pg_backend_pid()"))
+
+
+def test_a_connection_idle_longer_than_the_limit_is_pinged_first(sessions, monkeypatch):
+    _backend_pid(sessions)  # a connection in the pool, checked in just now
+
+    def nothing():
+        with sessions.begin() as session:
+            session.connection()
+    assert round_trips(sessions, nothing) == 0
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)
+    time.sleep(0.01)
+    assert round_trips(sessions, nothing) == 1  # the ping
+
+
+def test_a_connection_the_server_ended_is_replaced_without_an_error(sessions, demo_db):
+    """The server ends a pooled connection (a restart, an administrator, an idle timeout):
+    the next transaction gets a new connection, not an error, and the action is kept."""
+    number = _open(sessions)
+    ended = _backend_pid(sessions)
+    admin = make_engine(demo_db)
+    try:
+        with admin.begin() as conn:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": ended})
+    finally:
+        admin.dispose()
+    assert _backend_pid(sessions) != ended
+    _act(sessions, number)
+    steps, moves, events = _state(sessions, number)
+    assert steps == ["Check enquiry report"] and moves == 2
+    assert events == ["file.opened", "file.moved"]

@@ -5,11 +5,14 @@ state.  The same models and migrations serve both.
 """
 
 import os
+import select
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -95,7 +98,8 @@ def make_engine(url=None, **kwargs):
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    check_pooled_connections(engine)
     if engine.dialect.driver == "psycopg":
         _psycopg_setup(engine)
     return engine
@@ -139,6 +143,63 @@ def _psycopg_setup(engine):
     @event.listens_for(engine.pool, "reset")
     def _on_reset(dbapi_connection, _record, _state):
         pgwire.rolling_back(dbapi_connection)
+
+
+#: A pooled connection left idle longer than this (seconds) is pinged before it is used again.
+PING_AFTER_IDLE = 30.0
+_IDLE_SINCE = "sanchika.idle_since"  # in a pooled connection's info: when it was checked in
+
+
+def check_pooled_connections(engine):
+    """A server connection taken from ``engine``'s pool is checked before it is used, and one
+    found dead is replaced by a fresh one, so that a restart of the server or a connection it
+    ended costs no request an error.
+
+    SQLAlchemy's ``pool_pre_ping`` sends a ping, one round trip, at every checkout: on a busy
+    server, a round trip per transaction for connections used a moment ago.  Here the ping is
+    sent only when it can tell something: when the connection has been idle longer than
+    ``PING_AFTER_IDLE`` (a firewall or a NAT may have forgotten it without a word), or when
+    its socket has something to read although nothing was asked (a server that ends a
+    connection, at a restart, a ``pg_terminate_backend`` or its idle timeout, says so and
+    closes it, which an idle connection's socket shows at once).  A connection the ping finds
+    dead is thrown away and the pool tries another (``DisconnectionError``)."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None:  # just connected
+            return
+        if time.monotonic() - idle_since <= PING_AFTER_IDLE and not _told_something(
+                dbapi_connection, engine.dialect.loaded_dbapi.Error):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the database connection was lost: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the database connection was lost")
+
+
+def _told_something(dbapi_connection, driver_error):
+    """Whether an idle connection's socket has something to read (the server ended the
+    connection, most likely), or the connection is closed.  A driver without libpq's
+    connection (psycopg's ``pgconn``) tells nothing this way."""
+    if getattr(dbapi_connection, "closed", False):
+        return True
+    try:
+        socket = dbapi_connection.pgconn.socket
+    except AttributeError:
+        return False
+    except driver_error:  # psycopg: the connection has no socket any more
+        return True
+    poll = select.poll()
+    poll.register(socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poll.poll(0))
 
 
 def make_sessionmaker(engine):

@@ -2,8 +2,9 @@
 BEGIN that opens its transaction, or with the COMMIT that ends it.
 
 Each round trip to the server costs about a tenth of a millisecond on loopback, more across a
-network, and an official's action on a file used six: the pool's ping, BEGIN, the read, the
-writes, the audit chain and COMMIT.  libpq's pipeline mode sends several commands in one go and
+network, and an official's action on a file used six: the pool's ping (now sent only when it
+can tell something, see ``db.check_pooled_connections``), BEGIN, the read, the writes, the
+audit chain and COMMIT.  libpq's pipeline mode sends several commands in one go and
 reads their results together, so the BEGIN rides with the read and the COMMIT with the audit
 chain (``models.audit``).  psycopg's own pipelines cost about as much Python as the round trip
 they save, so the commands go through libpq directly (psycopg's ``pq`` layer), and psycopg's
@@ -224,7 +225,7 @@ def _wait(pgconn, event):
 def _leave_pipeline(pgconn):
     """Leave pipeline mode.  A pipeline left with results unread (the wait for them was
     interrupted, or the connection broke) cannot be left; the connection is closed, so that
-    the pool's ping finds it gone and the next transaction gets a new one."""
+    the pool's check finds it gone and the next transaction gets a new one."""
     try:
         pgconn.exit_pipeline_mode()
     except errors.Error:
