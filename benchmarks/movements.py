@@ -36,7 +36,7 @@ from sqlalchemy import (Column, Integer, MetaData, Table, Text, create_engine, f
 
 from databases import create_database  # noqa: E402
 from workflows import demo, filing, org, schema  # noqa: E402
-from workflows.db import (check_pooled_connections, make_engine,  # noqa: E402
+from workflows.db import (analyze, check_pooled_connections, make_engine,  # noqa: E402
                           make_sessionmaker)
 from workflows.models import File, Movement  # noqa: E402
 
@@ -341,9 +341,13 @@ def run(url, seconds, rounds=20):
         bench_naive(plain, turns, results, prepared)
         bench_engine_only(turns)
         movers = bench_sanchika(engine, sessions, turns, results, prepared)
-        analyze = functools.partial(_analyze, engine)
-        results.update(turns.run(seconds, rounds, analyze))
-        results.update(prepared.run(seconds, rounds, analyze))
+        # PostgreSQL, before each round: the planner's statistics brought up to date, as
+        # autovacuum keeps them in a database in service.  This database is minutes old and
+        # grows through the run; planned on no statistics, the read of an act scanned every
+        # open task (the prepared turns' thousands of fresh files) for the one file acted on.
+        before_round = functools.partial(analyze, engine)
+        results.update(turns.run(seconds, rounds, before_round))
+        results.update(prepared.run(seconds, rounds, before_round))
         if engine.dialect.name == "sqlite":
             for name in ("bare_commit", "naive", "sanchika"):
                 op, reset, every, _supply = turns.operations[name]
@@ -368,16 +372,6 @@ def wal_pages(engine, op, reset=None, every=2, times=20):
         op()
         counts.append(_checkpoint(engine, "PASSIVE"))
     return statistics.median(counts)
-
-
-def _analyze(engine):
-    """PostgreSQL, before each round: the planner's statistics brought up to date, as
-    autovacuum keeps them in a database in service.  This database is minutes old and grows
-    through the run; planned on no statistics, the read of an act scanned every open task of
-    the database (the prepared turns' thousands of fresh files) for the one file acted on."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
 
 
 def _settle(engine):

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from .db import utcnow
+from .db import analyze, utcnow
 from .errors import InvalidInput, NotAllowed
 
 MANIFEST = "manifest.json"
@@ -150,10 +150,9 @@ def _analyze(url):
     """PostgreSQL: gather the planner's statistics of the restored tables, which pg_restore
     does not bring (PostgreSQL's documentation advises it); until autovacuum came round, the
     reports' plans would rest on guesses."""
-    engine = create_engine(_driver_url(url), isolation_level="AUTOCOMMIT")
+    engine = create_engine(_driver_url(url))
     try:
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
+        analyze(engine)
     finally:
         engine.dispose()
 

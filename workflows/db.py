@@ -202,6 +202,14 @@ def _told_something(dbapi_connection, driver_error):
     return bool(poll.poll(0))
 
 
+def analyze(engine):
+    """PostgreSQL: gather the planner's statistics of every table (``ANALYZE``), as autovacuum
+    does in time; nothing on other databases."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
 def make_sessionmaker(engine):
     return sessionmaker(engine, expire_on_commit=False)
 
