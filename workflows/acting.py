@@ -7,7 +7,8 @@ little:
   the office's limit for the file's priority and its coming holidays;
 - the engine works on the instance it keeps in memory (see ``engine.runtime``);
 - the writes are plain statements on the tables, with no unit of work to build; on PostgreSQL
-  they go to the server as one statement (one data-modifying CTE each), one round trip;
+  they are one statement (a data-modifying CTE each), deferred to go to the server with the
+  COMMIT, so that an act takes two round trips (see ``plain``);
 - the read and the writes are compiled once and run on the driver (``plain``).
 
 ORM objects of the file that the caller already holds in the session are expired, so that
@@ -21,8 +22,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import engine
-from sqlalchemy import (String, Text, and_, bindparam, cast, exists, func, insert, literal_column,
-                        or_, select, update)
+from sqlalchemy import (Integer, String, Text, and_, bindparam, cast, exists, func, insert,
+                        literal, literal_column, or_, select, update)
 
 from . import audit, limits, org
 from .calendar import OfficeCalendar, parse_weekly_offs
@@ -341,10 +342,12 @@ _FILE_WRITES = (_FILE_MOVED, _FILE_FINISHED)
 
 class _Writes:
     """The writes of one act, run together: one by one on SQLite (no round trips there), as
-    one statement of data-modifying CTEs on PostgreSQL.  The file's own update must touch
-    exactly one row (the file under the row version read), or the file has moved."""
+    one statement of data-modifying CTEs on PostgreSQL, deferred to go with what the
+    transaction sends next, its COMMIT most often (``Plain.defer``).  The file's own update
+    must touch exactly one row (the file under the row version read), or the file has moved;
+    deferred, the statement itself fails when it does not (see ``_one_statement``)."""
 
-    _combined = {}  # PostgreSQL: the statement for each sequence of writes, built once
+    _combined = {}  # PostgreSQL: the statements for each sequence of writes, built once
 
     def __init__(self, connection, postgresql):
         self.connection, self.postgresql = connection, postgresql
@@ -357,7 +360,10 @@ class _Writes:
     def run(self):
         if self.postgresql:
             params = {k: v for each in self.params for k, v in each.items()}
-            touched = self._one_statement().first(self.connection, params)[0]
+            checked, guarded = self._one_statement()
+            if guarded.defer(self.connection, params):
+                return
+            touched = checked.first(self.connection, params)[0]
         else:
             touched = None
             for statement, params in zip(self.statements, self.params):
@@ -368,15 +374,21 @@ class _Writes:
             raise FileMoved()
 
     def _one_statement(self):
+        """The writes as one statement, in two forms: one that returns how many file rows it
+        wrote, for a caller that checks, and one to defer, which fails when it wrote none (it
+        divides by that count): no one reads a deferred write's result, and the COMMIT it goes
+        with must then not run.  The file's lock, held since the act's read, rules that case
+        out; the guard keeps a transaction that broke it from being committed half done."""
         key = tuple(self.statements)
         combined = self._combined.get(key)
         if combined is None:
             [file_write] = [s.statement for s in key if any(s is w for w in _FILE_WRITES)]
             checked = file_write.returning(F.c.id).cte("file_write")
-            combined = self._combined[key] = Plain(
-                select(func.count()).select_from(checked)
-                .add_cte(*(s.statement.cte(f"write_{i}") for i, s in enumerate(key)
-                           if s.statement is not file_write)))
+            ctes = [s.statement.cte(f"write_{i}") for i, s in enumerate(key)
+                    if s.statement is not file_write]
+            combined = self._combined[key] = tuple(
+                Plain(select(column).select_from(checked).add_cte(*ctes))
+                for column in (func.count(), literal(1, Integer) // func.count()))
         return combined
 
 

@@ -1,14 +1,15 @@
-"""PostgreSQL: a plain statement (see ``plain``) sent to the server in one round trip with the
-BEGIN that opens its transaction, or with the COMMIT that ends it.
+"""PostgreSQL: plain statements (see ``plain``) sent to the server together, in one round trip,
+with the BEGIN that opens their transaction or with the COMMIT that ends it.
 
 Each round trip to the server costs about a tenth of a millisecond on loopback, more across a
 network, and an official's action on a file used six: the pool's ping (now sent only when it
 can tell something, see ``db.check_pooled_connections``), BEGIN, the read, the writes, the
-audit chain and COMMIT.  libpq's pipeline mode sends several commands in one go and
-reads their results together, so the BEGIN rides with the read and the COMMIT with the audit
-chain (``models.audit``).  psycopg's own pipelines cost about as much Python as the round trip
-they save, so the commands go through libpq directly (psycopg's ``pq`` layer), and psycopg's
-adapters turn values into text and results back into values, as they do for psycopg itself.
+audit chain and COMMIT.  libpq's pipeline mode sends several commands in one go and reads
+their results together, so the BEGIN rides with the read, and the writes and the audit chain,
+deferred (``plain.Plain.defer``), ride with the COMMIT: two round trips.  psycopg's own
+pipelines cost about as much Python as the round trip they save, so the commands go through
+libpq directly (psycopg's ``pq`` layer), and psycopg's adapters turn values into text and
+results back into values, as they do for psycopg itself.
 
 A statement is prepared on the server (under a name made from its SQL) the first time a
 connection runs it, in the same round trip, and runs from its plan after that.  psycopg, which
@@ -81,60 +82,66 @@ def usable(connection):
             and pgconn.pipeline_status == pq.PipelineStatus.OFF)
 
 
-def run(connection, name, sql, values, commit=False):
-    """Run the statement ``sql`` (``$1``-style parameters, UTF-8) prepared as ``name`` with
-    ``values`` on psycopg's ``connection``: after a BEGIN when the connection is between
-    transactions (and not in autocommit), and followed by COMMIT when ``commit``, all in one
-    round trip.  Returns the statement's result; a failure raises psycopg's error, and
-    nothing after the failing command (the COMMIT included) is run.
+def run_many(connection, statements, commit=False):
+    """Run ``statements`` (name, sql, values), in order, on psycopg's ``connection``, each
+    (``$1``-style parameters, UTF-8) prepared under its name: after a BEGIN when the
+    connection is between transactions (and not in autocommit), and followed by COMMIT when
+    ``commit``, all in one round trip.  Returns their results; a
+    failure raises psycopg's error, with ``statement_index`` set to the index of the statement
+    that failed, and nothing after it (the COMMIT included) is run.
 
-    When the server no longer has the statement as prepared, the statement is prepared anew
-    at its next run; if the failed run opened its transaction, nothing else was in it, and it
-    is rolled back and run again at once."""
+    When the server no longer has a statement as prepared, it is prepared anew at its next
+    run; if the failed run opened its transaction, nothing else was in it, and it is rolled
+    back and run again at once."""
     transformer = Transformer(connection)
-    params = transformer.dump_sequence(values, [PyFormat.TEXT] * len(values)) if values else None
+    dumped = [(name, sql, transformer.dump_sequence(values, [PyFormat.TEXT] * len(values))
+               if values else None) for name, sql, values in statements]
     with _connections_lock:
         prepared = _connections.setdefault(connection, _Prepared())
     begin = not connection.autocommit and connection.pgconn.transaction_status == _IDLE
     try:
-        return _run(connection, prepared, name, sql, params, begin, commit)
+        return _run(connection, prepared, dumped, begin, commit)
     except errors.Error as exc:
         if exc.sqlstate not in _STALE:
             raise
         prepared.forget()
         if not begin:
             raise
-    _pipeline(connection, [("command", b"ROLLBACK")])
-    return _run(connection, prepared, name, sql, params, begin, commit)
+    _pipeline(connection, [("command", b"ROLLBACK", None)])
+    return _run(connection, prepared, dumped, begin, commit)
 
 
-def _run(connection, prepared, name, sql, params, begin, commit):
-    """One round trip: [BEGIN], [close and] prepare if needed, run, [COMMIT]; the run's
-    result."""
-    commands = [("command", _begin_command(connection))] if begin else []
-    if name not in prepared.names:
-        if prepared.unsure:
-            commands.append(("close", name))
-        commands.append(("prepare", (name, sql)))
-    commands.append(("run", (name, params)))
+def _run(connection, prepared, statements, begin, commit):
+    """One round trip: [BEGIN], for each statement [close and] prepare if needed and run,
+    [COMMIT]; the runs' results."""
+    commands = [("command", _begin_command(connection), None)] if begin else []
+    preparing = set()
+    for i, (name, sql, params) in enumerate(statements):
+        if name not in prepared.names and name not in preparing:
+            if prepared.unsure:
+                commands.append(("close", name, i))
+            commands.append(("prepare", (name, sql), i))
+            preparing.add(name)
+        commands.append(("run", (name, params), i))
     if commit:
-        commands.append(("command", b"COMMIT"))
-    outcome = None
-    for kind, result in _pipeline(connection, commands):
+        commands.append(("command", b"COMMIT", None))
+    outcomes = []
+    for kind, argument, result in _pipeline(connection, commands):
         if kind == "prepare":
-            prepared.names.add(name)
+            prepared.names.add(argument[0])
         elif kind == "run":
-            outcome = result
-    return outcome
+            outcomes.append(result)
+    return outcomes
 
 
 def _pipeline(connection, commands):
-    """Send ``commands`` (kind, argument) in one pipeline and read their results: (kind,
-    result) for each; the first failure is raised, and the commands after it are not run."""
+    """Send ``commands`` (kind, argument, index of the statement it is for) in one pipeline
+    and read their results: (kind, argument, result) for each; the first failure is raised
+    (with ``statement_index``), and the commands after it are not run."""
     pgconn = connection.pgconn
     pgconn.enter_pipeline_mode()
     try:
-        for kind, argument in commands:
+        for kind, argument, _index in commands:
             if kind == "run":
                 pgconn.send_query_prepared(*argument)
             elif kind == "prepare":
@@ -148,12 +155,14 @@ def _pipeline(connection, commands):
     finally:
         _leave_pipeline(pgconn)
     done = []
-    for (kind, _argument), result in zip(commands, results):
+    for (kind, argument, index), result in zip(commands, results):
         if result.status == _ABORTED:
             continue  # an earlier command failed; that one is raised
         if result.status not in _DONE:
-            raise errors.error_from_result(result, encoding=connection.info.encoding)
-        done.append((kind, result))
+            error = errors.error_from_result(result, encoding=connection.info.encoding)
+            error.statement_index = index
+            raise error
+        done.append((kind, argument, result))
     return done
 
 

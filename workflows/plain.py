@@ -12,7 +12,13 @@ not seen by SQLAlchemy's statement events or its ``echo`` log.
 
 On PostgreSQL (psycopg) a statement goes to the server through ``pgwire``: prepared once per
 connection, and in one round trip with the BEGIN of its transaction when it is the first
-statement of one (an action's read), or with the COMMIT (``commit_with``, the audit chain).
+statement of one (an action's read).  A write whose result no one waits for (an act's writes,
+its audit event's chaining) can be deferred (``defer``): it goes to the server in the round
+trip of whatever is sent next on the connection in its transaction, or of the COMMIT.  Nothing
+can tell it apart from a write run at once: every statement that SQLAlchemy runs on the
+connection (a query, a flush, a savepoint) runs the deferred writes before it, a rollback (to
+a savepoint, too) drops them with everything else, and a deferred write that fails fails its
+transaction's COMMIT, which then commits nothing.
 
 A statement with an expanding ``IN`` parameter, whose SQL depends on the number of values,
 goes through SQLAlchemy as usual.
@@ -21,9 +27,14 @@ goes through SQLAlchemy as usual.
 import re
 from collections import namedtuple
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import Pool
 
 from . import pgwire
+
+DEFERRED = "sanchika.deferred"  # in a connection's info: (its transaction, [(compiled, params)])
 
 
 class Plain:
@@ -66,14 +77,20 @@ class Plain:
         found = self.rows(connection, params)
         return found[0] if found else None
 
-    def commit_with(self, connection, params):
-        """PostgreSQL: run a query and COMMIT the transaction in the same round trip; its first
-        row.  Nothing is committed when the query fails."""
+    def defer(self, connection, params):
+        """PostgreSQL: run this write later in the transaction ``connection`` is in, with what
+        is sent next (see the module's description); True.  False when it cannot be deferred
+        (another database, or a statement that does not go through ``pgwire``): the caller
+        runs it now."""
         compiled = self._compiled_for(connection.dialect)
         if not self._goes_by_wire(connection, compiled):
-            raise ValueError("only a statement sent through pgwire commits with it")
-        found = self._wire_rows(connection, compiled, params, commit=True)
-        return found[0] if found else None
+            return False
+        transaction = connection.get_transaction()
+        queued = connection.info.get(DEFERRED)
+        if queued is None or queued[0] is not transaction:
+            queued = connection.info[DEFERRED] = (transaction, [])
+        queued[1].append((compiled, params))
+        return True
 
     def wired(self, connection):
         """Whether this statement goes to ``connection``'s server through ``pgwire`` now."""
@@ -91,23 +108,19 @@ class Plain:
             compiled = self._compiled[dialect] = _Compiled(self.statement, dialect)
         return compiled
 
-    def _wire(self, connection, compiled, params, commit=False):
-        """Run on PostgreSQL through ``pgwire``; its result."""
-        driver = connection.connection.driver_connection
-        name, sql, arguments = compiled.wire
-        values = arguments(params)
-        try:
-            return pgwire.run(driver, name, sql, values, commit=commit)
-        except connection.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(compiled.sql, values, exc,
-                                      connection.dialect.loaded_dbapi.Error) from exc
+    def _wire(self, connection, compiled, params):
+        """Run on PostgreSQL through ``pgwire``, after the writes deferred on ``connection``
+        and in the same round trip; its result."""
+        return _send(connection, [*_take_deferred(connection), (compiled, params)])[-1]
 
-    def _wire_rows(self, connection, compiled, params, commit=False):
-        result = self._wire(connection, compiled, params, commit)
+    def _wire_rows(self, connection, compiled, params):
+        result = self._wire(connection, compiled, params)
         return compiled.rows(pgwire.rows(connection.connection.driver_connection, result))
 
     def _run(self, connection, compiled, params):
-        """Run on the driver's cursor; the cursor."""
+        """Run on the driver's cursor (after the writes deferred on ``connection``); the
+        cursor."""
+        run_deferred(connection)
         dialect = connection.dialect
         arguments = compiled.arguments(params)
         cursor = connection.connection.cursor()
@@ -118,6 +131,66 @@ class Plain:
             raise DBAPIError.instance(compiled.sql, arguments, exc,
                                       dialect.loaded_dbapi.Error) from exc
         return cursor
+
+
+def _take_deferred(connection):
+    """The writes deferred on ``connection`` in its transaction, taken off it."""
+    queued = connection.info.pop(DEFERRED, None)
+    if queued is None or queued[0] is not connection.get_transaction():
+        return []  # none, or left by a transaction that has ended
+    return queued[1]
+
+
+def run_deferred(connection, commit=False):
+    """Run the writes deferred on ``connection`` (a SQLAlchemy Connection) now, in one round
+    trip, followed by COMMIT when ``commit`` (nothing at all when none is deferred)."""
+    deferred = _take_deferred(connection)
+    if deferred:
+        _send(connection, deferred, commit)
+
+
+def _send(connection, statements, commit=False):
+    """Run ``statements`` ((compiled, params) each) through ``pgwire`` in one round trip, with
+    COMMIT after them when ``commit``; their results.  A driver error comes back as
+    SQLAlchemy's, naming the statement that failed."""
+    driver = connection.connection.driver_connection
+    values = [compiled.wire[2](params) for compiled, params in statements]
+    try:
+        return pgwire.run_many(driver, [(*compiled.wire[:2], each) for (compiled, _params), each
+                                        in zip(statements, values)], commit)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        failed = getattr(exc, "statement_index", None)
+        failed = failed if failed is not None else len(statements) - 1
+        raise DBAPIError.instance(statements[failed][0].sql, values[failed], exc,
+                                  connection.dialect.loaded_dbapi.Error) from exc
+
+
+def _run_before(conn, _cursor, _statement, _parameters, _context, _executemany):
+    run_deferred(conn)
+
+
+def _commit(conn):
+    """The deferred writes go to the server with the COMMIT; psycopg, finding the transaction
+    committed, sends no COMMIT of its own."""
+    run_deferred(conn, commit=True)
+
+
+def _drop(conn, *_args):
+    conn.info.pop(DEFERRED, None)
+
+
+def _drop_at_checkin(_dbapi_connection, record):
+    if record is not None:
+        record.info.pop(DEFERRED, None)
+
+
+# Every engine and pool, whoever made them: a deferred write is run before every other
+# statement, with the COMMIT, or dropped by a rollback.
+event.listen(Engine, "before_cursor_execute", _run_before)
+event.listen(Engine, "commit", _commit)
+event.listen(Engine, "rollback", _drop)
+event.listen(Engine, "rollback_savepoint", _drop)
+event.listen(Pool, "checkin", _drop_at_checkin)
 
 
 class _Compiled:

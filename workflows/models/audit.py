@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, exists, func,
                         insert, literal, select, union_all, update)
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -24,7 +23,6 @@ from ..plain import Plain
 GENESIS = "0" * 64
 CHAIN_VERSION = 1
 PENDING = "sanchika.audit_pending"
-AT_COMMIT = "sanchika.chain_at_commit"  # in a connection's info: (its transaction, parameters)
 
 
 class AuditEvent(Base):
@@ -79,8 +77,8 @@ def chain_pending(session):
     head is the last lock taken.
 
     On PostgreSQL a lone event (every official's action has one) is chained by the server in
-    one statement, and when the transaction itself commits, that statement goes in the round
-    trip of the COMMIT (``chain_at_commit``)."""
+    one statement, deferred (``Plain.defer``), so that when the transaction itself commits it
+    goes in the round trip of the COMMIT."""
     waiting = session.info.pop(PENDING, None)
     if not waiting:
         return
@@ -89,9 +87,7 @@ def chain_pending(session):
     postgresql = connection.dialect.name == "postgresql"
     if postgresql and len(waiting) == 1:
         params = _one_event(waiting[0].values)
-        if _CHAIN_ONE.wired(connection) and _commits_itself(session):
-            connection.info[AT_COMMIT] = (connection.get_transaction(), params)
-        else:
+        if not _CHAIN_ONE.defer(connection, params):
             _CHAIN_ONE.first(connection, params)
         return
     head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
@@ -112,26 +108,6 @@ def chain_pending(session):
     else:
         session.execute(insert(AuditEvent.__table__), rows)
     _MOVE_HEAD.rowcount(connection, head)
-
-
-def _commits_itself(session):
-    """Whether this commit of ``session`` is its connection's COMMIT: the session made the
-    connection itself (it is not bound to one in a transaction of its caller's) and is not
-    releasing a savepoint."""
-    return isinstance(session.get_bind(), Engine) and not session.in_nested_transaction()
-
-
-def chain_at_commit(connection):
-    """Engine ``commit`` event: chain the event that ``chain_pending`` left for this commit and
-    COMMIT, in one round trip; when the chain statement fails, nothing is committed."""
-    left = connection.info.pop(AT_COMMIT, None)
-    if left is not None and left[0] is connection.get_transaction():
-        _CHAIN_ONE.commit_with(connection, left[1])
-
-
-def drop_at_rollback(connection):
-    """Engine ``rollback`` event: an event left for a commit that did not come is dropped."""
-    connection.info.pop(AT_COMMIT, None)
 
 
 def _one_event(values):
@@ -216,5 +192,3 @@ def _inside(transaction, ended):
 # Every session, whoever made it (web, CLI, scheduler, tests).
 event.listen(Session, "before_commit", chain_pending)
 event.listen(Session, "after_transaction_end", drop_ended)
-event.listen(Engine, "commit", chain_at_commit)
-event.listen(Engine, "rollback", drop_at_rollback)
