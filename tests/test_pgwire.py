@@ -1,9 +1,10 @@
 """PostgreSQL: an official's action goes to the server in two round trips (BEGIN with the
-read; the writes and the audit chain with COMMIT), and nothing about what is kept changes for it:
-a transaction begun with a plain statement is one transaction, a chain that cannot be written
-commits nothing, and statements the server has dropped are prepared again.  A pooled
-connection is pinged only when it has been idle long or the server has spoken on it, and one
-the server ended is replaced without an error."""
+read; the writes and the audit chain with COMMIT), and nothing about what is kept changes for
+it: the transaction sees the writes as soon as it runs anything else, a rollback drops them,
+writes or a chain that cannot be written commit nothing, a transaction begun with a plain
+statement is one transaction, and statements the server has dropped are prepared again.  A
+pooled connection is pinged only when it has been idle long or the server has spoken on it,
+and one the server ended is replaced without an error."""
 
 import time
 
@@ -147,9 +148,11 @@ def test_an_act_rolled_back_to_its_savepoint_or_with_its_transaction_keeps_nothi
                 "test.after", "test.next"]
 
 
-def test_writes_that_would_find_the_file_moved_commit_nothing(sessions):
+@pytest.mark.parametrize("sent_with", ["the COMMIT", "the next statement"])
+def test_writes_that_would_find_the_file_moved_commit_nothing(sessions, sent_with):
     """The file's lock rules it out, but were an act's writes to find the file at another
-    row version when they reach the server, the COMMIT they go with fails and keeps nothing."""
+    row version when they reach the server, they fail, with whatever they were sent with,
+    and nothing of the act is kept."""
     number = _open(sessions)
     manoj = _user(sessions, "manoj.yadav")
     before = _state(sessions, number)
@@ -158,6 +161,8 @@ def test_writes_that_would_find_the_file_moved_commit_nothing(sessions):
         _transaction, deferred = session.connection().info[plain.DEFERRED]
         [params] = [p for _compiled, p in deferred if "w_file_row_version" in p]
         params["w_file_row_version"] += 1
+        if sent_with == "the next statement":
+            session.scalar(select(func.count()).select_from(Task))
     assert _state(sessions, number) == before
     _act(sessions, number)
     assert _state(sessions, number)[0] == ["Check enquiry report"]

@@ -14,11 +14,11 @@ On PostgreSQL (psycopg) a statement goes to the server through ``pgwire``: prepa
 connection, and in one round trip with the BEGIN of its transaction when it is the first
 statement of one (an action's read).  A write whose result no one waits for (an act's writes,
 its audit event's chaining) can be deferred (``defer``): it goes to the server in the round
-trip of whatever is sent next on the connection in its transaction, or of the COMMIT.  Nothing
-can tell it apart from a write run at once: every statement that SQLAlchemy runs on the
-connection (a query, a flush, a savepoint) runs the deferred writes before it, a rollback (to
-a savepoint, too) drops them with everything else, and a deferred write that fails fails its
-transaction's COMMIT, which then commits nothing.
+trip of whatever is sent next on the connection in its transaction, or of the COMMIT.  The
+transaction sees no difference: every statement that SQLAlchemy runs on the connection (a
+query, a flush, a savepoint) runs the deferred writes before it, and a rollback (to a
+savepoint, too) drops them with everything else.  Only a deferred write that fails does so
+later, failing the statement it went with, or the COMMIT, which then commits nothing.
 
 A statement with an expanding ``IN`` parameter, whose SQL depends on the number of values,
 goes through SQLAlchemy as usual.
