@@ -86,9 +86,9 @@ def run_many(connection, statements, commit=False):
     """Run ``statements`` (name, sql, values), in order, on psycopg's ``connection``, each
     (``$1``-style parameters, UTF-8) prepared under its name: after a BEGIN when the
     connection is between transactions (and not in autocommit), and followed by COMMIT when
-    ``commit``, all in one round trip.  Returns their results; a
-    failure raises psycopg's error, with ``statement_index`` set to the index of the statement
-    that failed, and nothing after it (the COMMIT included) is run.
+    ``commit``, all in one round trip.  Returns their results; a failure raises psycopg's
+    error, with ``statement_index`` set to the index of the statement that failed (None when
+    it was the BEGIN or the COMMIT), and nothing after it (the COMMIT included) is run.
 
     When the server no longer has a statement as prepared, it is prepared anew at its next
     run; if the failed run opened its transaction, nothing else was in it, and it is rolled

@@ -160,8 +160,13 @@ def _send(connection, statements, commit=False):
                                         in zip(statements, values)], commit)
     except connection.dialect.loaded_dbapi.Error as exc:
         failed = getattr(exc, "statement_index", None)
-        failed = failed if failed is not None else len(statements) - 1
-        raise DBAPIError.instance(statements[failed][0].sql, values[failed], exc,
+        if failed is not None:
+            sql, params = statements[failed][0].sql, values[failed]
+        else:  # the BEGIN or the COMMIT, or the connection itself
+            sql = ";\n".join([compiled.sql for compiled, _params in statements]
+                              + (["COMMIT"] if commit else []))
+            params = None
+        raise DBAPIError.instance(sql, params, exc,
                                   connection.dialect.loaded_dbapi.Error) from exc
 
 
