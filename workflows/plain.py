@@ -30,7 +30,6 @@ from collections import namedtuple
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import Pool
 
 from . import pgwire
 
@@ -120,7 +119,7 @@ class Plain:
     def _run(self, connection, compiled, params):
         """Run on the driver's cursor (after the writes deferred on ``connection``); the
         cursor."""
-        run_deferred(connection)
+        _run_deferred(connection)
         dialect = connection.dialect
         arguments = compiled.arguments(params)
         cursor = connection.connection.cursor()
@@ -141,7 +140,7 @@ def _take_deferred(connection):
     return queued[1]
 
 
-def run_deferred(connection, commit=False):
+def _run_deferred(connection, commit=False):
     """Run the writes deferred on ``connection`` (a SQLAlchemy Connection) now, in one round
     trip, followed by COMMIT when ``commit`` (nothing at all when none is deferred)."""
     deferred = _take_deferred(connection)
@@ -171,31 +170,26 @@ def _send(connection, statements, commit=False):
 
 
 def _run_before(conn, _cursor, _statement, _parameters, _context, _executemany):
-    run_deferred(conn)
+    _run_deferred(conn)
 
 
 def _commit(conn):
     """The deferred writes go to the server with the COMMIT; psycopg, finding the transaction
     committed, sends no COMMIT of its own."""
-    run_deferred(conn, commit=True)
+    _run_deferred(conn, commit=True)
 
 
 def _drop(conn, *_args):
     conn.info.pop(DEFERRED, None)
 
 
-def _drop_at_checkin(_dbapi_connection, record):
-    if record is not None:
-        record.info.pop(DEFERRED, None)
-
-
-# Every engine and pool, whoever made them: a deferred write is run before every other
-# statement, with the COMMIT, or dropped by a rollback.
+# Every engine, whoever made it: a deferred write is run before every other statement, with
+# the COMMIT, or dropped by a rollback (one left by a transaction that ended otherwise is
+# never run: ``_take_deferred``).
 event.listen(Engine, "before_cursor_execute", _run_before)
 event.listen(Engine, "commit", _commit)
 event.listen(Engine, "rollback", _drop)
 event.listen(Engine, "rollback_savepoint", _drop)
-event.listen(Pool, "checkin", _drop_at_checkin)
 
 
 class _Compiled:
