@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from workflows import audit, db, filing, org, pgwire, plain
+from workflows import audit, db, filing, notes, org, pgwire, plain
 from workflows.db import make_engine, make_sessionmaker, utcnow
 from workflows.models import AuditEvent, File, Movement, Task
 from workflows.models.audit import AuditChain
@@ -105,6 +105,27 @@ def test_an_action_takes_two_round_trips_and_is_kept_whole(sessions):
             filing.act(session, number=number, user=manoj, choice="Submit report")
     assert round_trips(sessions, act) == 2  # BEGIN + read; writes, chain + COMMIT
     _sent_on_three_times(sessions, number)
+
+
+def test_opening_a_file_takes_three_round_trips_and_is_kept_whole(sessions):
+    with sessions.begin() as session:
+        sadar, manoj = org.office_by_code(session, "SADAR"), org.user_by_login(session, "manoj.yadav")
+    _open(sessions)  # the statements are prepared on this connection now
+    opened = []
+
+    def open_one():
+        with sessions.begin() as session:
+            opened.append(filing.open_file(
+                session, office=sadar, user=manoj, route_key="land_mutation",
+                subject="Mutation of Khata 78", first_note="Petition received.").number)
+    # BEGIN + read; the counter and the file; task, movement, note, chain + COMMIT
+    assert round_trips(sessions, open_one) == 3
+    steps, moves, events = _state(sessions, opened[0])
+    assert (steps, moves, events) == (["Enquire and submit report"], 1, ["file.opened"])
+    with sessions.begin() as session:
+        file = session.scalar(select(File).where(File.number == opened[0]))
+        assert [n.body for n in notes.notes_of(session, file)] == ["Petition received."]
+        assert audit.verify(session).ok
 
 
 def test_what_an_act_wrote_is_seen_by_every_statement_after_it(sessions):

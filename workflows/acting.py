@@ -39,6 +39,7 @@ from .routing import route_of_version
 F, O, V = File.__table__, Office.__table__, RouteVersion.__table__
 T, H, P = Task.__table__, PostHolding.__table__, Post.__table__
 NOTES, MOVES, TIMERS = Note.__table__, Movement.__table__, FileTimer.__table__
+DAYS, LIMITS = Holiday.__table__, PriorityLimit.__table__
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,32 @@ class Acted:
     to_post_ids: tuple
 
 
+def office_posts_of(office_id, postgresql):
+    """The posts of the office ``office_id`` (a column) as JSON text, a list of [id,
+    section_id, role, is_head] (see ``_posts_listed``); NULL on PostgreSQL when it has none."""
+    columns = (P.c.id, P.c.section_id, P.c.role, P.c.is_head)
+    listed = (cast(func.json_agg(func.json_build_array(*columns)), Text) if postgresql
+              else func.json_group_array(func.json_array(*columns)))
+    return select(listed).where(P.c.office_id == office_id).scalar_subquery()
+
+
+def holidays_of(office_id, postgresql):
+    """The holidays of the office ``office_id`` (a column) from the parameter ``since`` on,
+    as ISO dates joined by commas (see ``_calendar``)."""
+    day = cast(DAYS.c.day, String)
+    return (select(func.string_agg(day, literal_column("','")) if postgresql
+                   else func.group_concat(day, literal_column("','")))
+            .where(DAYS.c.office_id == office_id, DAYS.c.day >= bindparam("since"))
+            .scalar_subquery())
+
+
+def priority_limit_of(office_id, priority):
+    """The limit, in working days, that the office ``office_id`` sets for ``priority``."""
+    return (select(LIMITS.c.limit_days)
+            .where(LIMITS.c.office_id == office_id, LIMITS.c.priority == priority)
+            .scalar_subquery())
+
+
 def _read_statement(postgresql):
     """The one statement that reads (and, on PostgreSQL, locks) what an act needs: a row per
     open task of the file (one row with empty task columns when it has none).  The office's
@@ -60,23 +87,9 @@ def _read_statement(postgresql):
     held = exists().where(H.c.post_id == T.c.post_id, H.c.user_id == bindparam("user_id"),
                           H.c.from_date <= bindparam("today"),
                           or_(H.c.to_date.is_(None), H.c.to_date >= bindparam("today")))
-    priority_limit = (select(PriorityLimit.__table__.c.limit_days)
-                      .where(PriorityLimit.__table__.c.office_id == F.c.office_id,
-                             PriorityLimit.__table__.c.priority == F.c.priority)
-                      .scalar_subquery())
-    # as JSON text on both databases, read once for each text (see _posts_listed)
-    office_posts = (select(
-        cast(func.json_agg(func.json_build_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head)),
-             Text)
-        if postgresql else
-        func.json_group_array(func.json_array(P.c.id, P.c.section_id, P.c.role, P.c.is_head)))
-        .where(P.c.office_id == F.c.office_id).scalar_subquery())
-    day = cast(Holiday.__table__.c.day, String)
-    holidays = (select(func.string_agg(day, literal_column("','")) if postgresql
-                       else func.group_concat(day, literal_column("','")))
-                .where(Holiday.__table__.c.office_id == F.c.office_id,
-                       Holiday.__table__.c.day >= bindparam("since"))
-                .scalar_subquery())
+    priority_limit = priority_limit_of(F.c.office_id, F.c.priority)
+    office_posts = office_posts_of(F.c.office_id, postgresql)
+    holidays = holidays_of(F.c.office_id, postgresql)
     drafts = exists().where(NOTES.c.file_id == F.c.id, NOTES.c.author_id == bindparam("user_id"),
                             NOTES.c.frozen_at.is_(None))
     stmt = (select(F.c.id, F.c.number, F.c.office_id, F.c.section_id, F.c.priority,
@@ -187,7 +200,7 @@ def _move_tasks(session, writes, file, tasks, task, instance, user, choice, now,
         writes.add(_TASKS_CANCELLED, w_gone_ids=gone, w_gone_at=now)
     waiting = {t.engine_task_id for t in others}
     arrivals = [s for s in ready if s.task_id not in waiting]
-    return _place(session, writes, file, instance, arrivals, now, prefer)
+    return place_tasks(session, writes, file, instance, arrivals, now, prefer)
 
 
 def require_open(file):
@@ -208,7 +221,7 @@ def pick_task(session, file, user, tasks, task_id):
             raise FileMoved()
         if not task.held:
             raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
-                             number=file.number, post=_title(session, task.post_id))
+                             number=file.number, post=post_title(session, task.post_id))
         return task
     mine = [t for t in tasks if t.held]
     if mine:
@@ -219,17 +232,21 @@ def pick_task(session, file, user, tasks, task_id):
                            .order_by(MOVES.c.id.desc()).limit(1)).first()
     if last is not None and last.from_post_id and org.holds(session, user, last.from_post_id):
         raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
-                        post=_title(session, tasks[0].post_id))
+                        post=post_title(session, tasks[0].post_id))
     since = session.scalar(select(func.min(T.c.since)).where(
         T.c.id.in_([t.task_id for t in tasks])))
     raise NotAllowed("file %(number)s is with %(where)s since %(since)s, not with %(user)s",
-                     number=file.number, where=listed(_title(session, t.post_id) for t in tasks),
+                     number=file.number,
+                     where=listed(post_title(session, t.post_id) for t in tasks),
                      since=Moment(since), user=named(user))
 
 
-def _place(session, writes, file, instance, arrivals, now, prefer):
+def place_tasks(session, writes, file, instance, arrivals, now, prefer):
     """Open a task for each step that has just become ready, at the post its lane means, with
-    its limit, due time and timers; return the posts, in order."""
+    its limit, due time and timers; return the posts, in order.  ``file`` is what an act reads
+    of a file (see ``_read_statement``): its id and section, its office's code, names,
+    limits, calendar and posts; ``writes`` takes the new tasks (``add``), but for tasks
+    whose ids are needed at once (for their timers), which are written here."""
     if not arrivals:
         return []
     calendar = _calendar(file.timezone, file.weekly_offs, file.holidays or "")
@@ -392,7 +409,8 @@ class _Writes:
         return combined
 
 
-def _title(session, post_id):
+def post_title(session, post_id):
+    """The title of post ``post_id`` (with its Hindi), for a refusal."""
     row = session.execute(select(P.c.title, P.c.title_hi).where(P.c.id == post_id)).first()
     return Named(row.title, row.title_hi) if row else Named(f"post {post_id}")
 
@@ -404,4 +422,3 @@ def _forget(session, file_id):
         if (isinstance(obj, File) and obj.id == file_id) or (
                 isinstance(obj, (Task, Note)) and obj.__dict__.get("file_id") == file_id):
             session.expire(obj)
-

@@ -12,62 +12,16 @@ from datetime import date
 import engine
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from . import audit, limits, org, records
-# act lives in acting.py; callers know it as filing.act
+# act and open_file live in acting.py and opening.py; callers know them as filing's
 from .acting import act, earlier_posts, pick_task, require_open  # noqa: F401
-from .db import for_update, utcnow
-from .errors import InvalidInput, NotAllowed, NotFound, named
-from .models import PRIORITIES, File, FileCounter, Movement, Note, PostHolding, Task
-from .routing import engine_route, latest_version, route_by_key
-
-MAX_SUBJECT = 500
-
-
-def open_file(session, *, office, user, route_key, subject, priority="Normal", category="",
-              section=None, first_note="", now=None):
-    """Open a file on ``route_key`` in ``office``: number it, lay its track, place its first step.
-
-    The opener acts through their post in the office (the one holding the first step's role,
-    if they hold it); the file belongs to that post's section unless ``section`` is given.
-    """
-    now = now or utcnow()
-    subject = " ".join((subject or "").split())
-    if not subject:
-        raise InvalidInput("the subject is empty: say what the file is about")
-    if len(subject) > MAX_SUBJECT:
-        raise InvalidInput("the subject is longer than %(limit)s characters", limit=MAX_SUBJECT)
-    if priority not in PRIORITIES:
-        raise InvalidInput("priority '%(priority)s' is not one of: %(choices)s",
-                           priority=priority, choices=", ".join(PRIORITIES))
-    version = latest_version(session, route_by_key(session, office, route_key))
-    instance = engine.start(engine_route(session, version), {"priority": priority})
-    first_role = next((s.role for s in engine.ready_steps(instance)), None)
-    post = org.acting_post(session, user, office, role=first_role)
-    section_id = section.id if section is not None else post.section_id
-    if section_id is None:
-        raise InvalidInput("%(post)s belongs to no section: choose the section of the file",
-                           post=named(post, "title"))
-    file = File(number=_next_number(session, office, section_id, now), office_id=office.id,
-                section_id=section_id, subject=subject, category=category.strip(),
-                priority=priority, route_version_id=version.id, created_by_id=user.id,
-                created_by_post_id=post.id, created_at=now)
-    _save_state(file, instance)  # the row is written once, whole
-    session.add(file)
-    session.flush()
-    if first_note.strip():
-        session.add(Note(file_id=file.id, number=1, author_id=user.id, author_post_id=post.id,
-                         body=first_note.strip(), created_at=now, updated_at=now))
-    new_tasks = _sync_tasks(session, file, instance, now, prefer=(post.id,))
-    session.add(Movement(file_id=file.id, kind="open", from_post_id=post.id,
-                         from_user_id=user.id, to_post_id=_first_post(new_tasks),
-                         step_name=_first_step(new_tasks), remark="", at=now))
-    audit.record(session, "file.opened", user, file, number=file.number, route=route_key,
-                 version=version.version)
-    session.flush()
-    return file
+from .opening import open_file  # noqa: F401
+from .db import utcnow
+from .errors import NotAllowed, NotFound
+from .models import File, Movement, PostHolding, Task
+from .routing import engine_route
 
 
 def pull_back(session, *, number, user, now=None):
@@ -266,25 +220,6 @@ def _set_status(session, file, user, status, kind, post_id, remark, now, **detai
     return file
 
 
-def _next_number(session, office, section_id, now):
-    year = now.year
-    section = next(s for s in office.sections if s.id == section_id)
-    counter = session.scalar(for_update(select(FileCounter).where(
-        FileCounter.office_id == office.id, FileCounter.section_id == section_id,
-        FileCounter.year == year), session))
-    if counter is None:
-        try:
-            with session.begin_nested():
-                counter = FileCounter(office_id=office.id, section_id=section_id, year=year)
-                session.add(counter)
-        except IntegrityError:  # another process created it first; lock theirs
-            counter = session.scalar(for_update(select(FileCounter).where(
-                FileCounter.office_id == office.id, FileCounter.section_id == section_id,
-                FileCounter.year == year), session))
-    counter.last += 1
-    return f"{office.code}/{section.code}/{year}/{counter.last:04d}"
-
-
 def track(session, file):
     """The file's movements in order, with the posts and users involved loaded."""
     return list(session.scalars(select(Movement).where(Movement.file_id == file.id)
@@ -300,7 +235,6 @@ def held_for(movements, index, now=None):
 def holders(session, tasks):
     """For each open task, the users who hold its post today."""
     return {t.id: org.holders_of(session, t.post) for t in tasks}
-
 
 
 def fire_timer(session, file, task, timer_id, now):

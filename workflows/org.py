@@ -123,7 +123,13 @@ def pick_post(posts, section_id, role, office_name, office_code, prefer=(), earl
 
 def acting_post(session, user, office, role=None):
     """The post through which ``user`` acts in ``office``, preferring one with ``role``."""
-    posts = [p for p in posts_of(session, user) if p.office_id == office.id]
+    return choose_acting_post([p for p in posts_of(session, user) if p.office_id == office.id],
+                              user, office, role)
+
+
+def choose_acting_post(posts, user, office, role=None):
+    """Of the ``posts`` ``user`` holds in ``office`` today, by id (anything with ``role`` and
+    ``is_head``), the one they act through: the first with ``role``, else the first."""
     if not posts:
         raise NotAllowed("%(user)s (%(login)s) holds no post in %(office)s",
                          user=named(user), login=user.login, office=named(office))
