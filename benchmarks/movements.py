@@ -91,11 +91,13 @@ class Supply:
     between the operations measured (``naive_prepared``, ``sanchika_prepared``).
 
     ``naive`` and ``sanchika``, the figures the targets name, are measured as before: a fresh
-    file is opened (a fresh row stored) between every two operations, untimed.  That leaves the
-    processor's caches cold for the act after an open (on the machine this was written on,
-    an act then took about a fifth longer than one on a file with history), and it keeps the
-    naive app on one row, always in the database's cache.  The prepared figures measure both
-    on many files, with nothing else run in between."""
+    file is opened (a fresh row stored) between every two operations, untimed.  The act after
+    a pause pays for it: the database server's process sat idle while the client worked, and
+    caches are cold.  On the machine this was written on an act after 10 ms of other work took
+    half again as long, and after an open (2 to 4 ms; 10 to 13 ms before ``opening``) about a
+    tenth longer than one on a file with history.  It also keeps the naive app on one row,
+    always in the database's cache.  The prepared figures measure both on many files, with
+    nothing else run in between."""
 
     def __init__(self, make, use, every=2, settle=None):
         self.make, self.use, self.every, self.settle = make, use, every, settle

@@ -123,7 +123,7 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     later.add(_MOVEMENT, m_file=file_id, m_post=post.id, m_user=user.id,
               m_to_post=to_posts[0] if to_posts else None,
               m_step=arrivals[0].name if arrivals else "", m_at=now)
-    # in the session only now: a refusal above leaves nothing there to roll back
+    # into the session only now, so that a refusal above leaves no object of the file there
     file = _loaded(session, file_id, number, values, office, user)
     audit.record(session, "file.opened", user, file, number=number, route=route_key,
                  version=found.version)
