@@ -55,7 +55,7 @@ class Acted:
 
 def office_posts_of(office_id, postgresql):
     """The posts of the office ``office_id`` (a column) as JSON text, a list of [id,
-    section_id, role, is_head] (see ``_posts_listed``); NULL on PostgreSQL when it has none."""
+    section_id, role, is_head] (see ``posts_listed``); NULL on PostgreSQL when it has none."""
     columns = (P.c.id, P.c.section_id, P.c.role, P.c.is_head)
     listed = (cast(func.json_agg(func.json_build_array(*columns)), Text) if postgresql
               else func.json_group_array(func.json_array(*columns)))
@@ -297,13 +297,13 @@ class _Post:
 def _office_posts(file):
     """The office's posts read with the file (as JSON text; none at all is NULL on
     PostgreSQL)."""
-    return _posts_listed(file.office_posts or "[]")
+    return posts_listed(file.office_posts or "[]")
 
 
 @lru_cache(maxsize=256)
-def _posts_listed(text):
-    """The posts of an office from their JSON text, read once for each text: an office's acts
-    read the same text until its posts change."""
+def posts_listed(text):
+    """Posts from their JSON text (see ``office_posts_of``), read once for each text: an
+    office's acts read the same text until its posts change."""
     return tuple(_Post(id_, section_id, role, bool(is_head))
                  for id_, section_id, role, is_head in json.loads(text))
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, org
 from .acting import (MOVES, NOTES, F, H, O, P, V, holidays_of, office_posts_of,
-                     place_tasks, post_title, priority_limit_of)
+                     place_tasks, post_title, posts_listed, priority_limit_of)
 from .db import utcnow
 from .errors import InvalidInput, NotFound, named
 from .models import PRIORITIES, File, FileCounter, Route, Section
@@ -88,8 +88,8 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     instance = engine.start(route_of_version(session, found.version_id, found.sha256),
                             {"priority": priority})
     arrivals = engine.ready_steps(instance)
-    post = org.choose_acting_post(_posts(found.user_posts), user, office,
-                                  arrivals[0].role if arrivals else None)
+    held = sorted(set(posts_listed(found.user_posts or "[]")), key=lambda p: p.id)
+    post = org.choose_acting_post(held, user, office, arrivals[0].role if arrivals else None)
     section_id = section.id if section is not None else post.section_id
     sections = dict(json.loads(found.sections or "[]"))
     if section_id is None:
@@ -153,21 +153,6 @@ class _Later:
     def add(self, statement, **params):
         if not statement.defer(self.connection, params):
             statement.rowcount(self.connection, params)
-
-
-@dataclass(frozen=True)
-class _HeldPost:
-    id: int
-    section_id: int | None
-    role: str
-    is_head: bool
-
-
-def _posts(text):
-    """The posts the opener holds in the office today, by id, from their JSON text."""
-    posts = {id_: _HeldPost(id_, section_id, role, bool(is_head))
-             for id_, section_id, role, is_head in json.loads(text or "[]")}
-    return [posts[id_] for id_ in sorted(posts)]
 
 
 def _loaded(session, file_id, number, values, office, user):
