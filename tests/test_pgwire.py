@@ -1,10 +1,10 @@
-"""PostgreSQL: an official's action goes to the server in two round trips (BEGIN with the
-read; the writes and the audit chain with COMMIT), and nothing about what is kept changes for
-it: the transaction sees the writes as soon as it runs anything else, a rollback drops them,
-writes or a chain that cannot be written commit nothing, a transaction begun with a plain
-statement is one transaction, and statements the server has dropped are prepared again.  A
-pooled connection is pinged only when it has been idle long or the server has spoken on it,
-and one the server ended is replaced without an error."""
+"""PostgreSQL: an official's action goes to the server in two round trips (BEGIN with the read; the
+writes and the audit chain with COMMIT), opening a file in three (the file's row between them),
+and nothing about what is kept changes for it: the transaction sees the writes as soon as it
+runs anything else, a rollback drops them, writes or a chain that cannot be written commit
+nothing, a transaction begun with a plain statement is one transaction, and statements the
+server has dropped are prepared again.  A pooled connection is pinged only when it has been idle
+long or the server has spoken on it, and one the server ended is replaced without an error."""
 
 import time
 
@@ -109,7 +109,8 @@ def test_an_action_takes_two_round_trips_and_is_kept_whole(sessions):
 
 def test_opening_a_file_takes_three_round_trips_and_is_kept_whole(sessions):
     with sessions.begin() as session:
-        sadar, manoj = org.office_by_code(session, "SADAR"), org.user_by_login(session, "manoj.yadav")
+        sadar = org.office_by_code(session, "SADAR")
+        manoj = org.user_by_login(session, "manoj.yadav")
     _open(sessions)  # the statements are prepared on this connection now
     opened = []
 
