@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import engine
 from sqlalchemy import (Integer, String, Text, and_, bindparam, cast, exists, func, insert,
-                        literal, literal_column, or_, select, update)
+                        literal, literal_column, select, update)
 
 from . import audit, limits, org
 from .calendar import OfficeCalendar, parse_weekly_offs
@@ -53,13 +53,19 @@ class Acted:
     to_post_ids: tuple
 
 
-def office_posts_of(office_id, postgresql):
-    """The posts of the office ``office_id`` (a column) as JSON text, a list of [id,
-    section_id, role, is_head] (see ``posts_listed``); NULL on PostgreSQL when it has none."""
+def posts_json(postgresql, *where, joined=P):
+    """The posts that ``where`` picks (from ``joined``, the posts and what they are joined to)
+    as JSON text, a list of [id, section_id, role, is_head] (see ``posts_listed``); NULL on
+    PostgreSQL when there are none."""
     columns = (P.c.id, P.c.section_id, P.c.role, P.c.is_head)
     listed = (cast(func.json_agg(func.json_build_array(*columns)), Text) if postgresql
               else func.json_group_array(func.json_array(*columns)))
-    return select(listed).where(P.c.office_id == office_id).scalar_subquery()
+    return select(listed).select_from(joined).where(*where).scalar_subquery()
+
+
+def office_posts_of(office_id, postgresql):
+    """The posts of the office ``office_id`` (a column) as JSON text (``posts_json``)."""
+    return posts_json(postgresql, P.c.office_id == office_id)
 
 
 def holidays_of(office_id, postgresql):
@@ -85,8 +91,7 @@ def _read_statement(postgresql):
     posts come along (a JSON list), for the lanes of the steps the file goes on to, and
     whether the official has draft notes on the file to freeze."""
     held = exists().where(H.c.post_id == T.c.post_id, H.c.user_id == bindparam("user_id"),
-                          H.c.from_date <= bindparam("today"),
-                          or_(H.c.to_date.is_(None), H.c.to_date >= bindparam("today")))
+                          org.held_on(bindparam("today")))
     priority_limit = priority_limit_of(F.c.office_id, F.c.priority)
     office_posts = office_posts_of(F.c.office_id, postgresql)
     holidays = holidays_of(F.c.office_id, postgresql)

@@ -16,9 +16,10 @@ unit of work:
   chained at commit like every other (``models.audit``).
 
 On PostgreSQL an opening takes three round trips (the read with the BEGIN, the file, the rest
-with the COMMIT) where the session's unit of work took fourteen, and much less of Python's
-time.  The file is returned as the ORM object, in the session, as if just loaded; its
-relationships load when first read.
+with the COMMIT), where the session's unit of work took one for each of its statements, and
+much less of Python's time (``benchmarks/movements.py`` measures it: ``sanchika_open``).
+The file is returned as the ORM object, in the session, as if just loaded; its relationships
+load when first read.
 """
 
 import json
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import engine
-from sqlalchemy import Text, and_, bindparam, cast, func, insert, or_, select
+from sqlalchemy import Text, and_, bindparam, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -34,7 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, org
 from .acting import (MOVES, NOTES, F, H, O, P, V, holidays_of, office_posts_of,
-                     place_tasks, post_title, posts_listed, priority_limit_of)
+                     place_tasks, post_title, posts_json, posts_listed, priority_limit_of)
 from .db import utcnow
 from .errors import InvalidInput, NotFound, named
 from .models import PRIORITIES, File, FileCounter, Route, Section
@@ -144,15 +145,14 @@ class _Placing:
 
 
 class _Later:
-    """Writes whose results no one waits for: deferred on PostgreSQL, to go to the server with
-    the COMMIT (``Plain.defer``), run at once elsewhere."""
+    """The opening's writes after the file's row (``acting.place_tasks`` adds to it): they go
+    to PostgreSQL with the COMMIT, and run at once on SQLite (``Plain.write_soon``)."""
 
     def __init__(self, connection):
         self.connection = connection
 
     def add(self, statement, **params):
-        if not statement.defer(self.connection, params):
-            statement.rowcount(self.connection, params)
+        statement.write_soon(self.connection, params)
 
 
 def _loaded(session, file_id, number, values, office, user):
@@ -171,17 +171,12 @@ def _read_statement(postgresql):
     route ``route_key`` (empty when it has none), its limit for ``priority`` and its coming
     holidays, its posts and sections, and the posts ``user_id`` holds in it on ``today``
     (JSON lists)."""
-    today = bindparam("today")
-    held = (P.c.office_id == O.c.id, H.c.user_id == bindparam("user_id"),
-            H.c.from_date <= today, or_(H.c.to_date.is_(None), H.c.to_date >= today))
-    mine = (P.c.id, P.c.section_id, P.c.role, P.c.is_head)
+    user_posts = posts_json(postgresql, P.c.office_id == O.c.id,
+                            H.c.user_id == bindparam("user_id"), org.held_on(bindparam("today")),
+                            joined=P.join(H, H.c.post_id == P.c.id))
     sections = (SECTIONS.c.id, SECTIONS.c.code)
-    if postgresql:
-        user_posts = cast(func.json_agg(func.json_build_array(*mine)), Text)
-        section_list = cast(func.json_agg(func.json_build_array(*sections)), Text)
-    else:
-        user_posts = func.json_group_array(func.json_array(*mine))
-        section_list = func.json_group_array(func.json_array(*sections))
+    section_list = (cast(func.json_agg(func.json_build_array(*sections)), Text) if postgresql
+                    else func.json_group_array(func.json_array(*sections)))
     return (select(O.c.id.label("office_id"), O.c.code.label("office_code"),
                    O.c.name.label("office_name"), O.c.name_hi.label("office_name_hi"),
                    O.c.timezone,
@@ -189,8 +184,7 @@ def _read_statement(postgresql):
                    priority_limit_of(O.c.id, bindparam("priority")).label("priority_limit"),
                    holidays_of(O.c.id, postgresql).label("holidays"),
                    office_posts_of(O.c.id, postgresql).label("office_posts"),
-                   select(user_posts).select_from(P.join(H, H.c.post_id == P.c.id))
-                   .where(*held).scalar_subquery().label("user_posts"),
+                   user_posts.label("user_posts"),
                    select(section_list).where(SECTIONS.c.office_id == O.c.id)
                    .scalar_subquery().label("sections"),
                    V.c.id.label("version_id"), V.c.version, V.c.sha256)

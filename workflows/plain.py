@@ -91,6 +91,12 @@ class Plain:
         queued[1].append((compiled, params))
         return True
 
+    def write_soon(self, connection, params):
+        """A write whose result no one waits for: deferred where it can be (``defer``), run
+        now where it cannot."""
+        if not self.defer(connection, params):
+            self.rowcount(connection, params)
+
     def wired(self, connection):
         """Whether this statement goes to ``connection``'s server through ``pgwire`` now."""
         return self._goes_by_wire(connection, self._compiled_for(connection.dialect))

@@ -87,8 +87,7 @@ def chain_pending(session):
     postgresql = connection.dialect.name == "postgresql"
     if postgresql and len(waiting) == 1:
         params = _one_event(waiting[0].values)
-        if not _CHAIN_ONE.defer(connection, params):
-            _CHAIN_ONE.first(connection, params)
+        _CHAIN_ONE.write_soon(connection, params)
         return
     head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
     if head is None:  # a database made without the migrations (they create the head)
