@@ -32,13 +32,12 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import (Column, Integer, MetaData, Table, Text, create_engine, func,  # noqa: E402
+from sqlalchemy import (Column, Integer, MetaData, Table, Text, func,  # noqa: E402
                         insert, select)
 
 from databases import create_database  # noqa: E402
 from workflows import demo, filing, org, schema  # noqa: E402
-from workflows.db import (analyze, check_pooled_connections, make_engine,  # noqa: E402
-                          make_sessionmaker)
+from workflows.db import analyze, make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import File, Movement  # noqa: E402
 
 # The general noting route bounced between its first two steps: step name -> (login, choice).
@@ -314,35 +313,24 @@ def bench_sanchika(engine, sessions, rounds, results, prepared):
     return movers
 
 
-def plain_engine(engine):
-    """The engine of the floor and of the naive app.  On PostgreSQL SQLAlchemy's and psycopg's
-    defaults with Sanchika's check of pooled connections (``check_pooled_connections``), without
-    the listeners Sanchika's engine has for ``workflows.pgwire``; on SQLite Sanchika's own
-    engine (WAL, synchronous=FULL: the same durability)."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    plain = create_engine(engine.url)
-    check_pooled_connections(plain)
-    return plain
-
-
 def run(url, seconds, rounds=20):
     url, cleanup = create_database(url)
-    engine = plain = None
+    engine = None
     results = {}
     try:
         engine, sessions, file_id = setup(url)
-        plain = plain_engine(engine)
+        # the floor, the naive app and Sanchika share one engine: SQLite in WAL with
+        # synchronous=FULL, PostgreSQL with psycopg's defaults and a ping of pooled connections
 
         bare_row = insert(Movement.__table__).values(file_id=file_id, kind="bench",
                                                      remark="Bare commit.")
 
         def bare():  # the floor: no session, no unit of work, one statement and the commit
-            with plain.begin() as conn:
+            with engine.begin() as conn:
                 conn.execute(bare_row)
         turns, prepared = Rounds(), Rounds()  # the prepared pair in turns of their own, after
         turns.add("bare_commit", bare)
-        bench_naive(plain, turns, results, prepared)
+        bench_naive(engine, turns, results, prepared)
         bench_engine_only(turns)
         movers = bench_sanchika(engine, sessions, turns, results, prepared)
         # PostgreSQL, before each round: the planner's statistics brought up to date, as
@@ -360,8 +348,8 @@ def run(url, seconds, rounds=20):
             results[name + "_history_after"] = mover.movements
         return engine.dialect.name, results
     finally:
-        for each in {engine, plain} - {None}:
-            each.dispose()
+        if engine is not None:
+            engine.dispose()
         cleanup()
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -190,7 +191,7 @@ def test_escalate_command_prints_what_it_did_and_file_show_lists_it(demo_db, mon
     monkeypatch.delenv("SANCHIKA_SMTP_HOST", raising=False)
     monkeypatch.setattr("workflows.outbox.DEFAULT_INSTANCE", tmp_path)
     runner = CliRunner()
-    later = (datetime.now(timezone.utc) + timedelta(days=40)).isoformat()
+    later = (_due_times(demo_db)[-1] + timedelta(days=40)).isoformat()  # every level is due
     out = runner.invoke(main, ["escalate", "--now", later])
     assert out.exit_code == 0, out.output
     assert "escalate SADAR/REV/" in out.output and "level 1, reminder to the holder" in out.output
@@ -221,6 +222,16 @@ KILLED_PASS = textwrap.dedent("""
 """)
 
 
+def _due_times(url):
+    """When the open tasks are due, earliest first: the demo's files are opened on the day the
+    tests run, so their times say when a pass finds them due, whatever day that is."""
+    eng = make_engine(url)
+    with Session(eng) as session:
+        due = sorted(session.scalars(select(Task.due_at).where(Task.done_at.is_(None))))
+    eng.dispose()
+    return due
+
+
 def _counts(url):
     eng = make_engine(url)
     with Session(eng) as session:
@@ -234,7 +245,7 @@ def _counts(url):
 
 @BOTH
 def test_a_pass_killed_mid_way_leaves_nothing_and_the_next_pass_fires_once(demo_db):
-    later = datetime.now(timezone.utc) + timedelta(days=3)  # Immediate/Top Priority due
+    later = _due_times(demo_db)[0] + HOUR  # the first file is due, not every level of all
     before = _counts(demo_db)
     assert before == (0, 0, 0)
     proc = subprocess.Popen([sys.executable, "-c", KILLED_PASS, demo_db, later.isoformat()],
@@ -279,7 +290,7 @@ def _scheduler_process(url, now_text, barrier, results):
 @BOTH
 def test_two_scheduler_processes_fire_each_escalation_once(demo_db):
     _open_many(demo_db, 40, MONDAY)
-    now = datetime.now(timezone.utc) + timedelta(days=30)
+    now = _due_times(demo_db)[-1] + timedelta(days=30)  # every level of every file is due
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     workers = [ctx.Process(target=_scheduler_process,
@@ -315,14 +326,13 @@ def test_the_background_scheduler_catches_up_as_soon_as_it_starts(demo_db, tmp_p
         assert set(jobs) == {"sanchika.escalate", "sanchika.send"}
         assert all(j.trigger.interval == timedelta(seconds=scheduler.INTERVAL)
                    for j in jobs.values())
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=30)
+        deadline = time.monotonic() + 30
         sent = []
-        while not sent and datetime.now(timezone.utc) < deadline:
+        while not sent and time.monotonic() < deadline:
             with maker.begin() as session:
                 sent = list(session.scalars(select(OutboxMail).where(
                     OutboxMail.status == "sent")))
             if not sent:
-                import time
                 time.sleep(0.1)  # waiting on another thread, not on a clock
     finally:
         running.shutdown(wait=True)

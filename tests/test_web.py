@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from workflows import filing
-from workflows.db import utcnow
+from workflows.clock import utcnow
 from workflows.models import Attendance
 
 from webtools import csrf, flashes, make_app, post, sign_in, text

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import calendar, limits, onboarding, orgchart
+from workflows import calendar, clock, limits, onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
 
@@ -46,7 +46,7 @@ def office(office_id):
             "admin/office.html", office=office, chart=orgchart.chart(db, office),
             sections=list(db.scalars(select(Section).where(Section.office_id == office.id))),
             users=list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
-            today=date.today())
+            today=clock.office_today(office))
 
 
 @bp.route("/offices/<int:office_id>/<action>", methods=["POST"])
@@ -174,7 +174,7 @@ def settings(office_id):
             return redirect(url_for("admin.settings", office_id=office_id))
         return render_template("admin/settings.html", office=office, priorities=PRIORITIES,
                                limits=limits.priority_limits(db, office),
-                               holidays=calendar.holidays_of(db, office, date.today().year))
+                               holidays=calendar.holidays_of(db, office, clock.office_today(office).year))
 
 
 def _save_settings(db, office):

@@ -15,7 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import engine
 from workflows import attachments, filing, notes, org, routing, schema
-from workflows.db import IST, make_engine, make_sessionmaker
+from workflows.db import make_engine, make_sessionmaker
+from workflows.clock import IST
 from workflows.errors import FileMoved, SanchikaError
 from workflows.models import File, PRIORITIES
 

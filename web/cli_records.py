@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from workflows import audit, backup as backups, filing, org, records
+from workflows import audit, clock, backup as backups, filing, org, records
 from workflows.attachments import default_store
 from workflows.db import database_url, make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
@@ -133,7 +133,7 @@ def records_command(session, login, on):
     if not offices:
         raise Fail("only a head of office or an administrator keeps a record room")
     try:
-        day = date.fromisoformat(on) if on else date.today()
+        day = date.fromisoformat(on) if on else clock.today()
     except ValueError:
         raise Fail("give the date as YYYY-MM-DD") from None
     for f in records.awaiting_record(session, offices):

@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 from flask import g, request, session
 from flask_babel import Babel, get_locale, gettext
 
-from workflows.db import IST
+from workflows.clock import IST
 from workflows.errors import Moment, Named
 
 LANGUAGES = ("en", "hi")

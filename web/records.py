@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from workflows import records
+from workflows import clock, records
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 
@@ -20,9 +20,9 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 @login_required
 def index():
     try:
-        on = date.fromisoformat(request.args.get("on") or date.today().isoformat())
+        on = date.fromisoformat(request.args.get("on") or clock.today().isoformat())
     except ValueError:
-        on = date.today()
+        on = clock.today()
     with transaction() as db:
         offices = records.record_room_offices(db, g.user)
         if not offices:

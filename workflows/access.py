@@ -1,5 +1,6 @@
 """Who may see a file: the posts on its track, their superiors, its creator, and the heads and
-administrators of its office.  Checked on every request that shows or changes a file."""
+administrators of its office.  Checked on every request that shows or changes a file.  Only
+its creator or a head of office closes, reopens or records it."""
 
 from sqlalchemy import select, union
 
@@ -51,3 +52,15 @@ def file_for(session, user, file_id):
         raise NotFound("no such file")
     check_can_view(session, user, file)
     return file
+
+
+def creator_or_head(session, file, user, refusal):
+    """The post through which ``user`` may close, reopen or record ``file`` (its creator's
+    post, or a head of office's); ``refusal`` (a NotAllowed) when they may not."""
+    posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
+    if file.created_by_id == user.id and posts:
+        return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
+    heads = [p for p in posts if p.is_head]
+    if heads:
+        return heads[0]
+    raise refusal

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from . import audit, org
-from .db import DEFAULT_INSTANCE, utcnow
+from .db import DEFAULT_INSTANCE
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
 from .models import Attachment

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .db import utcnow
+from .clock import utcnow
 from .models import AuditEvent
 from .models.audit import GENESIS, PENDING, AuditChain, Pending, event_hash
 

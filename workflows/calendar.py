@@ -6,8 +6,9 @@ and its holidays (``Holiday`` rows), both read in the office's own time zone.
 
 import csv
 import io
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -85,10 +86,6 @@ def office_calendar(session, office, since=None):
                           frozenset(session.scalars(stmt)))
 
 
-def local_date(moment, tz):
-    return moment.astimezone(ZoneInfo(tz)).date()
-
-
 def add_holiday(session, office, day, name, user=None):
     """Add (or rename) the holiday on ``day`` in ``office``."""
     name = " ".join((name or "").split())
@@ -145,7 +142,7 @@ def import_holidays(session, office, text, user=None, dry_run=False):
 def _parse_date(text):
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return date(*time.strptime(text, fmt)[:3])  # a date: no time, no zone
         except ValueError:
             continue
     return None

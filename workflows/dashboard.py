@@ -7,12 +7,12 @@ Counted from the task, movement, file and escalation tables of the viewer's Scop
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, case, func, select
 
-from . import reports
-from .db import utcnow
+from . import clock, reports
+from .clock import utcnow
 from .models import Escalation, File, Task
 
 PERIODS = ("today", "week", "month")
@@ -43,7 +43,7 @@ def _counts(session, column, where, starts, office):
     row = session.execute(select(*[
         func.coalesce(func.sum(case((column >= bounds[p], 1), else_=0)), 0) for p in PERIODS])
         .where(column >= earliest, column < latest, *where)).one()
-    return dict(zip(PERIODS, (int(n) for n in row)))
+    return dict(zip(PERIODS, (int(n) for n in row), strict=True))
 
 
 def _file_scope(scope):
@@ -59,7 +59,8 @@ def _file_scope(scope):
 
 def dashboard(session, scope, now=None, today=None):
     """Everything the dashboard shows for ``scope``."""
-    now, today = now or utcnow(), today or date.today()
+    now = now or utcnow()
+    today = today or clock.office_today(scope.office, now)
     starts = period_starts(today)
     posts = list(scope.post_ids)
     counts = {
@@ -94,7 +95,7 @@ def dashboard(session, scope, now=None, today=None):
 
 def drill(session, scope, measure, period, today=None, limit=500):
     """The files behind one dashboard number: (measure, period) as on the dashboard."""
-    today = today or date.today()
+    today = today or clock.office_today(scope.office)
     start = period_starts(today)[period]
     low, high = reports.day_bounds(scope.office, start, today)
     posts = list(scope.post_ids)

@@ -5,19 +5,12 @@ state.  The same models and migrations serve both.
 """
 
 import os
-import select
-import time
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-from . import pgwire
-from .plain import Plain
 
 DEFAULT_INSTANCE = Path(os.environ.get("SANCHIKA_INSTANCE", "instance"))
 
@@ -48,33 +41,12 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def bind_processor(self, dialect):
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-
-        def process(value):  # SQLAlchemy's SQLite text for the UTC time, in one step
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given; Sanchika stores aware UTC times")
-            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
-                " ", "microseconds")
-        return process
-
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-
-
-#: India Standard Time: what the offices' clocks show, and how times are told to officials.
-IST = ZoneInfo("Asia/Kolkata")
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def database_url(url=None):
@@ -87,7 +59,9 @@ def database_url(url=None):
 
 
 def make_engine(url=None, **kwargs):
-    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions,
+    PostgreSQL a ping of each pooled connection before use (one the server ended, at a restart
+    or an idle timeout, is replaced without an error)."""
     url = database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -98,14 +72,7 @@ def make_engine(url=None, **kwargs):
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, **kwargs)
-    check_pooled_connections(engine)
-    if engine.dialect.driver == "psycopg":
-        _psycopg_setup(engine)
-    return engine
-
-
-_BEGIN_IMMEDIATE = Plain(text("BEGIN IMMEDIATE"))  # run on the driver: every transaction has one
+    return create_engine(url, **{"pool_pre_ping": True, **kwargs})
 
 
 def _sqlite_setup(engine):
@@ -124,82 +91,7 @@ def _sqlite_setup(engine):
     def _on_begin(conn):
         # Every transaction takes the write lock up front: two officials acting on one file
         # queue instead of failing half-way with "database is locked".
-        _BEGIN_IMMEDIATE.rowcount(conn, {})
-
-
-def _psycopg_setup(engine):
-    """Tell ``pgwire`` when psycopg deallocates the prepared statements of a connection: at a
-    rollback of a transaction, and after a statement such as ROLLBACK TO SAVEPOINT."""
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _after_execute(conn, cursor, _statement, _parameters, _context, _executemany):
-        if pgwire.drops_statements(cursor.statusmessage):
-            pgwire.dropped(conn.connection.driver_connection)
-
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(conn):
-        pgwire.rolling_back(conn.connection.driver_connection)
-
-    @event.listens_for(engine.pool, "reset")
-    def _on_reset(dbapi_connection, _record, _state):
-        pgwire.rolling_back(dbapi_connection)
-
-
-#: A pooled connection left idle longer than this (seconds) is pinged before it is used again.
-PING_AFTER_IDLE = 30.0
-_IDLE_SINCE = "sanchika.idle_since"  # in a pooled connection's info: when it was checked in
-
-
-def check_pooled_connections(engine):
-    """A server connection taken from ``engine``'s pool is checked before it is used, and one
-    found dead is replaced by a fresh one, so that a restart of the server or a connection it
-    ended costs no request an error.
-
-    SQLAlchemy's ``pool_pre_ping`` sends a ping, one round trip, at every checkout: on a busy
-    server, a round trip per transaction for connections used a moment ago.  Here the ping is
-    sent only when it can tell something: when the connection has been idle longer than
-    ``PING_AFTER_IDLE`` (a firewall or a NAT may have forgotten it without a word), or when
-    its socket has something to read although nothing was asked (a server that ends a
-    connection, at a restart, a ``pg_terminate_backend`` or its idle timeout, says so and
-    closes it, which an idle connection's socket shows at once).  A connection the ping finds
-    dead is thrown away and the pool tries another (``DisconnectionError``)."""
-
-    @event.listens_for(engine.pool, "checkin")
-    def _on_checkin(_dbapi_connection, record):
-        if record is not None:
-            record.info[_IDLE_SINCE] = time.monotonic()
-
-    @event.listens_for(engine.pool, "checkout")
-    def _on_checkout(dbapi_connection, record, _proxy):
-        idle_since = record.info.pop(_IDLE_SINCE, None)
-        if idle_since is None:  # just connected
-            return
-        if time.monotonic() - idle_since <= PING_AFTER_IDLE and not _told_something(
-                dbapi_connection, engine.dialect.loaded_dbapi.Error):
-            return
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as exc:
-            raise DisconnectionError(f"the database connection was lost: {exc}") from exc
-        if not alive:
-            raise DisconnectionError("the database connection was lost")
-
-
-def _told_something(dbapi_connection, driver_error):
-    """Whether an idle connection's socket has something to read (the server ended the
-    connection, most likely), or the connection is closed.  A driver without libpq's
-    connection (psycopg's ``pgconn``) tells nothing this way."""
-    if getattr(dbapi_connection, "closed", False):
-        return True
-    try:
-        socket = dbapi_connection.pgconn.socket
-    except AttributeError:
-        return False
-    except driver_error:  # psycopg: the connection has no socket any more
-        return True
-    poll = select.poll()
-    poll.register(socket, select.POLLIN | select.POLLERR | select.POLLHUP)
-    return bool(poll.poll(0))
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def analyze(engine):

@@ -11,11 +11,12 @@ import difflib
 from sqlalchemy import select
 
 from . import audit, org
-from .db import utcnow
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
 from .models import DRAFT_KINDS, Draft, DraftVersion, File
-from .numbering import local_date, next_number
+from .clock import office_today
+from .numbering import next_number
 
 MAX_TITLE = 300
 MAX_BODY = 100_000
@@ -108,7 +109,7 @@ def issue_draft(session, *, draft_id, user, now=None):
     post_id = _holding_post(session, file, user, NotAllowed(
         "only the official holding file %(number)s may issue its drafts", number=file.number))
     draft.issue_number = next_number(session, file.office, DRAFT_KINDS[draft.kind],
-                                     local_date(file.office, now))
+                                     office_today(file.office, now))
     draft.status, draft.issued_by_id, draft.issued_by_post_id = "issued", user.id, post_id
     draft.issued_at = now
     audit.record(session, "draft.issued", user, file, draft=draft.id,

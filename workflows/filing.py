@@ -6,21 +6,17 @@ exactly as it was.  The file row is locked first, so two officials acting at onc
 the second is told the file has moved.
 """
 
-from dataclasses import dataclass
-from datetime import date
-
 import engine
+from sqlalchemy import select
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
-
-from . import audit, limits, org, records
+from . import access, audit, clock, org, records
 # act and open_file live in acting.py and opening.py; callers know them as filing's
-from .acting import act, earlier_posts, pick_task, require_open  # noqa: F401
+from .acting import (act, lock_file, open_tasks, open_tasks_of, pick_task,  # noqa: F401
+                     place_tasks, require_open, save_state)
+from .clock import utcnow
+from .errors import NotAllowed
+from .models import Movement
 from .opening import open_file  # noqa: F401
-from .db import utcnow
-from .errors import NotAllowed, NotFound
-from .models import File, Movement, PostHolding, Task
 from .routing import engine_route
 
 
@@ -35,14 +31,14 @@ def pull_back(session, *, number, user, now=None):
         raise NotAllowed("only the last sender can pull a file back, right after sending it")
     if file.status == "closed" and file.outcome:
         raise NotAllowed("the route has finished for this file; it cannot be pulled back")
-    waiting = _open_tasks(session, file)
+    waiting = open_tasks(session, file)
     if any(t.opened_at is not None for t in waiting):
         raise NotAllowed("the receiver has already opened the file; ask them to return it")
     for task in waiting:
         task.done_at, task.outcome = now, "pulled back"
     instance = engine.load(engine_route(session, file.route_version), file.previous_state)
-    _sync_tasks(session, file, instance, now, prefer=(last.from_post_id,))
-    _save_state(file, instance)
+    place_tasks(session, file, instance, now, prefer=(last.from_post_id,))
+    save_state(file, instance)
     file.previous_state = ""
     file.status = "open"
     session.add(Movement(file_id=file.id, kind="pull-back", from_post_id=last.to_post_id,
@@ -57,7 +53,7 @@ def park(session, *, number, user, remark="", now=None):
     """Set a file aside: it stays with its holder and cannot move until unparked."""
     file = lock_file(session, number)
     require_open(file)
-    task = _task_of(session, file, user, None)
+    task = _task_of(session, file, user, now)
     return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
 
 
@@ -65,7 +61,7 @@ def unpark(session, *, number, user, remark="", now=None):
     file = lock_file(session, number)
     if file.status != "parked":
         raise NotAllowed("file %(number)s is not parked", number=file.number)
-    task = _task_of(session, file, user, None)
+    task = _task_of(session, file, user, now)
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
@@ -76,11 +72,11 @@ def close(session, *, number, user, retention=None, keep_years=None, remark="", 
     file = lock_file(session, number)
     if file.status == "closed":
         raise NotAllowed("file %(number)s is already closed", number=file.number)
-    post = _creator_or_head(session, file, user, NotAllowed(
+    post = access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may close file %(number)s",
         number=file.number))
     records.set_retention(file, retention, keep_years, now)
-    for task in _open_tasks(session, file):
+    for task in open_tasks(session, file):
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
     return _set_status(session, file, user, "closed", "close", post.id, remark, now,
@@ -93,100 +89,35 @@ def reopen(session, *, number, user, remark="", now=None):
     file = lock_file(session, number)
     if file.status != "closed":
         raise NotAllowed("file %(number)s is not closed", number=file.number)
-    post = _creator_or_head(session, file, user, NotAllowed(
+    post = access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may reopen file %(number)s",
         number=file.number))
     instance = load_instance(session, file)
     if instance.finished:
         instance = engine.start(instance.route, {"priority": file.priority})
-        _save_state(file, instance)
+        save_state(file, instance)
     file.closed_at, file.outcome = None, ""
     file.retention = file.review_on = None  # recorded again when it closes again
-    _sync_tasks(session, file, instance, now, prefer=(post.id,))
+    place_tasks(session, file, instance, now, prefer=(post.id,))
     return _set_status(session, file, user, "open", "reopen", post.id, remark, now)
 
 
 def mark_opened(session, file, user, now=None):
     """Record that the holder has opened the file (after which it cannot be pulled back)."""
-    for task in _open_tasks(session, file):
+    for task in open_tasks(session, file):
         if task.opened_at is None and org.holds(session, user, task.post_id):
             task.opened_at = now or utcnow()
-
-
-def lock_file(session, number):
-    """The file numbered ``number``, its row locked (its office and route version loaded with
-    it) for this action."""
-    stmt = (select(File).options(joinedload(File.office, innerjoin=True),
-                                 joinedload(File.route_version, innerjoin=True))
-            .where(File.number == (number or "").strip()))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=File)
-    file = session.scalar(stmt)
-    if file is None:
-        raise NotFound("no file numbered '%(number)s'", number=number)
-    return file
 
 
 def load_instance(session, file):
     return engine.load(engine_route(session, file.route_version), file.workflow_state)
 
 
-def open_tasks(session, file):
-    return _open_tasks(session, file)
-
-
-def _open_tasks(session, file):
-    return list(session.scalars(select(Task).where(Task.file_id == file.id,
-                                                   Task.done_at.is_(None)).order_by(Task.id)))
-
-
-def _task_of(session, file, user, task_id):
-    """The open task of ``file`` that ``user`` may act on (the one named by ``task_id``, if
-    given); refused as ``acting.pick_task`` refuses."""
-    held = exists().where(PostHolding.post_id == Task.post_id, PostHolding.user_id == user.id,
-                          org.held_on(date.today()))
-    rows = session.execute(select(Task, held).where(Task.file_id == file.id,
-                                                    Task.done_at.is_(None)).order_by(Task.id))
-    tasks = [_OpenTask(task.id, task.post_id, bool(mine), task) for task, mine in rows]
-    return pick_task(session, file, user, tasks, task_id).task
-
-
-@dataclass(frozen=True)
-class _OpenTask:
-    task_id: int
-    post_id: int
-    held: bool
-    task: Task
-
-
-def _sync_tasks(session, file, instance, now, prefer=()):
-    """Make the open-task rows match the steps the route has ready; return the new rows."""
-    ready = engine.ready_steps(instance)
-    ready_ids = {s.task_id for s in ready}
-    existing = {}
-    for task in _open_tasks(session, file):
-        if task.engine_task_id in ready_ids:
-            existing[task.engine_task_id] = task
-        else:
-            task.done_at, task.outcome = now, "cancelled"
-    office = file.office
-    created = []
-    for step in ready:
-        if step.task_id in existing:
-            continue
-        post = org.resolve_role(session, office, file.section_id, step.role, prefer=prefer,
-                                earlier=lambda role: earlier_posts(session, file.id, role))
-        task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
-                    step_name=step.name, role=step.role, post_id=post.id, since=now)
-        limits.place_task(session, file, instance, task, now)  # due time, escalation, timers
-        session.add(task)
-        created.append(task)
-    return created
-
-
-def _save_state(file, instance):
-    file.workflow_state = engine.dump(instance)
-    file.engine_version = engine.SPIFF_VERSION
+def _task_of(session, file, user, now):
+    """The open task of ``file`` that ``user`` may set aside or take up again (refused as
+    ``acting.pick_task`` refuses)."""
+    tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
+    return pick_task(session, file, user, tasks, None).task
 
 
 def _first_post(tasks):
@@ -195,18 +126,6 @@ def _first_post(tasks):
 
 def _first_step(tasks):
     return tasks[0].step_name if tasks else ""
-
-
-def _creator_or_head(session, file, user, refusal):
-    """The post through which ``user`` may close or reopen ``file`` (its creator's post, or a
-    head of office); ``refusal`` (a NotAllowed) when they may not."""
-    posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
-    if file.created_by_id == user.id and posts:
-        return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
-    heads = [p for p in posts if p.is_head]
-    if heads:
-        return heads[0]
-    raise refusal
 
 
 def _set_status(session, file, user, status, kind, post_id, remark, now, **detail):
@@ -248,11 +167,11 @@ def fire_timer(session, file, task, timer_id, now):
     if armed is None:
         return None
     engine.fire_timer(instance, armed.task_id)
-    new_tasks = _sync_tasks(session, file, instance, now, prefer=(task.post_id,))
+    new_tasks = place_tasks(session, file, instance, now, prefer=(task.post_id,))
     if task.done_at is not None:
         task.outcome = "timed out"
     file.previous_state = ""  # a timer's move cannot be pulled back
-    _save_state(file, instance)
+    save_state(file, instance)
     if instance.finished:
         file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
     timer = instance.route.timers[timer_id]

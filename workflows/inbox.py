@@ -2,12 +2,13 @@
 created by them.  Every query here reads the task and movement tables, never workflow state."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import case, func, or_, select
 
+from . import clock
 from .calendar import office_calendar
-from .db import utcnow
+from .clock import utcnow
 from .models import File, Movement, Post, PostHolding, Task
 from .models.file import PRIORITIES
 from .org import held_on
@@ -50,7 +51,7 @@ def _filter(stmt, priority=None, query=None):
 def inbox(session, user, *, priority=None, query=None, now=None, day=None):
     """Open tasks at the user's posts (additional charge included): most urgent first, then
     the longest waiting."""
-    now, day = now or utcnow(), day or date.today()
+    now, day = now or utcnow(), day or clock.today(now=now)
     stmt = (select(Task, File, Post).join(File, File.id == Task.file_id)
             .join(Post, Post.id == Task.post_id)
             .where(Task.done_at.is_(None), Task.post_id.in_(_held_posts(user, day)),
@@ -93,7 +94,7 @@ def sent(session, user, *, priority=None, query=None):
 
 
 def parked(session, user, *, priority=None, query=None, day=None):
-    day = day or date.today()
+    day = day or clock.today()
     stmt = (select(File, Task).join(Task, Task.file_id == File.id)
             .where(File.status == "parked", Task.done_at.is_(None),
                    Task.post_id.in_(_held_posts(user, day)))
@@ -122,7 +123,7 @@ def created(session, user, *, priority=None, query=None):
 
 def counts(session, user, day=None):
     """How many files wait in the user's inbox (for the tab label)."""
-    day = day or date.today()
+    day = day or clock.today()
     return session.scalar(select(func.count()).select_from(Task).join(File, File.id == Task.file_id)
                           .where(Task.done_at.is_(None), File.status == "open",
                                  Task.post_id.in_(_held_posts(user, day))))

@@ -15,7 +15,8 @@ import engine
 from sqlalchemy import select
 
 from . import audit
-from .calendar import local_date, office_calendar, parse_weekly_offs
+from . import clock
+from .calendar import office_calendar, parse_weekly_offs
 from .errors import InvalidInput
 from .models import PRIORITIES, FileTimer, PriorityLimit
 
@@ -42,11 +43,12 @@ def strictest(*limits):
     return min(x for x in limits if x)
 
 
-def place_task(session, file, instance, task, now):
+def start_clock(session, file, instance, task, now):
     """Set the limit, due time and first escalation time of ``task`` (a step of ``file`` that
-    has just arrived), and arm the step's timer events in working days."""
+    has just arrived, see ``acting.place_tasks``), and arm the step's timer events in working
+    days."""
     office = file.office
-    calendar = office_calendar(session, office, since=local_date(now, office.timezone))
+    calendar = office_calendar(session, office, since=clock.office_today(office, now))
     step = instance.route.steps[task.step_id]
     task.limit_days = limit_for(session, office, step.limit_days, file.priority)
     task.due_at = calendar.add(now, task.limit_days)

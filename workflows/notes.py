@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from . import audit, org
-from .db import utcnow
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
 from .models import Note

@@ -3,7 +3,7 @@
 import os
 
 from . import outbox
-from .db import IST
+from .clock import IST
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 

@@ -11,11 +11,10 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import func, select
 
-from . import audit, org, orgchart, outbox
+from . import audit, clock, org, orgchart, outbox
 from .errors import InvalidInput
 from .models import Office, Post, PostHolding, Section, User
 
@@ -128,7 +127,7 @@ def import_staff(session, admin, text, today=None, site_url=""):
     """Create the users (and new posts) of a CSV whose every row is good; mail each person
     their login and first password.  Refused, naming the bad lines, when any row is bad.
     Returns [(row, user)]."""
-    today = today or date.today()
+    today = today or clock.today()
     rows = check_csv(session, admin, text)
     bad = [r for r in rows if r.problems]
     if bad:

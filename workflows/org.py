@@ -1,11 +1,11 @@
 """The org chart at work: logins, who holds which post today, and which post a role means."""
 
-from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 
+from . import clock
 from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import Office, Post, PostHolding, Section, User
 
@@ -46,21 +46,21 @@ def held_on(day):
 
 def posts_of(session, user, day=None):
     """The posts a user holds on ``day`` (today by default), additional charge included."""
-    day = day or date.today()
+    day = day or clock.today()
     return list(session.scalars(
         select(Post).join(PostHolding, PostHolding.post_id == Post.id)
         .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
 
 
 def holds(session, user, post_id, day=None):
-    day = day or date.today()
+    day = day or clock.today()
     return session.scalar(select(PostHolding.id).where(
         PostHolding.user_id == user.id, PostHolding.post_id == post_id, held_on(day))) is not None
 
 
 def holders_of(session, post, day=None):
     """Users holding ``post`` on ``day``: the regular holder first, then any in charge."""
-    day = day or date.today()
+    day = day or clock.today()
     rows = session.execute(
         select(User, PostHolding.kind).join(PostHolding, PostHolding.user_id == User.id)
         .where(PostHolding.post_id == post.id, held_on(day))

@@ -6,12 +6,12 @@ in it); the administrators of a district office may act for every office below i
 change is written to the audit log in the caller's transaction.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from . import audit, org
-from .db import utcnow
+from . import audit, clock, org
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import Movement, Office, Post, PostHolding, Section, Task, User
 
@@ -19,7 +19,7 @@ from .models import Movement, Office, Post, PostHolding, Section, Task, User
 def administered_offices(session, user, day=None):
     """Ids of the offices ``user`` may administer on ``day``: those where they hold an
     administrator's or head's post, and every office below a district they administer."""
-    day = day or date.today()
+    day = day or clock.today()
     own = set(session.scalars(
         select(Post.office_id).join(PostHolding, PostHolding.post_id == Post.id)
         .where(PostHolding.user_id == user.id, org.held_on(day),
@@ -67,7 +67,7 @@ def office_by_id(session, office_id):
 def chart(session, office, day=None):
     """The office's sections and posts, each post with its holders on ``day``:
     ``[(post, [(user, holding), ...]), ...]`` ordered by section and code."""
-    day = day or date.today()
+    day = day or clock.today()
     posts = list(session.scalars(select(Post).where(Post.office_id == office.id)
                                  .order_by(Post.section_id, Post.code)))
     rows = session.execute(

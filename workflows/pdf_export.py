@@ -9,7 +9,7 @@ from fpdf import FPDF
 from zoneinfo import ZoneInfo
 
 from . import attachments, drafts, notes, receipts, reports
-from .db import utcnow
+from .clock import utcnow
 
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
@@ -116,14 +116,14 @@ def _track(pdf, session, file, tz, now):
     pdf.heading("Track with holding times / ट्रैक")
     widths = (44, 44, 36, 36, 30)
     pdf.set_font("deva", size=9)
-    for label, width in zip(("Post", "Step", "From", "To", "Held"), widths):
+    for label, width in zip(("Post", "Step", "From", "To", "Held"), widths, strict=True):
         pdf.cell(width, 7, label, border=1)
     pdf.ln()
     for stay in reports.file_stays(session, file, now=now):
         held = f"{stay.working_days} wd, {stay.hours:.1f} h"
         cells = (stay.post.title, stay.task.step_name, _when(stay.task.since, tz),
                  _when(stay.task.done_at, tz), held)
-        for value, width in zip(cells, widths):
+        for value, width in zip(cells, widths, strict=True):
             pdf.cell(width, 7, value[:40] if len(value) > 40 else value, border=1)
         pdf.ln()
     pdf.para("Holding time excludes periods when the file was parked; wd = working days.", size=8)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, org
-from .db import IST, utcnow
+from . import audit, clock, org
+from .clock import IST, utcnow
 from .errors import InvalidInput, NotAllowed
 from .models import Attendance, Post, PostHolding, User
 
@@ -51,7 +51,7 @@ def sign_in(session, login, password, now=None):
         raise SignInRefused("The login or password is wrong. %(left)s more wrong attempts "
                             "will lock it.", delay=min(delay, 4.0), left=left)
     user.failed_logins, user.locked_until = 0, None
-    day = now.astimezone(IST).date()
+    day = clock.today(now=now)
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
                                                   Attendance.day == day))
     if row is None:
@@ -69,7 +69,7 @@ def sign_off(session, user, now=None):
     """Record the sign-off time for today (the last one counts)."""
     now = now or utcnow()
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
-                                                  Attendance.day == now.astimezone(IST).date()))
+                                                  Attendance.day == clock.today(now=now)))
     if row is not None:
         row.signed_off_at = now
     audit.record(session, "user.signed_off", user)
@@ -92,9 +92,9 @@ def attendance_today(session, office, viewer, now=None):
     Only the head of the office or its administrator may see it."""
     now = now or utcnow()
     if not any(p.office_id == office.id and (p.is_head or p.is_admin)
-               for p in org.posts_of(session, viewer)):
+               for p in org.posts_of(session, viewer, clock.today(now=now))):
         raise NotAllowed("only the head of office or its administrator sees attendance")
-    day = now.astimezone(IST).date()
+    day = clock.office_today(office, now)
     staff = session.execute(
         select(User, Post).join(PostHolding, PostHolding.user_id == User.id)
         .join(Post, Post.id == PostHolding.post_id)

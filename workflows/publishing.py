@@ -13,7 +13,7 @@ import engine
 from sqlalchemy import select
 
 from . import audit, filing, orgchart
-from .db import utcnow
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound, Sentence, named
 from .models import File, Movement, Post, Route, RouteVersion
 from .org import HEAD_OF_OFFICE

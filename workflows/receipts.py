@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from . import audit, filing, org
 from .attachments import _checked_document, _keep, blob_path, default_store
-from .db import for_update, utcnow
+from .db import for_update
+from .clock import utcnow
 from .errors import InvalidInput, NotAllowed, NotFound, named
 from .models import MODES, Attachment, Post, Receipt
-from .numbering import local_date, next_number
+from .clock import office_today
+from .numbering import next_number
 
 RECEIPT_KIND = "R"  # SADAR/R/2026/0001
 MAX_SUBJECT = 500
@@ -31,7 +33,7 @@ def diarise_receipt(session, *, office, user, subject, sender, sender_address=""
     ``received_on`` are dates (or ISO strings); ``received_on`` defaults to today in the office.
     """
     now = now or utcnow()
-    today = local_date(office, now)
+    today = office_today(office, now)
     fields = _clean_fields(subject=subject, sender=sender, sender_address=sender_address,
                            letter_number=letter_number, mode=mode)
     received_on = _as_date(received_on, InvalidInput(

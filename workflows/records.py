@@ -8,11 +8,11 @@ afterwards by its creator or the head of office: the record room has no default 
 because a wrong guess either destroys a permanent record or fills the room with waste.
 """
 
-from datetime import date
 
 from sqlalchemy import select
 
-from . import audit, org
+from . import access, audit, clock, org
+from .acting import lock_file
 from .errors import InvalidInput, NotAllowed
 from .models import RETENTION, File
 
@@ -47,20 +47,20 @@ def _add_years(day, years):
 
 def set_retention(file, retention, keep_years, closed_at):
     """Record ``file`` (being closed at ``closed_at``) in its category, with its review date."""
-    file.retention, file.review_on = review_date(retention, closed_at.date(), keep_years)
+    file.retention, file.review_on = review_date(retention, clock.office_today(file.office, closed_at),
+                                                   keep_years)
 
 
 def record_file(session, *, number, user, retention, keep_years=None):
     """Record a file whose route has ended (closed without a category): its creator or the
     head of office gives the category; the review date counts from the day it closed."""
-    from .filing import _creator_or_head as creator_or_head, lock_file  # filing imports us
     file = lock_file(session, number)
     if file.status != "closed":
         raise NotAllowed("file %(number)s is not closed", number=file.number)
     if file.retention:
         raise NotAllowed("file %(number)s is already recorded in category %(category)s",
                          number=file.number, category=file.retention)
-    creator_or_head(session, file, user, NotAllowed(
+    access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may record file %(number)s",
         number=file.number))
     set_retention(file, retention, keep_years, file.closed_at)
@@ -78,7 +78,7 @@ def record_room_offices(session, user):
 
 def due_for_review(session, offices, on=None):
     """Closed files of ``offices`` whose review date is on or before ``on`` (today)."""
-    on = on or date.today()
+    on = on or clock.today()
     return list(session.scalars(
         select(File).where(File.office_id.in_(offices), File.status == "closed",
                            File.review_on <= on).order_by(File.review_on, File.number)))

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Bundle
 
-from . import org
+from . import clock, org
 from .calendar import office_calendar
-from .db import utcnow
+from .clock import utcnow
 from .errors import NotAllowed, NotFound
 from .models import (PRIORITIES, File, Movement, Office, Post, PostHolding, Route, RouteVersion,
                      Section, Task, User)
@@ -163,7 +163,7 @@ def day_bounds(office, start, end):
 
 
 def default_period(filters, today=None):
-    today = today or date.today()
+    today = today or clock.today()
     end = filters.end or today
     start = filters.start or end - timedelta(days=DEFAULT_DAYS - 1)
     return start, end
@@ -289,7 +289,7 @@ def file_stays(session, file, now=None):
 
 def holders_by_post(session, post_ids, day=None):
     """Names of the users holding each post today (additional charge marked)."""
-    day = day or date.today()
+    day = day or clock.today()
     found = {}
     for post_id, user, kind in session.execute(
             select(PostHolding.post_id, User, PostHolding.kind)

@@ -9,7 +9,7 @@ job starts at once when the scheduler starts, so a scheduler that was down catch
 import logging
 from dataclasses import dataclass, field
 
-from .db import utcnow
+from .clock import utcnow
 from .escalation import BATCH, escalate_due, fire_due_timers
 from .models import File, Post
 from .outbox import send_pending
@@ -62,8 +62,7 @@ def run_pass(session_factory, transport, now=None):
 
 def register_jobs(scheduler, session_factory, transport_factory):
     """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started)."""
-    from datetime import datetime, timezone
-    first = datetime.now(timezone.utc)
+    first = utcnow()
     scheduler.add_job(_escalate_job, "interval", seconds=INTERVAL,
                       args=(session_factory, transport_factory),
                       id="sanchika.escalate", name="escalate files past their limit",

@@ -7,11 +7,10 @@ number typed whole, or a part of one, also matches within the offices the user w
 """
 
 import re
-from datetime import date
 
 from sqlalchemy import exists, func, literal_column, or_, select, text, union
 
-from . import org
+from . import clock, org
 from .models import File, Note, Post, PostHolding, Task
 
 LIMIT = 50
@@ -55,7 +54,7 @@ def visible_ids(user, day=None):
     reporting to them (any depth).  Superiors see what passed below them, as
     access.check_can_view.  A set of ids (not a condition tested file by file) lets the
     database meet a common word's many matches with an official's few files quickly."""
-    day = day or date.today()
+    day = day or clock.today()
     held = select(PostHolding.post_id).where(PostHolding.user_id == user.id,
                                                  org.held_on(day))
     below = select(Post.id).where(Post.id.in_(held)).cte("below", recursive=True)
@@ -91,7 +90,7 @@ def search(session, user, query, limit=LIMIT, day=None):
             return list(session.scalars(stmt))
     offices = select(Post.office_id).where(Post.id.in_(
         select(PostHolding.post_id).where(PostHolding.user_id == user.id,
-                                              org.held_on(day or date.today()))))
+                                              org.held_on(day or clock.today()))))
     by_number = select(File.id).where(File.office_id.in_(offices), number_like)
     matched = union(*_match_ids(session, found), by_number).subquery()
     stmt = (select(File).where(File.id.in_(select(matched.c[0])),

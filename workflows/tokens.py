@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from . import audit
-from .db import utcnow
+from .clock import utcnow
 from .errors import InvalidInput, NotFound
 from .models import ApiToken
 

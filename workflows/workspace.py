@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from . import attachments, drafts, escalation, filing, notes, org, receipts, routing
-from .db import utcnow
+from .clock import utcnow
 from .models import Post
 
 
