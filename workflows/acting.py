@@ -12,7 +12,7 @@ post, its limit and its due time, for every way a file moves.
 from dataclasses import dataclass
 
 import engine
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from . import audit, clock, limits, org
@@ -69,11 +69,13 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     except engine.RouteError as exc:
         raise InvalidInput(exc.template, **exc.params) from None
 
-    task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
-    session.execute(update(Note).where(Note.file_id == file.id, Note.author_id == user.id,
-                                       Note.frozen_at.is_(None)).values(frozen_at=now))
-    placed = place_tasks(session, file, instance, now,
-                         prefer=(to_post_id,) if to_post_id else ())
+    with session.no_autoflush:  # the act's writes go together, at its one flush below
+        task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
+        session.execute(update(Note).where(Note.file_id == file.id, Note.author_id == user.id,
+                                           Note.frozen_at.is_(None)).values(frozen_at=now))
+        placed = place_tasks(session, file, instance, now,
+                             prefer=(to_post_id,) if to_post_id else (),
+                             waiting=[t.task for t in tasks if t.task is not task])
     file.previous_state = file.workflow_state
     save_state(file, instance)
     if instance.finished:
@@ -123,12 +125,16 @@ def open_tasks(session, file):
                                                    Task.done_at.is_(None)).order_by(Task.id)))
 
 
+_OPEN_TASKS_HELD = (
+    select(Task, exists().where(PostHolding.post_id == Task.post_id,
+                                PostHolding.user_id == bindparam("user_id"),
+                                org.held_on(bindparam("day"))))
+    .where(Task.file_id == bindparam("file_id"), Task.done_at.is_(None)).order_by(Task.id))
+
+
 def open_tasks_of(session, file, user, day):
     """The file's open tasks, each with whether ``user`` holds its post on ``day``."""
-    held = exists().where(PostHolding.post_id == Task.post_id, PostHolding.user_id == user.id,
-                          org.held_on(day))
-    rows = session.execute(select(Task, held).where(Task.file_id == file.id,
-                                                    Task.done_at.is_(None)).order_by(Task.id))
+    rows = session.execute(_OPEN_TASKS_HELD, {"file_id": file.id, "user_id": user.id, "day": day})
     return [OpenTask(task, bool(mine)) for task, mine in rows]
 
 
@@ -168,14 +174,17 @@ def pick_task(session, file, user, tasks, task_id):
                      since=Moment(since), user=named(user))
 
 
-def place_tasks(session, file, instance, now, prefer=()):
-    """Make the file's open tasks match the steps its route has ready: a task whose step the
-    route has left is cancelled, and each step just reached gets a task at the post its lane
-    means, with its limit, due time and timers.  Every post is found before anything is
-    written, so a step no post can take refuses the whole move.  A file being opened (no id
-    yet) joins the session here.  Returns the new tasks, in the route's order."""
+def place_tasks(session, file, instance, now, prefer=(), waiting=None):
+    """Make the file's open tasks (``waiting``, when the caller has them) match the steps its
+    route has ready: a task whose step the route has left is cancelled, and each step just
+    reached gets a task at the post its lane means, with its limit, due time and timers.
+    Every post is found before anything is written, so a step no post can take refuses the
+    whole move.  A file being opened (no id yet) joins the session here.  Returns the new
+    tasks, in the route's order."""
     ready = engine.ready_steps(instance)
-    waiting = {t.engine_task_id: t for t in open_tasks(session, file)}
+    if waiting is None:
+        waiting = open_tasks(session, file)
+    waiting = {t.engine_task_id: t for t in waiting}
     arrivals = [step for step in ready if step.task_id not in waiting]
     posts = [_post_for(session, file, step.role, prefer) for step in arrivals]
     if file.id is None:
@@ -185,13 +194,11 @@ def place_tasks(session, file, instance, now, prefer=()):
     for task in waiting.values():
         if task.engine_task_id not in ready_ids:
             task.done_at, task.outcome = now, "cancelled"
-    placed = []
-    for step, post in zip(arrivals, posts, strict=True):
-        task = Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
-                    step_name=step.name, role=step.role, post_id=post.id, since=now)
-        session.add(task)
-        limits.start_clock(session, file, instance, task, now)
-        placed.append(task)
+    placed = [Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
+                   step_name=step.name, role=step.role, post_id=post.id, since=now)
+              for step, post in zip(arrivals, posts, strict=True)]
+    limits.start_clocks(session, file, instance, placed, now)
+    session.add_all(placed)
     return placed
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import audit
 from .errors import InvalidInput
@@ -77,13 +77,17 @@ class OfficeCalendar:
         return days
 
 
+_H = Holiday.__table__
+_HOLIDAYS_SINCE = select(_H.c.day).where(_H.c.office_id == bindparam("office_id"),
+                                        _H.c.day >= bindparam("since"))
+
+
 def office_calendar(session, office, since=None):
     """The office's calendar; holidays from ``since`` (a date) on, or all when not given."""
-    stmt = select(Holiday.day).where(Holiday.office_id == office.id)
-    if since is not None:
-        stmt = stmt.where(Holiday.day >= since)
+    days = session.scalars(_HOLIDAYS_SINCE, {"office_id": office.id,
+                                             "since": since or date.min})
     return OfficeCalendar(office.timezone, parse_weekly_offs(office.weekly_offs),
-                          frozenset(session.scalars(stmt)))
+                          frozenset(days))
 
 
 def add_holiday(session, office, day, name, user=None):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import engine
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import audit
 from . import clock
@@ -31,11 +31,9 @@ def priority_limits(session, office):
                                 .where(PriorityLimit.office_id == office.id)).all())
 
 
-def limit_for(session, office, step_limit, priority):
-    """The strictest limit, in working days, that applies to a step of a file of ``priority``."""
-    by_priority = session.scalar(select(PriorityLimit.limit_days).where(
-        PriorityLimit.office_id == office.id, PriorityLimit.priority == priority))
-    return strictest(office.limit_days, step_limit, by_priority)
+_LIMITS = PriorityLimit.__table__
+_PRIORITY_LIMIT = select(_LIMITS.c.limit_days).where(
+    _LIMITS.c.office_id == bindparam("office_id"), _LIMITS.c.priority == bindparam("priority"))
 
 
 def strictest(*limits):
@@ -43,18 +41,23 @@ def strictest(*limits):
     return min(x for x in limits if x)
 
 
-def start_clock(session, file, instance, task, now):
-    """Set the limit, due time and first escalation time of ``task`` (a step of ``file`` that
-    has just arrived, see ``acting.place_tasks``), and arm the step's timer events in working
-    days."""
+def start_clocks(session, file, instance, tasks, now):
+    """Set the limit, due time and first escalation time of each of ``tasks`` (steps of
+    ``file`` arriving at ``now``, see ``acting.place_tasks``), and arm the steps' timer events
+    in working days."""
+    if not tasks:
+        return
     office = file.office
     calendar = office_calendar(session, office, since=clock.office_today(office, now))
-    step = instance.route.steps[task.step_id]
-    task.limit_days = limit_for(session, office, step.limit_days, file.priority)
-    task.due_at = calendar.add(now, task.limit_days)
-    task.escalation_level, task.escalate_at = 0, task.due_at
-    for timer in armed_timers(instance, task.step_id, calendar, now):
-        session.add(FileTimer(task=task, file_id=file.id, **timer))
+    by_priority = session.scalar(_PRIORITY_LIMIT, {"office_id": office.id,
+                                                   "priority": file.priority})
+    for task in tasks:
+        step = instance.route.steps[task.step_id]
+        task.limit_days = strictest(office.limit_days, step.limit_days, by_priority)
+        task.due_at = calendar.add(now, task.limit_days)
+        task.escalation_level, task.escalate_at = 0, task.due_at
+        for timer in armed_timers(instance, task.step_id, calendar, now):
+            session.add(FileTimer(task=task, file_id=file.id, **timer))
 
 
 def armed_timers(instance, step_id, calendar, now):

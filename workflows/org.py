@@ -3,7 +3,7 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from . import clock
 from .errors import InvalidInput, NotAllowed, NotFound, named
@@ -93,9 +93,16 @@ def for_role(posts, section_id, role):
     return in_section or able
 
 
+_P = Post.__table__  # the columns alone: rows, not Post objects, for a step's placing
+_POSTS_FOR_ROLE = select(_P.c.id, _P.c.section_id, _P.c.role, _P.c.is_head).where(
+    _P.c.office_id == bindparam("office_id"),
+    or_(_P.c.role == bindparam("role"), _P.c.is_head & (bindparam("role") == HEAD_OF_OFFICE)))
+
+
 def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
-    """The post a lane means for a file of ``office`` (see ``pick_post``)."""
-    posts = list(session.scalars(select(Post).where(Post.office_id == office.id)))
+    """The post a lane means for a file of ``office`` (see ``pick_post``): its id, section,
+    role and whether it is the head's."""
+    posts = session.execute(_POSTS_FOR_ROLE, {"office_id": office.id, "role": role}).all()
     return pick_post(posts, section_id, role, named(office), office.code, prefer, earlier)
 
 

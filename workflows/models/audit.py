@@ -12,7 +12,8 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Integer, String, Text, event, insert, select, update
+from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, insert, select,
+                        update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, UTCDateTime, for_update
@@ -60,6 +61,12 @@ def _moment(at):
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_HEAD = select(AuditChain.__table__.c.seq, AuditChain.__table__.c.hash).where(
+    AuditChain.__table__.c.id == 1)
+_MOVE_HEAD = (update(AuditChain.__table__).where(AuditChain.__table__.c.id == 1)
+              .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+
+
 def chain_pending(session):
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
@@ -68,11 +75,9 @@ def chain_pending(session):
     if not waiting:
         return
     session.flush()
-    events, chain = AuditEvent.__table__, AuditChain.__table__
-    head = session.execute(for_update(select(chain.c.seq, chain.c.hash)
-                                      .where(chain.c.id == 1), session)).first()
+    head = session.execute(for_update(_HEAD, session)).first()
     if head is None:  # a database whose head row is gone: the chain starts at the genesis
-        session.execute(insert(chain).values(id=1, seq=0, hash=GENESIS))
+        session.execute(insert(AuditChain.__table__).values(id=1, seq=0, hash=GENESIS))
         head = (0, GENESIS)
     seq, last = head
     rows = []
@@ -82,8 +87,8 @@ def chain_pending(session):
         row["hash"] = last = event_hash(seq, row["at"], row["user_id"], row["office_id"],
                                         row["file_id"], row["action"], row["detail"], last)
         rows.append(row)
-    session.execute(insert(events), rows)
-    session.execute(update(chain).where(chain.c.id == 1).values(seq=seq, hash=last))
+    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(_MOVE_HEAD, {"head_seq": seq, "head_hash": last})
 
 
 class Pending:
