@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PlainValidator, WithJsonSchema, model_validator)
+from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
 from workflows import attachments, notes, opening, receipts
@@ -20,6 +21,11 @@ from workflows import models as tables
 from workflows.models import MODES, PRIORITIES
 
 MAX_ID = 2**31 - 1
+
+
+def _refusal(message: str) -> PydanticCustomError:
+    """What is wrong with a field, said as it is (a ValueError would be "Value error, ...")."""
+    return PydanticCustomError("sanchika", message)
 
 
 def _length(model: Any, column: str) -> int:
@@ -30,11 +36,11 @@ def _length(model: Any, column: str) -> int:
 def keepable(value: str) -> str:
     """Text the database can keep: no NUL, no lone surrogates."""
     if "\x00" in value:
-        raise ValueError("contains a NUL character (\\0)")
+        raise _refusal("contains a NUL character (\\0)")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("is not valid Unicode text") from None
+        raise _refusal("is not valid Unicode text") from None
     return value
 
 
@@ -49,7 +55,7 @@ def _blank_is(default: str) -> BeforeValidator:
 
 def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true or false")
+        raise _refusal("must be a whole number, not true or false")
     return value
 
 
@@ -72,7 +78,7 @@ Mode = Literal[MODES]
 
 def _upload(value: Any) -> FileStorage:
     if not isinstance(value, FileStorage):
-        raise ValueError("must be a file (a multipart part with a filename)")
+        raise _refusal("must be a file (a multipart part with a filename)")
     return value
 
 
@@ -86,13 +92,13 @@ MAX_BASE64 = 4 * ((attachments.MAX_BYTES + 2) // 3)
 
 def _base64(value: Any) -> bytes:
     if not isinstance(value, str):
-        raise ValueError("must be a string of base64")
+        raise _refusal("must be a string of base64")
     if len(value) > MAX_BASE64:
-        raise ValueError(f"is longer than {MAX_BASE64} characters of base64")
+        raise _refusal(f"is longer than {MAX_BASE64} characters of base64")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("is not base64") from None
+        raise _refusal("is not base64") from None
 
 
 Base64 = Annotated[bytes, PlainValidator(_base64),

@@ -10,6 +10,7 @@ import functools
 
 from flask import abort, current_app, g, jsonify, request
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from werkzeug.exceptions import BadRequest
 
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 
@@ -33,6 +34,19 @@ def _answer_bad_input(_request, response, error, _instance, _adapter):
     response.mimetype = JSON
 
 
+def _answer_bad_output(_request, response, error, _instance, _adapter):
+    """spectree's hook after the check of the answer: an answer that does not match the
+    document is our fault; it is logged and said so (the work may well have been done)."""
+    if error is None:
+        return
+    current_app.logger.error("%s answered outside its description: %s", request.path, error)
+    response.set_data(current_app.json.dumps({
+        "error": "something went wrong on our side: the answer did not match the API's "
+                 "description. What was asked may have been done: read it again before "
+                 "trying again"}))
+    response.mimetype = JSON
+
+
 def _where(location):
     return ".".join(str(part) for part in location)
 
@@ -45,7 +59,8 @@ spec = SpecTree(
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
         type="http", scheme="bearer", description="a token from the 'API tokens' page"))],
     security={"bearer": []},
-    validation_error_status=400, validation_error_model=Error, before=_answer_bad_input,
+    validation_error_status=400, validation_error_model=Error,
+    before=_answer_bad_input, after=_answer_bad_output,
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child)
 
@@ -83,8 +98,11 @@ def operation(answer, *, status=200, json=None, form=None, query=None, refusals=
 def _refuse_body(json, forms):
     """A refusal for a body of a type the operation does not take, or JSON that is no object."""
     if request.mimetype == json:
-        body = request.get_json(silent=True)
-        if body is None:
+        if not request.get_data():
+            return jsonify(error="the body is empty: send a JSON object"), 400
+        try:
+            body = request.get_json()
+        except BadRequest:
             return jsonify(error="the body is not valid JSON"), 400
         if not isinstance(body, dict):
             return jsonify(error="the body must be a JSON object"), 400
