@@ -65,7 +65,7 @@ def Text(limit: int, description: str = "") -> Any:  # noqa: N802 (a type, spell
                      AfterValidator(keepable)]
 
 
-def Optional(kind: Any, description: str = "") -> Any:  # noqa: N802
+def Maybe(kind: Any, description: str = "") -> Any:  # noqa: N802
     """``kind`` or nothing: absent, null and "" all mean "not given", as they always have."""
     return Annotated[kind | None, BeforeValidator(_blank_is_none),
                      Field(default=None, description=description or None)]
@@ -109,7 +109,7 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-OfficeCode = Optional(Text(_length(tables.Office, "code")),
+OfficeCode = Maybe(Text(_length(tables.Office, "code")),
                       "office code (default: your first office)")
 
 
@@ -119,17 +119,17 @@ class NewFile(Input):
     route: Text(_length(tables.Route, "key"), "route key, e.g. land_mutation")
     subject: Text(opening.MAX_SUBJECT)
     priority: Annotated[Priority, _blank_is("Normal")] = "Normal"
-    category: Optional(Text(opening.MAX_CATEGORY))
-    note: Optional(Text(notes.MAX_NOTE), "the first note on the note sheet")
+    category: Maybe(Text(opening.MAX_CATEGORY))
+    note: Maybe(Text(notes.MAX_NOTE), "the first note on the note sheet")
 
 
 class Act(Input):
     """The step the caller holds, completed with one of its choices."""
     choice: Text(_length(tables.Task, "choice"), "one of the choices the file offers you")
-    remark: Optional(Text(notes.MAX_NOTE))
-    reason: Optional(Text(notes.MAX_NOTE), "why the file was kept past its limit")
-    task_id: Optional(Id, "the step you saw (a stale one gets 409)")
-    to_post_id: Optional(Id, "the receiving post, when several could")
+    remark: Maybe(Text(notes.MAX_NOTE))
+    reason: Maybe(Text(notes.MAX_NOTE), "why the file was kept past its limit")
+    task_id: Maybe(Id, "the step you saw (a stale one gets 409)")
+    to_post_id: Maybe(Id, "the receiving post, when several could")
 
 
 class Document(Input):
@@ -142,35 +142,41 @@ class _Receipt(Input):
     office: OfficeCode
     subject: Text(receipts.MAX_SUBJECT)
     sender: Text(receipts.MAX_SENDER)
-    sender_address: Optional(Text(receipts.MAX_ADDRESS))
-    letter_number: Optional(Text(receipts.MAX_LETTER_NUMBER))
-    letter_date: Optional(date)
-    received_on: Optional(date, "default: today in the office")
+    sender_address: Maybe(Text(receipts.MAX_ADDRESS))
+    letter_number: Maybe(Text(receipts.MAX_LETTER_NUMBER))
+    letter_date: Maybe(date)
+    received_on: Maybe(date, "default: today in the office")
     mode: Annotated[Mode, _blank_is("Portal")] = "Portal"
 
 
 class NewReceipt(_Receipt):
     """An incoming letter to diarise, sent as JSON."""
-    document: Optional(Document)
+    document: Maybe(Document)
 
 
 class NewReceiptForm(_Receipt):
     """An incoming letter to diarise, sent as multipart/form-data."""
-    document: Optional(Upload, "the scanned letter (PDF, PNG, JPEG or TIFF)")
+    document: Maybe(Upload, "the scanned letter (PDF, PNG, JPEG or TIFF)")
 
     @model_validator(mode="before")
     @classmethod
     def _files_only_as_document(cls, fields: Any) -> Any:
-        """A file sent in place of a text is refused as not a string, and named by its
-        filename (the refusal is JSON, which a file is not)."""
+        """A file anywhere but as the one document is refused, named by its filename: the
+        refusal quotes what was sent, and is JSON, which a file is not."""
         if not isinstance(fields, dict):
             return fields
-        return {name: {"file": value.filename} if isinstance(value, FileStorage)
-                and name != "document" else value for name, value in fields.items()}
+        return {name: value if name == "document" and isinstance(value, FileStorage)
+                else _named(value) for name, value in fields.items()}
+
+
+def _named(value: Any) -> Any:
+    if isinstance(value, FileStorage):
+        return {"file": value.filename}
+    return [_named(v) for v in value] if isinstance(value, list) else value
 
 
 class InboxQuery(Input):
-    priority: Optional(Priority)
+    priority: Maybe(Priority)
     q: Annotated[Text(200, "words in the number or the subject"),
                  _blank_is("")] = ""
 

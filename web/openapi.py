@@ -104,6 +104,8 @@ def _refuse_body(json, forms):
             body = request.get_json()
         except BadRequest:
             return jsonify(error="the body is not valid JSON"), 400
+        except RecursionError:
+            return jsonify(error="the body is nested too deeply"), 400
         if not isinstance(body, dict):
             return jsonify(error="the body must be a JSON object"), 400
         return None
