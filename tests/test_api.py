@@ -63,6 +63,7 @@ def test_refusals_are_json_with_their_status(client, session, people, sadar):
                                                             "subject": "a\x00b"}), 400),
         (client.post("/api/v1/files", headers=manoj, json={"office": "DDMO", "route": "x",
                                                             "subject": "s"}), 404),
+        (client.get("/api/v1/files/SADAR%00REV", headers=manoj), 400),  # NUL in the URL
         (client.get("/api/v1/nothing-here", headers=manoj), 404),
         (client.delete(f"/api/v1/files/{file.id}/act", headers=manoj), 405),
     ]

@@ -126,11 +126,14 @@ def _office(db, code):
 
 
 def _file(db, ref):
-    """The file by id or by number, if the caller may see it."""
+    """The file by id or by number, if the caller may see it.  (The URL's part is checked here:
+    spectree checks bodies and queries, and Flask's converters the ids.)"""
+    if "\x00" in ref:
+        raise InvalidInput("'%(name)s' contains a NUL character", name="file")
     try:
-        ref = schemas.keepable(ref).strip()
-    except ValueError as exc:
-        raise InvalidInput("the file's id or number %(why)s", why=str(exc)) from None
+        ref = ref.encode("utf-8").decode().strip()
+    except UnicodeEncodeError:
+        raise InvalidInput("'%(name)s' is not valid Unicode text", name="file") from None
     if ref.isdigit() and len(ref) < 11:
         file = db.get(File, int(ref)) if int(ref) <= schemas.MAX_ID else None
     else:
