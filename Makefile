@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench clean translations browser guide fonts pgtools
+.PHONY: setup run test lint bench clean translations browser guide fonts pgtools
 
 setup: $(STAMP) node_modules/.package-lock.json
 
@@ -46,7 +46,11 @@ pgtools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql-client >/dev/null; }
 
-test: setup browser pgtools
+# ruff's rules (pyproject.toml): pyflakes, bugbear, time zones and one clock, a security subset.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup browser pgtools lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -23,7 +23,9 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from databases import create_database  # noqa: E402
-from workflows import demo, org, scheduler, schema  # noqa: E402
+from workflows import demo, org  # noqa: E402
+from workflows.deadlines import scheduler  # noqa: E402
+from workflows.db import schema  # noqa: E402
 from workflows.clock import utcnow  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import Escalation, File, Post, Task  # noqa: E402

@@ -2,7 +2,7 @@
 
 Every figure is operations per second, one operation being one committed transaction on the
 same database: a bare movement row (the floor), a naive app that stores SpiffWorkflow's full
-default serialization per file, and ``workflows.filing.act``; each on fresh files and on files
+default serialization per file, and ``workflows.files.filing.act``; each on fresh files and on files
 with a long history.  Opening a file (``filing.open_file``, ``sanchika_open``) is measured too,
 for information.  Fresh files are measured two ways: with a fresh file opened between every
 two operations (the figures the targets name) and on files prepared before each turn
@@ -36,7 +36,9 @@ from sqlalchemy import (Column, Integer, MetaData, Table, Text, func,  # noqa: E
                         insert, select)
 
 from databases import create_database  # noqa: E402
-from workflows import demo, filing, org, schema  # noqa: E402
+from workflows import demo, org  # noqa: E402
+from workflows.files import filing  # noqa: E402
+from workflows.db import schema  # noqa: E402
 from workflows.db import analyze, make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import File, Movement  # noqa: E402
 

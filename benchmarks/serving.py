@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from workflows import clock, filing, org, tokens
+from workflows import clock, org
+from workflows.files import filing
+from workflows.org import tokens
 from workflows.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent

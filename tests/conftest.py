@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from workflows import org, schema
+from workflows import org
+from workflows.db import schema
 from workflows.db import make_engine
 from workflows.demo import load_demo
 

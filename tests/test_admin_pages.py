@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from workflows import filing, org
+from workflows.files import filing
+from workflows import org
 from workflows.models import Holiday, PostHolding, Route, User
 
 from webtools import csrf, flashes, post, sign_in, text

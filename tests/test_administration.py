@@ -9,10 +9,13 @@ import engine
 import pytest
 from sqlalchemy import select
 
-from workflows import clock, filing, inbox, onboarding, org, orgchart, publishing
+from workflows import clock, org
+from workflows.files import filing, inbox
+from workflows.org import onboarding, orgchart
+from workflows.routes import publishing
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.models import AuditEvent, Movement, OutboxMail, Post, PostHolding, User
-from workflows.routing import latest_version, route_by_key
+from workflows.routes.routing import latest_version, route_by_key
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 GENERAL = (BPMN / "general_noting.bpmn").read_bytes()

@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy import select
 
-from workflows import filing, tokens
+from workflows.files import filing
+from workflows.org import tokens
 from workflows.models import ApiToken, Movement, Receipt
 
 from webtools import post, sign_in, text

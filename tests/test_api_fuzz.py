@@ -7,7 +7,8 @@ from schemathesis import GenerationMode, openapi
 from schemathesis.checks import (content_type_conformance, not_a_server_error,
                                  response_schema_conformance, status_code_conformance)
 
-from workflows import filing, tokens
+from workflows.files import filing
+from workflows.org import tokens
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

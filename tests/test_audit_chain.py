@@ -14,7 +14,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from web.cli import main
-from workflows import attachments, audit, filing, org, schema
+from workflows.files import attachments, filing
+from workflows import audit, org
+from workflows.db import schema
 from workflows.db import make_engine
 from workflows.models import Attachment, AuditEvent, File, Movement, Note
 from workflows.models.audit import event_hash

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import clock, filing, org
+from workflows import clock, org
+from workflows.files import filing
 from workflows.db import make_engine, make_sessionmaker
 from workflows.models import File, Movement, Post, PostHolding, Task
 

@@ -18,7 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from web.cli import main
-from workflows import escalation, filing, limits, org, routing, scheduler
+from workflows.deadlines import escalation, limits, scheduler
+from workflows.files import filing
+from workflows import org
+from workflows.routes import routing
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import InvalidInput
 from workflows.models import AuditEvent, Escalation, FileTimer, OutboxMail, Task
@@ -189,7 +192,7 @@ def test_escalate_command_prints_what_it_did_and_file_show_lists_it(demo_db, mon
     monkeypatch.setenv("SANCHIKA_DATABASE_URL", demo_db)
     monkeypatch.setenv("SANCHIKA_INSTANCE", str(tmp_path))
     monkeypatch.delenv("SANCHIKA_SMTP_HOST", raising=False)
-    monkeypatch.setattr("workflows.outbox.DEFAULT_INSTANCE", tmp_path)
+    monkeypatch.setattr("workflows.mail.outbox.DEFAULT_INSTANCE", tmp_path)
     runner = CliRunner()
     later = (_due_times(demo_db)[-1] + timedelta(days=40)).isoformat()  # every level is due
     out = runner.invoke(main, ["escalate", "--now", later])
@@ -319,7 +322,7 @@ def test_the_background_scheduler_catches_up_as_soon_as_it_starts(demo_db, tmp_p
     _open_many(demo_db, 1, MONDAY - timedelta(days=30))
     eng = make_engine(demo_db)
     maker = make_sessionmaker(eng)
-    from workflows import outbox
+    from workflows.mail import outbox
     running = scheduler.start_background(maker, lambda: outbox.EmlTransport(tmp_path))
     try:
         jobs = {j.id: j for j in running.get_jobs()}

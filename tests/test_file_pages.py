@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 from sqlalchemy import select
 
-from workflows import filing
+from workflows.files import filing
 from workflows.models import File, Note
 
 from webtools import csrf, flashes, post, sign_in, text

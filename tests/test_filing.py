@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from workflows import clock, filing, notes, org
+from workflows import clock, org
+from workflows.files import filing, notes
 from workflows.clock import IST, utcnow
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from workflows.models import AuditEvent, Movement, Post, RouteVersion, Task

@@ -6,9 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from workflows import filing, org
+from workflows.files import filing
+from workflows import org
 from workflows.db import Base, make_engine, make_sessionmaker
-from workflows.schema import include_name
+from workflows.db.schema import include_name
 
 
 def test_migrated_schema_matches_the_models(db_url):

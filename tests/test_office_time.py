@@ -7,8 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from workflows import (calendar, dashboard, drafts, filing, inbox, people as staff, receipts,
-                       reports)
+from workflows.deadlines import calendar
+from workflows.reports import dashboard
+from workflows.files import drafts, filing, inbox, receipts
+from workflows.org import people as staff
+from workflows import reports
 from workflows.clock import IST, utcnow
 from workflows.models import Attendance
 

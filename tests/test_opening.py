@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from workflows import audit, filing, org
+from workflows import audit, org
+from workflows.files import filing
 from workflows.clock import IST, utcnow
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.models import (AuditEvent, File, FileCounter, Movement, Note, Post, Section,
-                              Task)
+from workflows.models import AuditEvent, File, FileCounter, Movement, Note, Post, Section, Task
 
 T0 = utcnow().replace(microsecond=0) - timedelta(hours=1)
 YEAR = T0.astimezone(IST).year  # files are numbered by the office's year

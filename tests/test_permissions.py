@@ -8,7 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from workflows import attachments, drafts, filing, receipts, tokens
+from workflows.files import attachments, drafts, filing, receipts
+from workflows.org import tokens
 from workflows.models import Attachment, AuditEvent, DraftVersion, Movement, Note
 
 from webtools import csrf, sign_in

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from workflows import filing, notes, receipts
+from workflows.files import filing, notes, receipts
 from workflows.errors import FileMoved, InvalidInput, NotAllowed
 from workflows.models import Movement
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from test_file_pages import mutation  # noqa: F401  (fixture: a land mutation file with manoj)
-from workflows import filing
+from workflows.files import filing
 from workflows.clock import IST
 
 from webtools import csrf, flashes, post, sign_in, text

@@ -8,7 +8,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflows import audit, filing, notes, org
+from workflows import audit, org
+from workflows.files import filing, notes
 from workflows.clock import utcnow
 from workflows.db import make_engine, make_sessionmaker
 from workflows.models import AuditEvent, File, Movement, Task

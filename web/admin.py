@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import calendar, clock, limits, onboarding, orgchart
+from workflows.deadlines import calendar, limits
+from workflows import clock
+from workflows.org import onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
 

@@ -5,7 +5,7 @@ from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, rend
                    request, url_for)
 from flask_babel import gettext as _
 
-from workflows import new_route, publishing
+from workflows.routes import new_route, publishing
 from workflows.errors import InvalidInput, SanchikaError
 
 from .i18n import say

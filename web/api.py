@@ -10,7 +10,9 @@ declared once, in web/api_schemas.py; web/openapi.py checks requests and makes t
 from flask import Blueprint, current_app, g, jsonify
 from sqlalchemy import select
 
-from workflows import access, attachments, filing, inbox, org, receipts, workspace
+from workflows.org import access
+from workflows.files import attachments, filing, inbox, receipts, workspace
+from workflows import org
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 

@@ -16,7 +16,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
-from workflows import attachments, notes, opening, receipts
+from workflows.files import attachments, notes, opening, receipts
 from workflows import models as tables
 from workflows.models import MODES, PRIORITIES
 

@@ -6,7 +6,8 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    session, url_for)
 from flask_babel import gettext as _
 
-from workflows import org, people
+from workflows import org
+from workflows.org import people
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 
 from .i18n import LANGUAGES, say

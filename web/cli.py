@@ -14,7 +14,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 
 import engine
-from workflows import attachments, filing, notes, org, routing, schema
+from workflows.files import attachments, filing, notes
+from workflows import org
+from workflows.routes import routing
+from workflows.db import schema
 from workflows.db import make_engine, make_sessionmaker
 from workflows.clock import IST
 from workflows.errors import FileMoved, SanchikaError
@@ -302,7 +305,7 @@ def _duration(delta):
 
 
 def _escalation_lines(session, file):
-    from workflows import escalation
+    from workflows.deadlines import escalation
     from workflows.models import Post
     rows = escalation.escalations_of(session, file)
     posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(
@@ -321,7 +324,8 @@ def serve(host, port, threads, no_scheduler):
     """Serve the web app on a production WSGI server (waitress), with the scheduler."""
     from waitress import serve as waitress_serve
     from web import create_app
-    from workflows import outbox, scheduler
+    from workflows.mail import outbox
+    from workflows.deadlines import scheduler
     app = create_app()
     if not no_scheduler:
         scheduler.start_background(app.extensions["sanchika.sessionmaker"],
@@ -333,7 +337,7 @@ def serve(host, port, threads, no_scheduler):
 
 # Receipts (incoming letters) and drafts (letters and orders on a file).  Imported here, with
 # their commands, so that this part of the file stands on its own.
-from workflows import drafts, receipts  # noqa: E402
+from workflows.files import drafts, receipts  # noqa: E402
 from workflows.models import DRAFT_KINDS, MODES  # noqa: E402
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from workflows import calendar, escalation, limits, org, outbox, scheduler
+from workflows.deadlines import calendar, escalation, limits, scheduler
+from workflows import org
+from workflows.mail import outbox
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Post

@@ -7,8 +7,10 @@ from datetime import date
 
 import click
 
-from workflows import audit, clock, backup as backups, filing, org, records
-from workflows.attachments import default_store
+from workflows import audit, clock, org
+from workflows.db import backup as backups
+from workflows.files import filing, records
+from workflows.files.attachments import default_store
 from workflows.db import database_url, make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION

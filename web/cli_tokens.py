@@ -5,7 +5,8 @@ Registered on the main group by ``web.cli``; each command is one transaction, as
 
 import click
 
-from workflows import org, tokens
+from workflows import org
+from workflows.org import tokens
 
 from .cli import _ist, _session_scope, main
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, g, render_template, request
 
-from workflows import inbox as queries
+from workflows.files import inbox as queries
 from workflows.models import PRIORITIES
 
 from .security import login_required, transaction

@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from workflows import clock, outbox
+from workflows import clock
+from workflows.mail import outbox
 from workflows.clock import IST, utcnow
 from workflows.errors import SanchikaError
 from workflows.models import MAIL_STATUSES, Post, PostHolding

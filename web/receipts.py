@@ -6,7 +6,9 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import attachments, org, receipts, routing
+from workflows.files import attachments, receipts
+from workflows import org
+from workflows.routes import routing
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import MODES, PRIORITIES, Post
 

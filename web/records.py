@@ -6,7 +6,8 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from workflows import clock, records
+from workflows import clock
+from workflows.files import records
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 

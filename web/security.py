@@ -6,7 +6,7 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from workflows import access, orgchart, tokens
+from workflows.org import access, orgchart, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 from workflows.models import User
 

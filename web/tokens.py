@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from workflows import tokens
+from workflows.org import tokens
 from workflows.errors import InvalidInput, NotFound
 
 from .i18n import say

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import clock, filing, limits, org, routing
+from . import clock, org
+from .files import filing
+from .deadlines import limits
+from .routes import routing
 from .clock import utcnow
 from .models import File, Office, Post, PostHolding, Route, Section, User
 
