@@ -46,7 +46,7 @@ def build_sql(offices):
     """The statements that fill the database, in order (ids computed, so no lookups)."""
     files = offices * FILES_PER_OFFICE
     en, hi, n_en, n_hi = _array(ENGLISH), _array(HINDI), len(ENGLISH), len(HINDI)
-    xml = (ROOT / "bpmn" / "general_noting.bpmn").read_text().replace("'", "''")
+    xml = (ROOT / "workflows" / "routes" / "general_noting.bpmn").read_text().replace("'", "''")
     # per file f: k (index in office), o (office), s (section), g (hours between steps)
     per_file = f"""(f - 1) % {FILES_PER_OFFICE} AS k, (f - 1) / {FILES_PER_OFFICE} + 1 AS o,
         1 + ((f - 1) % {FILES_PER_OFFICE}) % {SECTIONS} AS s, 6 + (f * 37) % 90 AS g"""

@@ -11,7 +11,8 @@ from workflows.models import Holiday, PostHolding, Route, User
 
 from webtools import csrf, flashes, post, sign_in, text
 
-GENERAL = (Path(__file__).resolve().parent.parent / "bpmn" / "general_noting.bpmn").read_bytes()
+SHIPPED = Path(__file__).resolve().parent.parent / "workflows" / "routes"
+GENERAL = (SHIPPED / "general_noting.bpmn").read_bytes()
 
 
 def _json(client, path, body):

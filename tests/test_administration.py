@@ -14,7 +14,7 @@ from workflows.errors import InvalidInput, NotAllowed
 from workflows.models import AuditEvent, Movement, OutboxMail, Post, PostHolding, User
 from workflows.routing import latest_version, route_by_key
 
-BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+BPMN = Path(__file__).resolve().parent.parent / "workflows" / "routes"
 GENERAL = (BPMN / "general_noting.bpmn").read_bytes()
 
 

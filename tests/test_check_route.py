@@ -7,7 +7,7 @@ import pytest
 import engine
 
 ROUTES = Path(__file__).parent / "routes"
-SHIPPED = Path(__file__).parent.parent / "bpmn"
+SHIPPED = Path(__file__).parent.parent / "workflows" / "routes"
 GOOD = (ROUTES / "two_step.bpmn").read_text()
 
 

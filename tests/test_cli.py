@@ -95,7 +95,7 @@ def test_deploy_route_publishes_versions_and_refuses_bad_ones(cli, tmp_path):
 
 def test_check_route_prints_ok_or_problems_and_sets_exit_code(tmp_path):
     runner = CliRunner()
-    good = ROOT / "bpmn/general_noting.bpmn"
+    good = ROOT / "workflows/routes/general_noting.bpmn"
     ok = runner.invoke(main, ["check-route", str(good)])
     assert (ok.exit_code, ok.stdout.strip()) == (0, f"OK {good}")
     junk = tmp_path / "junk.bpmn"

@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 import engine
 
 ROUTES = Path(__file__).parent / "routes"
-SHIPPED = Path(__file__).parent.parent / "bpmn"
+SHIPPED = Path(__file__).parent.parent / "workflows" / "routes"
 
 
 def route(name, folder=ROUTES):

@@ -11,7 +11,8 @@ from .db import utcnow
 from .models import File, Office, Post, PostHolding, Route, Section, User
 
 DEMO_PASSWORD = "sanchika-demo"
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+# The routes the product ships: package data beside this module, in the checkout as installed.
+SHIPPED_ROUTES = Path(__file__).parent / "routes"
 
 OFFICES = [
     # code, name, Hindi name, kind, parent code
@@ -113,7 +114,7 @@ def load_demo(session, today=None):
         for key in keys:
             if session.scalar(select(Route.id).where(Route.office_id == offices[code].id,
                                                      Route.key == key)) is None:
-                xml = (BPMN_DIR / f"{key}.bpmn").read_bytes()
+                xml = (SHIPPED_ROUTES / f"{key}.bpmn").read_bytes()
                 version = routing.deploy_route(session, offices[code], xml)
                 created.append(f"route {code}/{key} v{version.version}")
     _limits(session, offices, created)
