@@ -25,8 +25,12 @@ def file_group():
     """Open, move and look at files."""
 
 
-for _module in MODULES:
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
-    for _command in _module.FILE_COMMANDS:
-        file_group.add_command(_command)
+def _register():
+    for module in MODULES:
+        for command in module.COMMANDS:
+            main.add_command(command)
+        for command in module.FILE_COMMANDS:
+            file_group.add_command(command)
+
+
+_register()
