@@ -24,6 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GENERAL_NOTING = ROOT / "bpmn" / "general_noting.bpmn"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -163,7 +164,7 @@ class Naive:
 
     def __init__(self, engine):
         parser = SpiffBpmnParser()
-        parser.add_bpmn_file(str(ROOT / "bpmn" / "general_noting.bpmn"))
+        parser.add_bpmn_file(str(GENERAL_NOTING))
         self.spec = parser.get_spec("general_noting")
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self.engine = engine
@@ -282,7 +283,7 @@ def bench_engine_only(rounds):
     def naive_step():
         state["naive"] = naive.step(state["naive"])
     rounds.add("naive_engine", naive_step, reset=lambda: state.update(naive=naive.fresh()))
-    route = sanchika_engine.parse_route((ROOT / "bpmn" / "general_noting.bpmn").read_bytes())
+    route = sanchika_engine.parse_route(GENERAL_NOTING.read_bytes())
     choices = {step: choice for step, (_login, choice) in BOUNCE.items()}
     state["ours"] = sanchika_engine.dump(sanchika_engine.start(route))
 

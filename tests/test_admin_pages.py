@@ -12,7 +12,8 @@ from workflows.models import Holiday, PostHolding, Route, User
 
 from webtools import csrf, flashes, post, sign_in, text
 
-GENERAL = (Path(__file__).resolve().parent.parent / "bpmn" / "general_noting.bpmn").read_bytes()
+SHIPPED = Path(__file__).resolve().parent.parent / "bpmn"
+GENERAL = (SHIPPED / "general_noting.bpmn").read_bytes()
 
 
 def _json(client, path, body):

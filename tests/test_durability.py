@@ -86,7 +86,8 @@ def test_two_officials_acting_at_once_one_wins_the_other_is_told(demo_db):
 
 KILLED_ACTOR = textwrap.dedent("""
     import sys, time
-    from workflows import filing, org
+    from workflows.files import filing
+    from workflows import org
     from workflows.db import make_engine, make_sessionmaker
     url, number = sys.argv[1], sys.argv[2]
     maker = make_sessionmaker(make_engine(url))

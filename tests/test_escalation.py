@@ -213,7 +213,7 @@ def test_escalate_command_prints_what_it_did_and_file_show_lists_it(demo_db, mon
 KILLED_PASS = textwrap.dedent("""
     import sys, time
     from datetime import datetime
-    from workflows import escalation
+    from workflows.deadlines import escalation
     from workflows.db import make_engine, make_sessionmaker
     url, now = sys.argv[1], datetime.fromisoformat(sys.argv[2])
     maker = make_sessionmaker(make_engine(url))

@@ -38,7 +38,8 @@ def select_language():
 
 
 def compile_catalogs():
-    """Build the .mo catalogs from the .po sources when they are missing or older."""
+    """Build the .mo catalogs from the .po sources when they are missing or older (in a
+    checkout; an installed wheel carries the compiled catalogs and no .po, see setup.py)."""
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:

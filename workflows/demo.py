@@ -14,7 +14,9 @@ from .clock import utcnow
 from .models import File, Office, Post, PostHolding, Route, Section, User
 
 DEMO_PASSWORD = "sanchika-demo"  # noqa: S105 (the demo's published password)
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+# The routes the product ships: bpmn/ at the top of the checkout, package data in the wheel
+# (workflows/routes/shipped links to it), found from this module in both.
+SHIPPED_ROUTES = Path(__file__).parent / "routes" / "shipped"
 
 OFFICES = [
     # code, name, Hindi name, kind, parent code
@@ -116,7 +118,7 @@ def load_demo(session, today=None):
         for key in keys:
             if session.scalar(select(Route.id).where(Route.office_id == offices[code].id,
                                                      Route.key == key)) is None:
-                xml = (BPMN_DIR / f"{key}.bpmn").read_bytes()
+                xml = (SHIPPED_ROUTES / f"{key}.bpmn").read_bytes()
                 version = routing.deploy_route(session, offices[code], xml)
                 created.append(f"route {code}/{key} v{version.version}")
     _limits(session, offices, created)

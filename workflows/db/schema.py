@@ -1,18 +1,26 @@
 """Creating and migrating the database with Alembic, from code (``sanchika init``) or tests."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-import migrations
 
-MIGRATIONS = Path(migrations.__file__).parent
+def migrations_dir():
+    """Where the Alembic scripts are: the ``migrations`` package found on the import path as
+    an import would find it (in the checkout or in site-packages), without running it; the
+    migrations import ``workflows``, not the other way round."""
+    spec = find_spec("migrations")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "env.py").is_file():
+            return Path(location)
+    raise RuntimeError("Sanchika's Alembic migrations are not installed beside workflows")
 
 
 def alembic_config(url=None, connection=None):
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:

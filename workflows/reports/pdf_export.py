@@ -12,18 +12,13 @@ from ..files import attachments, drafts, notes, receipts
 from .. import reports
 from ..clock import utcnow
 
-FONT_PATHS = (
-    Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
-    Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf"),
-)
 
-
-def font_path():
-    """The Devanagari font on this machine (Debian's fonts-lohit-deva)."""
-    for path in FONT_PATHS:
-        if path.exists():
-            return path
-    raise RuntimeError("no Devanagari font found: install Debian's fonts-lohit-deva")
+def font_path() -> Path:
+    """The Devanagari font shipped inside this package (Lohit Devanagari, SIL OFL 1.1, with its
+    licence in ``fonts/OFL.txt``), so that the PDF needs no font installed on the machine.
+    Package data beside this module (``workflows`` is a namespace package, which
+    importlib.resources cannot read under an editable install on Python 3.11)."""
+    return Path(__file__).parent / "fonts" / "Lohit-Devanagari.ttf"
 
 
 def _when(moment, tz):

@@ -1,9 +1,7 @@
-"""``sanchika`` commands for limits, calendars, escalation, the scheduler and the outbox.
+"""``sanchika escalate``, ``limits``, ``holiday`` and ``outbox``: time limits, calendars, one
+pass of escalation, and the mail it sends."""
 
-Registered on the main group by ``web.cli``; each command is one transaction, as there.
-"""
-
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,29 +10,20 @@ from sqlalchemy import select
 from workflows.deadlines import calendar, escalation, limits, scheduler
 from workflows import org
 from workflows.mail import outbox
+from workflows.clock import utcnow
 from workflows.db import make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Post
 
-from .cli import Fail, _ist, _session_scope, main
+from .common import Fail, ist, moment, session_scope
 
 
-def _moment(text):
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Fail(f"'{text}' is not an ISO time such as 2026-11-30T10:00+05:30") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-@main.command()
+@click.command()
 @click.option("--now", "now_text", default=None,
               help="run as if it were this ISO time (default: now; a time without a zone is UTC)")
 def escalate(now_text):
     """Run one pass of escalation and of sending mail; print what was done."""
-    now = _moment(now_text) or datetime.now(timezone.utc)
+    now = moment(now_text) or utcnow()
     db = make_engine()
     try:
         report = scheduler.run_pass(make_sessionmaker(db), outbox.transport_from_settings(),
@@ -54,24 +43,10 @@ def escalate(now_text):
         click.echo(f"mail     {o.mail_id} to {o.to}: {o.status} {detail}".rstrip())
     click.echo(f"{len(report.escalations)} escalation(s), {len(report.timers)} timer(s), "
                f"{sum(o.status == 'sent' for o in report.mails)} mail(s) sent, "
-               f"{sum(o.status != 'sent' for o in report.mails)} not sent, at {_ist(now)}")
+               f"{sum(o.status != 'sent' for o in report.mails)} not sent, at {ist(now)}")
 
 
-@main.command("scheduler")
-def scheduler_command():
-    """Run the escalation and mail jobs in this process (with several web workers)."""
-    db = make_engine()
-    click.echo(f"Sanchika scheduler: escalation and mail every {scheduler.INTERVAL} s "
-               "(Ctrl+C to stop)")
-    try:
-        scheduler.run_blocking(make_sessionmaker(db), outbox.transport_from_settings)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        db.dispose()
-
-
-@main.group("limits")
+@click.group("limits")
 def limits_group():
     """Time limits of an office: its default, per priority, weekly offs, grace."""
 
@@ -83,7 +58,7 @@ def limits_group():
               help='e.g. --priority Immediate=1 (DAYS "-" removes it); repeatable')
 @click.option("--weekly-offs", default=None, help='e.g. "Sun" or "Sat,Sun"')
 @click.option("--grace", type=int, default=None, help="working days between escalation levels")
-@_session_scope
+@session_scope
 def limits_set(session, office_code, default, priority_limits, weekly_offs, grace):
     """Change an office's limits; files already waiting keep their due times."""
     office = org.office_by_code(session, office_code)
@@ -100,7 +75,7 @@ def limits_set(session, office_code, default, priority_limits, weekly_offs, grac
 
 @limits_group.command("show")
 @click.option("--office", "office_code", required=True)
-@_session_scope
+@session_scope
 def limits_show(session, office_code):
     """Print an office's limits and calendar."""
     _show_limits(session, org.office_by_code(session, office_code))
@@ -117,7 +92,7 @@ def _show_limits(session, office):
             click.echo(f"  {priority}: {by_priority[priority]} working days")
 
 
-@main.group("holiday")
+@click.group("holiday")
 def holiday_group():
     """An office's holidays (besides its weekly offs)."""
 
@@ -126,7 +101,7 @@ def holiday_group():
 @click.argument("day")
 @click.argument("name")
 @click.option("--office", "office_code", required=True)
-@_session_scope
+@session_scope
 def holiday_add(session, day, name, office_code):
     """Add a holiday: DAY as YYYY-MM-DD, NAME as it appears in the office's list."""
     try:
@@ -142,7 +117,7 @@ def holiday_add(session, day, name, office_code):
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--office", "office_code", required=True)
 @click.option("--dry-run", is_flag=True, help="report what would be imported; write nothing")
-@_session_scope
+@session_scope
 def holiday_import(session, path, office_code, dry_run):
     """Import holidays from a CSV file of date,name lines."""
     try:
@@ -161,26 +136,30 @@ def holiday_import(session, path, office_code, dry_run):
 @holiday_group.command("list")
 @click.option("--office", "office_code", required=True)
 @click.option("--year", type=int, default=None)
-@_session_scope
+@session_scope
 def holiday_list(session, office_code, year):
     """List an office's holidays."""
     for holiday in calendar.holidays_of(session, org.office_by_code(session, office_code), year):
         click.echo(f"{holiday.day:%d-%m-%Y} {holiday.day:%a}  {holiday.name}")
 
 
-@main.command("outbox")
+@click.command("outbox")
 @click.option("--status", default=None, help="queued, sending, sent or failed")
 @click.option("--retry", "retry_id", type=int, default=None, help="queue this mail again")
-@_session_scope
+@session_scope
 def outbox_command(session, status, retry_id):
     """List the mail outbox (newest first), or queue a failed mail again."""
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     if retry_id is not None:
         outbox.retry(session, retry_id, None, now)
         click.echo(f"mail {retry_id} queued again")
         return
     office_ids = list(session.scalars(select(Post.office_id).distinct()))
     for mail in outbox.mails(session, office_ids, status):
-        click.echo(f"{mail.id:6} {mail.status:7} {_ist(mail.created_at)}  {mail.to_addrs}  "
+        click.echo(f"{mail.id:6} {mail.status:7} {ist(mail.created_at)}  {mail.to_addrs}  "
                    f"{mail.subject[:60]}" + (f"\n       {mail.last_error}" if mail.last_error
                                               else ""))
+
+
+COMMANDS = (escalate, limits_group, holiday_group, outbox_command)
+FILE_COMMANDS = ()

@@ -15,12 +15,12 @@ from workflows.db import database_url, make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
 
-from .cli import Fail, _session_scope, file_group, main
+from .common import Fail, session_scope
 
 RETENTION_HELP = "A or B: kept for good, reviewed after 25 years; C: kept --keep-years (1-10)"
 
 
-@main.command()
+@click.command()
 @click.option("--anchor", default=None, metavar="SEQ:HASH|MANIFEST",
               help="an earlier head of the chain (or a backup's manifest.json) that must still "
                    "be in it")
@@ -56,7 +56,7 @@ def _anchor(value):
     return int(seq), digest
 
 
-@main.command("backup")
+@click.command("backup")
 @click.argument("dest", type=click.Path(file_okay=False))
 def backup_command(dest):
     """Copy the database and the documents into DEST while Sanchika runs."""
@@ -71,7 +71,7 @@ def backup_command(dest):
                f"{manifest['audit_seq']}:{manifest['audit_hash']}")
 
 
-@main.command("restore")
+@click.command("restore")
 @click.argument("src", type=click.Path(file_okay=False, exists=True))
 @click.option("--force", is_flag=True, help="replace a database that already holds data")
 def restore_command(src, force):
@@ -94,14 +94,14 @@ def restore_command(src, force):
                f"{verdict.events} events, last seq {verdict.last_seq}")
 
 
-@file_group.command("close")
+@click.command("close")
 @click.argument("number")
 @click.option("--as", "login", required=True)
 @click.option("--retention", required=True, type=click.Choice(RETENTION, case_sensitive=False),
               help=RETENTION_HELP)
 @click.option("--keep-years", type=int, default=None, help="years a C file is kept (default 10)")
 @click.option("--remark", default="")
-@_session_scope
+@session_scope
 def file_close(session, number, login, retention, keep_years, remark):
     """Close a file (its creator or the head of office) and record its retention category."""
     file = filing.close(session, number=number, user=org.user_by_login(session, login),
@@ -110,13 +110,13 @@ def file_close(session, number, login, retention, keep_years, remark):
                f"{file.review_on:%d-%m-%Y}")
 
 
-@file_group.command("record")
+@click.command("record")
 @click.argument("number")
 @click.option("--as", "login", required=True)
 @click.option("--retention", required=True, type=click.Choice(RETENTION, case_sensitive=False),
               help=RETENTION_HELP)
 @click.option("--keep-years", type=int, default=None, help="years a C file is kept (default 10)")
-@_session_scope
+@session_scope
 def file_record(session, number, login, retention, keep_years):
     """Record a file whose route has ended in its retention category."""
     file = records.record_file(session, number=number, user=org.user_by_login(session, login),
@@ -125,10 +125,10 @@ def file_record(session, number, login, retention, keep_years):
                f"{file.review_on:%d-%m-%Y}")
 
 
-@main.command("records")
+@click.command("records")
 @click.option("--as", "login", required=True, help="a head of office or administrator")
 @click.option("--on", "on", default=None, help="due on or before YYYY-MM-DD (default today)")
-@_session_scope
+@session_scope
 def records_command(session, login, on):
     """The record room: closed files to be recorded, and files due for review."""
     offices = records.record_room_offices(session, org.user_by_login(session, login))
@@ -143,3 +143,7 @@ def records_command(session, login, on):
     for f in records.due_for_review(session, offices, day):
         click.echo(f"review     {f.number}  category {f.retention}  review on "
                    f"{f.review_on:%d-%m-%Y}  {f.subject}")
+
+
+COMMANDS = (verify, backup_command, restore_command, records_command)
+FILE_COMMANDS = (file_close, file_record)
