@@ -18,7 +18,7 @@ from .. import audit
 from .. import clock
 from .calendar import office_calendar, parse_weekly_offs
 from ..errors import InvalidInput
-from ..models import PRIORITIES, FileTimer, PriorityLimit
+from ..models import PRIORITIES, PriorityLimit
 
 MAX_LIMIT = 365
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
@@ -41,23 +41,24 @@ def strictest(*limits):
     return min(x for x in limits if x)
 
 
-def start_clocks(session, file, instance, tasks, now):
-    """Set the limit, due time and first escalation time of each of ``tasks`` (steps of
-    ``file`` arriving at ``now``, see ``acting.place_tasks``), and arm the steps' timer events
-    in working days."""
-    if not tasks:
-        return
+def clocks_for(session, file, instance, step_ids, now):
+    """For each step of ``file`` arriving at ``now`` (``step_ids``, see ``acting.place_tasks``):
+    its limit in working days (the strictest of the office's, the step's and the file's
+    priority's), its due time, which is also its first escalation time, and the timers armed
+    on it (the columns of a FileTimer each), all in the office's working days."""
+    if not step_ids:
+        return []
     office = file.office
     calendar = office_calendar(session, office, since=clock.office_today(office, now))
     by_priority = session.scalar(_PRIORITY_LIMIT, {"office_id": office.id,
                                                    "priority": file.priority})
-    for task in tasks:
-        step = instance.route.steps[task.step_id]
-        task.limit_days = strictest(office.limit_days, step.limit_days, by_priority)
-        task.due_at = calendar.add(now, task.limit_days)
-        task.escalation_level, task.escalate_at = 0, task.due_at
-        for timer in armed_timers(instance, task.step_id, calendar, now):
-            session.add(FileTimer(task=task, file_id=file.id, **timer))
+    clocks = []
+    for step_id in step_ids:
+        limit = strictest(office.limit_days, instance.route.steps[step_id].limit_days,
+                          by_priority)
+        timers = armed_timers(instance, step_id, calendar, now) if instance.route.timers else []
+        clocks.append((limit, calendar.add(now, limit), timers))
+    return clocks
 
 
 def armed_timers(instance, step_id, calendar, now):

@@ -1,27 +1,32 @@
 """An official acts on a file: the step they hold is completed with one of its choices and the
 file goes on to the post (or posts) the route names next.
 
-One act is one transaction through the session: the file row is locked first (``lock_file``),
-so two officials acting at once queue and the second is told the file has moved; the route is
-run on the state the file keeps (``engine``, with the route's spec parsed once per version);
-the task rows, the file, the movement and the audit event are written together at the flush,
-or not at all.  ``place_tasks`` is the one place where a step that the route reaches gets its
-post, its limit and its due time, for every way a file moves.
+This is what an office does all day, so an act is a handful of statements through the session,
+in the caller's one transaction: the file row is read and locked first (two officials acting
+at once queue, and the second is told the file has moved), then its open tasks; the route is
+run on the state the file keeps (``engine``, its spec parsed once per route version); the
+writes are Core statements, with the updates of rows the session may hold (the file, the task,
+the notes) issued as ORM statements, so that SQLAlchemy brings those objects up to date.
+
+``place_tasks`` is the one place where a step the route reaches gets its post, limit, due time
+and timers, however the file moved (opened, acted on, pulled back, reopened, a timer).
 """
 
 from dataclasses import dataclass
 
 import engine
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, org
-from ..deadlines import limits
 from ..clock import utcnow
+from ..deadlines import limits
 from ..errors import FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFound, listed, named
-from ..models import File, Movement, Note, Post, PostHolding, Task
+from ..models import File, FileTimer, Movement, Note, Office, Post, PostHolding, RouteVersion, Task
 from ..models.textguard import check_text
-from ..routes.routing import engine_route
+from ..routes.routing import route_of_version
+
+F, T = File.__table__, Task.__table__
 
 
 @dataclass(frozen=True)
@@ -36,20 +41,47 @@ class Acted:
 
 
 @dataclass(frozen=True)
-class OpenTask:
-    """An open task of a file, and whether the official holds its post today."""
-    task: Task
-    held: bool
-
-    @property
-    def task_id(self):
-        return self.task.id
-
-    @property
-    def post_id(self):
-        return self.task.post_id
+class Placed:
+    """A task just placed: its id, its step and the post it waits at."""
+    id: int
+    step_name: str
+    post_id: int
 
 
+@dataclass(frozen=True)
+class _Locked:
+    """What an act reads of the file it locks, with the file's office."""
+    id: int
+    number: str
+    office: Office
+    section_id: int
+    priority: str
+    status: str
+    workflow_state: str
+    row_version: int
+    route_version_id: int
+    sha256: str
+    office_id: int
+
+
+_LOCK = (select(F.c.id, F.c.number, Office, F.c.section_id, F.c.priority, F.c.status,
+                F.c.workflow_state, F.c.row_version, F.c.route_version_id,
+                RouteVersion.__table__.c.sha256)
+         .join(Office, Office.id == F.c.office_id)
+         .join(RouteVersion.__table__, RouteVersion.__table__.c.id == F.c.route_version_id)
+         .where(F.c.number == bindparam("number")))
+_OPEN = (select(T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_name, T.c.post_id,
+                T.c.since, T.c.due_at, T.c.limit_days)
+         .where(T.c.file_id == bindparam("file_id"), T.c.done_at.is_(None)).order_by(T.c.id))
+_OPEN_HELD = _OPEN.add_columns(
+    exists().where(PostHolding.__table__.c.post_id == T.c.post_id,
+                   PostHolding.__table__.c.user_id == bindparam("user_id"),
+                   org.held_on(bindparam("day"))).label("held"),
+    exists().where(Note.__table__.c.file_id == T.c.file_id,  # the official's notes to freeze
+                   Note.__table__.c.author_id == bindparam("user_id"),
+                   Note.__table__.c.frozen_at.is_(None)).label("drafts"))
+_NEW_TASK = insert(T).returning(T.c.id)
+_MOVEMENT = insert(Movement.__table__)
 def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
         reason="", now=None):
     """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
@@ -59,36 +91,54 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     limit late needs a ``reason``, which goes on the track with the remark.
     """
     now = now or utcnow()
-    file = lock_file(session, number)
+    file = _lock_for_act(session, number)
     require_open(file)
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
-    task = pick_task(session, file, user, tasks, task_id).task
+    task = pick_task(session, file, user, tasks, task_id)
     remark = _remark(task, now, remark, reason)
-    instance = engine.load(engine_route(session, file.route_version), file.workflow_state)
+    instance = engine.load(route_of_version(session, file.route_version_id, file.sha256),
+                           file.workflow_state)
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
     except engine.RouteError as exc:
         raise InvalidInput(exc.template, **exc.params) from None
 
-    with session.no_autoflush:  # the act's writes go together, at its one flush below
-        task.done_at, task.done_by_id, task.choice, task.outcome = now, user.id, choice, "acted"
+    # ORM statements for rows the session may hold: SQLAlchemy brings those objects up to date
+    session.execute(update(Task).where(Task.id == task.task_id).values(
+        done_at=now, done_by_id=user.id, choice=choice, outcome="acted"))
+    if task.drafts:
         session.execute(update(Note).where(Note.file_id == file.id, Note.author_id == user.id,
                                            Note.frozen_at.is_(None)).values(frozen_at=now))
-        placed = place_tasks(session, file, instance, now,
-                             prefer=(to_post_id,) if to_post_id else (),
-                             waiting=[t.task for t in tasks if t.task is not task])
-    file.previous_state = file.workflow_state
-    save_state(file, instance)
-    if instance.finished:
-        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
+    placed = place_tasks(session, file, instance, now, prefer=(to_post_id,) if to_post_id else (),
+                         waiting=[t for t in tasks if t is not task])
+    status = "closed" if instance.finished else file.status
+    finished = {"outcome": instance.end_name, "closed_at": now} if instance.finished else {}
+    moved = session.execute(update(File).where(
+        File.id == file.id, File.row_version == file.row_version).values(
+        previous_state=file.workflow_state, workflow_state=engine.dump(instance),
+        engine_version=engine.SPIFF_VERSION, row_version=file.row_version + 1, status=status,
+        **finished))
+    if moved.rowcount != 1:  # the lock rules it out; a file changed under it is not overwritten
+        raise FileMoved()
     to_posts = tuple(t.post_id for t in placed)
-    session.add(Movement(file_id=file.id, kind="act", from_post_id=task.post_id,
-                         from_user_id=user.id, to_post_id=to_posts[0] if to_posts else None,
-                         step_name=task.step_name, choice=choice, remark=remark, at=now))
+    session.execute(_MOVEMENT, dict(
+        file_id=file.id, kind="act", from_post_id=task.post_id, from_user_id=user.id,
+        to_post_id=to_posts[0] if to_posts else None, step_name=task.step_name, choice=choice,
+        remark=remark, at=now))
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
                  to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
-    session.flush()
-    return Acted(file.id, file.number, file.status, task.step_name, choice, to_posts)
+    return Acted(file.id, file.number, status, task.step_name, choice, to_posts)
+
+
+def _lock_for_act(session, number):
+    """The file numbered ``number``, locked, as an act reads it."""
+    stmt = _LOCK
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=F)
+    row = session.execute(stmt, {"number": (number or "").strip()}).first()
+    if row is None:
+        raise NotFound("no file numbered '%(number)s'", number=number)
+    return _Locked(*row, office_id=row.Office.id)
 
 
 def _remark(task, now, remark, reason):
@@ -99,13 +149,13 @@ def _remark(task, now, remark, reason):
                            "reason for the delay", days=task.limit_days or "?")
     if reason:
         remark = (remark + "\n" if remark else "") + "Reason for delay: " + reason
-    check_text(remark)  # refused before the route is run, not at the flush
+    check_text(remark)  # a Core insert: the ORM's guard does not see it
     return remark
 
 
 def lock_file(session, number):
     """The file numbered ``number``, its row locked (its office and route version loaded with
-    it) for this action."""
+    it) for an action done through its ORM object."""
     stmt = (select(File).options(joinedload(File.office, innerjoin=True),
                                  joinedload(File.route_version, innerjoin=True))
             .where(File.number == (number or "").strip())
@@ -126,17 +176,11 @@ def open_tasks(session, file):
                                                    Task.done_at.is_(None)).order_by(Task.id)))
 
 
-_OPEN_TASKS_HELD = (
-    select(Task, exists().where(PostHolding.post_id == Task.post_id,
-                                PostHolding.user_id == bindparam("user_id"),
-                                org.held_on(bindparam("day"))))
-    .where(Task.file_id == bindparam("file_id"), Task.done_at.is_(None)).order_by(Task.id))
-
-
 def open_tasks_of(session, file, user, day):
-    """The file's open tasks, each with whether ``user`` holds its post on ``day``."""
-    rows = session.execute(_OPEN_TASKS_HELD, {"file_id": file.id, "user_id": user.id, "day": day})
-    return [OpenTask(task, bool(mine)) for task, mine in rows]
+    """The file's open tasks (``task_id``, ``post_id``, ``since``, ...), each with whether
+    ``user`` holds its post on ``day`` (``held``) and has draft notes on the file (``drafts``)."""
+    return session.execute(_OPEN_HELD, {"file_id": file.id, "user_id": user.id,
+                                        "day": day}).all()
 
 
 def require_open(file):
@@ -168,7 +212,7 @@ def pick_task(session, file, user, tasks, task_id):
     if last and org.holds(session, user, last):
         raise FileMoved("the file has moved: it was just sent on from your post to %(post)s",
                         post=post_title(session, tasks[0].post_id))
-    since = min(t.task.since for t in tasks)
+    since = min(t.since for t in tasks)
     raise NotAllowed("file %(number)s is with %(where)s since %(since)s, not with %(user)s",
                      number=file.number,
                      where=listed(post_title(session, t.post_id) for t in tasks),
@@ -176,15 +220,17 @@ def pick_task(session, file, user, tasks, task_id):
 
 
 def place_tasks(session, file, instance, now, prefer=(), waiting=None):
-    """Make the file's open tasks (``waiting``, when the caller has them) match the steps its
-    route has ready: a task whose step the route has left is cancelled, and each step just
-    reached gets a task at the post its lane means, with its limit, due time and timers.
-    Every post is found before anything is written, so a step no post can take refuses the
-    whole move.  A file being opened (no id yet) joins the session here.  Returns the new
-    tasks, in the route's order."""
+    """Make the file's open tasks (``waiting``, rows with ``task_id`` and ``engine_task_id``,
+    when the caller has them) match the steps its route has ready: a task whose step the route
+    has left is cancelled, and each step just reached gets a task at the post its lane means,
+    with its limit, due time and timers.  Every post is found before anything is written, so a
+    step no post can take refuses the whole move.  A file being opened (no id yet) joins the
+    session here.  Returns the new tasks (``Placed``), in the route's order."""
     ready = engine.ready_steps(instance)
     if waiting is None:
-        waiting = open_tasks(session, file)
+        waiting = [] if file.id is None else session.execute(
+            select(Task.id.label("task_id"), Task.engine_task_id)
+            .where(Task.file_id == file.id, Task.done_at.is_(None))).all()
     waiting = {t.engine_task_id: t for t in waiting}
     arrivals = [step for step in ready if step.task_id not in waiting]
     posts = [_post_for(session, file, step.role, prefer) for step in arrivals]
@@ -192,14 +238,21 @@ def place_tasks(session, file, instance, now, prefer=(), waiting=None):
         session.add(file)
         session.flush()
     ready_ids = {step.task_id for step in ready}
-    for task in waiting.values():
-        if task.engine_task_id not in ready_ids:
-            task.done_at, task.outcome = now, "cancelled"
-    placed = [Task(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
-                   step_name=step.name, role=step.role, post_id=post.id, since=now)
-              for step, post in zip(arrivals, posts, strict=True)]
-    limits.start_clocks(session, file, instance, placed, now)
-    session.add_all(placed)
+    gone = [t.task_id for t in waiting.values() if t.engine_task_id not in ready_ids]
+    if gone:
+        session.execute(update(Task).where(Task.id.in_(gone)).values(done_at=now,
+                                                                     outcome="cancelled"))
+    clocks = limits.clocks_for(session, file, instance, [s.step_id for s in arrivals], now)
+    placed = []
+    for step, post, (limit, due, timers) in zip(arrivals, posts, clocks, strict=True):
+        task_id = session.scalar(_NEW_TASK, dict(
+            file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
+            step_name=step.name, role=step.role, post_id=post.id, since=now, due_at=due,
+            limit_days=limit, escalation_level=0, escalate_at=due))
+        if timers:
+            session.execute(insert(FileTimer.__table__),
+                            [dict(timer, task_id=task_id, file_id=file.id) for timer in timers])
+        placed.append(Placed(task_id, step.name, post.id))
     return placed
 
 

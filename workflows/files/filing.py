@@ -119,7 +119,7 @@ def _task_of(session, file, user, now):
     """The open task of ``file`` that ``user`` may set aside or take up again (refused as
     ``acting.pick_task`` refuses)."""
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
-    return pick_task(session, file, user, tasks, None).task
+    return pick_task(session, file, user, tasks, None)
 
 
 def _first_post(tasks):
