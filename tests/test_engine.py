@@ -216,7 +216,7 @@ def test_damaged_state_is_refused_with_what_is_wrong(damage, why):
 
 def test_the_script_engine_never_runs_python():
     # A route that slipped past the checks (built in code) still cannot run Python.
-    from engine.runtime import _Environment
+    from engine.scripting import RestrictedEnvironment as _Environment
     with pytest.raises(engine.UnsafeExpression):
         _Environment().evaluate("__import__('os').getcwd()", {})
     with pytest.raises(engine.UnsafeExpression):
