@@ -104,30 +104,24 @@ def update(task: Any) -> None:
 
 
 # The engine's stored format (``engine.state``) is a table of tasks, each with its state and
-# the places of its children; these read and rebuild the tree's links.
+# the places of its children; these read and rebuild the tree's links, for the whole table at
+# once (a dump or a load is on the path of every movement).
 
-def state_of(task: Any) -> int:
-    """The task's state, read without the property."""
-    return int(task._state)
-
-
-def child_ids(task: Any) -> list[UUID]:
-    """The ids of the task's children, in order (the list itself: do not change it)."""
-    children: list[UUID] = task._children
-    return children
+def tree_links(workflow: Any) -> list[tuple[Any, int, list[UUID], UUID | None]]:
+    """Each task of ``workflow`` in the order of its table of tasks, with its state, the ids of
+    its children (the lists themselves: do not change them) and its parent's id (None for the
+    root)."""
+    return [(task, task._state, task._children, task._parent)
+            for task in workflow.tasks.values()]
 
 
-def parent_id(task: Any) -> UUID | None:
-    """The id of the task's parent (None for the root)."""
-    parent: UUID | None = task._parent
-    return parent
-
-
-def link(parent: Any, children: list[Any]) -> None:
-    """Make ``children`` (tasks made without a parent) the children of ``parent``, in order."""
-    parent._children = [child.id for child in children]
-    for child in children:
-        child._parent = parent.id
+def link(made: list[Any], children: list[list[int]]) -> None:
+    """Link tasks made without a parent: ``children[i]`` holds the places in ``made`` of the
+    children of ``made[i]``, in order."""
+    for task, places in zip(made, children):
+        task._children = [made[place].id for place in places]
+        for place in places:
+            made[place]._parent = task.id
 
 
 def watch(workflow: Any, task: Any) -> None:

@@ -31,7 +31,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 
-from .spiff_internals import RouteTask, child_ids, link, parent_id, state_of, watch
+from .spiff_internals import RouteTask, link, tree_links, watch
 
 FORMAT = 2
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -47,7 +47,23 @@ def write(workflow: Any, registry: Any, spiff_version: str) -> str:
         raise ValueError("a route instance with sub-processes cannot be stored")
     tasks = workflow.tasks
     place = {task_id: i for i, task_id in enumerate(tasks)}
-    rows = [_row(task, tasks, place, registry) for task in tasks.values()]
+    rows = []
+    for task, task_state, children, parent_id in tree_links(workflow):
+        row = [task.id.hex, task.task_spec.name, task_state, task.last_state_change,
+               [place[child] for child in children]]
+        parent = tasks.get(parent_id) if parent_id is not None else None
+        data = task.data
+        if parent is None:
+            updates, deletions = data, []
+        else:
+            above = parent.data
+            updates = {k: v for k, v in data.items() if k not in above or above[k] != v}
+            deletions = [k for k in above if k not in data]
+        extra = [task.triggered, _stored(task.internal_data, registry),
+                 _stored(updates, registry), deletions]
+        while extra and not extra[-1]:
+            extra.pop()
+        rows.append(row + extra)
     last = workflow.last_task
     doc = {"format": FORMAT, "spiff": spiff_version,
            "workflow": {"root": place[workflow.task_tree.id],
@@ -60,34 +76,13 @@ def write(workflow: Any, registry: Any, spiff_version: str) -> str:
     return json.dumps(doc, separators=(",", ":"))
 
 
-def _row(task: Any, tasks: Any, place: dict[UUID, int], registry: Any) -> list[Any]:
-    """One task's row of the table (see the module's description)."""
-    row = [task.id.hex, task.task_spec.name, state_of(task), task.last_state_change,
-           [place[child] for child in child_ids(task)]]
-    above_id = parent_id(task)
-    parent = tasks.get(above_id) if above_id is not None else None
-    data = task.data
-    if parent is None:
-        updates, deletions = data, []
-    else:
-        above = parent.data
-        updates = {k: v for k, v in data.items() if k not in above or above[k] != v}
-        deletions = [k for k in above if k not in data]
-    extra = [task.triggered, _stored(task.internal_data, registry),
-             _stored(updates, registry), deletions]
-    while extra and not extra[-1]:
-        extra.pop()
-    return row + extra
-
-
 def read(doc: dict[str, Any], workflow: Any, registry: Any) -> Any:
     """Fill the empty ``workflow`` (made with ``deserializing=True``) from the parsed format 2
     ``doc``; raise StateUnreadable when the text does not fit the workflow's route."""
     try:
         rows, top = doc["tasks"], doc["workflow"]
         made = _tasks(rows, workflow, registry)
-        for task, row in zip(made, rows):
-            link(task, [made[child] for child in row[4]])
+        link(made, [row[4] for row in rows])
         _restore_data(top["root"], rows, made, registry)
         workflow.task_tree = made[top["root"]]
         workflow.success = top["success"]

@@ -189,30 +189,35 @@ def test_a_due_timer_fires_only_when_the_application_says_so():
 
 def test_a_tasks_links_and_state_are_where_the_stored_format_reads_them():
     wf = bounce(engine.start(two_step()), 2)._wf
-    for task in wf.tasks.values():
-        assert spiff_internals.state_of(task) == task.state, (
+    links = spiff_internals.tree_links(wf)
+    assert [task for task, *_ in links] == list(wf.tasks.values())
+    for task, state, children, parent_id in links:
+        assert state == task.state, (
             "SpiffWorkflow's Task no longer keeps its state in _state"
-            + REDO.format(what="state_of"))
-        assert spiff_internals.child_ids(task) == [c.id for c in task.children], (
+            + REDO.format(what="tree_links"))
+        assert children == [c.id for c in task.children], (
             "SpiffWorkflow's Task no longer keeps its children's ids in _children"
-            + REDO.format(what="child_ids, link and subtree_ids"))
+            + REDO.format(what="tree_links, link and subtree_ids"))
         parent = task.parent
-        assert spiff_internals.parent_id(task) == (parent.id if parent else None), (
+        assert parent_id == (parent.id if parent else None), (
             "SpiffWorkflow's Task no longer keeps its parent's id in _parent"
-            + REDO.format(what="parent_id and link"))
+            + REDO.format(what="tree_links and link"))
 
 
 def test_linking_tasks_builds_the_tree_the_library_walks():
     wf = RouteWorkflow(two_step().spec, {}, deserializing=True)
     specs = wf.spec.task_specs
-    top = RouteTask(wf, specs["Start"], state=TaskState.COMPLETED)
-    below = [RouteTask(wf, specs["StartEvent_1"], state=TaskState.FUTURE)]
-    spiff_internals.link(top, below)
-    wf.task_tree = top
-    assert top.children == below and below[0].parent is top, (
+    made = [RouteTask(wf, specs["Start"], state=TaskState.COMPLETED),
+            RouteTask(wf, specs["StartEvent_1"], state=TaskState.COMPLETED),
+            RouteTask(wf, specs["Task_Note"], state=TaskState.READY)]
+    spiff_internals.link(made, [[1], [2], []])
+    wf.task_tree = made[0]
+    assert made[0].children == [made[1]] and made[2].parent is made[1], (
         "a task's children and parent are no longer read from _children and _parent"
         + REDO.format(what="link"))
-    assert [t.id for t in wf.get_tasks()] == [top.id, below[0].id]
+    assert list(wf.get_tasks()) == made
+    assert [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY,
+                                                      manual=True)] == ["Task_Note"]
 
 
 def test_a_restored_waiting_event_is_delivered_through_the_event_manager():
