@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -46,10 +47,18 @@ class RouteTask(Task):  # type: ignore[misc]  # SpiffWorkflow has no type inform
             self.last_state_change = time.time()
             self._state = value
 
-    def _add_child(self, task_spec: Any, state: int = TaskState.MAYBE) -> Any:
-        # The library makes every child a plain Task; a route's children are route tasks too.
-        child = super()._add_child(task_spec, state)
-        child.__class__ = RouteTask
+    def _add_child(self, task_spec: Any, state: int = TaskState.MAYBE) -> "RouteTask":
+        # The library makes every child a plain Task; a route's children are route tasks, made
+        # as such (in CPython 3.11 an object whose class is changed after it is made is several
+        # times slower to read), with the library's rules: a predicted task has only predicted
+        # children, a child is on its parent's thread, and one made ready is readied.
+        if self.has_state(TaskState.PREDICTED_MASK) and not state & TaskState.PREDICTED_MASK:
+            raise WorkflowException("Attempt to add non-predicted child to predicted task",
+                                    task_spec=self.task_spec)
+        child = RouteTask(self.workflow, task_spec, self, state=state)
+        child.thread_id = self.thread_id
+        if state == TaskState.READY:
+            child._ready()
         return child
 
 
@@ -62,10 +71,14 @@ class RouteWorkflow(BpmnWorkflow):  # type: ignore[misc]  # SpiffWorkflow has no
     """
 
     def __init__(self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None,
-                 **kwargs: Any) -> None:
-        super().__init__(spec, subprocess_specs, script_engine=script_engine, **kwargs)
-        for task in self.tasks.values():  # the first tasks, made by the library's constructor
-            task.__class__ = RouteTask
+                 deserializing: bool = False) -> None:
+        super().__init__(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        if not deserializing:
+            # The first tasks the library's constructor makes, made as route tasks: the root,
+            # the tasks predicted from it, and the root ready to run.
+            self.task_tree = RouteTask(self, self.spec.start, state=TaskState.FUTURE)
+            self.task_tree.task_spec._predict(self.task_tree, mask=TaskState.NOT_FINISHED_MASK)
+            self.task_tree._ready()
 
     def refresh_timers(self) -> None:
         return None

@@ -14,11 +14,13 @@ from uuid import UUID
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 import engine
 from engine import spiff_internals
+from engine.scripting import SCRIPT_ENGINE
 from engine.spiff_internals import RouteTask, RouteWorkflow
 
 ROUTES = Path(__file__).parent / "routes"
@@ -108,6 +110,54 @@ def test_every_task_of_a_route_is_a_route_task():
     restored = fresh(instance)._wf
     assert {type(task) for task in restored.tasks.values()} == {RouteTask}
     bounce(fresh(instance), 1)
+
+
+def _tree(wf):
+    return [(t.task_spec.name, TaskState.get_name(t.state), t.depth, t.thread_id, t.triggered,
+             t.data) for t in wf.get_tasks()]
+
+
+def _act(wf, choice):
+    [ready] = wf.get_tasks(state=TaskState.READY, manual=True)
+    ready.data["choice"] = choice
+    ready.run()
+    wf.do_engine_steps()
+
+
+@pytest.mark.parametrize("path, choices", [
+    (ROUTES / "two_step.bpmn", ["Submit", "Return", "Submit", "Approve"]),
+    (ROUTES / "camunda_style.bpmn", []),
+    (SHIPPED / "general_noting.bpmn", ["Submit", "Return", "Submit", "Forward", "Return"]),
+])
+def test_a_route_workflow_grows_the_tree_a_plain_one_does(path, choices):
+    spec = engine.parse_route(path.read_bytes()).spec
+    ours = RouteWorkflow(spec, script_engine=SCRIPT_ENGINE)
+    theirs = BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE)
+    redo = REDO.format(what="RouteWorkflow.__init__ and RouteTask._add_child")
+    assert _tree(ours) == _tree(theirs), (
+        "a new RouteWorkflow's first tasks differ from a BpmnWorkflow's: SpiffWorkflow's "
+        "Workflow constructor changed" + redo)
+    ours.do_engine_steps()
+    theirs.do_engine_steps()
+    assert _tree(ours) == _tree(theirs), "Task._add_child changed" + redo
+    for choice in choices:
+        _act(ours, choice)
+        _act(theirs, choice)
+        assert _tree(ours) == _tree(theirs), "Task._add_child changed" + redo
+    assert {type(t) for t in ours.tasks.values()} == {RouteTask}
+    assert ours.completed == theirs.completed
+
+
+def test_a_child_is_made_by_the_librarys_rules():
+    spec = two_step().spec
+    for wf in (RouteWorkflow(spec), BpmnWorkflow(spec)):
+        predicted = next(t for t in wf.tasks.values() if t.has_state(TaskState.PREDICTED_MASK))
+        with pytest.raises(WorkflowException, match="non-predicted child"):
+            predicted._add_child(spec.task_specs["Task_Note"], TaskState.FUTURE)
+        predicted.thread_id = 7
+        child = predicted._add_child(spec.task_specs["Task_Note"], TaskState.LIKELY)
+        assert (child.parent, child.thread_id, child.state) == (predicted, 7, TaskState.LIKELY)
+        assert child.id in wf.tasks and child in predicted.children
 
 
 def test_a_plain_bpmn_workflow_made_outside_sanchika_is_untouched():
