@@ -9,10 +9,12 @@ literals) and nothing else: no calls, attributes, subscripts, lambdas or compreh
 import ast
 import functools
 import operator
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .refusals import Refusal
 
-_COMPARE = {
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -32,7 +34,7 @@ class UnsafeExpression(Refusal, ValueError):
     """The expression uses something the restricted evaluator does not allow."""
 
 
-def check(expression):
+def check(expression: object) -> ast.Expression:
     """Parse ``expression`` and return its AST, or raise UnsafeExpression saying what is wrong.
 
     A route's few conditions are evaluated at every movement, so each expression's checked
@@ -43,7 +45,7 @@ def check(expression):
 
 
 @functools.lru_cache(maxsize=1024)
-def _checked(expression):
+def _checked(expression: str) -> ast.Expression:
     if not expression.strip():
         raise UnsafeExpression("the expression is empty")
     if len(expression) > _MAX_LENGTH:
@@ -62,12 +64,12 @@ def _checked(expression):
     return tree
 
 
-def names(expression):
+def names(expression: str) -> set[str]:
     """The variable names an expression reads."""
     return {n.id for n in ast.walk(check(expression)) if isinstance(n, ast.Name)}
 
 
-def evaluate(expression, variables):
+def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
     """Evaluate a checked expression against a mapping of variables.
 
     A name that is not in ``variables`` raises UnsafeExpression naming it, so a route that
@@ -76,7 +78,7 @@ def evaluate(expression, variables):
     return _eval(check(expression).body, variables)
 
 
-def _eval(node, variables):
+def _eval(node: ast.expr, variables: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
@@ -110,7 +112,7 @@ def _eval(node, variables):
         return +value
     if isinstance(node, ast.Compare):
         left = _eval(node.left, variables)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = _eval(comparator, variables)
             try:
                 if not _COMPARE[type(op)](left, right):

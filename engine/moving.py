@@ -7,16 +7,22 @@ instance remembers is only "the file is at this step, with these routing variabl
 """
 
 from collections import deque
+from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from .runtime import RouteError, _compact, _live, complete, ready_steps, start
+from .history import compact
+from .instance import Instance
+from .live import LIVE
+from .refusals import RouteError
+from .routes import Route
+from .runtime import complete, ready_steps, start
 
 #: How many steps a search for the target step may take before giving up (a route has tens).
 MAX_EXPANSIONS = 500
 
 
-def start_at(route, step_id, variables=None):
+def start_at(route: Route, step_id: str, variables: dict[str, Any] | None = None) -> Instance:
     """A new instance of ``route`` waiting at the step ``step_id``, carrying ``variables``.
 
     The path to the step is found by trying the choices the route offers (breadth first, so
@@ -30,26 +36,27 @@ def start_at(route, step_id, variables=None):
         raise RouteError("no path of the route leads to the step '%(step)s'", step=step_id)
     instance = _replay(route, path, variables)
     wf = instance._wf
-    _compact(wf)
+    compact(wf)
     for task in wf.get_tasks(state=TaskState.READY, manual=True):
         task.data.pop("choice", None)
         task.data.update(variables)
     return instance
 
 
-def _replay(route, path, variables):
+def _replay(route: Route, path: tuple[str, ...], variables: dict[str, Any]) -> Instance:
     instance = start(route, variables)
     for choice in path:
         step = ready_steps(instance)[0]
         complete(instance, step.task_id, choice, variables)
-    _live.drop(instance)
+    LIVE.drop(instance)
     return instance
 
 
-def _path_to(route, step_id, variables):
+def _path_to(route: Route, step_id: str,
+             variables: dict[str, Any]) -> tuple[str, ...] | None:
     """The shortest list of choices that brings a fresh instance to ``step_id``."""
-    queue = deque([()])
-    seen = set()
+    queue: deque[tuple[str, ...]] = deque([()])
+    seen: set[str] = set()
     expansions = 0
     while queue and expansions < MAX_EXPANSIONS:
         path = queue.popleft()

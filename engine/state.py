@@ -25,11 +25,13 @@ file stored before moves on; it is written in format 2 at its next movement.
 
 import json
 from copy import deepcopy
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from .spiff_internals import RouteTask, link, tree_links, watch
 
 FORMAT = 2
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -39,17 +41,17 @@ class StateUnreadable(ValueError):
     """Stored text that does not describe an instance of the route it is loaded with."""
 
 
-def write(workflow, registry, spiff_version):
+def write(workflow: Any, registry: Any, spiff_version: str) -> str:
     """``workflow`` (a route without sub-processes) as format 2 text."""
     if workflow.subprocesses:
         raise ValueError("a route instance with sub-processes cannot be stored")
     tasks = workflow.tasks
     place = {task_id: i for i, task_id in enumerate(tasks)}
     rows = []
-    for task in tasks.values():
-        row = [task.id.hex, task.task_spec.name, task._state, task.last_state_change,
-               [place[child] for child in task._children]]
-        parent = tasks.get(task._parent) if task._parent is not None else None
+    for task, task_state, children, parent_id in tree_links(workflow):
+        row = [task.id.hex, task.task_spec.name, task_state, task.last_state_change,
+               [place[child] for child in children]]
+        parent = tasks.get(parent_id) if parent_id is not None else None
         data = task.data
         if parent is None:
             updates, deletions = data, []
@@ -74,30 +76,13 @@ def write(workflow, registry, spiff_version):
     return json.dumps(doc, separators=(",", ":"))
 
 
-def read(doc, workflow, registry):
+def read(doc: dict[str, Any], workflow: Any, registry: Any) -> Any:
     """Fill the empty ``workflow`` (made with ``deserializing=True``) from the parsed format 2
     ``doc``; raise StateUnreadable when the text does not fit the workflow's route."""
     try:
         rows, top = doc["tasks"], doc["workflow"]
-        ids = [UUID(hex=row[0]) for row in rows]
-        specs = workflow.spec.task_specs
-        made = []
-        for task_id, row in zip(ids, rows):
-            spec = specs.get(row[1])
-            if spec is None:
-                raise StateUnreadable(f"the route has no task '{row[1]}'")
-            task = Task(workflow, spec, state=row[2], id=task_id)
-            task.last_state_change = row[3]
-            task._children = [ids[child] for child in row[4]]
-            task.triggered = bool(row[5]) if len(row) > 5 else False
-            if len(row) > 6 and row[6]:
-                task.internal_data = _restored(row[6], registry)
-            if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-                workflow.event_manager.add_task(task)
-            made.append(task)
-        for task, row in zip(made, rows):
-            for child in row[4]:
-                made[child]._parent = task.id
+        made = _tasks(rows, workflow, registry)
+        link(made, [row[4] for row in rows])
         _restore_data(top["root"], rows, made, registry)
         workflow.task_tree = made[top["root"]]
         workflow.success = top["success"]
@@ -114,10 +99,30 @@ def read(doc, workflow, registry):
     return workflow
 
 
-def _restore_data(root, rows, made, registry):
+def _tasks(rows: list[list[Any]], workflow: Any, registry: Any) -> list[Any]:
+    """The tasks the table's rows describe, not yet linked."""
+    specs = workflow.spec.task_specs
+    made = []
+    for row in rows:
+        spec = specs.get(row[1])
+        if spec is None:
+            raise StateUnreadable(f"the route has no task '{row[1]}'")
+        task = RouteTask(workflow, spec, state=row[2], id=UUID(hex=row[0]))
+        task.last_state_change = row[3]
+        task.triggered = bool(row[5]) if len(row) > 5 else False
+        if len(row) > 6 and row[6]:
+            task.internal_data = _restored(row[6], registry)
+        if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            watch(workflow, task)
+        made.append(task)
+    return made
+
+
+def _restore_data(root: int, rows: list[list[Any]], made: list[Any], registry: Any) -> None:
     """Each task's data (``root`` and the others are places in the table): its parent's, with
     its own changes; parents before children."""
-    stack, seen = [(root, None)], set()
+    stack: list[tuple[int, dict[str, Any] | None]] = [(root, None)]
+    seen: set[int] = set()
     while stack:
         place, above = stack.pop()
         if place in seen:
@@ -137,7 +142,7 @@ def _restore_data(root, rows, made, registry):
         stack.extend((child, data) for child in row[4])
 
 
-def _stored(values, registry):
+def _stored(values: dict[str, Any], registry: Any) -> Any:
     """A dict of values as JSON can hold it: as it is when every value is a string, number,
     boolean or None (routing variables are), else through the registry's converters."""
     if all(type(value) in _PLAIN for value in values.values()):
@@ -145,14 +150,14 @@ def _stored(values, registry):
     return registry.convert(registry.clean(values))
 
 
-def _restored(values, registry):
+def _restored(values: Any, registry: Any) -> Any:
     """The values ``_stored`` gave, as they were."""
     if all(type(value) in _PLAIN for value in values.values()):
         return dict(values)
     return registry.restore(values)
 
 
-def _copy(data):
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
     """A task's own copy of its parent's data (deep only when a value could be shared)."""
     if all(type(value) in _PLAIN for value in data.values()):
         return dict(data)

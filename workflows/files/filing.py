@@ -168,7 +168,7 @@ def fire_timer(session, file, task, timer_id, now):
                   if t.timer_id == timer_id and t.step_id == task.step_id), None)
     if armed is None:
         return None
-    engine.fire_timer(instance, armed.task_id)
+    engine.fire_timer(instance, armed.task_id, now)
     new_tasks = place_tasks(session, file, instance, now, prefer=(task.post_id,))
     if task.done_at is not None:
         task.outcome = "timed out"

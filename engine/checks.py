@@ -1,0 +1,353 @@
+"""The checks a route passes before it is run: well-formed, valid BPMN 2.0, one process, only
+the elements Sanchika runs safely, and a structure along which no file can be stranded.
+
+``check_document`` raises ``RouteInvalid`` listing every problem of the first kind of check
+that finds any; ``engine.routes`` describes and parses a route that passes.
+"""
+
+import re
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from . import conditions
+from .refusals import english
+from .spiff_internals import schema_errors
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF, "camunda": CAMUNDA}
+
+#: Variables a condition may read: the official's choice and the file's priority.
+ROUTING_VARIABLES = frozenset({"choice", "priority"})
+MAX_ROUTE_BYTES = 2 * 1024 * 1024
+
+_FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "exclusiveGateway",
+               "boundaryEvent", "intermediateCatchEvent"}
+_STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
+              "outgoing", "conditionExpression", "documentation", "extensionElements",
+              "textAnnotation", "text", "association", "group", "timerEventDefinition",
+              "timeDuration", "timeDate", "terminateEventDefinition"}
+_RESERVED_IDS = {"Start", "End", "Root"}
+
+
+def N_(template: str) -> str:
+    """Marks a problem's sentence for the Hindi catalog where it is not written inside a call
+    that ``make translations`` knows (the table below)."""
+    return template
+
+
+#: Why an element cannot be in a route, by its BPMN name (``kind``).
+_WHY_UNSUPPORTED = {
+    "scriptTask": N_("%(kind)s: script tasks could run arbitrary code"),
+    "serviceTask": N_("%(kind)s: service tasks could call arbitrary code"),
+    "businessRuleTask": N_("%(kind)s: business rule tasks are not supported"),
+    "sendTask": N_("%(kind)s: message tasks are not supported"),
+    "receiveTask": N_("%(kind)s: message tasks are not supported"),
+    "callActivity": N_("%(kind)s: call activities are not supported; "
+                       "draw the steps in this route"),
+    "subProcess": N_("%(kind)s: sub-processes are not supported; draw the steps in this route"),
+    "transaction": N_("%(kind)s: transactions are not supported"),
+    "adHocSubProcess": N_("%(kind)s: ad-hoc sub-processes are not supported"),
+    "parallelGateway": N_("%(kind)s: a file is in one place at a time; "
+                          "parallel gateways are not supported"),
+    "inclusiveGateway": N_("%(kind)s: a file is in one place at a time; "
+                           "inclusive gateways are not supported"),
+    "eventBasedGateway": N_("%(kind)s: event-based gateways are not supported"),
+    "complexGateway": N_("%(kind)s: complex gateways are not supported"),
+    "intermediateThrowEvent": N_("%(kind)s: throw events are not supported"),
+    "timeCycle": N_("%(kind)s: repeating timers are not supported; use a duration or a date"),
+    "multiInstanceLoopCharacteristics": N_("%(kind)s: multi-instance steps are not supported"),
+    "standardLoopCharacteristics": N_("%(kind)s: loop steps are not supported; "
+                                      "draw the loop with flows"),
+    "dataObject": N_("%(kind)s: data objects are not supported"),
+    "dataObjectReference": N_("%(kind)s: data objects are not supported"),
+    "dataStoreReference": N_("%(kind)s: data stores are not supported"),
+    "messageEventDefinition": N_("%(kind)s: message events are not supported"),
+    "signalEventDefinition": N_("%(kind)s: signal events are not supported"),
+    "errorEventDefinition": N_("%(kind)s: error events are not supported"),
+    "escalationEventDefinition": N_("%(kind)s: escalation events are not supported"),
+    "conditionalEventDefinition": N_("%(kind)s: conditional events are not supported"),
+    "compensateEventDefinition": N_("%(kind)s: compensation is not supported"),
+    "linkEventDefinition": N_("%(kind)s: link events are not supported"),
+    "cancelEventDefinition": N_("%(kind)s: cancel events are not supported"),
+}
+
+
+class RouteInvalid(ValueError):
+    """A route that cannot be run; ``problems`` lists what is wrong."""
+
+    def __init__(self, problems: list["Problem"]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a route being run, and where it is.  Like a refusal, it keeps its
+    sentence as a %-style ``template`` with named ``params``, so that a page can say it in the
+    reader's language; ``message`` is the English."""
+
+    template: str
+    element_id: str = ""
+    element_name: str = ""
+    line: int | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self) -> str:
+        """The sentence in English, with its values put in."""
+        return english(self.template, self.params)
+
+    def __str__(self) -> str:
+        where = []
+        if self.line:
+            where.append(f"line {self.line}")
+        if self.element_id:
+            where.append(self.element_id + (f' "{self.element_name}"' if self.element_name else ""))
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+def check_document(data: bytes) -> tuple[Any, Any]:
+    """The document's root element and its one process; raise RouteInvalid when the bytes are
+    not a route Sanchika can run."""
+    if not data.strip():
+        raise RouteInvalid([Problem("the file is empty")])
+    if len(data) > MAX_ROUTE_BYTES:
+        raise RouteInvalid([Problem("the file is larger than %(kb)s KB",
+                                    params={"kb": MAX_ROUTE_BYTES // 1024})])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                             remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RouteInvalid([Problem("not well-formed XML: %(why)s", line=exc.lineno,
+                                    params={"why": exc.msg})]) from None
+    except ValueError as exc:
+        raise RouteInvalid([Problem("not readable as XML: %(why)s",
+                                    params={"why": str(exc)})]) from None
+    if root.getroottree().docinfo.doctype:
+        raise RouteInvalid([Problem("the file declares a DOCTYPE; BPMN needs none, and entities "
+                                    "are not accepted", line=1)])
+    if etree.QName(root).namespace != BPMN or etree.QName(root).localname != "definitions":
+        raise RouteInvalid([Problem("this is not a BPMN 2.0 file (the root element must be "
+                                    "bpmn:definitions in the BPMN 2.0 namespace)")])
+    problems = _schema_problems(root)
+    if problems:
+        raise RouteInvalid(problems)
+    process, problems = _the_process(root)
+    if problems:
+        raise RouteInvalid(problems)
+    problems = _unsupported(process) + _structure_problems(process)
+    if problems:
+        raise RouteInvalid(problems)
+    return root, process
+
+
+def _schema_problems(root: Any) -> list[Problem]:
+    return [Problem("not valid BPMN 2.0: %(why)s", line=line, params={"why": why})
+            for line, why in schema_errors(deepcopy(root))]
+
+
+def _the_process(root: Any) -> tuple[Any, list[Problem]]:
+    processes = root.findall(f"{{{BPMN}}}process")
+    runnable = [p for p in processes if p.get("isExecutable", "true") != "false"
+                and len(p.xpath("bpmn:startEvent", namespaces=NS))]
+    if len(runnable) == 1:
+        return runnable[0], []
+    if not runnable:
+        return None, [Problem("the file has no executable process with a start event")]
+    ids = ", ".join(p.get("id") for p in runnable)
+    return None, [Problem("the file has %(count)s executable processes (%(ids)s); a route is "
+                          "one process", params={"count": len(runnable), "ids": ids})]
+
+
+def name_of(el: Any) -> str:
+    """The element's name, trimmed ("" when it has none)."""
+    return (el.get("name") or "").strip()
+
+
+def _problem(el: Any, template: str, **params: Any) -> Problem:
+    return Problem(template, el.get("id") or "", name_of(el), el.sourceline, params)
+
+
+def _unsupported(process: Any) -> list[Problem]:
+    problems = []
+    for el in process.iter(etree.Element):
+        qn = etree.QName(el)
+        if qn.namespace == BPMN:
+            if qn.localname in _WHY_UNSUPPORTED:
+                problems.append(_problem(el, _WHY_UNSUPPORTED[qn.localname], kind=qn.localname))
+            elif qn.localname not in _FLOW_NODES | _STRUCTURE and el is not process:
+                problems.append(_problem(el, "%(kind)s is not supported by Sanchika",
+                                         kind=qn.localname))
+        elif qn.namespace == SPIFF and qn.localname not in ("properties", "property"):
+            owner = el.getparent().getparent()
+            problems.append(_problem(owner, "spiffworkflow:%(kind)s is not supported (routes may "
+                                     "not carry scripts or service calls)", kind=qn.localname))
+    for event in process.xpath("bpmn:startEvent", namespaces=NS):
+        if len(event):
+            defs = [etree.QName(c).localname for c in event
+                    if etree.QName(c).localname.endswith("Definition")]
+            if defs:
+                problems.append(_problem(event, "a route starts with a plain start event, not "
+                                         "%(kinds)s", kinds=", ".join(defs)))
+    return problems
+
+
+def _structure_problems(process: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    nodes = {el.get("id"): el for el in process.iter(etree.Element)
+             if etree.QName(el).localname in _FLOW_NODES}
+    flows = process.xpath("bpmn:sequenceFlow", namespaces=NS)
+    outgoing: dict[str, list[Any]] = {}
+    incoming: dict[str, list[Any]] = {}
+    for flow in flows:
+        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+        incoming.setdefault(flow.get("targetRef"), []).append(flow)
+        for end in ("sourceRef", "targetRef"):
+            if flow.get(end) not in nodes:
+                problems.append(_problem(flow, "%(end)s '%(ref)s' is not a step of this route",
+                                         end=end, ref=flow.get(end)))
+    lanes = lanes_of(process)
+    starts = process.xpath("bpmn:startEvent", namespaces=NS)
+    if len(starts) != 1:
+        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
+                                params={"count": len(starts)}))
+    if not process.xpath("bpmn:endEvent", namespaces=NS):
+        problems.append(Problem("the route has no end event: a file could never be finished"))
+    for node_id, el in nodes.items():
+        kind = etree.QName(el).localname
+        if node_id in _RESERVED_IDS:
+            problems.append(_problem(el, "the id '%(id)s' is reserved by the engine; rename it",
+                                     id=node_id))
+        outs = outgoing.get(node_id, [])
+        if kind != "endEvent" and not outs:
+            problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
+        if kind in ("userTask", "manualTask"):
+            if not lanes.get(node_id):
+                problems.append(_problem(el, "is not in a named lane: no role would hold it"))
+            if len(outs) > 1:
+                problems.append(_problem(el, "has several flows leaving it; lead it to one "
+                                         "exclusive gateway whose flows are the choices"))
+        if kind == "exclusiveGateway":
+            problems.extend(_gateway_problems(el, outs, nodes, incoming))
+    problems.extend(_timer_problems(process, nodes))
+    if not problems:
+        problems.extend(_reachability_problems(nodes, outgoing))
+    return problems
+
+
+def _gateway_problems(gateway: Any, outs: list[Any], nodes: dict[str, Any],
+                      incoming: dict[str, list[Any]]) -> list[Problem]:
+    problems = []
+    default = gateway.get("default")
+    after_step = any(etree.QName(nodes.get(f.get("sourceRef"), gateway)).localname
+                     in ("userTask", "manualTask") for f in incoming.get(gateway.get("id"), []))
+    seen = set()
+    for flow in outs:
+        name = name_of(flow)
+        expr_el = flow.find(f"{{{BPMN}}}conditionExpression")
+        expr = (expr_el.text or "").strip() if expr_el is not None else ""
+        if after_step:
+            if not name:
+                problems.append(_problem(flow, "leaves a decision after a step but has no name; "
+                                         "its name is the choice the official sees"))
+            elif name in seen:
+                problems.append(_problem(flow, "the choice '%(choice)s' is offered twice",
+                                         choice=name))
+            seen.add(name)
+        if flow.get("id") == default:
+            continue
+        if not expr:
+            problems.append(_problem(flow, "has no condition and is not the gateway's "
+                                     "default flow"))
+            continue
+        try:
+            used = conditions.names(expr)
+        except conditions.UnsafeExpression as exc:
+            problems.append(_problem(flow, "condition '%(condition)s' refused: %(why)s",
+                                     condition=expr, why=exc))
+            continue
+        unknown = used - ROUTING_VARIABLES - {"True", "False", "None"}
+        if unknown:
+            problems.append(_problem(flow, "condition '%(condition)s' reads %(names)s; a "
+                                     "condition may read only %(allowed)s", condition=expr,
+                                     names=", ".join(sorted(unknown)),
+                                     allowed=", ".join(sorted(ROUTING_VARIABLES))))
+        elif after_step and "choice" not in used:
+            problems.append(_problem(flow, "condition '%(condition)s' does not test choice, so "
+                                     "the official's button would not decide the path",
+                                     condition=expr))
+    return problems
+
+
+_ISO = re.compile(r"^\s*(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]+)?)\s*$", re.I)
+
+
+def is_iso_timer(text: str) -> bool:
+    """Whether ``text`` is a bare ISO 8601 timer value (a duration such as P3D, or a date)."""
+    return bool(_ISO.match(text))
+
+
+def timer_value(expression: str | None) -> str:
+    """The ISO 8601 text of a timer expression: a bare ISO value, or a safe quoted string."""
+    text = (expression or "").strip()
+    if is_iso_timer(text):
+        return text
+    value = conditions.evaluate(text, {})
+    if not isinstance(value, str) or not is_iso_timer(value):
+        raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or "
+                                          "a date")
+    return value.strip()
+
+
+def _timer_problems(process: Any, nodes: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for event in process.xpath("bpmn:boundaryEvent | bpmn:intermediateCatchEvent", namespaces=NS):
+        timer = event.find(f"{{{BPMN}}}timerEventDefinition")
+        if timer is None:
+            problems.append(_problem(event, "only timer events are supported here"))
+            continue
+        expr_el = timer.find(f"{{{BPMN}}}timeDuration")
+        if expr_el is None:
+            expr_el = timer.find(f"{{{BPMN}}}timeDate")
+        try:
+            timer_value(expr_el.text if expr_el is not None else "")
+        except conditions.UnsafeExpression as exc:
+            problems.append(_problem(event, "timer refused: %(why)s", why=exc))
+        if etree.QName(event).localname == "boundaryEvent":
+            host = nodes.get(event.get("attachedToRef"))
+            if host is None or etree.QName(host).localname not in ("userTask", "manualTask"):
+                problems.append(_problem(event, "a timer must be attached to a step (user task)"))
+    return problems
+
+
+def _reachability_problems(nodes: dict[str, Any],
+                           outgoing: dict[str, list[Any]]) -> list[Problem]:
+    ends = {i for i, el in nodes.items() if etree.QName(el).localname == "endEvent"}
+    reaches_end = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for node_id in nodes:
+            if node_id not in reaches_end and any(
+                    f.get("targetRef") in reaches_end for f in outgoing.get(node_id, [])):
+                reaches_end.add(node_id)
+                changed = True
+    return [_problem(nodes[i], "no path leads from here to an end event")
+            for i in nodes if i not in reaches_end
+            and etree.QName(nodes[i]).localname != "boundaryEvent"]
+
+
+def lanes_of(process: Any) -> dict[str, str]:
+    """The name of the lane each flow node is in, by the node's id."""
+    lanes = {}
+    for ref in process.xpath(".//bpmn:lane/bpmn:flowNodeRef", namespaces=NS):
+        lane_name = name_of(ref.getparent())
+        if ref.text and lane_name:
+            lanes[ref.text.strip()] = lane_name
+    return lanes

@@ -1,0 +1,46 @@
+"""Keep the engine's memory of a file flat, however often it goes round a loop.
+
+A loop never reuses tasks, so every return adds tasks and each engine step walks them all:
+left alone, a file bounced a few hundred times grows slow and then is lost (RecursionError).
+When a step is reached again, the branch of its new occurrence (with the tasks already
+predicted after it) takes the place of its first occurrence on the path the file took, and
+everything in between is dropped; the track lives in the application's movement table, so
+nothing of value is lost.
+"""
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+
+from .instance import ready_tasks
+from .spiff_internals import graft
+
+
+def compact(workflow: Any) -> None:
+    """Bound the engine's history after a movement.
+
+    The first occurrence of the ready step is found by climbing from the step, not by walking
+    the whole tree.  The tree left is the one SpiffWorkflow's ``reset_from_task_id`` of the
+    first occurrence would leave, except that the step keeps the task (and id) and the data of
+    its new occurrence, and the tasks already predicted after it are not predicted again.
+    """
+    ready = ready_tasks(workflow)
+    if len(ready) != 1:
+        return
+    current = first = ready[0]
+    task = current.parent
+    while task is not None:
+        if task.task_spec is current.task_spec:
+            first = task
+        task = task.parent
+    if first is current:
+        return
+    graft(workflow, _branch(first), _branch(current))
+    workflow.last_task = current.parent
+
+
+def _branch(task: Any) -> Any:
+    """The task that stands for a step in the tree: the step, or the split that holds it with
+    its boundary events."""
+    parent = task.parent
+    return parent if isinstance(parent.task_spec, BoundaryEventSplit) else task

@@ -1,0 +1,347 @@
+"""What engine/spiff_internals.py relies on in SpiffWorkflow, one test per reliance.
+
+The engine touches SpiffWorkflow's private parts in that one module only.  Each test here
+fails, after an upgrade of the library, with a message naming what changed and which piece of
+engine/spiff_internals.py must be redone; the engine's own tests (test_engine.py) then say
+whether files still move.
+"""
+
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+import engine
+from engine import spiff_internals
+from engine.scripting import SCRIPT_ENGINE
+from engine.spiff_internals import RouteTask, RouteWorkflow
+
+ROUTES = Path(__file__).parent / "routes"
+SHIPPED = Path(__file__).parent.parent / "bpmn"
+REDO = "; {what} in engine/spiff_internals.py must be redone"
+
+
+def two_step(text_change=None):
+    xml = (ROUTES / "two_step.bpmn").read_text()
+    return engine.parse_route(text_change(xml) if text_change else xml)
+
+
+def bounce(instance, times):
+    """Submit and return the file ``times`` times; it ends waiting at its first step."""
+    for _ in range(times):
+        for choice in ("Submit", "Return"):
+            [step] = engine.ready_steps(instance)
+            engine.complete(instance, step.task_id, choice)
+    return instance
+
+
+def fresh(instance):
+    """The instance as another process would load it."""
+    text = engine.dump(instance)
+    engine.clear_cache()
+    return engine.load(instance.route, text)
+
+
+@pytest.fixture
+def log_off():
+    log = logging.getLogger("spiff.task")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    yield
+    log.setLevel(level)
+
+
+# --- the fast state change: RouteTask._set_state -------------------------------------------
+
+def test_task_state_changes_go_through_set_state(monkeypatch, log_off):
+    assert callable(getattr(Task, "_set_state", None)), (
+        "SpiffWorkflow's Task no longer has _set_state" + REDO.format(what="RouteTask._set_state"))
+    calls = []
+    fast = RouteTask._set_state
+    monkeypatch.setattr(RouteTask, "_set_state",
+                        lambda task, value: (calls.append(value), fast(task, value))[1])
+    bounce(engine.start(two_step()), 1)
+    assert TaskState.COMPLETED in calls and TaskState.READY in calls, (
+        "SpiffWorkflow no longer changes a task's state through Task._set_state (the fast "
+        "state change is never used)" + REDO.format(what="RouteTask._set_state"))
+
+
+def test_the_state_a_task_reports_is_the_one_the_fast_change_sets(log_off):
+    wf = engine.start(two_step())._wf
+    task = next(t for t in wf.tasks.values() if t.state == TaskState.FUTURE)
+    before = task.last_state_change
+    task._set_state(TaskState.LIKELY)
+    assert task.state == TaskState.LIKELY and task.has_state(TaskState.LIKELY), (
+        "SpiffWorkflow's Task no longer keeps its state in _state (Task.state and has_state "
+        "read something else)" + REDO.format(what="RouteTask._set_state"))
+    assert task.last_state_change >= before
+
+
+def test_route_tasks_skip_the_log_details_that_plain_tasks_compute(monkeypatch, log_off):
+    # With the log off, the library still builds each change's log details; a route's task
+    # does not.  This is what the fast state change is for.
+    details = []
+    library = Task.collect_log_extras
+    monkeypatch.setattr(Task, "collect_log_extras",
+                        lambda task, dct=None: (details.append(type(task)), library(task, dct))[1])
+    bounce(engine.start(two_step()), 2)
+    assert RouteTask not in details
+    route = two_step()
+    plain = BpmnWorkflow(route.spec)
+    plain.do_engine_steps()
+    assert Task in details, "a plain workflow's tasks log through Task.collect_log_extras"
+
+
+def test_every_task_of_a_route_is_a_route_task():
+    instance = bounce(engine.start(two_step(), {"priority": "Normal"}), 3)
+    wf = instance._wf
+    kinds = {type(task) for task in wf.tasks.values()}
+    assert kinds == {RouteTask}, (
+        f"tasks of a route's workflow are {kinds}: SpiffWorkflow no longer makes a task's "
+        "children through Task._add_child, or its constructor makes more than the first "
+        "tasks" + REDO.format(what="RouteTask._add_child and RouteWorkflow.__init__"))
+    restored = fresh(instance)._wf
+    assert {type(task) for task in restored.tasks.values()} == {RouteTask}
+    bounce(fresh(instance), 1)
+
+
+def _tree(wf):
+    return [(t.task_spec.name, TaskState.get_name(t.state), t.depth, t.thread_id, t.triggered,
+             t.data) for t in wf.get_tasks()]
+
+
+def _act(wf, choice):
+    [ready] = wf.get_tasks(state=TaskState.READY, manual=True)
+    ready.data["choice"] = choice
+    ready.run()
+    wf.do_engine_steps()
+
+
+@pytest.mark.parametrize("path, choices", [
+    (ROUTES / "two_step.bpmn", ["Submit", "Return", "Submit", "Approve"]),
+    (ROUTES / "camunda_style.bpmn", []),
+    (SHIPPED / "general_noting.bpmn", ["Submit", "Return", "Submit", "Forward", "Return"]),
+])
+def test_a_route_workflow_grows_the_tree_a_plain_one_does(path, choices):
+    spec = engine.parse_route(path.read_bytes()).spec
+    ours = RouteWorkflow(spec, script_engine=SCRIPT_ENGINE)
+    theirs = BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE)
+    redo = REDO.format(what="RouteWorkflow.__init__ and RouteTask._add_child")
+    assert _tree(ours) == _tree(theirs), (
+        "a new RouteWorkflow's first tasks differ from a BpmnWorkflow's: SpiffWorkflow's "
+        "Workflow constructor changed" + redo)
+    ours.do_engine_steps()
+    theirs.do_engine_steps()
+    assert _tree(ours) == _tree(theirs), "Task._add_child changed" + redo
+    for choice in choices:
+        _act(ours, choice)
+        _act(theirs, choice)
+        assert _tree(ours) == _tree(theirs), "Task._add_child changed" + redo
+    assert {type(t) for t in ours.tasks.values()} == {RouteTask}
+    assert ours.completed == theirs.completed
+
+
+def test_a_child_is_made_by_the_librarys_rules():
+    spec = two_step().spec
+    for wf in (RouteWorkflow(spec), BpmnWorkflow(spec)):
+        predicted = next(t for t in wf.tasks.values() if t.has_state(TaskState.PREDICTED_MASK))
+        with pytest.raises(WorkflowException, match="non-predicted child"):
+            predicted._add_child(spec.task_specs["Task_Note"], TaskState.FUTURE)
+        predicted.thread_id = 7
+        child = predicted._add_child(spec.task_specs["Task_Note"], TaskState.LIKELY)
+        assert (child.parent, child.thread_id, child.state) == (predicted, 7, TaskState.LIKELY)
+        assert child.id in wf.tasks and child in predicted.children
+
+
+def test_a_plain_bpmn_workflow_made_outside_sanchika_is_untouched():
+    assert Task._set_state.__module__ == "SpiffWorkflow.task"
+    assert Task._set_state.__qualname__ == "Task._set_state", "the library's Task is patched"
+    assert Task._add_child.__qualname__ == "Task._add_child", "the library's Task is patched"
+    assert BpmnWorkflow._do_engine_steps.__qualname__ == "BpmnWorkflow._do_engine_steps"
+    assert BpmnWorkflow.refresh_timers.__qualname__ == "BpmnWorkflow.refresh_timers"
+    engine.start(two_step())  # a route running in the same process changes nothing
+    plain = BpmnWorkflow(two_step().spec)
+    plain.do_engine_steps()
+    [ready] = plain.get_tasks(state=TaskState.READY, manual=True)
+    ready.data["choice"] = "Submit"
+    ready.run()
+    plain.do_engine_steps()
+    assert {type(task) for task in plain.tasks.values()} == {Task}
+    assert [t.task_spec.bpmn_id for t in plain.get_tasks(state=TaskState.READY,
+                                                          manual=True)] == ["Task_Decide"]
+
+
+def test_the_library_tells_state_changes_for_a_plain_workflow(caplog):
+    plain = BpmnWorkflow(two_step().spec)
+    with caplog.at_level(logging.INFO, logger="spiff.task"):
+        plain.do_engine_steps()
+    assert any(r.getMessage() == "State changed to READY" for r in caplog.records)
+
+
+# --- the walk-free engine step: RouteWorkflow ----------------------------------------------
+
+def test_engine_steps_and_waiting_tasks_go_through_the_methods_route_workflows_replace(
+        monkeypatch):
+    assert callable(getattr(BpmnWorkflow, "_do_engine_steps", None)), (
+        "SpiffWorkflow's BpmnWorkflow no longer has _do_engine_steps"
+        + REDO.format(what="RouteWorkflow._do_engine_steps"))
+    steps, waits = [], []
+    own_steps, own_waits = RouteWorkflow._do_engine_steps, RouteWorkflow.update_waiting_tasks
+    monkeypatch.setattr(RouteWorkflow, "_do_engine_steps",
+                        lambda wf, *a: (steps.append(1), own_steps(wf, *a))[1])
+    monkeypatch.setattr(RouteWorkflow, "update_waiting_tasks",
+                        lambda wf: (waits.append(1), own_waits(wf))[1])
+    bounce(engine.start(two_step()), 1)
+    assert steps, ("BpmnWorkflow.do_engine_steps no longer runs through _do_engine_steps"
+                   + REDO.format(what="RouteWorkflow._do_engine_steps"))
+    assert waits, ("a completed task no longer updates the waiting tasks through "
+                   "update_waiting_tasks" + REDO.format(what="RouteWorkflow.update_waiting_tasks"))
+
+
+def test_a_waiting_task_is_updated_through_its_specs_update():
+    spec = two_step().spec.task_specs["Timer_SO"]
+    assert callable(getattr(spec, "_update", None)), (
+        "SpiffWorkflow's TaskSpec no longer has _update"
+        + REDO.format(what="RouteWorkflow.update_waiting_tasks and update()"))
+
+
+def test_a_due_timer_fires_only_when_the_application_says_so():
+    soon = two_step(lambda xml: xml.replace('"P3D"', '"PT1S"'))
+    plain = BpmnWorkflow(soon.spec)
+    instance = engine.start(soon)
+    plain.do_engine_steps()
+    [ready] = plain.get_tasks(state=TaskState.READY, manual=True)
+    ready.data["choice"] = "Submit"
+    ready.run()
+    plain.do_engine_steps()
+    [step] = engine.ready_steps(instance)
+    engine.complete(instance, step.task_id, "Submit")
+    time.sleep(1.2)
+    plain.do_engine_steps()
+    assert not plain.get_tasks(state=TaskState.WAITING)  # the library fires it by the clock
+    instance._wf.do_engine_steps()
+    assert len(engine.waiting_timers(instance)) == 1, (
+        "a route's timer fired by the wall clock: BpmnWorkflow no longer checks timers "
+        "through refresh_timers" + REDO.format(what="RouteWorkflow.refresh_timers"))
+    engine.fire_timer(instance, engine.waiting_timers(instance)[0].task_id,
+                      datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc))
+    assert engine.waiting_timers(instance) == []
+    assert [s.step_id for s in engine.ready_steps(instance)] == ["Task_Decide"]
+
+
+# --- the stored format's links and events ---------------------------------------------------
+
+def test_a_tasks_links_and_state_are_where_the_stored_format_reads_them():
+    wf = bounce(engine.start(two_step()), 2)._wf
+    links = spiff_internals.tree_links(wf)
+    assert [task for task, *_ in links] == list(wf.tasks.values())
+    for task, state, children, parent_id in links:
+        assert state == task.state, (
+            "SpiffWorkflow's Task no longer keeps its state in _state"
+            + REDO.format(what="tree_links"))
+        assert children == [c.id for c in task.children], (
+            "SpiffWorkflow's Task no longer keeps its children's ids in _children"
+            + REDO.format(what="tree_links, link and subtree_ids"))
+        parent = task.parent
+        assert parent_id == (parent.id if parent else None), (
+            "SpiffWorkflow's Task no longer keeps its parent's id in _parent"
+            + REDO.format(what="tree_links and link"))
+
+
+def test_linking_tasks_builds_the_tree_the_library_walks():
+    wf = RouteWorkflow(two_step().spec, {}, deserializing=True)
+    specs = wf.spec.task_specs
+    made = [RouteTask(wf, specs["Start"], state=TaskState.COMPLETED),
+            RouteTask(wf, specs["StartEvent_1"], state=TaskState.COMPLETED),
+            RouteTask(wf, specs["Task_Note"], state=TaskState.READY)]
+    spiff_internals.link(made, [[1], [2], []])
+    wf.task_tree = made[0]
+    assert made[0].children == [made[1]] and made[2].parent is made[1], (
+        "a task's children and parent are no longer read from _children and _parent"
+        + REDO.format(what="link"))
+    assert list(wf.get_tasks()) == made
+    assert [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY,
+                                                      manual=True)] == ["Task_Note"]
+
+
+def test_a_restored_waiting_event_is_delivered_through_the_event_manager():
+    instance = engine.start(two_step())
+    [step] = engine.ready_steps(instance)
+    engine.complete(instance, step.task_id, "Submit")
+    wf = fresh(instance)._wf
+    waiting = [t for t in wf.tasks.values()
+               if isinstance(t.task_spec, CatchingEvent) and t.state == TaskState.WAITING]
+    assert waiting and hasattr(wf, "event_manager"), (
+        "SpiffWorkflow's BpmnWorkflow no longer has an event_manager" + REDO.format(what="watch"))
+    assert {t.id for t in waiting} <= set(wf.event_manager.tasks), (
+        "the event manager no longer keeps its tasks in .tasks by id (add_task)"
+        + REDO.format(what="watch and graft"))
+    assert len(wf.waiting_events()) == len(waiting)
+
+
+# --- compacting history: graft ---------------------------------------------------------------
+
+def test_compacting_drops_tasks_through_the_workflows_removal_notice():
+    assert callable(getattr(BpmnWorkflow, "_task_removed_notify", None)), (
+        "SpiffWorkflow's Workflow no longer has _task_removed_notify" + REDO.format(what="graft"))
+    instance = bounce(engine.start(two_step()), 1)
+    removed = []
+    instance._wf.task_removed_event.connect(lambda wf, task: removed.append(task.id))
+    size = instance.task_count()
+    bounce(instance, 1)
+    assert instance.task_count() == size
+    assert removed and not set(removed) & set(instance._wf.tasks), (
+        "Workflow._task_removed_notify no longer tells task_removed_event"
+        + REDO.format(what="graft"))
+
+
+def test_compacting_leaves_no_dropped_task_in_the_event_manager():
+    instance = engine.start(two_step())
+    [note] = engine.ready_steps(instance)
+    engine.complete(instance, note.task_id, "Submit")
+    wf = instance._wf
+    dropped = wf.get_task_from_id(UUID(note.task_id))  # the step's first occurrence
+    spiff_internals.watch(wf, dropped)  # as if it still waited for an event
+    [decide] = engine.ready_steps(instance)
+    engine.complete(instance, decide.task_id, "Return")
+    assert dropped.id not in wf.tasks
+    assert set(wf.event_manager.tasks) <= set(wf.tasks), (
+        "a task dropped from the tree is left in the event manager: it no longer keeps its "
+        "tasks in .tasks by id, or remove_task changed" + REDO.format(what="graft"))
+    [note] = engine.ready_steps(instance)
+    engine.complete(instance, note.task_id, "Submit")
+    assert len(engine.waiting_timers(instance)) == 1
+
+
+# --- format 1 and the schema -----------------------------------------------------------------
+
+def test_format_1_is_read_into_a_route_workflow_with_route_tasks():
+    stored = (Path(__file__).parent / "data" / "general_noting_format1.json").read_text()
+    noting = engine.parse_route((SHIPPED / "general_noting.bpmn").read_bytes())
+    engine.clear_cache()
+    wf = engine.load(noting, stored)._wf
+    assert type(wf) is RouteWorkflow
+    assert {type(task) for task in wf.tasks.values()} == {RouteTask}, (
+        "SpiffWorkflow's serializer no longer makes tasks with its converter's target_class, "
+        "or no longer names them 'Task'; the format 1 converters in engine/storing.py must be "
+        "redone")
+
+
+def test_every_schema_error_of_a_route_is_told_with_its_line():
+    xml = (ROUTES / "two_step.bpmn").read_text()
+    broken = xml.replace('<bpmn:userTask id="Task_Decide" name="Decide">',
+                         '<bpmn:userTask id="Task_Decide" name="Decide" colour="red">'
+                         ).replace('isExecutable="true"', 'isExecutable="perhaps"')
+    problems = engine.check_route(broken)
+    assert len(problems) >= 2 and all(p.line for p in problems), (
+        "SpiffWorkflow's VALIDATOR no longer offers preprocess and its schema as .validator "
+        f"(with error_log); got {problems}" + REDO.format(what="schema_errors"))
+    assert all(p.template == "not valid BPMN 2.0: %(why)s" for p in problems)

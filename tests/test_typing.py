@@ -1,0 +1,15 @@
+"""engine/ type-checks clean under ``mypy --strict`` (the configuration is in pyproject.toml)."""
+
+from pathlib import Path
+
+from mypy import api
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_engine_type_checks_strictly(monkeypatch):
+    monkeypatch.chdir(ROOT)  # mypy reads its configuration from pyproject.toml here
+    out, err, status = api.run(["--strict", "--no-incremental", "--config-file",
+                                str(ROOT / "pyproject.toml"), "engine"])
+    assert status == 0, out + err
+    assert out.startswith("Success: no issues found"), out
