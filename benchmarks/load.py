@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from serving import free_port, officials_for, start_gunicorn  # noqa: E402
+from serving import free_port, officials_for, start_gunicorn
 
-from workflows.db import schema  # noqa: E402
-from workflows.db import make_engine  # noqa: E402
-from workflows.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from workflows.db import schema
+from workflows.db import make_engine
+from workflows.demo import DEMO_PASSWORD, load_demo
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

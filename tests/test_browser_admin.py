@@ -23,7 +23,7 @@ def _open_file(browser, server, subject):
     return url, number
 
 
-def test_publish_a_new_time_limit_in_the_editor(server, browser, request):  # noqa: F811
+def test_publish_a_new_time_limit_in_the_editor(server, browser, request):
     _url, before = _open_file(browser, server, "Opened before the new version")
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
@@ -78,7 +78,7 @@ def _number(heading):
     return next(word for word in heading.split() if word.count("/") == 3)
 
 
-def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(server, browser):  # noqa: F811
+def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(server, browser):
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     with _screenshot_on_failure(admin, "new-route-failure"):
@@ -131,7 +131,7 @@ def test_draw_a_new_route_fix_its_problem_publish_it_and_open_a_file_on_it(serve
         pooja.context.close()
 
 
-def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(server, browser):  # noqa: F811
+def test_a_condition_that_could_run_code_is_refused_and_a_safe_one_published(server, browser):
     admin = Official(browser, server, "sunita.kumari", None, "en")
     page = admin.page
     with _screenshot_on_failure(admin, "route-condition-failure"):

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from serving import GUNICORN, ROOT, files_for, free_port, start_gunicorn  # noqa: E402
+from serving import GUNICORN, ROOT, files_for, free_port, start_gunicorn
 
-from workflows.db import make_engine  # noqa: E402
-from workflows.models import File, Movement, Task  # noqa: E402
+from workflows.db import make_engine
+from workflows.models import File, Movement, Task
 
 pytestmark = pytest.mark.slow
 

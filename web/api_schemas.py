@@ -59,13 +59,13 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-def Text(limit: int, description: str = "") -> Any:  # noqa: N802 (a type, spelled as one)
+def Text(limit: int, description: str = "") -> Any:
     """A string of at most ``limit`` characters that a database can keep."""
     return Annotated[str, Field(max_length=limit, description=description or None),
                      AfterValidator(keepable)]
 
 
-def Maybe(kind: Any, description: str = "") -> Any:  # noqa: N802
+def Maybe(kind: Any, description: str = "") -> Any:
     """``kind`` or nothing: absent, null and "" all mean "not given", as they always have."""
     return Annotated[kind | None, BeforeValidator(_blank_is_none),
                      Field(default=None, description=description or None)]

@@ -15,8 +15,8 @@ from .route import Route, RouteVersion
 from .task import Movement, Task
 from .token import ApiToken
 
-from . import guards  # noqa: E402,F401  (append-only and immutable rows)
-from . import textguard  # noqa: E402,F401  (no NUL or lone surrogate reaches a database)
+from . import guards  # noqa: F401  (append-only and immutable rows)
+from . import textguard  # noqa: F401  (no NUL or lone surrogate reaches a database)
 
 __all__ = [
     "Escalation", "FileTimer", "Holiday", "MAIL_STATUSES", "OutboxMail", "PriorityLimit",
