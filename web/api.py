@@ -9,7 +9,8 @@ import base64
 import binascii
 import functools
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import access, attachments, filing, inbox, org, receipts, workspace
@@ -29,7 +30,7 @@ def api_view(view):
     """A token is required; a refusal from the services becomes JSON with its status."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if g.get("user") is None or not g.get("via_token"):
+        if not current_user.is_authenticated:  # on /api/ only a bearer token signs one in
             abort(401)
         try:
             return view(*args, **kwargs)
@@ -50,7 +51,7 @@ def open_file():
     body = _body()
     with transaction() as db:
         office = _office(db, _text(body, "office"))
-        file = filing.open_file(db, office=office, user=g.user, route_key=_text(body, "route"),
+        file = filing.open_file(db, office=office, user=current_user, route_key=_text(body, "route"),
                                 subject=_text(body, "subject"),
                                 priority=_text(body, "priority") or "Normal",
                                 category=_text(body, "category"), first_note=_text(body, "note"))
@@ -82,7 +83,7 @@ def act(file_id):
     body = _body()
     with transaction() as db:
         file = _file(db, str(file_id))
-        filing.act(db, number=file.number, user=g.user, choice=_text(body, "choice"),
+        filing.act(db, number=file.number, user=current_user, choice=_text(body, "choice"),
                    remark=_text(body, "remark"), reason=_text(body, "reason"),
                    task_id=_id(body, "task_id"), to_post_id=_id(body, "to_post_id"))
         result = _file_json(db, file)
@@ -93,7 +94,7 @@ def act(file_id):
 @api_view
 def waiting():
     with transaction() as db:
-        rows = inbox.inbox(db, g.user, priority=request.args.get("priority") or None,
+        rows = inbox.inbox(db, current_user, priority=request.args.get("priority") or None,
                            query=_clean(request.args.get("q", ""), "q")[:200])
         result = [{"file_id": r.file.id, "number": r.file.number, "subject": r.file.subject,
                    "priority": r.file.priority, "task_id": r.task.id, "step": r.task.step_name,
@@ -110,7 +111,7 @@ def diarise():
     with transaction() as db:
         office = _office(db, _text(body, "office"))
         receipt = receipts.diarise_receipt(
-            db, office=office, user=g.user, subject=_text(body, "subject"),
+            db, office=office, user=current_user, subject=_text(body, "subject"),
             sender=_text(body, "sender"), sender_address=_text(body, "sender_address"),
             letter_number=_text(body, "letter_number"),
             letter_date=_text(body, "letter_date") or None,
@@ -168,7 +169,7 @@ def _id(body, name):
 
 def _office(db, code):
     """The office named by ``code``, or the caller's first office when none is named."""
-    offices = sorted({p.office for p in org.posts_of(db, g.user)}, key=lambda o: o.code)
+    offices = sorted({p.office for p in org.posts_of(db, current_user)}, key=lambda o: o.code)
     if not offices:
         raise NotAllowed("you hold no post in any office")
     if not code:
@@ -188,7 +189,7 @@ def _file(db, ref):
         file = db.scalar(select(File).where(File.number == ref))
     if file is None:
         raise NotFound("no such file")
-    access.check_can_view(db, g.user, file)
+    access.check_can_view(db, current_user, file)
     return file
 
 
@@ -227,7 +228,7 @@ def _track(db, file):
 
 def _file_json(db, file):
     """The file, who holds it, the choices open to the caller now, and its track."""
-    view = workspace.file_view(db, g.user, file)
+    view = workspace.file_view(db, current_user, file)
     return {
         "id": file.id, "number": file.number, "subject": file.subject,
         "priority": file.priority, "category": file.category, "status": file.status,
