@@ -34,6 +34,7 @@ def create_app(config=None):
         # Flask-Limiter: refused sign-ins per login and per client address.  Several workers
         # share the counts through e.g. redis://host:6379 (docs/deploy.md).
         RATELIMIT_STORAGE_URI=os.environ.get("SANCHIKA_RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_SWALLOW_ERRORS=True,  # a store out of reach is logged; sign-in goes on
         SIGN_IN_LIMIT_PER_LOGIN="10 per 15 minutes",
         SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",
         # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed, so
