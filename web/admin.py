@@ -203,6 +203,6 @@ def _note_administrator():
     """Whether the signed-in user administers an office, found before the view opens its own
     transaction (a second one inside it could wait on the first under SQLite)."""
     g.administers = False
-    if current_user.is_authenticated and request.endpoint not in ("static", "vendor.asset"):
+    if request.endpoint not in ("static", "vendor.asset") and current_user.is_authenticated:
         with transaction() as db:
             g.administers = orgchart.is_administrator(db, current_user)

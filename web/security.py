@@ -13,16 +13,17 @@ from workflows.errors import NotAllowed, NotFound, SanchikaError
 from .i18n import say
 
 login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = None  # the sign-in page says enough
 csrf = CSRFProtect()
 limiter = Limiter(get_remote_address)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)
 
 
 def init_app(app):
     login_manager.init_app(app)
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = None  # the sign-in page says enough
     csrf.init_app(app)
     limiter.init_app(app)
+    app.before_request(_load_user_first)
     app.before_request(_check_csrf)
     app.after_request(_headers)
 
@@ -30,6 +31,14 @@ def init_app(app):
 def transaction():
     """One transaction for one request's work (``with transaction() as db:``)."""
     return current_app.extensions["sanchika.sessionmaker"].begin()
+
+
+def _load_user_first():
+    """Flask-Login loads the user when first asked; ask before the view opens its transaction,
+    so that loading (and noting a token's use) never runs a second transaction inside it, which
+    could wait on the first under SQLite.  Static files need no one."""
+    if request.endpoint not in ("static", "vendor.asset"):
+        current_user.is_authenticated  # noqa: B018 (the attribute's lookup loads the user)
 
 
 @login_manager.user_loader
