@@ -27,7 +27,7 @@ def test_wrong_sign_ins_for_one_login_from_many_addresses_are_throttled_at_once(
     response = sign_in(client, "rajesh.prasad")  # even the right password waits its turn
     assert response.status_code == 429
     assert "Too many wrong sign-ins for this login; try again after" in flashes(response)[0]
-    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60 + 1  # the window, rounded up
     assert 'name="password"' in response.get_data(as_text=True)  # the sign-in page, not an error
     assert sign_in(client, "manoj.yadav").status_code == 302  # other logins sign in from there
 

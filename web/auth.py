@@ -1,5 +1,6 @@
 """Signing in and off, the password, the language, and today's attendance."""
 
+import time
 from datetime import datetime
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -81,7 +82,7 @@ def sign_in():
 def _throttled(exc):
     flash(exc.description, "error")
     login = request.form.get("login", "").strip().lower()
-    wait = max(1, limiter.current_limit.reset_at - int(datetime.now().timestamp()))
+    wait = max(1, limiter.current_limit.reset_at - int(time.time()))
     return render_template("auth/sign_in.html", login=login), 429, {"Retry-After": str(wait)}
 
 

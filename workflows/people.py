@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from . import audit, org
 from .db import IST, utcnow
@@ -61,7 +62,7 @@ def sign_in(session, login, password, now=None):
     return user
 
 
-def user_for_session(session, token):
+def user_for_session(session: Session, token: str | None) -> User | None:
     """The active user whose sessions ``token`` names, or None (a token made stale by a new
     password or by signing off everywhere names no one)."""
     if not token:

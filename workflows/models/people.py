@@ -10,7 +10,7 @@ from ..db import Base, UTCDateTime, utcnow
 from .office import Post
 
 
-def new_session_token():
+def new_session_token() -> str:
     """A fresh random token naming a user's sessions (nothing derived from the password)."""
     return secrets.token_urlsafe(32)
 
@@ -46,10 +46,10 @@ class User(Base):
                                                       default=new_session_token)
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.active
 
-    def get_id(self):
+    def get_id(self) -> str | None:
         return self.session_token
 
 
