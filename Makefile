@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench clean translations browser guide fonts pgtools
+.PHONY: setup run test lint bench clean translations browser guide pgtools vendor wheel
 
 setup: $(STAMP) node_modules/.package-lock.json
 
-# Browser assets pinned in package.json / package-lock.json (the bpmn-js viewer and modeler).
+# Browser assets pinned in package.json / package-lock.json (the bpmn-js viewer and modeler);
+# the copies served are committed in web/static/vendor/ (make vendor), and checked against
+# these by tests/test_vendor.py.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
@@ -21,13 +23,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# The PDF export draws Hindi with Debian's Lohit Devanagari font; install it when missing.
-fonts:
-	@fc-list 2>/dev/null | grep -qi lohit || { \
-	  echo "installing Debian's Devanagari font for the PDF export"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lohit-deva >/dev/null; }
-
-run: setup fonts
+run: setup
 	$(VENV)/bin/sanchika init
 	$(VENV)/bin/sanchika demo
 	$(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
@@ -46,14 +42,28 @@ pgtools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql-client >/dev/null; }
 
-test: setup browser pgtools
+# ruff's rules (pyproject.toml): pyflakes, bugbear, time zones and one clock, a security subset.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup browser pgtools lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/movements.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache build dist
+
+# The product: dist/sanchika-<version>.tar.gz and the wheel built from it, which carries the
+# pages, the bpmn-js files, the shipped routes, the PDF's font and the compiled Hindi catalog.
+wheel: setup
+	$(PY) -m build --outdir dist .
+
+# After changing the bpmn-js pin in package.json: copy its files into web/static/vendor/ (they
+# are committed, so that the wheel and a checkout serve them without node_modules).
+vendor: setup
+	$(PY) -c 'from web.vendor import copy_from; copy_from("node_modules")'
 
 # After changing strings in pages or refusals: refresh the Hindi catalog, then translate the new
 # entries.  The first argument of a refusal or a Sentence (workflows/errors.py, and the engine's

@@ -13,7 +13,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,10 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from databases import create_database  # noqa: E402
-from workflows import demo, org, scheduler, schema  # noqa: E402
+from workflows import demo, org  # noqa: E402
+from workflows.deadlines import scheduler  # noqa: E402
+from workflows.db import schema  # noqa: E402
+from workflows.clock import utcnow  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import Escalation, File, Post, Task  # noqa: E402
 
@@ -104,7 +107,7 @@ def main():
         sessions = make_sessionmaker(engine)
         with sessions.begin() as session:
             demo.load_demo(session)
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         start = time.perf_counter()
         populate(engine, sessions, args.tasks, args.files, args.due_share, now)
         results = {"insert_s": time.perf_counter() - start}

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serving import free_port, officials_for, start_gunicorn  # noqa: E402
 
-from workflows import schema  # noqa: E402
+from workflows.db import schema  # noqa: E402
 from workflows.db import make_engine  # noqa: E402
 from workflows.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Every figure is operations per second, one operation being one committed transaction on the
 same database: a bare movement row (the floor), a naive app that stores SpiffWorkflow's full
-default serialization per file, and ``workflows.filing.act``; each on fresh files and on files
+default serialization per file, and ``workflows.files.filing.act``; each on fresh files and on files
 with a long history.  Opening a file (``filing.open_file``, ``sanchika_open``) is measured too,
 for information.  Fresh files are measured two ways: with a fresh file opened between every
 two operations (the figures the targets name) and on files prepared before each turn
@@ -24,6 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GENERAL_NOTING = ROOT / "bpmn" / "general_noting.bpmn"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -32,13 +33,14 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import (Column, Integer, MetaData, Table, Text, create_engine, func,  # noqa: E402
+from sqlalchemy import (Column, Integer, MetaData, Table, Text, func,  # noqa: E402
                         insert, select)
 
 from databases import create_database  # noqa: E402
-from workflows import demo, filing, org, schema  # noqa: E402
-from workflows.db import (analyze, check_pooled_connections, make_engine,  # noqa: E402
-                          make_sessionmaker)
+from workflows import demo, org  # noqa: E402
+from workflows.files import filing  # noqa: E402
+from workflows.db import schema  # noqa: E402
+from workflows.db import analyze, make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import File, Movement  # noqa: E402
 
 # The general noting route bounced between its first two steps: step name -> (login, choice).
@@ -162,7 +164,7 @@ class Naive:
 
     def __init__(self, engine):
         parser = SpiffBpmnParser()
-        parser.add_bpmn_file(str(ROOT / "bpmn" / "general_noting.bpmn"))
+        parser.add_bpmn_file(str(GENERAL_NOTING))
         self.spec = parser.get_spec("general_noting")
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self.engine = engine
@@ -281,7 +283,7 @@ def bench_engine_only(rounds):
     def naive_step():
         state["naive"] = naive.step(state["naive"])
     rounds.add("naive_engine", naive_step, reset=lambda: state.update(naive=naive.fresh()))
-    route = sanchika_engine.parse_route((ROOT / "bpmn" / "general_noting.bpmn").read_bytes())
+    route = sanchika_engine.parse_route(GENERAL_NOTING.read_bytes())
     choices = {step: choice for step, (_login, choice) in BOUNCE.items()}
     state["ours"] = sanchika_engine.dump(sanchika_engine.start(route))
 
@@ -314,35 +316,24 @@ def bench_sanchika(engine, sessions, rounds, results, prepared):
     return movers
 
 
-def plain_engine(engine):
-    """The engine of the floor and of the naive app.  On PostgreSQL SQLAlchemy's and psycopg's
-    defaults with Sanchika's check of pooled connections (``check_pooled_connections``), without
-    the listeners Sanchika's engine has for ``workflows.pgwire``; on SQLite Sanchika's own
-    engine (WAL, synchronous=FULL: the same durability)."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    plain = create_engine(engine.url)
-    check_pooled_connections(plain)
-    return plain
-
-
 def run(url, seconds, rounds=20):
     url, cleanup = create_database(url)
-    engine = plain = None
+    engine = None
     results = {}
     try:
         engine, sessions, file_id = setup(url)
-        plain = plain_engine(engine)
+        # the floor, the naive app and Sanchika share one engine: SQLite in WAL with
+        # synchronous=FULL, PostgreSQL with psycopg's defaults and a ping of pooled connections
 
         bare_row = insert(Movement.__table__).values(file_id=file_id, kind="bench",
                                                      remark="Bare commit.")
 
         def bare():  # the floor: no session, no unit of work, one statement and the commit
-            with plain.begin() as conn:
+            with engine.begin() as conn:
                 conn.execute(bare_row)
         turns, prepared = Rounds(), Rounds()  # the prepared pair in turns of their own, after
         turns.add("bare_commit", bare)
-        bench_naive(plain, turns, results, prepared)
+        bench_naive(engine, turns, results, prepared)
         bench_engine_only(turns)
         movers = bench_sanchika(engine, sessions, turns, results, prepared)
         # PostgreSQL, before each round: the planner's statistics brought up to date, as
@@ -360,8 +351,8 @@ def run(url, seconds, rounds=20):
             results[name + "_history_after"] = mover.movements
         return engine.dialect.name, results
     finally:
-        for each in {engine, plain} - {None}:
-            each.dispose()
+        if engine is not None:
+            engine.dispose()
         cleanup()
 
 

@@ -23,7 +23,10 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import select, text  # noqa: E402
 from databases import create_database  # noqa: E402
 
-from workflows import dashboard, inbox, reports, schema, search  # noqa: E402
+from workflows.reports import dashboard  # noqa: E402
+from workflows.files import inbox, search  # noqa: E402
+from workflows import reports  # noqa: E402
+from workflows.db import schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
 from workflows.models import File, User  # noqa: E402
 

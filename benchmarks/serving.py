@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from workflows import filing, org, tokens
+from workflows import clock, org
+from workflows.files import filing
+from workflows.org import tokens
 from workflows.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +65,7 @@ def officials_for(url, count, files_each, office="SADAR", section="REV"):
     """``count`` Revenue Karmacharis of their own (login load.NNN, the demo password), each
     holding a post of their own with ``files_each`` files waiting; return
     [(login, token, file ids)]."""
-    from datetime import date, timedelta
+    from datetime import timedelta
     from workflows.demo import DEMO_PASSWORD
     from workflows.models import Post, PostHolding, User
     engine = make_engine(url)
@@ -80,7 +82,7 @@ def officials_for(url, count, files_each, office="SADAR", section="REV"):
             session.add_all([user, post])
             session.flush()
             session.add(PostHolding(post_id=post.id, user_id=user.id, kind="regular",
-                                    from_date=date.today() - timedelta(days=1)))
+                                    from_date=clock.today() - timedelta(days=1)))
             ids = [filing.open_file(session, office=place, user=user, route_key="land_mutation",
                                     subject=f"Load test file {i}.{j}").id
                    for j in range(files_each)]

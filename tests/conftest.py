@@ -4,19 +4,24 @@ savepoint that is rolled back at teardown."""
 
 import os
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from workflows import org, schema
+from workflows import org
+from workflows.db import schema
 from workflows.db import make_engine
 from workflows.demo import load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("SANCHIKA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The demo's staff take their posts a year before this day, whatever day the tests run on:
+# a test may freeze the clock on any day from 2023 on and find them in post.
+DEMO_DAY = date(2024, 1, 1)
 
 
 def pg_available():
@@ -75,7 +80,7 @@ def db_url(request, tmp_path_factory):
     eng = make_engine(url)
     schema.upgrade(eng)
     with Session(eng) as session, session.begin():
-        load_demo(session)
+        load_demo(session, today=DEMO_DAY)
     eng.dispose()
     yield url
     drop()
@@ -120,7 +125,7 @@ def demo_db(empty_db):
     """A fresh database with the demo loaded and committed."""
     eng = make_engine(empty_db)
     with Session(eng) as session, session.begin():
-        load_demo(session)
+        load_demo(session, today=DEMO_DAY)
     eng.dispose()
     return empty_db
 

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from workflows import filing, org
+from workflows.files import filing
+from workflows import org
 from workflows.models import Holiday, PostHolding, Route, User
 
 from webtools import csrf, flashes, post, sign_in, text
 
-GENERAL = (Path(__file__).resolve().parent.parent / "bpmn" / "general_noting.bpmn").read_bytes()
+SHIPPED = Path(__file__).resolve().parent.parent / "bpmn"
+GENERAL = (SHIPPED / "general_noting.bpmn").read_bytes()
 
 
 def _json(client, path, body):

@@ -2,17 +2,20 @@
 (charge, transfer) and onboarding from a spreadsheet; on SQLite and PostgreSQL."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import engine
 import pytest
 from sqlalchemy import select
 
-from workflows import filing, inbox, onboarding, org, orgchart, publishing
+from workflows import clock, org
+from workflows.files import filing, inbox
+from workflows.org import onboarding, orgchart
+from workflows.routes import publishing
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.models import AuditEvent, Movement, OutboxMail, Post, PostHolding, User
-from workflows.routing import latest_version, route_by_key
+from workflows.routes.routing import latest_version, route_by_key
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 GENERAL = (BPMN / "general_noting.bpmn").read_bytes()
@@ -81,7 +84,7 @@ def test_only_administrators_publish_and_a_district_admin_acts_below(session, pe
               is_head=True)
     session.add(dm)
     session.flush()
-    session.add(PostHolding(post_id=dm.id, user_id=people.vikas.id, from_date=date.today()))
+    session.add(PostHolding(post_id=dm.id, user_id=people.vikas.id, from_date=clock.today()))
     session.flush()
     assert sadar.id in orgchart.administered_offices(session, people.vikas)
     version = publishing.publish(session, sadar, with_limit(GENERAL, "Task_PutUpNote", 4),
@@ -154,7 +157,7 @@ def test_additional_charge_shows_the_inbox_and_records_the_post(session, people,
     file = _open(session, people, sadar, "On leave")
     filing.act(session, number=file.number, user=people.pooja, choice="Submit")
     hc = session.scalar(select(Post).where(Post.office_id == sadar.id, Post.code == "HC"))
-    today = date.today()
+    today = clock.today()
     orgchart.give_charge(session, people.sunita, hc, people.rajesh, today, today + timedelta(days=5))
     assert file.number in [row.file.number for row in inbox.inbox(session, people.rajesh)]
     filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
@@ -173,8 +176,8 @@ def test_transfer_passes_pending_files_to_the_successor(session, people, sadar):
     session.add(successor)
     session.flush()
     with pytest.raises(NotAllowed):
-        orgchart.transfer(session, people.manoj, hc, successor, date.today())
-    pending = orgchart.transfer(session, people.sunita, hc, successor, date.today())
+        orgchart.transfer(session, people.manoj, hc, successor, clock.today())
+    pending = orgchart.transfer(session, people.sunita, hc, successor, clock.today())
     assert file.id in [t.file_id for t in pending]
     with pytest.raises(NotAllowed):
         filing.act(session, number=file.number, user=people.arvind, choice="Forward")

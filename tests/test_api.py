@@ -2,11 +2,13 @@
 all with tokens and under the same rights as the pages; refusals are JSON with their status."""
 
 import base64
+import io
 import json
 
 from sqlalchemy import select
 
-from workflows import filing, tokens
+from workflows.files import filing
+from workflows.org import tokens
 from workflows.models import ApiToken, Movement, Receipt
 
 from webtools import post, sign_in, text
@@ -62,6 +64,7 @@ def test_refusals_are_json_with_their_status(client, session, people, sadar):
                                                             "subject": "a\x00b"}), 400),
         (client.post("/api/v1/files", headers=manoj, json={"office": "DDMO", "route": "x",
                                                             "subject": "s"}), 404),
+        (client.get("/api/v1/files/SADAR%00REV", headers=manoj), 400),  # NUL in the URL
         (client.get("/api/v1/nothing-here", headers=manoj), 404),
         (client.delete(f"/api/v1/files/{file.id}/act", headers=manoj), 405),
     ]
@@ -73,6 +76,115 @@ def test_refusals_are_json_with_their_status(client, session, people, sadar):
     assert refused.status_code == 403 and "not passed through your post" in refused.get_json()["error"]
     assert session.scalar(select(Movement).where(Movement.file_id == file.id,
                                                  Movement.kind == "act")) is None
+
+
+def _refused(response, status, field, words):
+    """A refusal with ``status`` whose sentence names ``field`` and says ``words``."""
+    body = response.get_json()
+    assert (response.status_code, response.mimetype) == (status, "application/json"), body
+    assert f"'{field}'" in body["error"] and words in body["error"], body
+    assert field in [problem["field"] for problem in body["problems"]], body
+
+
+def test_input_that_does_not_fit_is_refused_naming_the_field(client, session, people, sadar):
+    manoj = bearer(session, people.manoj)
+    new = {"route": "land_mutation", "subject": "Mutation of Khata 14"}
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation of Khata 15")
+    act = f"/api/v1/files/{file.id}/act"
+    cases = [
+        (client.post("/api/v1/files", headers=manoj, json={"route": "land_mutation"}),
+         "subject", "Field required"),
+        (client.post("/api/v1/files", headers=manoj, json={**new, "subject": 7}),
+         "subject", "valid string"),
+        (client.post("/api/v1/files", headers=manoj, json={**new, "subject": "x" * 501}),
+         "subject", "at most 500 characters"),
+        (client.post("/api/v1/files", headers=manoj, json={**new, "category": "c" * 101}),
+         "category", "at most 100 characters"),
+        (client.post("/api/v1/files", headers=manoj, json={**new, "priority": "Urgent"}),
+         "priority", "'Top Priority'"),
+        (client.post("/api/v1/files", headers=manoj, json={**new, "note": "a\ud800b"}),
+         "note", "unicode string"),
+        (client.post(act, headers=manoj, json={"choice": "Submit report", "remark": "a\x00"}),
+         "remark", "NUL character"),
+        (client.post(act, headers=manoj, json={"choice": "Submit report", "task_id": True}),
+         "task_id", "whole number"),
+        (client.post(act, headers=manoj, json={"choice": "Submit report", "task_id": 0}),
+         "task_id", "greater than or equal to 1"),
+        (client.post(act, headers=manoj, json={"choice": "Submit report", "to_post_id": "x"}),
+         "to_post_id", "valid integer"),
+        (client.post(act, headers=manoj, json={"choice": "Submit report", "task_id": 2**31}),
+         "task_id", "less than or equal to"),
+        (client.post("/api/v1/receipts", headers=manoj, json={
+            "subject": "s", "sender": "y", "document": {"filename": "a.pdf",
+                                                        "content_base64": "not base64!"}}),
+         "document.content_base64", "not base64"),
+        (client.post("/api/v1/receipts", headers=manoj, json={"subject": "s", "sender": "y",
+                                                              "letter_date": "2 Nov 2026"}),
+         "letter_date", "valid date"),
+        (client.post("/api/v1/receipts", headers=manoj, data={  # a file where a text goes
+            "sender": "y", "subject": (io.BytesIO(PDF), "s.pdf")}),
+         "subject", "valid string"),
+        (client.post("/api/v1/receipts", headers=manoj, data={"subject": "s", "sender": "y",
+                                                              "document": "not a file"}),
+         "document", "must be a file"),
+        (client.post("/api/v1/receipts", headers=manoj, data={  # two letters in one
+            "subject": "s", "sender": "y",
+            "document": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]}),
+         "document", "must be a file"),
+        (client.get("/api/v1/inbox?q=" + "q" * 201, headers=manoj), "q", "at most 200"),
+        (client.get("/api/v1/inbox?priority=Urgent", headers=manoj), "priority", "'Normal'"),
+    ]
+    for response, field, words in cases:
+        _refused(response, 400, field, words)
+    assert session.scalar(select(Movement).where(Movement.file_id == file.id,
+                                                 Movement.kind == "act")) is None
+    assert session.scalar(select(Receipt).where(Receipt.subject == "s")) is None
+
+
+def test_a_body_that_is_not_a_json_object_or_of_another_type_is_refused(client, session,
+                                                                        people):
+    manoj = bearer(session, people.manoj)
+    as_json = {**manoj, "Content-Type": "application/json"}
+    for data, status, words in [
+            ('{"route": "land_mutation", "subject": ', 400, "not valid JSON"),
+            ("", 400, "the body is empty"),
+            ('["land_mutation"]', 400, "must be a JSON object"),
+            ("null", 400, "must be a JSON object"),
+            ("[" * 100_000, 400, "nested too deeply"),
+            (b'{"subject": "\xff"}', 400, "not valid JSON")]:
+        response = client.post("/api/v1/files", headers=as_json, data=data)
+        assert (response.status_code, response.mimetype) == (status, "application/json")
+        assert words in response.get_json()["error"]
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        response = client.post("/api/v1/files", headers=manoj, data="route=land_mutation",
+                               content_type=content_type)
+        assert (response.status_code, response.mimetype) == (415, "application/json")
+        assert "application/json" in response.get_json()["error"]
+    # a receipt takes JSON or a form, and says so
+    response = client.post("/api/v1/receipts", headers=manoj, data="x", content_type="text/csv")
+    assert response.status_code == 415
+    assert "multipart/form-data" in response.get_json()["error"]
+
+
+def test_fields_the_api_does_not_know_are_ignored(client, session, people):
+    """As they always were: a portal that sends more than Sanchika keeps still gets its file."""
+    response = client.post("/api/v1/files", headers=bearer(session, people.manoj), json={
+        "route": "land_mutation", "subject": "Mutation of Khata 16", "portal_ref": "RTPS-77",
+        "priority": None, "category": ""})
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["priority"], response.get_json()["category"]) == ("Normal", "")
+
+
+def test_an_answer_outside_the_document_is_a_500_that_says_so(client, session, people, sadar,
+                                                              monkeypatch):
+    from web import api
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation of Khata 17")
+    monkeypatch.setattr(api, "_track", lambda db, file: [{"id": "not a number"}])
+    response = client.get(f"/api/v1/files/{file.id}/track", headers=bearer(session, people.manoj))
+    assert (response.status_code, response.mimetype) == (500, "application/json")
+    assert "did not match the API's description" in response.get_json()["error"]
 
 
 def test_receipts_json_with_base64_and_multipart(client, session, people):
@@ -148,9 +260,21 @@ def test_tokens_page_make_use_and_revoke(client, session, people):
     assert post(client, f"/tokens/{other.id}/revoke").status_code == 404
 
 
-def test_openapi_document_is_served_and_lists_the_endpoints(client):
+def test_openapi_document_is_served_and_lists_the_endpoints(client, session, people):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     assert {"/api/v1/files", "/api/v1/files/{file_id}/act", "/api/v1/receipts",
             "/api/v1/inbox", "/api/v1/files/{file_id}/track"} <= set(document["paths"])
     json.dumps(document)
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["security"] == [{"bearer": []}]
+    # the limit the document states is the one the API holds to
+    schemas = document["components"]["schemas"]
+    limit = schemas["NewFile"]["properties"]["subject"]["maxLength"]
+    headers = bearer(session, people.manoj)
+    for length, status in [(limit, 201), (limit + 1, 400)]:
+        response = client.post("/api/v1/files", headers=headers, json={
+            "route": "land_mutation", "subject": "k" * length})
+        assert response.status_code == status, response.get_json()
+    receipt = document["paths"]["/api/v1/receipts"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(receipt)

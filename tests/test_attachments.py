@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from workflows import attachments, filing
+from workflows.files import attachments, filing
 from workflows.errors import InvalidInput, NotAllowed
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from conftest import fresh_database
 from web.cli import main
-from workflows import attachments, filing, org
+from workflows.files import attachments, filing
+from workflows import org
 from workflows.db import make_engine
 from sqlalchemy.orm import Session
 

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows import calendar, filing, limits
-from workflows.calendar import add_working_days
+from workflows.deadlines import calendar, limits
+from workflows.files import filing
+from workflows.deadlines.calendar import add_working_days
 from workflows.errors import InvalidInput
 
 IST = ZoneInfo("Asia/Kolkata")

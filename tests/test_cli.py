@@ -124,8 +124,9 @@ def _free_port():
 def test_init_demo_twice_and_serve_from_a_fresh_directory(tmp_path):
     env = {**os.environ, "SANCHIKA_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
            "SANCHIKA_INSTANCE": str(tmp_path / "instance")}
-    run = lambda *a: subprocess.run([SANCHIKA, *a], env=env, cwd=tmp_path, capture_output=True,
-                                    text=True, timeout=120)
+    def run(*args):
+        return subprocess.run([SANCHIKA, *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
     assert "database ready at revision" in run("init").stdout
     first = run("demo")
     assert first.returncode == 0 and "created file SADAR/REV/" in first.stdout

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from workflows import drafts, filing
+from workflows.files import drafts, filing
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import AuditEvent
 from workflows.models.guards import ImmutableRow

@@ -6,13 +6,14 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import filing, org
+from workflows import clock, org
+from workflows.files import filing
 from workflows.db import make_engine, make_sessionmaker
 from workflows.models import File, Movement, Post, PostHolding, Task
 
@@ -28,7 +29,7 @@ def _setup_shared_post(url, files):
         rk1 = session.scalar(select(Post).where(Post.office_id == sadar.id, Post.code == "RK-1"))
         arvind = org.user_by_login(session, "arvind.mishra")
         session.add(PostHolding(post_id=rk1.id, user_id=arvind.id, kind="charge",
-                                from_date=date.today() - timedelta(days=1)))
+                                from_date=clock.today() - timedelta(days=1)))
         manoj = org.user_by_login(session, "manoj.yadav")
         for i in range(files):
             numbers.append(filing.open_file(session, office=sadar, user=manoj,
@@ -66,7 +67,7 @@ def test_two_officials_acting_at_once_one_wins_the_other_is_told(demo_db):
     for w in workers:
         w.join(timeout=60)
     by_file = {}
-    for number, login, outcome in outcomes:
+    for number, _login, outcome in outcomes:
         by_file.setdefault(number, []).append(outcome)
     for number, seen in by_file.items():
         assert sorted(o == "ok" for o in seen) == [False, True], (number, seen)
@@ -85,7 +86,8 @@ def test_two_officials_acting_at_once_one_wins_the_other_is_told(demo_db):
 
 KILLED_ACTOR = textwrap.dedent("""
     import sys, time
-    from workflows import filing, org
+    from workflows.files import filing
+    from workflows import org
     from workflows.db import make_engine, make_sessionmaker
     url, number = sys.argv[1], sys.argv[2]
     maker = make_sessionmaker(make_engine(url))

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 from sqlalchemy import select
 
-from workflows import filing
+from workflows.files import filing
 from workflows.models import File, Note
 
 from webtools import csrf, flashes, post, sign_in, text
@@ -206,7 +206,7 @@ def test_inbox_and_workspace_fit_a_slow_line(client, session, sadar, people, mut
     for i in range(40):  # a busy official's inbox
         filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
                          subject=f"खाता {i}: mutation petition with a long descriptive subject line")
-    for i in range(20):  # a file with a long note sheet
+    for _ in range(20):  # a file with a long note sheet
         filing.act(session, number=mutation.number, user=people.manoj, choice="Submit report",
                    remark="Enquiry report submitted after spot verification. " * 3)
         filing.act(session, number=mutation.number, user=people.rajesh, choice="Return",

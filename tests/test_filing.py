@@ -5,13 +5,15 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from workflows import filing, notes, org
+from workflows import clock, org
+from workflows.files import filing, notes
+from workflows.clock import IST, utcnow
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from workflows.models import AuditEvent, Movement, Post, RouteVersion, Task
 
 # An hour ago: files opened at T0 and acted on at the wall clock's time are within their
 # limits (an official acting past the limit must give a reason; see test_escalation.py).
-T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+T0 = utcnow().replace(microsecond=0) - timedelta(hours=1)
 
 
 def open_mutation(session, sadar, user, subject="Mutation of Khata 9, Khesra 10", **kw):
@@ -26,7 +28,7 @@ def holder_post(session, file):
 
 def test_open_numbers_the_file_and_puts_it_with_the_opener(session, sadar, people):
     file = open_mutation(session, sadar, people.shabnam, first_note="Petition received.")
-    assert file.number.startswith(f"SADAR/REV/{T0.year}/")
+    assert file.number.startswith(f"SADAR/REV/{T0.astimezone(IST).year}/")
     second = open_mutation(session, sadar, people.manoj, subject="Another mutation")
     assert int(second.number[-4:]) == int(file.number[-4:]) + 1
     assert holder_post(session, file).code == "RK-2"  # Shabnam's own post, not the first RK
@@ -141,11 +143,10 @@ def test_lane_resolves_to_section_then_office_and_fails_naming_role_and_office(
 
 
 def test_additional_charge_lets_the_in_charge_act_and_records_the_post(session, sadar, people):
-    from datetime import date
     from workflows.models import PostHolding
     ci = session.scalar(select(Post).where(Post.office_id == sadar.id, Post.code == "CI"))
-    session.add(PostHolding(post_id=ci.id, user_id=people.arvind.id, from_date=date.today(),
-                            to_date=date.today() + timedelta(days=10), kind="charge"))
+    session.add(PostHolding(post_id=ci.id, user_id=people.arvind.id, from_date=clock.today(),
+                            to_date=clock.today() + timedelta(days=10), kind="charge"))
     file = open_mutation(session, sadar, people.manoj)
     filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
     filing.act(session, number=file.number, user=people.arvind, choice="Forward")
@@ -265,7 +266,7 @@ def test_every_action_leaves_an_audit_event(session, sadar, people):
 
 def test_open_tasks_and_movements_stay_consistent_over_many_bounces(session, sadar, people):
     file = open_mutation(session, sadar, people.manoj)
-    for i in range(60):
+    for _ in range(60):
         step = filing.open_tasks(session, file)[0].step_name
         if step == "Enquire and submit report":
             filing.act(session, number=file.number, user=people.manoj, choice="Submit report")

@@ -6,9 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from workflows import filing, org
+from workflows.files import filing
+from workflows import org
 from workflows.db import Base, make_engine, make_sessionmaker
-from workflows.schema import include_name
+from workflows.db.schema import include_name
 
 
 def test_migrated_schema_matches_the_models(db_url):
@@ -54,7 +55,7 @@ def test_officials_made_before_session_tokens_each_get_their_own(empty_db):
     """Migration 0014 gives every existing user a session token of their own, unlike any
     other, and goes back down cleanly."""
     from alembic import command
-    from workflows.schema import alembic_config, upgrade
+    from workflows.db.schema import alembic_config, upgrade
     eng = make_engine(empty_db)
     with eng.begin() as connection:
         command.downgrade(alembic_config(connection=connection), "0013")

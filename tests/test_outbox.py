@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult
 from sqlalchemy.orm import sessionmaker
 
 from web import create_app
-from workflows import outbox
+from workflows.mail import outbox
 
 NOW = datetime(2026, 11, 10, 5, 0, tzinfo=timezone.utc)
 

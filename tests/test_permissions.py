@@ -8,7 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from workflows import attachments, drafts, filing, receipts, tokens
+from workflows.files import attachments, drafts, filing, receipts
+from workflows.org import tokens
 from workflows.models import Attachment, AuditEvent, DraftVersion, Movement, Note
 
 from webtools import csrf, sign_in
@@ -55,8 +56,9 @@ def build(rule, ids):
 
 def state(session, file):
     """What a refused request must not change."""
-    count = lambda model: session.scalar(select(func.count()).select_from(model)
-                                         .where(model.file_id == file.id))
+    def count(model):
+        return session.scalar(select(func.count()).select_from(model)
+                              .where(model.file_id == file.id))
     return (count(Movement), count(Note), count(Attachment), count(AuditEvent),
             session.scalar(select(func.count()).select_from(DraftVersion)),
             tuple((t.id, t.done_at, t.opened_at) for t in filing.open_tasks(session, file)))

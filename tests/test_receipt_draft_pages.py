@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from workflows import filing
+from workflows.files import filing
 from workflows.models import Draft, Receipt
 
 from webtools import flashes, post, sign_in, text

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from workflows import attachments, filing, receipts
+from workflows.files import attachments, filing, receipts
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import AuditEvent, Post
 from workflows.models.guards import ImmutableRow

@@ -2,16 +2,24 @@
 Hindi for a Hindi user and in English for an English one."""
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
 from test_file_pages import mutation  # noqa: F401  (fixture: a land mutation file with manoj)
-from workflows import filing
-from workflows.db import IST
+from workflows.files import filing
+from workflows.clock import IST
 
 from webtools import csrf, flashes, post, sign_in, text
 
 DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+MONDAY = datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)  # 10:30 IST
+
+
+@pytest.fixture(autouse=True)
+def on_a_monday_in_november(time_machine):
+    """Refusals name dates: every test here runs on the same (ticking) clock, whatever day it is."""
+    time_machine.move_to(MONDAY)
 
 
 def speak(client, language, login=None):
@@ -104,9 +112,8 @@ def test_where_a_file_lies_and_since_when_is_told_in_the_users_language(
     filing.act(session, number=mutation.number, user=people.manoj, choice="Submit report")
     filing.act(session, number=mutation.number, user=people.rajesh, choice="Forward")
     [with_officer] = filing.open_tasks(session, mutation)
-    ist = with_officer.since.astimezone(IST)
-    since = (f"{ist.day} Nov {ist.year}, {ist:%H:%M}" if language == "en" else
-             f"{ist.day} नव॰ {ist.year}, {ist:%H:%M}".translate(DEVANAGARI))
+    assert with_officer.since.astimezone(IST).strftime("%d %m %Y %H:%M") == "02 11 2026 10:30"
+    since = "2 Nov 2026, 10:30" if language == "en" else "2 नव॰ 2026, 10:30".translate(DEVANAGARI)
     speak(client, language, "manoj.yadav")  # on the track, holding no step of it now
     response = post(client, f"/files/{mutation.id}/act", {"choice": "Submit report"},
                     follow_redirects=True)

@@ -8,7 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from pypdf import PdfReader
 
-from workflows import access, dashboard, filing, notes, org, reports, search
+from workflows.org import access
+from workflows.reports import dashboard
+from workflows.files import filing, notes, search
+from workflows import org, reports
 from workflows.errors import SanchikaError
 from workflows.models import Post, PostHolding
 

@@ -4,7 +4,7 @@ to inject a script shown as text."""
 
 import json
 
-from workflows import filing, notes
+from workflows.files import filing, notes
 
 from web import create_app
 from webtools import make_app, post, sign_in
@@ -83,7 +83,7 @@ def test_a_note_with_a_script_is_shown_as_text(app, session, sadar, people):
     assert "&lt;script&gt;alert(" in body and "<script>alert" not in body
     assert "<img src=x" not in body and "&lt;b&gt;bold" in body
     api = client.application.test_client()
-    from workflows import tokens
+    from workflows.org import tokens
     _row, token = tokens.create_token(session, people.manoj)
     response = api.get(f"/api/v1/files/{file.id}", headers={"Authorization": f"Bearer {token}"})
     assert response.mimetype == "application/json"  # never rendered as HTML

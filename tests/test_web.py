@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from workflows import filing
-from workflows.db import utcnow
+from workflows.files import filing
+from workflows.clock import utcnow
 from workflows.models import Attendance
 
 from webtools import csrf, flashes, make_app, post, sign_in, text
@@ -252,7 +252,7 @@ def test_a_session_ends_after_inactivity(session, tmp_path):
 def test_simultaneous_first_sign_ins_of_one_official_both_succeed(demo_db):
     """Two windows signing in at the same moment: one attendance row, no error."""
     import threading
-    from workflows import people
+    from workflows.org import people
     from workflows.db import make_engine, make_sessionmaker
     eng = make_engine(demo_db)
     maker = make_sessionmaker(eng)

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflows.db import DEFAULT_INSTANCE, make_engine, make_sessionmaker
 
@@ -17,6 +16,7 @@ def create_app(config=None):
     Creating the app starts nothing in the background: the scheduler is started by
     ``sanchika serve`` or ``sanchika scheduler`` only.
     """
+    from . import security
     app = Flask(__name__, instance_path=str(Path(DEFAULT_INSTANCE).resolve()))
     app.config.update(
         DATABASE_URL=None,
@@ -26,25 +26,9 @@ def create_app(config=None):
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # larger uploads are refused with a message by the service
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=7),
-        # Flask-WTF: the before_request hook of web.security decides which requests need the
-        # token (the JSON API with a bearer token and no cookie does not); a token lasts as
-        # long as the session it belongs to.
-        WTF_CSRF_CHECK_DEFAULT=False,
-        WTF_CSRF_TIME_LIMIT=None,
-        # Flask-Limiter: refused sign-ins per login and per client address.  Several workers
-        # share the counts through e.g. redis://host:6379 (docs/deploy.md).
-        RATELIMIT_STORAGE_URI=os.environ.get("SANCHIKA_RATELIMIT_STORAGE_URI", "memory://"),
-        RATELIMIT_SWALLOW_ERRORS=True,  # a store out of reach is logged; sign-in goes on
-        SIGN_IN_LIMIT_PER_LOGIN="10 per 15 minutes",
-        SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",
-        # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed, so
-        # that the client address is the official's, not the proxy's.
-        PROXIES=int(os.environ.get("SANCHIKA_PROXIES", "0") or 0),
+        **security.settings(),
     )
     app.config.update(config or {})
-    if app.config["PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
-                                x_proto=app.config["PROXIES"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("SANCHIKA_SECRET_KEY") or _instance_secret(app)
@@ -53,7 +37,7 @@ def create_app(config=None):
         factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
     app.extensions["sanchika.sessionmaker"] = factory
 
-    from . import auth, errors, files, i18n, inbox, outbox, receipts, security, vendor
+    from . import auth, errors, files, i18n, inbox, outbox, receipts, vendor
     from . import api, tokens
     security.init_app(app)
     i18n.init_app(app)

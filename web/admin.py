@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflows import calendar, limits, onboarding, orgchart
+from workflows.deadlines import calendar, limits
+from workflows import clock
+from workflows.org import onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
 
@@ -47,7 +49,7 @@ def office(office_id):
             "admin/office.html", office=office, chart=orgchart.chart(db, office),
             sections=list(db.scalars(select(Section).where(Section.office_id == office.id))),
             users=list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
-            today=date.today())
+            today=clock.office_today(office))
 
 
 @bp.route("/offices/<int:office_id>/<action>", methods=["POST"])
@@ -175,7 +177,7 @@ def settings(office_id):
             return redirect(url_for("admin.settings", office_id=office_id))
         return render_template("admin/settings.html", office=office, priorities=PRIORITIES,
                                limits=limits.priority_limits(db, office),
-                               holidays=calendar.holidays_of(db, office, date.today().year))
+                               holidays=calendar.holidays_of(db, office, clock.office_today(office).year))
 
 
 def _save_settings(db, office):

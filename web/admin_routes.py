@@ -6,7 +6,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflows import new_route, publishing
+from workflows.routes import new_route, publishing
 from workflows.errors import InvalidInput, SanchikaError
 
 from .i18n import say

@@ -2,100 +2,89 @@
 the track with a user's token, under exactly that user's rights.
 
 Every answer is JSON; a refusal is ``{"error": "..."}`` with 400 (bad input), 401 (no valid
-token), 403 (not allowed), 404 (no such thing, or not yours to see) or 409 (the file moved).
+token), 403 (not allowed), 404 (no such thing, or not yours to see), 409 (the file moved) or
+415 (a body of a type the operation does not take).  What each operation takes and returns is
+declared once, in web/api_schemas.py; web/openapi.py checks requests and makes the document.
 """
 
-import base64
-import binascii
-import functools
-
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflows import access, attachments, filing, inbox, org, receipts, workspace
-from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
+from workflows.org import access
+from workflows.files import attachments, filing, inbox, receipts, workspace
+from workflows import org
+from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 
-from . import openapi
+from . import api_schemas as schemas
+from .openapi import document, operation
 from .security import transaction
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-MAX_ID = 2**31 - 1
-STATUS = {FileMoved: 409, NotFound: 404, NotAllowed: 403, InvalidInput: 400}
-
-
-def api_view(view):
-    """A token is required; a refusal from the services becomes JSON with its status."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:  # on /api/ only a bearer token signs one in
-            abort(401)
-        try:
-            return view(*args, **kwargs)
-        except (FileMoved, NotFound, NotAllowed, InvalidInput) as exc:
-            status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-            return jsonify(error=str(exc)), status
-    return wrapped
+FILE_ID = {"file_id": "the file's id"}
+ID = f"int(min=1, max={schemas.MAX_ID})"  # the converter's bounds go into the document
 
 
 @bp.route("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.DOCUMENT)
+    """This document"""
+    return jsonify(document())
 
 
 @bp.route("/files", methods=["POST"])
-@api_view
-def open_file():
-    body = _body()
+@operation(schemas.File, status=201, json=schemas.NewFile, refusals=(403, 404))
+def open_file(json: schemas.NewFile):
+    """Open a file"""
     with transaction() as db:
-        office = _office(db, _text(body, "office"))
-        file = filing.open_file(db, office=office, user=current_user, route_key=_text(body, "route"),
-                                subject=_text(body, "subject"),
-                                priority=_text(body, "priority") or "Normal",
-                                category=_text(body, "category"), first_note=_text(body, "note"))
+        office = _office(db, json.office)
+        file = filing.open_file(db, office=office, user=current_user, route_key=json.route,
+                                subject=json.subject, priority=json.priority,
+                                category=json.category or "", first_note=json.note or "")
         result = _file_json(db, file)
     return jsonify(result), 201
 
 
 @bp.route("/files/<path:ref>")
-@api_view
+@operation(schemas.File, refusals=(403, 404),
+           path={"ref": "the file's id or its number (SADAR/REV/2026/0001)"})
 def show_file(ref):
+    """A file: who holds it, the choices open to you, its track"""
     with transaction() as db:
         file = _file(db, ref)
         result = _file_json(db, file)
     return jsonify(result)
 
 
-@bp.route("/files/<int:file_id>/track")
-@api_view
+@bp.route(f"/files/<{ID}:file_id>/track")
+@operation(schemas.Track, refusals=(403, 404), path=FILE_ID)
 def track(file_id):
+    """The file's track: every movement in order"""
     with transaction() as db:
         file = _file(db, str(file_id))
         result = {"number": file.number, "track": _track(db, file)}
     return jsonify(result)
 
 
-@bp.route("/files/<int:file_id>/act", methods=["POST"])
-@api_view
-def act(file_id):
-    body = _body()
+@bp.route(f"/files/<{ID}:file_id>/act", methods=["POST"])
+@operation(schemas.File, json=schemas.Act, refusals=(403, 404, 409), path=FILE_ID)
+def act(file_id, json: schemas.Act):
+    """Complete the step you hold with one of its choices"""
     with transaction() as db:
         file = _file(db, str(file_id))
-        filing.act(db, number=file.number, user=current_user, choice=_text(body, "choice"),
-                   remark=_text(body, "remark"), reason=_text(body, "reason"),
-                   task_id=_id(body, "task_id"), to_post_id=_id(body, "to_post_id"))
+        filing.act(db, number=file.number, user=current_user, choice=json.choice,
+                   remark=json.remark or "", reason=json.reason or "",
+                   task_id=json.task_id, to_post_id=json.to_post_id)
         result = _file_json(db, file)
     return jsonify(result)
 
 
 @bp.route("/inbox")
-@api_view
-def waiting():
+@operation(schemas.Inbox, query=schemas.InboxQuery)
+def waiting(query: schemas.InboxQuery):
+    """Files waiting at your posts"""
     with transaction() as db:
-        rows = inbox.inbox(db, current_user, priority=request.args.get("priority") or None,
-                           query=_clean(request.args.get("q", ""), "q")[:200])
+        rows = inbox.inbox(db, current_user, priority=query.priority, query=query.q)
         result = [{"file_id": r.file.id, "number": r.file.number, "subject": r.file.subject,
                    "priority": r.file.priority, "task_id": r.task.id, "step": r.task.step_name,
                    "post": r.post.title, "since": _iso(r.task.since), "due_at": _iso(r.task.due_at),
@@ -105,18 +94,18 @@ def waiting():
 
 
 @bp.route("/receipts", methods=["POST"])
-@api_view
-def diarise():
-    body = _body()
+@operation(schemas.Receipt, status=201, json=schemas.NewReceipt, form=schemas.NewReceiptForm,
+           refusals=(403, 404))
+def diarise(json: schemas.NewReceipt, form: schemas.NewReceiptForm):
+    """Diarise an incoming letter (JSON with base64, or multipart)"""
+    letter = json or form
     with transaction() as db:
-        office = _office(db, _text(body, "office"))
+        office = _office(db, letter.office)
         receipt = receipts.diarise_receipt(
-            db, office=office, user=current_user, subject=_text(body, "subject"),
-            sender=_text(body, "sender"), sender_address=_text(body, "sender_address"),
-            letter_number=_text(body, "letter_number"),
-            letter_date=_text(body, "letter_date") or None,
-            received_on=_text(body, "received_on") or None,
-            mode=_text(body, "mode") or "Portal", document=_document(body),
+            db, office=office, user=current_user, subject=letter.subject, sender=letter.sender,
+            sender_address=letter.sender_address or "", letter_number=letter.letter_number or "",
+            letter_date=letter.letter_date, received_on=letter.received_on, mode=letter.mode,
+            document=_document(letter.document),
             store=current_app.config.get("ATTACHMENTS") or attachments.default_store())
         result = {"id": receipt.id, "number": receipt.number, "subject": receipt.subject,
                   "sender": receipt.sender_name, "received_on": receipt.received_on.isoformat(),
@@ -124,47 +113,6 @@ def diarise():
                   "holder_post": receipt.holder_post.title,
                   "document": receipt.document_filename}
     return jsonify(result), 201
-
-
-def _body():
-    """The request's fields: a JSON object, or a form (multipart for a receipt's letter)."""
-    if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return body
-    return request.form.to_dict()
-
-
-def _clean(value, name):
-    """Text the database can keep: no NUL, no lone surrogates."""
-    if "\x00" in value:
-        raise InvalidInput("'%(name)s' contains a NUL character", name=name)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput("'%(name)s' is not valid Unicode text", name=name) from None
-    return value
-
-
-def _text(body, name):
-    value = body.get(name, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("'%(name)s' must be a string", name=name)
-    return _clean(value, name)
-
-
-def _id(body, name):
-    value = body.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise InvalidInput("'%(name)s' must be a positive whole number", name=name)
-    return value
 
 
 def _office(db, code):
@@ -181,10 +129,16 @@ def _office(db, code):
 
 
 def _file(db, ref):
-    """The file by id or by number, if the caller may see it."""
-    ref = _clean(ref, "file").strip()
+    """The file by id or by number, if the caller may see it.  (The URL's part is checked here:
+    spectree checks bodies and queries, and Flask's converters the ids.)"""
+    if "\x00" in ref:
+        raise InvalidInput("'%(name)s' contains a NUL character", name="file")
+    try:
+        ref = ref.encode("utf-8").decode().strip()
+    except UnicodeEncodeError:
+        raise InvalidInput("'%(name)s' is not valid Unicode text", name="file") from None
     if ref.isdigit() and len(ref) < 11:
-        file = db.get(File, int(ref)) if int(ref) <= MAX_ID else None
+        file = db.get(File, int(ref)) if int(ref) <= schemas.MAX_ID else None
     else:
         file = db.scalar(select(File).where(File.number == ref))
     if file is None:
@@ -193,22 +147,15 @@ def _file(db, ref):
     return file
 
 
-def _document(body):
-    """The scanned letter: a multipart part "document", or JSON ``{"filename", "content_base64"}``."""
-    upload = request.files.get("document")
-    if upload is not None and upload.filename:
-        return upload.filename, upload.read()
-    item = body.get("document") if isinstance(body, dict) else None
-    if item is None or item == "":
+def _document(document):
+    """The scanned letter as (filename, bytes): an uploaded part, or JSON with base64."""
+    if document is None:
         return None
-    if not isinstance(item, dict):
-        raise InvalidInput("'document' must be an object with filename and content_base64")
-    filename, content = _text(item, "filename"), _text(item, "content_base64")
-    try:
-        data = base64.b64decode(content, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("the document's content_base64 is not base64") from None
-    return filename, data
+    if isinstance(document, schemas.Document):
+        return document.filename, document.content_base64
+    if not document.filename:
+        return None
+    return document.filename, document.read()
 
 
 def _iso(moment):

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workflows import org, people
-from workflows.db import IST
+from workflows import org
+from workflows.org import people
+from workflows.clock import IST
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import User
 

@@ -9,10 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from workflows import attachments, drafts, filing, notes, org, receipts, routing, workspace
+from workflows.files import attachments, drafts, filing, notes, receipts, workspace
+from workflows import org
+from workflows.routes import routing
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
 from workflows.models import DRAFT_KINDS, PRIORITIES
-from workflows.tracking import step_states
+from workflows.files.tracking import step_states
 
 from .i18n import say
 from .security import refuse, transaction, visible_file

@@ -11,7 +11,7 @@ from flask import request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
-from workflows.db import IST
+from workflows.clock import IST
 from workflows.errors import Moment, Named
 
 LANGUAGES = ("en", "hi")
@@ -38,7 +38,8 @@ def select_language():
 
 
 def compile_catalogs():
-    """Build the .mo catalogs from the .po sources when they are missing or older."""
+    """Build the .mo catalogs from the .po sources when they are missing or older (in a
+    checkout; an installed wheel carries the compiled catalogs and no .po, see setup.py)."""
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:

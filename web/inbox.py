@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from workflows import inbox as queries
+from workflows.files import inbox as queries
 from workflows.models import PRIORITIES
 
 from .security import transaction

@@ -1,156 +1,122 @@
-"""The OpenAPI 3.0 description of /api/v1, served at /api/v1/openapi.json.  Kept by hand beside
-web/api.py; tests/test_api_fuzz.py fuzzes the API from this document, so a drift shows."""
+"""The OpenAPI document of /api/v1, made by spectree from the Pydantic models that check the API's
+input (web/api_schemas.py), and ``operation``, which puts an API view under both: a token, the
+content types the operation takes, its fields checked, every refusal JSON with its status.
 
-_ERROR = {"description": "refused", "content": {"application/json": {"schema": {
-    "$ref": "#/components/schemas/Error"}}}}
+A refusal is ``{"error": "..."}``; input that does not fit its schema also lists
+``problems`` (the field and what is wrong with it), so a script can tell which field to mend.
+"""
+
+import functools
+
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user
+from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from werkzeug.exceptions import BadRequest
+
+from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
+
+from .api_schemas import Error
+
+STATUS = {FileMoved: 409, NotFound: 404, NotAllowed: 403, InvalidInput: 400}
+JSON = "application/json"
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _errors(*codes):
-    return {str(code): _ERROR for code in codes}
+def _answer_bad_input(_request, response, error, _instance, _adapter):
+    """spectree's hook after the check of the input: say what is wrong, and where."""
+    if error is None:
+        return
+    problems = [{"field": _where(e["loc"]), "message": e["msg"]}
+                for e in error.errors(include_url=False, include_context=False,
+                                      include_input=False)]
+    said = "; ".join(f"'{p['field']}': {p['message']}" if p["field"] else p["message"]
+                     for p in problems)
+    response.set_data(current_app.json.dumps({"error": said, "problems": problems}))
+    response.mimetype = JSON
 
 
-def _json(ref, description):
-    return {"description": description, "content": {"application/json": {"schema": {
-        "$ref": f"#/components/schemas/{ref}"}}}}
+def _answer_bad_output(_request, response, error, _instance, _adapter):
+    """spectree's hook after the check of the answer: an answer that does not match the
+    document is our fault; it is logged and said so (the work may well have been done)."""
+    if error is None:
+        return
+    current_app.logger.error("%s answered outside its description: %s", request.path, error)
+    response.set_data(current_app.json.dumps({
+        "error": "something went wrong on our side: the answer did not match the API's "
+                 "description. What was asked may have been done: read it again before "
+                 "trying again"}))
+    response.mimetype = JSON
 
 
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
-_POST = {"type": "object", "nullable": True, "required": ["id", "title"],
-         "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}}
-_MOMENT = {"type": "string", "format": "date-time", "nullable": True}
-_FILE_ID = {"name": "file_id", "in": "path", "required": True, "schema": _ID,
-            "description": "the file's id"}
+def _where(location):
+    return ".".join(str(part) for part in location)
 
-SCHEMAS = {
-    "Error": {"type": "object", "required": ["error"],
-              "properties": {"error": {"type": "string"}}},
-    "Post": _POST,
-    "Movement": {"type": "object", "required": ["id", "kind", "at"], "properties": {
-        "id": {"type": "integer"}, "kind": {"type": "string"}, "at": _MOMENT,
-        "from_post": _POST, "to_post": _POST,
-        "from_user": {"type": "string", "nullable": True},
-        "step": {"type": "string"}, "choice": {"type": "string", "nullable": True},
-        "remark": {"type": "string", "nullable": True}}},
-    "File": {"type": "object",
-             "required": ["id", "number", "subject", "status", "holders", "choices", "track"],
-             "properties": {
-                 "id": {"type": "integer"}, "number": {"type": "string"},
-                 "subject": {"type": "string"}, "priority": {"type": "string"},
-                 "category": {"type": "string"}, "status": {"type": "string"},
-                 "outcome": {"type": "string", "nullable": True},
-                 "office": {"type": "string"}, "created_at": _MOMENT,
-                 "holders": {"type": "array", "items": {"type": "object", "properties": {
-                     "task_id": {"type": "integer"}, "step": {"type": "string"},
-                     "post": _POST, "since": _MOMENT, "due_at": _MOMENT,
-                     "users": {"type": "array", "items": {"type": "string"}}}}},
-                 "choices": {"type": "array", "items": {"type": "object", "properties": {
-                     "task_id": {"type": "integer"}, "step": {"type": "string"}, "post": _POST,
-                     "choices": {"type": "array", "items": {"type": "object", "properties": {
-                         "choice": {"type": "string"},
-                         "next_role": {"type": "string", "nullable": True},
-                         "posts": {"type": "array", "items": _POST}}}}}}},
-                 "track": {"type": "array", "items": {"$ref": "#/components/schemas/Movement"}}}},
-    "Track": {"type": "object", "required": ["number", "track"], "properties": {
-        "number": {"type": "string"},
-        "track": {"type": "array", "items": {"$ref": "#/components/schemas/Movement"}}}},
-    "Inbox": {"type": "object", "required": ["files"], "properties": {"files": {
-        "type": "array", "items": {"type": "object", "properties": {
-            "file_id": {"type": "integer"}, "number": {"type": "string"},
-            "subject": {"type": "string"}, "priority": {"type": "string"},
-            "task_id": {"type": "integer"}, "step": {"type": "string"},
-            "post": {"type": "string"}, "since": _MOMENT, "due_at": _MOMENT,
-            "overdue": {"type": "boolean"}, "pending_days": {"type": "integer"},
-            "sender": {"type": "string"}}}}}},
-    "Receipt": {"type": "object", "required": ["id", "number", "status"], "properties": {
-        "id": {"type": "integer"}, "number": {"type": "string"}, "subject": {"type": "string"},
-        "sender": {"type": "string"}, "received_on": {"type": "string", "format": "date"},
-        "mode": {"type": "string"}, "status": {"type": "string"},
-        "holder_post": {"type": "string"}, "document": {"type": "string", "nullable": True}}},
-    "NewFile": {"type": "object", "required": ["route", "subject"], "properties": {
-        "office": {"type": "string", "description": "office code (default: your first office)"},
-        "route": {"type": "string", "description": "route key, e.g. land_mutation"},
-        "subject": {"type": "string", "maxLength": 500},
-        "priority": {"type": "string",
-                     "enum": ["Normal", "Priority", "Top Priority", "Immediate"]},
-        "category": {"type": "string"}, "note": {"type": "string"}}},
-    "Act": {"type": "object", "required": ["choice"], "properties": {
-        "choice": {"type": "string", "description": "one of the choices the file offers you"},
-        "remark": {"type": "string"},
-        "reason": {"type": "string", "description": "why the file was kept past its limit"},
-        "task_id": {**_ID, "description": "the step you saw (a stale one gets 409)"},
-        "to_post_id": {**_ID, "description": "the receiving post, when several could"}}},
-    "NewReceipt": {"type": "object", "required": ["subject", "sender"], "properties": {
-        "office": {"type": "string"}, "subject": {"type": "string"},
-        "sender": {"type": "string"}, "sender_address": {"type": "string"},
-        "letter_number": {"type": "string"},
-        "letter_date": {"type": "string", "format": "date"},
-        "received_on": {"type": "string", "format": "date"},
-        "mode": {"type": "string", "enum": ["By post", "By hand", "Email", "Portal", "Fax"]},
-        "document": {"type": "object", "required": ["filename", "content_base64"],
-                     "properties": {"filename": {"type": "string"},
-                                    "content_base64": {"type": "string", "format": "byte"}},
-                     "description": "the scanned letter (PDF, PNG, JPEG or TIFF)"}}},
-}
 
-DOCUMENT = {
-    "openapi": "3.0.3",
-    "info": {"title": "Sanchika API", "version": "1",
-             "description": "Open files, diarise receipts, act on steps and read the track with "
-                            "a user's token and that user's rights. Make a token on the "
-                            "'API tokens' page or with 'sanchika token create --as LOGIN'."},
-    "servers": [{"url": "/"}],
-    "security": [{"bearer": []}],
-    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                   "schemas": SCHEMAS},
-    "paths": {
-        "/api/v1/files": {"post": {
-            "summary": "Open a file", "operationId": "openFile",
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/NewFile"}}}},
-            "responses": {"201": _json("File", "the file opened"), **_errors(400, 401, 403, 404)}}},
-        "/api/v1/files/{ref}": {"get": {
-            "summary": "A file: who holds it, the choices open to you, its track",
-            "operationId": "getFile",
-            "parameters": [{"name": "ref", "in": "path", "required": True,
-                            "schema": {"type": "string"},
-                            "description": "the file's id or its number (SADAR/REV/2026/0001)"}],
-            "responses": {"200": _json("File", "the file"), **_errors(400, 401, 403, 404)}}},
-        "/api/v1/files/{file_id}/track": {"get": {
-            "summary": "The file's track", "operationId": "getTrack",
-            "parameters": [_FILE_ID],
-            "responses": {"200": _json("Track", "every movement in order"),
-                          **_errors(401, 403, 404)}}},
-        "/api/v1/files/{file_id}/act": {"post": {
-            "summary": "Complete the step you hold with one of its choices",
-            "operationId": "act", "parameters": [_FILE_ID],
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Act"}}}},
-            "responses": {"200": _json("File", "the file after the action"),
-                          **_errors(400, 401, 403, 404, 409)}}},
-        "/api/v1/inbox": {"get": {
-            "summary": "Files waiting at your posts", "operationId": "inbox",
-            "parameters": [{"name": "priority", "in": "query", "required": False,
-                            "schema": {"type": "string"}},
-                           {"name": "q", "in": "query", "required": False,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": _json("Inbox", "your inbox"), **_errors(400, 401)}}},
-        "/api/v1/receipts": {"post": {
-            "summary": "Diarise an incoming letter (JSON with base64, or multipart)",
-            "operationId": "diariseReceipt",
-            "requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/NewReceipt"}},
-                "multipart/form-data": {"schema": {"type": "object", "required": ["subject", "sender"],
-                                                   "properties": {
-                    "office": {"type": "string"}, "subject": {"type": "string"},
-                    "sender": {"type": "string"}, "sender_address": {"type": "string"},
-                    "letter_number": {"type": "string"}, "letter_date": {"type": "string"},
-                    "received_on": {"type": "string"}, "mode": {"type": "string"},
-                    "document": {"type": "string", "format": "binary"}}}}}},
-            "responses": {"201": _json("Receipt", "the receipt diarised"),
-                          **_errors(400, 401, 403, 404)}}},
-        "/api/v1/openapi.json": {"get": {
-            "summary": "This document", "operationId": "openapi", "security": [],
-            "responses": {"200": {"description": "the OpenAPI description",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-    },
-}
+spec = SpecTree(
+    "flask", mode="strict", annotations=True, title="Sanchika API", version="1",
+    description="Open files, diarise receipts, act on steps and read the track with a user's "
+                "token and that user's rights. Make a token on the 'API tokens' page or with "
+                "'sanchika token create --as LOGIN'. Fields not described here are ignored.",
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
+        type="http", scheme="bearer", description="a token from the 'API tokens' page"))],
+    security={"bearer": []},
+    validation_error_status=400, validation_error_model=Error,
+    before=_answer_bad_input, after=_answer_bad_output,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child)
+
+
+def operation(answer, *, status=200, json=None, form=None, query=None, refusals=(), path=None):
+    """Put an API view under the document: ``answer`` is the model of what it returns with
+    ``status``; ``json``, ``form`` and ``query`` the models of what it takes; ``refusals`` the
+    statuses of the services' refusals it may give besides 400 and 401; ``path`` describes
+    the parameters in its URL."""
+    codes = {400, 401, *refusals} | ({415} if json or form else set())
+    responses = Response(**{f"HTTP_{status}": answer}, **{f"HTTP_{c}": Error for c in codes})
+
+    def decorate(view):
+        checked = spec.validate(json=json, form=form, query=query, resp=responses,
+                                operation_id=view.__name__,
+                                path_parameter_descriptions=path)(view)
+
+        @functools.wraps(checked)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:  # on /api/ only a bearer token signs one in
+                abort(401)
+            if json or form:
+                refused = _refuse_body(JSON if json else None, FORMS if form else ())
+                if refused is not None:
+                    return refused
+            try:
+                return checked(*args, **kwargs)
+            except (FileMoved, NotFound, NotAllowed, InvalidInput) as exc:
+                code = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
+                return jsonify(error=str(exc)), code
+        return wrapped
+    return decorate
+
+
+def _refuse_body(json, forms):
+    """A refusal for a body of a type the operation does not take, or JSON that is no object."""
+    if request.mimetype == json:
+        if not request.get_data():
+            return jsonify(error="the body is empty: send a JSON object"), 400
+        try:
+            body = request.get_json()
+        except BadRequest:
+            return jsonify(error="the body is not valid JSON"), 400
+        except RecursionError:
+            return jsonify(error="the body is nested too deeply"), 400
+        if not isinstance(body, dict):
+            return jsonify(error="the body must be a JSON object"), 400
+        return None
+    if request.mimetype in forms:
+        return None
+    taken = " or ".join(([json] if json else []) + list(forms))
+    sent = request.mimetype or "no Content-Type"
+    return jsonify(error=f"the body must be sent as {taken}, not {sent}"), 415
+
+
+def document():
+    """The OpenAPI document, made once from the views under ``operation``."""
+    return spec.spec

@@ -4,8 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflows import outbox
-from workflows.db import IST, utcnow
+from workflows import clock
+from workflows.mail import outbox
+from workflows.clock import IST, utcnow
 from workflows.errors import SanchikaError
 from workflows.models import MAIL_STATUSES, Post, PostHolding
 from workflows.org import held_on
@@ -18,10 +19,9 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
 def _admin_offices(db, user):
     """Offices where ``user`` holds today a post marked administrator or head of office."""
-    from datetime import date
     return set(db.scalars(
         select(Post.office_id).join(PostHolding, PostHolding.post_id == Post.id)
-        .where(PostHolding.user_id == user.id, held_on(date.today()),
+        .where(PostHolding.user_id == user.id, held_on(clock.today()),
                Post.is_admin.is_(True) | Post.is_head.is_(True))))
 
 

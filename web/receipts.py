@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflows import attachments, org, receipts, routing
+from workflows.files import attachments, receipts
+from workflows import org
+from workflows.routes import routing
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import MODES, PRIORITIES, Post
 

@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflows import records
+from workflows import clock
+from workflows.files import records
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 
@@ -21,9 +22,9 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 @login_required
 def index():
     try:
-        on = date.fromisoformat(request.args.get("on") or date.today().isoformat())
+        on = date.fromisoformat(request.args.get("on") or clock.today().isoformat())
     except ValueError:
-        on = date.today()
+        on = clock.today()
     with transaction() as db:
         offices = records.record_room_offices(db, current_user)
         if not offices:

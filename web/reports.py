@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflows import dashboard as boards, pdf_export, reports, search as finder
+from workflows.reports import dashboard as boards, pdf_export
+from workflows import reports
+from workflows.files import search as finder
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 

@@ -1,13 +1,16 @@
 """Who is signed in (Flask-Login), forms' CSRF tokens (Flask-WTF) and the sign-in throttle
 (Flask-Limiter): every view goes through here."""
 
+import os
+
 from flask import abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows import access, orgchart, people, tokens
+from workflows.org import access, orgchart, people, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 
 from .i18n import say
@@ -19,7 +22,29 @@ csrf = CSRFProtect()
 limiter = Limiter(get_remote_address)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)
 
 
+def settings():
+    """The defaults of what this module reads from the config (create_app's config wins)."""
+    return dict(
+        # Flask-WTF: _check_csrf decides which requests need the token (the JSON API with a
+        # bearer token and no cookie does not); a token lasts as long as its session.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        # Flask-Limiter: refused sign-ins per login and per client address.  Several workers
+        # share the counts through e.g. redis://host:6379 (docs/deploy.md).
+        RATELIMIT_STORAGE_URI=os.environ.get("SANCHIKA_RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_SWALLOW_ERRORS=True,  # a store out of reach is logged; sign-in goes on
+        SIGN_IN_LIMIT_PER_LOGIN="10 per 15 minutes",
+        SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",
+        # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed, so
+        # that the client address counted is the official's, not the proxy's.
+        PROXIES=int(os.environ.get("SANCHIKA_PROXIES", "0") or 0),
+    )
+
+
 def init_app(app):
+    if app.config["PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
+                                x_proto=app.config["PROXIES"])
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

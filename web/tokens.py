@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflows import tokens
+from workflows.org import tokens
 from workflows.errors import InvalidInput, NotFound
 
 from .i18n import say

@@ -6,7 +6,7 @@ the Hindi catalog) while ``str(error)`` stays the English sentence for the CLI, 
 Nothing here knows about Flask.
 """
 
-from .db import IST
+from .clock import IST
 
 
 class Named(str):

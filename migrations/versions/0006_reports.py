@@ -3,7 +3,7 @@
 SQLite: FTS5 tables kept in step with ``files`` and ``notes`` by triggers (Devanagari vowel
 signs and viramas kept inside words).  PostgreSQL: GIN indexes on to_tsvector('simple', ...),
 the expressions workflows/search.py queries.  These objects are not models: tests compare the
-schema with workflows.schema.include_name, which leaves out names starting "search_"/"ix_search_".
+schema with workflows.db.schema.include_name, which leaves out names starting "search_"/"ix_search_".
 
 Revision ID: 0006
 Revises: 0004

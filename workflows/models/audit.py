@@ -12,13 +12,12 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, exists, func,
-                        insert, literal, select, union_all, update)
-from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, insert, select,
+                        update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..db import Base, UTCDateTime, utcnow
-from ..plain import Plain
+from ..db import Base, UTCDateTime, for_update
+from ..clock import utcnow
 
 GENESIS = "0" * 64
 CHAIN_VERSION = 1
@@ -57,41 +56,28 @@ def event_hash(seq, at, user_id, office_id, file_id, action, detail, prev_hash):
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def hashed_around(at, user_id, office_id, file_id, action, detail):
-    """The text ``event_hash`` hashes, as what comes before the event's seq and what comes
-    between its seq and the previous hash: ``before + str(seq) + between + prev_hash + '"]'``
-    is that text, so that PostgreSQL can hash an event once it has taken its place."""
-    fields = json.dumps([_moment(at), user_id, office_id, file_id, action, detail],
-                        ensure_ascii=False, separators=(",", ":"))
-    return f"[{CHAIN_VERSION},", f",{fields[1:-1]},\""
-
-
 def _moment(at):
     """An event's time as it is hashed."""
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_HEAD = select(AuditChain.__table__.c.seq, AuditChain.__table__.c.hash).where(
+    AuditChain.__table__.c.id == 1)
+_MOVE_HEAD = (update(AuditChain.__table__).where(AuditChain.__table__.c.id == 1)
+              .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+
+
 def chain_pending(session):
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
-    head is the last lock taken.
-
-    On PostgreSQL a lone event (every official's action has one) is chained by the server in
-    one statement, deferred (``Plain.defer``), so that when the transaction itself commits it
-    goes in the round trip of the COMMIT."""
+    head is the last lock taken, and held only for the commit's instant."""
     waiting = session.info.pop(PENDING, None)
     if not waiting:
         return
     session.flush()
-    connection = session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    if postgresql and len(waiting) == 1:
-        params = _one_event(waiting[0].values)
-        _CHAIN_ONE.write_soon(connection, params)
-        return
-    head = (_HEAD_LOCKED if postgresql else _HEAD).first(connection, {})
-    if head is None:  # a database made without the migrations (they create the head)
-        session.execute(AuditChain.__table__.insert().values(id=1, seq=0, hash=GENESIS))
+    head = session.execute(for_update(_HEAD, session)).first()
+    if head is None:  # a database whose head row is gone: the chain starts at the genesis
+        session.execute(insert(AuditChain.__table__).values(id=1, seq=0, hash=GENESIS))
         head = (0, GENESIS)
     seq, last = head
     rows = []
@@ -101,66 +87,8 @@ def chain_pending(session):
         row["hash"] = last = event_hash(seq, row["at"], row["user_id"], row["office_id"],
                                         row["file_id"], row["action"], row["detail"], last)
         rows.append(row)
-    head = {"head_seq": seq, "head_hash": last}
-    if len(rows) == 1:
-        _APPEND.rowcount(connection, {f"event_{k}": v for k, v in rows[0].items()})
-    else:
-        session.execute(insert(AuditEvent.__table__), rows)
-    _MOVE_HEAD.rowcount(connection, head)
-
-
-def _one_event(values):
-    """The parameters of the one-statement chaining of one event (``_append_one``)."""
-    before, between = hashed_around(values["at"], values["user_id"], values["office_id"],
-                                    values["file_id"], values["action"], values["detail"])
-    return {f"event_{k}": v for k, v in values.items()} | {"chain_before": before,
-                                                            "chain_between": between}
-
-
-def _statements():
-    """Reading the chain head (locked on PostgreSQL), appending one event, moving the head,
-    and (PostgreSQL) all three for one event in one statement, the event hashed by the server
-    (see ``hashed_around``); built once, run on the driver (``plain``), their parameters named
-    apart from the columns."""
-    events, chain = AuditEvent.__table__, AuditChain.__table__
-    head = select(chain.c.seq, chain.c.hash).where(chain.c.id == 1)
-    move_head = (update(chain).where(chain.c.id == 1)
-                 .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
-    columns = ("at", "user_id", "office_id", "file_id", "action", "detail", "seq", "prev_hash",
-               "hash")
-    append = insert(events).values({c: bindparam(f"event_{c}") for c in columns})
-    return tuple(Plain(statement) for statement in (
-        head, head.with_for_update(), append, move_head, _append_one(events, chain)))
-
-
-def _append_one(events, chain):
-    """PostgreSQL: lock the head (the genesis when the chain has none yet), append the event
-    after it, hashed, and move the head to it (making the head row when there was none), so
-    that the statement always chains its event or fails."""
-    locked = (select(chain.c.seq, chain.c.hash).where(chain.c.id == 1).with_for_update()
-              .cte("locked"))
-    head = union_all(select(locked.c.seq, locked.c.hash),
-                     select(literal(0, Integer), literal(GENESIS, String(64)))
-                     .where(~exists(select(locked.c.seq)))).cte("head")
-    seq = head.c.seq + 1
-    text = func.concat(bindparam("chain_before", type_=Text), seq,
-                       bindparam("chain_between", type_=Text), head.c.hash, literal('"]'))
-    given = {"at": UTCDateTime(), "user_id": Integer(), "office_id": Integer(),
-             "file_id": Integer(), "action": String(64), "detail": Text()}
-    appended = (insert(events).from_select(
-        [*given, "seq", "prev_hash", "hash"],
-        select(*(bindparam(f"event_{c}", type_=t) for c, t in given.items()), seq,
-               head.c.hash, func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")))
-        .returning(events.c.seq, events.c.hash).cte("appended"))
-    moved = upsert(chain).from_select(
-        ["id", "seq", "hash"], select(literal(1, Integer), appended.c.seq, appended.c.hash))
-    return (moved.on_conflict_do_update(index_elements=[chain.c.id],
-                                        set_={"seq": moved.excluded.seq,
-                                              "hash": moved.excluded.hash})
-            .returning(chain.c.seq).add_cte(locked, head, appended))
-
-
-_HEAD, _HEAD_LOCKED, _APPEND, _MOVE_HEAD, _CHAIN_ONE = _statements()
+    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(_MOVE_HEAD, {"head_seq": seq, "head_hash": last})
 
 
 class Pending:

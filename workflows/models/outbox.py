@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, utcnow
+from ..db import Base, UTCDateTime
+from ..clock import utcnow
 
 MAIL_STATUSES = ("queued", "sending", "sent", "failed")
 

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, UTCDateTime, utcnow
+from ..db import Base, UTCDateTime
+from ..clock import utcnow
 from .office import Post
 
 

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, UTCDateTime, utcnow
+from ..db import Base, UTCDateTime
+from ..clock import utcnow
 from .file import File
 from .office import Office, Post
 from .people import User

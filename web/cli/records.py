@@ -1,0 +1,149 @@
+"""``sanchika verify``, ``backup``, ``restore``, closing and recording files with their
+retention category, and the record room's list of files due for review."""
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from workflows import audit, clock, org
+from workflows.db import backup as backups
+from workflows.files import filing, records
+from workflows.files.attachments import default_store
+from workflows.db import database_url, make_engine, make_sessionmaker
+from workflows.errors import SanchikaError
+from workflows.models import RETENTION
+
+from .common import Fail, session_scope
+
+RETENTION_HELP = "A or B: kept for good, reviewed after 25 years; C: kept --keep-years (1-10)"
+
+
+@click.command()
+@click.option("--anchor", default=None, metavar="SEQ:HASH|MANIFEST",
+              help="an earlier head of the chain (or a backup's manifest.json) that must still "
+                   "be in it")
+def verify(anchor):
+    """Walk the audit chain; report the first event changed, removed or inserted (exit 1)."""
+    db = make_engine()
+    try:
+        with make_sessionmaker(db)() as session:
+            verdict = audit.verify(session, anchor=_anchor(anchor))
+    finally:
+        db.dispose()
+    if not verdict.ok:
+        click.echo(f"audit chain BROKEN at {verdict.problem}", err=True)
+        click.echo(f"({verdict.events} events read; the chain is sound up to seq "
+                   f"{verdict.last_seq})", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {verdict.events} events, last seq {verdict.last_seq}, "
+               f"hash {verdict.last_hash}")
+
+
+def _anchor(value):
+    if not value:
+        return None
+    if value.endswith(".json"):
+        try:
+            data = json.loads(open(value).read())
+        except (OSError, ValueError) as exc:
+            raise Fail(f"{value} cannot be read: {exc}") from None
+        return (data["audit_seq"], data["audit_hash"]) if data.get("audit_seq") else None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise Fail("give the anchor as SEQ:HASH (64 hex digits) or a manifest.json")
+    return int(seq), digest
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup_command(dest):
+    """Copy the database and the documents into DEST while Sanchika runs."""
+    try:
+        manifest = backups.backup(database_url(), dest, default_store())
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(f"backup of the {manifest['database']} database (revision "
+               f"{manifest['revision']}) in {dest}: {manifest['counts']['files']} files, "
+               f"{manifest['counts']['audit_events']} audit events, {manifest['documents']} "
+               f"documents ({manifest['documents_copied']} new); audit head "
+               f"{manifest['audit_seq']}:{manifest['audit_hash']}")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(file_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="replace a database that already holds data")
+def restore_command(src, force):
+    """Bring a backup made by 'sanchika backup' into the configured database and document
+    store, then verify its audit chain."""
+    try:
+        manifest = backups.restore(src, database_url(), default_store(), force=force)
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
+    db = make_engine()
+    try:
+        with make_sessionmaker(db)() as session:
+            verdict = audit.verify(session, anchor=(manifest["audit_seq"], manifest["audit_hash"])
+                                   if manifest.get("audit_seq") else None)
+    finally:
+        db.dispose()
+    if not verdict.ok:
+        raise Fail(f"restored, but the audit chain is BROKEN at {verdict.problem}")
+    click.echo(f"restored {src} (made {manifest['made_at']}); audit chain intact: "
+               f"{verdict.events} events, last seq {verdict.last_seq}")
+
+
+@click.command("close")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@click.option("--retention", required=True, type=click.Choice(RETENTION, case_sensitive=False),
+              help=RETENTION_HELP)
+@click.option("--keep-years", type=int, default=None, help="years a C file is kept (default 10)")
+@click.option("--remark", default="")
+@session_scope
+def file_close(session, number, login, retention, keep_years, remark):
+    """Close a file (its creator or the head of office) and record its retention category."""
+    file = filing.close(session, number=number, user=org.user_by_login(session, login),
+                        retention=retention, keep_years=keep_years, remark=remark)
+    click.echo(f"{file.number}: closed, category {file.retention}, review on "
+               f"{file.review_on:%d-%m-%Y}")
+
+
+@click.command("record")
+@click.argument("number")
+@click.option("--as", "login", required=True)
+@click.option("--retention", required=True, type=click.Choice(RETENTION, case_sensitive=False),
+              help=RETENTION_HELP)
+@click.option("--keep-years", type=int, default=None, help="years a C file is kept (default 10)")
+@session_scope
+def file_record(session, number, login, retention, keep_years):
+    """Record a file whose route has ended in its retention category."""
+    file = records.record_file(session, number=number, user=org.user_by_login(session, login),
+                               retention=retention, keep_years=keep_years)
+    click.echo(f"{file.number}: recorded, category {file.retention}, review on "
+               f"{file.review_on:%d-%m-%Y}")
+
+
+@click.command("records")
+@click.option("--as", "login", required=True, help="a head of office or administrator")
+@click.option("--on", "on", default=None, help="due on or before YYYY-MM-DD (default today)")
+@session_scope
+def records_command(session, login, on):
+    """The record room: closed files to be recorded, and files due for review."""
+    offices = records.record_room_offices(session, org.user_by_login(session, login))
+    if not offices:
+        raise Fail("only a head of office or an administrator keeps a record room")
+    try:
+        day = date.fromisoformat(on) if on else clock.today()
+    except ValueError:
+        raise Fail("give the date as YYYY-MM-DD") from None
+    for f in records.awaiting_record(session, offices):
+        click.echo(f"to record  {f.number}  closed {f.closed_at:%d-%m-%Y}  {f.subject}")
+    for f in records.due_for_review(session, offices, day):
+        click.echo(f"review     {f.number}  category {f.retention}  review on "
+                   f"{f.review_on:%d-%m-%Y}  {f.subject}")
+
+
+COMMANDS = (verify, backup_command, restore_command, records_command)
+FILE_COMMANDS = (file_close, file_record)

@@ -1,0 +1,45 @@
+"""``sanchika serve`` and ``sanchika scheduler``: the processes that run Sanchika."""
+
+import click
+
+from workflows.mail import outbox
+
+from workflows.deadlines import scheduler
+from workflows.db import make_engine, make_sessionmaker
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True,
+              help="do not run the escalation and mail jobs here (run 'sanchika scheduler')")
+def serve(host, port, threads, no_scheduler):
+    """Serve the web app on a production WSGI server (waitress), with the scheduler."""
+    from waitress import serve as waitress_serve
+    from web import create_app
+    app = create_app()
+    if not no_scheduler:
+        scheduler.start_background(app.extensions["sanchika.sessionmaker"],
+                                   lambda: outbox.transport_from_settings(app.config,
+                                                                          app.instance_path))
+    click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the escalation and mail jobs in this process (with several web workers)."""
+    db = make_engine()
+    click.echo(f"Sanchika scheduler: escalation and mail every {scheduler.INTERVAL} s "
+               "(Ctrl+C to stop)")
+    try:
+        scheduler.run_blocking(make_sessionmaker(db), outbox.transport_from_settings)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        db.dispose()
+
+
+COMMANDS = (serve, scheduler_command)
+FILE_COMMANDS = ()

@@ -1,0 +1,114 @@
+"""The database: the declarative base, UTC times, engines and sessions (here); creating and
+migrating it with Alembic (``schema``); backups and restores while the app runs (``backup``).
+
+SQLite is the embedded default (one office, one process); PostgreSQL serves a district or a
+state.  The same models and migrations serve both.
+"""
+
+import os
+from datetime import timezone
+from pathlib import Path
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_INSTANCE = Path(os.environ.get("SANCHIKA_INSTANCE", "instance"))
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Sanchika stores aware UTC times")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def database_url(url=None):
+    """The database to use: the argument, SANCHIKA_DATABASE_URL, or the embedded SQLite file."""
+    if url:
+        return url
+    if os.environ.get("SANCHIKA_DATABASE_URL"):
+        return os.environ["SANCHIKA_DATABASE_URL"]
+    return f"sqlite:///{(DEFAULT_INSTANCE / 'sanchika.db').resolve()}"
+
+
+def make_engine(url=None, **kwargs):
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions,
+    PostgreSQL a ping of each pooled connection before use (one the server ended, at a restart
+    or an idle timeout, is replaced without an error)."""
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, **{"pool_pre_ping": True, **kwargs})
+
+
+def _sqlite_setup(engine):
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, say when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Every transaction takes the write lock up front: two officials acting on one file
+        # queue instead of failing half-way with "database is locked".
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def analyze(engine):
+    """PostgreSQL: gather the planner's statistics of every table (``ANALYZE``), as autovacuum
+    does in time; nothing on other databases."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def make_sessionmaker(engine):
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def for_update(stmt, session):
+    """Lock the selected rows on databases that have row locks (SQLite locks the whole file)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update()
+    return stmt

@@ -1,0 +1,159 @@
+"""Working days: due times are counted in the office's working days, not calendar days.
+
+An office's calendar is its weekly offs (``Office.weekly_offs``, weekday numbers with Monday 0)
+and its holidays (``Holiday`` rows), both read in the office's own time zone.
+"""
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select
+
+from .. import audit
+from ..errors import InvalidInput
+from ..models import Holiday
+
+DEFAULT_WEEKLY_OFFS = frozenset({6})  # Sunday (Monday is 0)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def add_working_days(start, days, tz="Asia/Kolkata", weekly_offs=DEFAULT_WEEKLY_OFFS,
+                     holidays=frozenset()):
+    """The moment ``days`` working days after ``start`` (an aware datetime), at the same local
+    time of day; off days and holidays (local dates) are skipped."""
+    if len(set(weekly_offs)) >= 7:
+        raise InvalidInput("an office needs at least one working day in the week")
+    local = start.astimezone(ZoneInfo(tz))
+    remaining = days
+    while remaining > 0:
+        local += timedelta(days=1)
+        if local.weekday() not in weekly_offs and local.date() not in holidays:
+            remaining -= 1
+    return local.astimezone(start.tzinfo)
+
+
+def parse_weekly_offs(text):
+    """Weekday numbers from "6", "5,6" or "Sat,Sun"; refuses a week with no working day."""
+    days = set()
+    for part in (text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if part.isdigit() and int(part) < 7:
+            days.add(int(part))
+        elif part[:3].title() in WEEKDAYS:
+            days.add(WEEKDAYS.index(part[:3].title()))
+        else:
+            raise InvalidInput("'%(part)s' is not a weekday (use 0-6 with Monday 0, or Mon..Sun)",
+                               part=part)
+    if len(days) >= 7:
+        raise InvalidInput("an office needs at least one working day in the week")
+    return frozenset(days)
+
+
+@dataclass(frozen=True)
+class OfficeCalendar:
+    """What ``add_working_days`` needs to know about one office."""
+    tz: str
+    weekly_offs: frozenset
+    holidays: frozenset = field(default_factory=frozenset)
+
+    def add(self, start, days):
+        return add_working_days(start, days, self.tz, self.weekly_offs, self.holidays)
+
+    def days_between(self, start, end):
+        """Whole working days from ``start`` to ``end`` (the inbox's "pending N working
+        days"): each working day after the day of ``start``, up to the day of ``end``."""
+        zone = ZoneInfo(self.tz)
+        current, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        days = 0
+        while current < last:
+            current += timedelta(days=1)
+            if current.weekday() not in self.weekly_offs and current not in self.holidays:
+                days += 1
+        return days
+
+
+_H = Holiday.__table__
+_HOLIDAYS_SINCE = select(_H.c.day).where(_H.c.office_id == bindparam("office_id"),
+                                        _H.c.day >= bindparam("since"))
+
+
+def office_calendar(session, office, since=None):
+    """The office's calendar; holidays from ``since`` (a date) on, or all when not given."""
+    days = session.scalars(_HOLIDAYS_SINCE, {"office_id": office.id,
+                                             "since": since or date.min})
+    return OfficeCalendar(office.timezone, parse_weekly_offs(office.weekly_offs),
+                          frozenset(days))
+
+
+def add_holiday(session, office, day, name, user=None):
+    """Add (or rename) the holiday on ``day`` in ``office``."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("a holiday needs a name")
+    holiday = session.scalar(select(Holiday).where(Holiday.office_id == office.id,
+                                                   Holiday.day == day))
+    if holiday is None:
+        holiday = Holiday(office_id=office.id, day=day, name=name[:200])
+        session.add(holiday)
+    else:
+        holiday.name = name[:200]
+    session.flush()
+    audit.record(session, "holiday.set", user, office_id=office.id, day=day, name=name)
+    return holiday
+
+
+@dataclass
+class ImportReport:
+    added: list = field(default_factory=list)     # (date, name)
+    problems: list = field(default_factory=list)  # (line number, message)
+
+
+def import_holidays(session, office, text, user=None, dry_run=False):
+    """Import holidays from CSV text (``date,name`` per line; a header line is allowed; dates
+    as YYYY-MM-DD or DD-MM-YYYY).  Bad lines are reported, not imported; nothing is written
+    when ``dry_run``."""
+    report = ImportReport()
+    seen = set()
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+            continue
+        if number == 1 and row[0].strip().lower() in ("date", "day", "tithi", "तिथि"):
+            continue
+        if len(row) < 2 or not row[1].strip():
+            report.problems.append((number, "expected: date,name"))
+            continue
+        day = _parse_date(row[0].strip())
+        if day is None:
+            report.problems.append((number, f"'{row[0].strip()}' is not a date "
+                                    "(use YYYY-MM-DD or DD-MM-YYYY)"))
+            continue
+        if day in seen:
+            report.problems.append((number, f"{day} is listed twice"))
+            continue
+        seen.add(day)
+        report.added.append((day, " ".join(row[1].split())))
+    if not dry_run:
+        for day, name in report.added:
+            add_holiday(session, office, day, name, user)
+    return report
+
+
+def _parse_date(text):
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return date(*time.strptime(text, fmt)[:3])  # a date: no time, no zone
+        except ValueError:
+            continue
+    return None
+
+
+def holidays_of(session, office, year=None):
+    stmt = select(Holiday).where(Holiday.office_id == office.id).order_by(Holiday.day)
+    if year:
+        stmt = stmt.where(Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))
+    return list(session.scalars(stmt))

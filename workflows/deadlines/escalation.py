@@ -1,0 +1,198 @@
+"""Escalation: a file lying with one official past its limit comes to their attention, then to
+their superior's, then to the head of office's, by mail, once per level per step.
+
+A pass selects the open tasks whose next escalation is due with one indexed query
+(``ix_tasks_open_escalate``), locks them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+scheduler processes share the work; SQLite takes its one write lock), and for each writes the
+escalation row, its audit event and its mail in the caller's transaction.  The pair (task,
+level) is unique in the database, so even a pass run twice over the same task cannot record or
+mail a level twice.  Timer boundary events armed on a step are fired by the same pass.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from .. import audit, org
+from ..files import filing
+from ..mail import notices
+from .calendar import office_calendar
+from ..models import Escalation, File, FileTimer, Post, Task
+
+BATCH = 200
+LEVELS = {1: "reminder to the holder", 2: "notice to the superior",
+          3: "notice to the head of office"}
+RECHECK_PARKED = timedelta(days=1)
+
+
+@dataclass
+class Batch:
+    """What one call did: how many rows it took up, and what it fired."""
+    selected: int = 0
+    fired: list = field(default_factory=list)
+
+
+class _Context:
+    """What a pass looks up again and again, looked up once: posts, holders, calendars."""
+
+    def __init__(self, session, now):
+        self.session, self.now = session, now
+        self._posts, self._holders, self._heads, self._calendars = {}, {}, {}, {}
+
+    def post(self, post_id):
+        if post_id not in self._posts:
+            self._posts[post_id] = self.session.get(Post, post_id)
+        return self._posts[post_id]
+
+    def holders(self, post):
+        if post.id not in self._holders:
+            self._holders[post.id] = org.holders_of(self.session, post)
+        return self._holders[post.id]
+
+    def head(self, office_id):
+        if office_id not in self._heads:
+            self._heads[office_id] = self.session.scalar(
+                select(Post).where(Post.office_id == office_id, Post.is_head.is_(True))
+                .order_by(Post.id).limit(1))
+        return self._heads[office_id]
+
+    def calendar(self, office):
+        if office.id not in self._calendars:
+            self._calendars[office.id] = office_calendar(self.session, office)
+        return self._calendars[office.id]
+
+    def chain(self, post_id, office_id):
+        """The posts told at levels 1, 2, 3: the holder's, the one it reports to (else the
+        head's), the head's; a post already told is not told again at a later level."""
+        holder = self.post(post_id)
+        chain = [holder]
+        for post in (self.post(holder.reports_to_id) if holder.reports_to_id else None,
+                     self.head(office_id)):
+            if post is not None and post.id not in {p.id for p in chain}:
+                chain.append(post)
+        return chain
+
+
+def escalate_due(session, now, batch=BATCH):
+    """Fire the next level of escalation of up to ``batch`` open tasks due at ``now``; return a
+    Batch of the escalations written.  Call again while a batch comes back full, to catch up
+    after a stop (a task due for several levels gets one per call)."""
+    stmt = (select(Task).where(Task.done_at.is_(None), Task.escalate_at <= now)
+            .order_by(Task.escalate_at).limit(batch))
+    tasks = list(session.scalars(_skip_locked(stmt, session, Task)))
+    if not tasks:
+        return Batch()
+    files = {f.id: f for f in session.scalars(
+        select(File).options(joinedload(File.office)).where(
+            File.id.in_({t.file_id for t in tasks})))}
+    ctx = _Context(session, now)
+    fired = []
+    for task in tasks:
+        file = files[task.file_id]
+        if file.status != "open":  # parked: not lying forgotten; look again later
+            task.escalate_at = now + RECHECK_PARKED
+            continue
+        escalation = _fire_level(ctx, file, task, "limit", task.escalate_at)
+        if escalation is not None:
+            fired.append(escalation)
+    session.flush()
+    return Batch(len(tasks), fired)
+
+
+def fire_due_timers(session, now, batch=BATCH):
+    """Fire the timer events due at ``now`` on up to ``batch`` open steps.  An interrupting
+    timer moves the file on as its route says; a non-interrupting one escalates the step.
+    Returns a Batch of (timer, escalation or None, new open tasks), one per timer fired."""
+    stmt = (select(FileTimer).where(FileTimer.state == "armed", FileTimer.due_at <= now)
+            .order_by(FileTimer.due_at).limit(batch))
+    timers = list(session.scalars(_skip_locked(stmt, session, FileTimer)))
+    ctx = _Context(session, now)
+    done = []
+    for timer in timers:
+        file = session.scalar(_lock(select(File).options(joinedload(File.office))
+                                    .where(File.id == timer.file_id), session, File))
+        task = session.scalar(select(Task).where(Task.id == timer.task_id)
+                              .execution_options(populate_existing=True))
+        if task.done_at is not None or file.status == "closed":
+            timer.state = "dropped"
+            continue
+        if file.status != "open":
+            timer.due_at = now + RECHECK_PARKED
+            continue
+        new_tasks = filing.fire_timer(session, file, task, timer.timer_id, now)
+        timer.state, timer.fired_at = "fired", now
+        escalation = None
+        if not timer.interrupting and task.done_at is None:
+            escalation = _fire_level(ctx, file, task, timer.name or timer.timer_id,
+                                     timer.due_at)
+        done.append((timer, escalation, new_tasks or []))
+    session.flush()
+    return Batch(len(timers), done)
+
+
+def _fire_level(ctx, file, task, cause, scheduled):
+    """Write the next level of escalation of ``task`` and schedule the one after it."""
+    session = ctx.session
+    chain = ctx.chain(task.post_id, file.office_id)
+    level = task.escalation_level + 1
+    if level > len(chain):
+        task.escalate_at = None
+        return None
+    to_post = chain[level - 1]
+    task.escalation_level = level
+    task.escalate_at = (ctx.calendar(file.office).add(scheduled, file.office.grace_days)
+                        if level < len(chain) else None)
+    escalation_id = _insert_once(session, dict(
+        task_id=task.id, file_id=file.id, level=level, holder_post_id=task.post_id,
+        to_post_id=to_post.id, cause=cause, due_at=scheduled, fired_at=ctx.now))
+    if escalation_id is None:  # this level was already recorded: never twice
+        return None
+    escalation = session.get(Escalation, escalation_id)
+    holder = ctx.post(task.post_id)
+    mail = notices.enqueue_escalation(session, escalation, file, task, holder,
+                                      ctx.holders(holder), to_post, ctx.holders(to_post),
+                                      ctx.now)
+    audit.record(session, "file.escalated", None, file, level=level, cause=cause,
+                 task=task.id, step=task.step_name, holder_post=holder.code,
+                 to_post=to_post.code, due=scheduled.isoformat(),
+                 mail=mail.id if mail is not None else None)
+    return escalation
+
+
+def _insert_once(session, values):
+    """Insert an escalation unless (task, level) exists; its id, or None when it existed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (insert(Escalation).values(**values)
+            .on_conflict_do_nothing(index_elements=["task_id", "level"])
+            .returning(Escalation.id))
+    return session.execute(stmt).scalar()
+
+
+def _skip_locked(stmt, session, model):
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True, of=model)
+    return stmt
+
+
+def _lock(stmt, session, model):
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(of=model)
+    return stmt
+
+
+def escalations_of(session, file):
+    """The escalations of a file, oldest first, for its track."""
+    return list(session.scalars(select(Escalation).where(Escalation.file_id == file.id)
+                                .order_by(Escalation.fired_at, Escalation.id)))
+
+
+def describe(escalation, posts):
+    """One line for the track: 'level 2 (notice to the superior): Circle Inspector ...'."""
+    holder, to_post = posts[escalation.holder_post_id], posts[escalation.to_post_id]
+    cause = "" if escalation.cause == "limit" else f" (timer '{escalation.cause}')"
+    return (f"level {escalation.level}, {LEVELS.get(escalation.level, 'notice')}{cause}: "
+            f"{to_post.title} told that the file lies with {holder.title}")

@@ -1,0 +1,112 @@
+"""Scheduler jobs: escalate what is due and send the outbox, every ``INTERVAL``.
+
+``register_jobs`` is the one place jobs are defined; ``sanchika serve`` runs them in a
+background thread of its one process, ``sanchika scheduler`` in a process of its own (for
+deployments with several web workers), and ``sanchika escalate`` runs one pass by hand.  Every
+job starts at once when the scheduler starts, so a scheduler that was down catches up.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from ..clock import utcnow
+from .escalation import BATCH, escalate_due, fire_due_timers
+from ..models import File, Post
+from ..mail.outbox import send_pending
+
+INTERVAL = 30  # seconds: an escalation fires within a minute of its due time
+log = logging.getLogger("sanchika.scheduler")
+
+
+@dataclass
+class PassReport:
+    escalations: list = field(default_factory=list)  # (number, level, to post, cause)
+    timers: list = field(default_factory=list)       # (number, timer name, interrupting)
+    mails: list = field(default_factory=list)        # outbox.Outcome
+
+
+def escalate_pass(session_factory, now=None):
+    """Fire every escalation and timer due at ``now``, one transaction per batch, until none is
+    left; return a PassReport (without mail)."""
+    now = now or utcnow()
+    report = PassReport()
+    while True:
+        with session_factory.begin() as session:
+            timers = fire_due_timers(session, now, BATCH)
+            report.timers.extend((session.get(File, t.file_id).number, t.name or t.timer_id,
+                                  t.interrupting) for t, _esc, _new in timers.fired)
+            escalations = [e for _t, e, _new in timers.fired if e is not None]
+            tasks = escalate_due(session, now, BATCH)
+            report.escalations.extend(_describe(session, escalations + tasks.fired))
+        # done when nothing fired and the batches came back short: everything due was taken
+        # (or is locked by another scheduler); a task due for several levels gets one a round
+        if not (timers.fired or tasks.fired) and max(timers.selected, tasks.selected) < BATCH:
+            return report
+
+
+def _describe(session, escalations):
+    rows = []
+    for e in escalations:
+        file, post = session.get(File, e.file_id), session.get(Post, e.to_post_id)
+        rows.append((file.number, e.level, post.title, e.cause))
+    return rows
+
+
+def run_pass(session_factory, transport, now=None):
+    """One pass of escalation and then of sending; what ``sanchika escalate`` prints."""
+    now = now or utcnow()
+    report = escalate_pass(session_factory, now)
+    report.mails = send_pending(session_factory, now, transport)
+    return report
+
+
+def register_jobs(scheduler, session_factory, transport_factory):
+    """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started)."""
+    first = utcnow()
+    scheduler.add_job(_escalate_job, "interval", seconds=INTERVAL,
+                      args=(session_factory, transport_factory),
+                      id="sanchika.escalate", name="escalate files past their limit",
+                      next_run_time=first, max_instances=1, coalesce=True,
+                      replace_existing=True)
+    scheduler.add_job(_send_job, "interval", seconds=INTERVAL,
+                      args=(session_factory, transport_factory), id="sanchika.send",
+                      name="send the outbox", next_run_time=first, max_instances=1,
+                      coalesce=True, replace_existing=True)
+    return scheduler
+
+
+def _escalate_job(session_factory, transport_factory):
+    try:
+        # the mail of a new escalation goes out at once, not at the sender's next run
+        report = run_pass(session_factory, transport_factory())
+        if report.escalations or report.timers:
+            log.info("escalated %d, timers fired %d, mail %d", len(report.escalations),
+                     len(report.timers), len(report.mails))
+    except Exception:  # a job must not die; the next run tries again
+        log.exception("escalation pass failed")
+
+
+def _send_job(session_factory, transport_factory):
+    try:
+        outcomes = send_pending(session_factory, utcnow(), transport_factory())
+        if outcomes:
+            log.info("mail: %s", ", ".join(f"{o.mail_id} {o.status}" for o in outcomes))
+    except Exception:
+        log.exception("sending the outbox failed")
+
+
+def start_background(session_factory, transport_factory):
+    """Start the jobs in a background thread of this process (``sanchika serve``)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    scheduler = BackgroundScheduler(timezone="UTC")
+    register_jobs(scheduler, session_factory, transport_factory)
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking(session_factory, transport_factory):
+    """Run the jobs in this process until it is stopped (``sanchika scheduler``)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    scheduler = BlockingScheduler(timezone="UTC")
+    register_jobs(scheduler, session_factory, transport_factory)
+    scheduler.start()

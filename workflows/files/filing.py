@@ -1,0 +1,190 @@
+"""Files moving along their routes: open, act, pull back, park, close, reopen.
+
+Every function takes the session first, works inside the caller's transaction, and never
+commits: one action is one transaction, so a failure (or a killed process) leaves the file
+exactly as it was.  The file row is locked first, so two officials acting at once queue, and
+the second is told the file has moved.
+"""
+
+import engine
+from sqlalchemy import select
+
+from ..org import access
+from .. import audit, clock, org
+from . import records
+# act and open_file live in acting.py and opening.py; callers know them as filing's
+from .acting import (act, lock_file, open_tasks, open_tasks_of, pick_task, place_tasks,  # noqa: F401
+                     require_open, save_state)
+from ..clock import utcnow
+from ..errors import NotAllowed
+from ..models import Movement
+from .opening import open_file  # noqa: F401
+from ..routes.routing import engine_route
+
+
+def pull_back(session, *, number, user, now=None):
+    """Take back a file just sent, while its receiver has not opened it."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    last = session.scalar(select(Movement).where(Movement.file_id == file.id)
+                          .order_by(Movement.id.desc()).limit(1))
+    if (last is None or last.kind != "act" or not file.previous_state
+            or not org.holds(session, user, last.from_post_id)):
+        raise NotAllowed("only the last sender can pull a file back, right after sending it")
+    if file.status == "closed" and file.outcome:
+        raise NotAllowed("the route has finished for this file; it cannot be pulled back")
+    waiting = open_tasks(session, file)
+    if any(t.opened_at is not None for t in waiting):
+        raise NotAllowed("the receiver has already opened the file; ask them to return it")
+    for task in waiting:
+        task.done_at, task.outcome = now, "pulled back"
+    instance = engine.load(engine_route(session, file.route_version), file.previous_state)
+    place_tasks(session, file, instance, now, prefer=(last.from_post_id,))
+    save_state(file, instance)
+    file.previous_state = ""
+    file.status = "open"
+    session.add(Movement(file_id=file.id, kind="pull-back", from_post_id=last.to_post_id,
+                         from_user_id=user.id, to_post_id=last.from_post_id,
+                         step_name=last.step_name, at=now))
+    audit.record(session, "file.pulled_back", user, file, step=last.step_name)
+    session.flush()
+    return file
+
+
+def park(session, *, number, user, remark="", now=None):
+    """Set a file aside: it stays with its holder and cannot move until unparked."""
+    file = lock_file(session, number)
+    require_open(file)
+    task = _task_of(session, file, user, now)
+    return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
+
+
+def unpark(session, *, number, user, remark="", now=None):
+    file = lock_file(session, number)
+    if file.status != "parked":
+        raise NotAllowed("file %(number)s is not parked", number=file.number)
+    task = _task_of(session, file, user, now)
+    return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
+
+
+def close(session, *, number, user, retention=None, keep_years=None, remark="", now=None):
+    """Close a file before its route ends, recording it in its ``retention`` category (A, B or
+    C, kept ``keep_years``; see records.py); only its creator or the head of office may."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    if file.status == "closed":
+        raise NotAllowed("file %(number)s is already closed", number=file.number)
+    post = access.creator_or_head(session, file, user, NotAllowed(
+        "only the file's creator or the head of office may close file %(number)s",
+        number=file.number))
+    records.set_retention(file, retention, keep_years, now)
+    for task in open_tasks(session, file):
+        task.done_at, task.outcome = now, "closed"
+    file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
+    return _set_status(session, file, user, "closed", "close", post.id, remark, now,
+                       retention=file.retention, review_on=file.review_on.isoformat())
+
+
+def reopen(session, *, number, user, remark="", now=None):
+    """Reopen a closed file; if its route had finished, it starts the route again."""
+    now = now or utcnow()
+    file = lock_file(session, number)
+    if file.status != "closed":
+        raise NotAllowed("file %(number)s is not closed", number=file.number)
+    post = access.creator_or_head(session, file, user, NotAllowed(
+        "only the file's creator or the head of office may reopen file %(number)s",
+        number=file.number))
+    instance = load_instance(session, file)
+    if instance.finished:
+        instance = engine.start(instance.route, {"priority": file.priority})
+        save_state(file, instance)
+    file.closed_at, file.outcome = None, ""
+    file.retention = file.review_on = None  # recorded again when it closes again
+    place_tasks(session, file, instance, now, prefer=(post.id,))
+    return _set_status(session, file, user, "open", "reopen", post.id, remark, now)
+
+
+def mark_opened(session, file, user, now=None):
+    """Record that the holder has opened the file (after which it cannot be pulled back)."""
+    for task in open_tasks(session, file):
+        if task.opened_at is None and org.holds(session, user, task.post_id):
+            task.opened_at = now or utcnow()
+
+
+def load_instance(session, file):
+    return engine.load(engine_route(session, file.route_version), file.workflow_state)
+
+
+def _task_of(session, file, user, now):
+    """The open task of ``file`` that ``user`` may set aside or take up again (refused as
+    ``acting.pick_task`` refuses)."""
+    tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
+    return pick_task(session, file, user, tasks, None).task
+
+
+def _first_post(tasks):
+    return tasks[0].post_id if tasks else None
+
+
+def _first_step(tasks):
+    return tasks[0].step_name if tasks else ""
+
+
+def _set_status(session, file, user, status, kind, post_id, remark, now, **detail):
+    now = now or utcnow()
+    file.status = status
+    session.add(Movement(file_id=file.id, kind=kind, from_post_id=post_id, from_user_id=user.id,
+                         to_post_id=post_id, remark=(remark or "").strip(), at=now))
+    audit.record(session, f"file.{kind}", user, file, remark=(remark or "").strip() or None,
+                 **detail)
+    session.flush()
+    return file
+
+
+def track(session, file):
+    """The file's movements in order, with the posts and users involved loaded."""
+    return list(session.scalars(select(Movement).where(Movement.file_id == file.id)
+                                .order_by(Movement.id)))
+
+
+def held_for(movements, index, now=None):
+    """How long the file stayed where movement ``index`` left it."""
+    end = movements[index + 1].at if index + 1 < len(movements) else (now or utcnow())
+    return end - movements[index].at
+
+
+def holders(session, tasks):
+    """For each open task, the users who hold its post today."""
+    return {t.id: org.holders_of(session, t.post) for t in tasks}
+
+
+def fire_timer(session, file, task, timer_id, now):
+    """Fire the timer event ``timer_id`` armed on ``task`` of ``file`` (the file row locked by
+    the caller) and run the route on from it.  When the route moves the file (an interrupting
+    timer), the step is closed as timed out and the track gets a "timer" movement.  Returns the
+    new open tasks, or None when the timer is no longer armed."""
+    instance = load_instance(session, file)
+    armed = next((t for t in engine.waiting_timers(instance)
+                  if t.timer_id == timer_id and t.step_id == task.step_id), None)
+    if armed is None:
+        return None
+    engine.fire_timer(instance, armed.task_id)
+    new_tasks = place_tasks(session, file, instance, now, prefer=(task.post_id,))
+    if task.done_at is not None:
+        task.outcome = "timed out"
+    file.previous_state = ""  # a timer's move cannot be pulled back
+    save_state(file, instance)
+    if instance.finished:
+        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
+    timer = instance.route.timers[timer_id]
+    if task.done_at is not None or new_tasks or instance.finished:
+        session.add(Movement(file_id=file.id, kind="timer", from_post_id=task.post_id,
+                             to_post_id=_first_post(new_tasks), step_name=task.step_name,
+                             choice=timer.name or timer_id,
+                             remark=f"Time limit {timer.expression} of '{task.step_name}' "
+                                    "expired", at=now))
+    audit.record(session, "file.timer_fired", None, file, step=task.step_name, timer=timer_id,
+                 interrupting=timer.interrupting, to_posts=[t.post_id for t in new_tasks],
+                 outcome=file.outcome or None)
+    session.flush()
+    return new_tasks

@@ -1,0 +1,154 @@
+"""What an official's inbox shows: files waiting for them, files they sent, parked, closed and
+created by them.  Every query here reads the task and movement tables, never workflow state."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, func, or_, select
+
+from .. import clock
+from ..deadlines.calendar import office_calendar
+from ..clock import utcnow
+from ..models import File, Movement, Post, PostHolding, Task
+from ..models.file import PRIORITIES
+from ..org import held_on
+
+TABS = ("inbox", "sent", "parked", "closed", "created")
+LIMIT = 200
+
+
+@dataclass
+class Row:
+    file: File
+    task: Task | None = None
+    post: Post | None = None
+    sender: str = ""
+    pending_days: int = 0
+    overdue: bool = False
+    where: str = ""
+    can_pull_back: bool = False
+
+
+def _held_posts(user, day):
+    return select(PostHolding.post_id).where(PostHolding.user_id == user.id, held_on(day))
+
+
+def _urgency():
+    return case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=File.priority)
+
+
+def _filter(stmt, priority=None, query=None):
+    if priority in PRIORITIES:
+        stmt = stmt.where(File.priority == priority)
+    query = " ".join((query or "").split())
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(func.lower(File.number).like(like),
+                              func.lower(File.subject).like(like)))
+    return stmt
+
+
+def inbox(session, user, *, priority=None, query=None, now=None, day=None):
+    """Open tasks at the user's posts (additional charge included): most urgent first, then
+    the longest waiting."""
+    now, day = now or utcnow(), day or clock.today(now=now)
+    stmt = (select(Task, File, Post).join(File, File.id == Task.file_id)
+            .join(Post, Post.id == Task.post_id)
+            .where(Task.done_at.is_(None), Task.post_id.in_(_held_posts(user, day)),
+                   File.status == "open")
+            .order_by(_urgency(), Task.since).limit(LIMIT))
+    rows = session.execute(_filter(stmt, priority, query)).all()
+    senders = _last_moves(session, [f.id for _t, f, _p in rows])
+    calendars = {}
+    for _t, f, _p in rows:
+        if f.office_id not in calendars:
+            since = (now - timedelta(days=400)).date()
+            calendars[f.office_id] = office_calendar(session, f.office, since=since)
+    return [Row(file=f, task=t, post=p,
+                sender=_who(senders.get(f.id)),
+                pending_days=calendars[f.office_id].days_between(t.since, now),
+                overdue=t.due_at is not None and t.due_at < now)
+            for t, f, p in rows]
+
+
+def sent(session, user, *, priority=None, query=None):
+    """Files the user moved, latest first, with where each is now and whether it can still
+    be pulled back."""
+    latest_act = (select(Movement.file_id, func.max(Movement.id).label("mid"))
+                  .where(Movement.from_user_id == user.id, Movement.kind == "act")
+                  .group_by(Movement.file_id).subquery())
+    stmt = (select(File, Movement).join(latest_act, latest_act.c.file_id == File.id)
+            .join(Movement, Movement.id == latest_act.c.mid)
+            .order_by(Movement.id.desc()).limit(LIMIT))
+    rows = session.execute(_filter(stmt, priority, query)).all()
+    last = _last_moves(session, [f.id for f, _m in rows])
+    opened = _open_tasks_by_file(session, [f.id for f, _m in rows])
+    result = []
+    for file, mine in rows:
+        tasks = opened.get(file.id, [])
+        where = ", ".join(t.post.title for t in tasks) or (file.outcome or file.status)
+        can_pull = (last.get(file.id) is mine and file.status != "closed"
+                    and bool(file.previous_state) and all(t.opened_at is None for t in tasks))
+        result.append(Row(file=file, sender=_who(mine), where=where, can_pull_back=can_pull))
+    return result
+
+
+def parked(session, user, *, priority=None, query=None, day=None):
+    day = day or clock.today()
+    stmt = (select(File, Task).join(Task, Task.file_id == File.id)
+            .where(File.status == "parked", Task.done_at.is_(None),
+                   Task.post_id.in_(_held_posts(user, day)))
+            .order_by(_urgency(), Task.since).limit(LIMIT))
+    return [Row(file=f, task=t, where=t.post.title)
+            for f, t in session.execute(_filter(stmt, priority, query)).all()]
+
+
+def closed(session, user, *, priority=None, query=None):
+    """Closed files the user created or moved."""
+    involved = select(Movement.file_id).where(Movement.from_user_id == user.id)
+    stmt = (select(File).where(File.status == "closed",
+                               or_(File.created_by_id == user.id, File.id.in_(involved)))
+            .order_by(File.closed_at.desc()).limit(LIMIT))
+    return [Row(file=f, where=f.outcome) for f in session.scalars(_filter(stmt, priority, query))]
+
+
+def created(session, user, *, priority=None, query=None):
+    stmt = (select(File).where(File.created_by_id == user.id)
+            .order_by(File.created_at.desc()).limit(LIMIT))
+    files = list(session.scalars(_filter(stmt, priority, query)))
+    opened = _open_tasks_by_file(session, [f.id for f in files])
+    return [Row(file=f, where=", ".join(t.post.title for t in opened.get(f.id, []))
+                or f.outcome or f.status) for f in files]
+
+
+def counts(session, user, day=None):
+    """How many files wait in the user's inbox (for the tab label)."""
+    day = day or clock.today()
+    return session.scalar(select(func.count()).select_from(Task).join(File, File.id == Task.file_id)
+                          .where(Task.done_at.is_(None), File.status == "open",
+                                 Task.post_id.in_(_held_posts(user, day))))
+
+
+def _last_moves(session, file_ids):
+    if not file_ids:
+        return {}
+    latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids))
+              .group_by(Movement.file_id))
+    return {m.file_id: m for m in session.scalars(select(Movement).where(Movement.id.in_(latest)))}
+
+
+def _open_tasks_by_file(session, file_ids):
+    found = {}
+    if file_ids:
+        for task in session.scalars(select(Task).where(Task.file_id.in_(file_ids),
+                                                       Task.done_at.is_(None))):
+            found.setdefault(task.file_id, []).append(task)
+    return found
+
+
+def _who(movement):
+    if movement is None or movement.from_user is None:
+        return ""
+    post = movement.from_post.title if movement.from_post else ""
+    return f"{movement.from_user.name}" + (f", {post}" if post else "")
+

@@ -1,0 +1,45 @@
+"""Serial numbers by the office's year: files per section (SADAR/REV/2026/0001), and receipts,
+issued letters and orders per office and kind (SADAR/R/2026/0001).
+
+The counter row is locked for the rest of the transaction, so two officials opening,
+diarising or issuing at once get consecutive numbers, never the same one; a transaction that
+is rolled back gives its number back.  The year is the office's (``clock.office_today``): at
+01:30 IST on 1 January the numbers begin again, although the host's date is 31 December.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..db import for_update
+from ..models import FileCounter, NumberCounter
+
+
+def next_number(session, office, kind, day: date) -> str:
+    """The next number of ``kind`` in ``office`` for the year of ``day``: SADAR/R/2026/0001."""
+    serial = _next_serial(session, NumberCounter, office_id=office.id, kind=kind, year=day.year)
+    return f"{office.code}/{kind}/{day.year}/{serial:04d}"
+
+
+def next_file_number(session, office, section, day: date) -> str:
+    """The next file number of ``section`` for the year of ``day``: SADAR/REV/2026/0001."""
+    serial = _next_serial(session, FileCounter, office_id=office.id, section_id=section.id,
+                          year=day.year)
+    return f"{office.code}/{section.code}/{day.year}/{serial:04d}"
+
+
+def _next_serial(session, counter_model, **key):
+    """Move the counter of ``counter_model`` named by ``key`` on by one (making it when there
+    is none yet); its new value."""
+    query = for_update(select(counter_model).filter_by(**key), session)
+    counter = session.scalar(query)
+    if counter is None:
+        try:
+            with session.begin_nested():
+                counter = counter_model(**key, last=0)
+                session.add(counter)
+        except IntegrityError:  # another transaction made it first; wait for theirs
+            counter = session.scalar(query)
+    counter.last += 1
+    return counter.last

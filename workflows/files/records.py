@@ -1,0 +1,92 @@
+"""The record room: retention categories of closed files and their review dates.
+
+Office procedure (Central Secretariat Manual of Office Procedure): a closed file is recorded in
+category A (kept for good, and microfilmed), B (kept for good) or C (kept for a stated period of
+up to 10 years).  A and B files are reviewed 25 years after closing; a C file when its period
+ends.  A file closed by hand is recorded as it is closed; a file whose route ended is recorded
+afterwards by its creator or the head of office: the record room has no default category,
+because a wrong guess either destroys a permanent record or fills the room with waste.
+"""
+
+
+from sqlalchemy import select
+
+from ..org import access
+from .. import audit, clock, org
+from .acting import lock_file
+from ..errors import InvalidInput, NotAllowed
+from ..models import RETENTION, File
+
+PERMANENT_REVIEW_YEARS = 25
+MAX_C_YEARS = 10
+
+
+def review_date(retention, closed_on, keep_years=None):
+    """The category (upper case) and the review date of a file closed on ``closed_on``."""
+    category = (retention or "").strip().upper()
+    if category not in RETENTION:
+        raise InvalidInput("choose the retention category of the file: A, B or C")
+    if category == "C":
+        try:
+            years = int(keep_years) if keep_years not in (None, "") else MAX_C_YEARS
+        except (TypeError, ValueError):
+            years = 0
+        if not 1 <= years <= MAX_C_YEARS:
+            raise InvalidInput("a category C file is kept for 1 to %(most)s years",
+                               most=MAX_C_YEARS)
+    else:
+        years = PERMANENT_REVIEW_YEARS
+    return category, _add_years(closed_on, years)
+
+
+def _add_years(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def set_retention(file, retention, keep_years, closed_at):
+    """Record ``file`` (being closed at ``closed_at``) in its category, with its review date."""
+    file.retention, file.review_on = review_date(retention, clock.office_today(file.office, closed_at),
+                                                   keep_years)
+
+
+def record_file(session, *, number, user, retention, keep_years=None):
+    """Record a file whose route has ended (closed without a category): its creator or the
+    head of office gives the category; the review date counts from the day it closed."""
+    file = lock_file(session, number)
+    if file.status != "closed":
+        raise NotAllowed("file %(number)s is not closed", number=file.number)
+    if file.retention:
+        raise NotAllowed("file %(number)s is already recorded in category %(category)s",
+                         number=file.number, category=file.retention)
+    access.creator_or_head(session, file, user, NotAllowed(
+        "only the file's creator or the head of office may record file %(number)s",
+        number=file.number))
+    set_retention(file, retention, keep_years, file.closed_at)
+    audit.record(session, "file.recorded", user, file, retention=file.retention,
+                 review_on=file.review_on.isoformat())
+    session.flush()
+    return file
+
+
+def record_room_offices(session, user):
+    """The offices whose record room ``user`` sees: those where they hold a head's or an
+    administrator's post."""
+    return sorted({p.office_id for p in org.posts_of(session, user) if p.is_head or p.is_admin})
+
+
+def due_for_review(session, offices, on=None):
+    """Closed files of ``offices`` whose review date is on or before ``on`` (today)."""
+    on = on or clock.today()
+    return list(session.scalars(
+        select(File).where(File.office_id.in_(offices), File.status == "closed",
+                           File.review_on <= on).order_by(File.review_on, File.number)))
+
+
+def awaiting_record(session, offices):
+    """Closed files of ``offices`` that have no retention category yet (their route ended)."""
+    return list(session.scalars(
+        select(File).where(File.office_id.in_(offices), File.status == "closed",
+                           File.retention.is_(None)).order_by(File.closed_at, File.number)))

@@ -1,0 +1,112 @@
+"""Search over file numbers, subjects and note text, in Hindi and English, limited to the files
+the user may see (the rules of workflows/access.py, put in SQL).
+
+SQLite: the FTS5 tables of migration 0006 (prefix match on every word).  PostgreSQL: the GIN
+indexes on to_tsvector('simple', ...) of migration 0006, prefix match on every word.  A file
+number typed whole, or a part of one, also matches within the offices the user works in.
+"""
+
+import re
+
+from sqlalchemy import exists, func, literal_column, or_, select, text, union
+
+from .. import clock, org
+from ..models import File, Note, Post, PostHolding, Task
+
+LIMIT = 50
+_WORD = re.compile(r"[\w\u0900-\u097F]+", re.UNICODE)
+
+
+def words(query):
+    """The words of a query: letters (Devanagari signs included) and digits, at most 8."""
+    return [w.lower() for w in _WORD.findall(query or "")][:8]
+
+
+def _files_vector():
+    return func.to_tsvector(literal_column("'simple'"),
+                            func.replace(File.number, "/", " ") + " " + File.subject)
+
+
+def _ts_query(found):
+    # each word quoted as a lexeme with a prefix mark: 'word':* & 'other':*
+    return func.to_tsquery(literal_column("'simple'"), " & ".join(
+        "'" + w.replace("'", "''").replace("\\", "") + "':*" for w in found))
+
+
+def _match_ids(session, found):
+    """Selects of ids of files whose number, subject or a note matches every word."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = _ts_query(found)
+        return [select(File.id).where(_files_vector().op("@@")(query)),
+                select(Note.file_id).where(
+                    func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query))]
+    match = " ".join('"' + w.replace('"', '""') + '"*' for w in found)
+    return [select(literal_column("rowid")).select_from(text("search_files"))
+            .where(text("search_files MATCH :q").bindparams(q=match)),
+            select(Note.file_id).where(Note.id.in_(
+                select(literal_column("rowid")).select_from(text("search_notes"))
+                .where(text("search_notes MATCH :q2").bindparams(q2=match))))]
+
+
+def visible_ids(user, day=None):
+    """The ids of the files the user may see, as one select: files of offices where the user
+    is head or administrator; files they opened; files that stopped at their posts or at posts
+    reporting to them (any depth).  Superiors see what passed below them, as
+    access.check_can_view.  A set of ids (not a condition tested file by file) lets the
+    database meet a common word's many matches with an official's few files quickly."""
+    day = day or clock.today()
+    held = select(PostHolding.post_id).where(PostHolding.user_id == user.id,
+                                                 org.held_on(day))
+    below = select(Post.id).where(Post.id.in_(held)).cte("below", recursive=True)
+    below = below.union(select(Post.id).where(Post.reports_to_id == below.c.id))
+    heads = select(Post.office_id).where(Post.id.in_(held), or_(Post.is_head, Post.is_admin))
+    return union(select(File.id).where(File.office_id.in_(heads)),
+                 select(File.id).where(File.created_by_id == user.id),
+                 select(Task.file_id).where(Task.post_id.in_(select(below.c.id))))
+
+
+NARROW = 20_000  # up to this many visible files, test them one by one (PostgreSQL)
+
+
+def search(session, user, query, limit=LIMIT, day=None):
+    """Files matching ``query`` that ``user`` may see, newest first.
+
+    On PostgreSQL an official who sees a few thousand files has those files tested against the
+    words one by one; a common word's index matches (a third of a state's files, say) would cost
+    far more to gather and then meet.  Wider views (heads of many offices) and SQLite go from the
+    full-text index and meet the visible set there."""
+    found = words(query)
+    if not found:
+        return []
+    typed = (query or "").strip()
+    number_like = func.lower(File.number).like("%" + _escape(typed.lower()) + "%", escape="\\")
+    allowed = visible_ids(user, day).subquery()
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(select(allowed.c[0]).limit(NARROW + 1)))
+        if len(ids) <= NARROW:
+            stmt = (select(File).where(File.id.in_(ids),
+                                       or_(_pg_matches(found), number_like))
+                    .order_by(File.id.desc()).limit(limit))
+            return list(session.scalars(stmt))
+    offices = select(Post.office_id).where(Post.id.in_(
+        select(PostHolding.post_id).where(PostHolding.user_id == user.id,
+                                              org.held_on(day or clock.today()))))
+    by_number = select(File.id).where(File.office_id.in_(offices), number_like)
+    matched = union(*_match_ids(session, found), by_number).subquery()
+    stmt = (select(File).where(File.id.in_(select(matched.c[0])),
+                               File.id.in_(select(allowed.c[0])))
+            .order_by(File.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def _pg_matches(found):
+    """A condition on File: its number, subject or one of its notes holds every word."""
+    query = _ts_query(found)
+    in_note = exists(select(Note.id).where(
+        Note.file_id == File.id,
+        func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query)))
+    return or_(_files_vector().op("@@")(query), in_note)
+
+
+def _escape(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,17 @@
+"""Where a file stands on its route, for the diagram: steps done and steps waiting now."""
+
+from sqlalchemy import select
+
+from ..models import Task
+
+
+def step_states(session, file):
+    """Step ids the file has passed through (with how many times) and those waiting now."""
+    done, current = {}, []
+    for step_id, done_at in session.execute(select(Task.step_id, Task.done_at)
+                                            .where(Task.file_id == file.id).order_by(Task.id)):
+        if done_at is None:
+            current.append(step_id)
+        else:
+            done[step_id] = done.get(step_id, 0) + 1
+    return {"done": done, "current": current, "status": file.status}

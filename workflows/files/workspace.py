@@ -1,0 +1,104 @@
+"""Everything the file page shows, gathered in one place so the page stays a template."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from . import attachments, drafts, filing, notes, receipts
+from ..deadlines import escalation
+from .. import org
+from ..routes import routing
+from ..clock import utcnow
+from ..models import Post
+
+
+@dataclass
+class Action:
+    """A step of the file the viewer can complete now, with the choices it offers."""
+    task_id: int
+    step_name: str
+    post: Post
+    choices: list  # [(choice, next role, [posts that could receive it])]
+    overdue: bool
+
+
+@dataclass
+class FileView:
+    file: object
+    paragraphs: list
+    documents: list
+    track: list            # [(movement, held for)]
+    holders: list          # [(task, [users])]
+    actions: list = field(default_factory=list)
+    can_pull_back: bool = False
+    can_park: bool = False
+    can_unpark: bool = False
+    can_close: bool = False
+    can_reopen: bool = False
+    my_drafts: set = field(default_factory=set)  # note paragraphs the viewer may still edit
+    receipts: list = field(default_factory=list)
+    drafts: list = field(default_factory=list)        # [(draft, [versions])]
+    escalations: list = field(default_factory=list)   # [(escalation, description)]
+
+
+def file_view(session, user, file, now=None):
+    """What ``user`` sees of ``file`` (assumes access.check_can_view passed)."""
+    now = now or utcnow()
+    posts = org.posts_of(session, user)
+    mine = {p.id for p in posts}
+    tasks = filing.open_tasks(session, file)
+    movements = filing.track(session, file)
+    view = FileView(
+        file=file, paragraphs=notes.notes_of(session, file),
+        documents=attachments.attachments_of(session, file),
+        track=[(m, filing.held_for(movements, i, now)) for i, m in enumerate(movements)],
+        holders=[(t, org.holders_of(session, t.post)) for t in tasks])
+    held = [t for t in tasks if t.post_id in mine]
+    if file.status == "open" and held:
+        view.actions = _actions(session, file, held, now)
+    view.can_park = file.status == "open" and bool(held)
+    view.can_unpark = file.status == "parked" and bool(held)
+    in_office = [p for p in posts if p.office_id == file.office_id]
+    creator_or_head = file.created_by_id == user.id or any(p.is_head for p in in_office)
+    view.can_close = file.status != "closed" and creator_or_head and bool(in_office)
+    view.can_reopen = file.status == "closed" and creator_or_head and bool(in_office)
+    view.can_pull_back = _can_pull_back(file, movements, tasks, mine)
+    view.my_drafts = {n.number for n in view.paragraphs
+                      if n.author_id == user.id and n.frozen_at is None}
+    view.receipts = receipts.receipts_of(session, file)
+    view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
+    fired = escalation.escalations_of(session, file)
+    if fired:
+        ids = {e.holder_post_id for e in fired} | {e.to_post_id for e in fired}
+        posts_by_id = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
+        view.escalations = [(e, escalation.describe(e, posts_by_id)) for e in fired]
+    return view
+
+
+def _actions(session, file, held, now):
+    """The viewer's steps and their choices, from the open-task rows and the route version's
+    steps: a page never deserializes the workflow state."""
+    route = routing.engine_route(session, file.route_version)
+    actions = []
+    for task in held:
+        spec = route.steps.get(task.step_id)
+        if spec is None:
+            continue
+        choices = []
+        for choice in spec.choices:
+            role = spec.next_role(choice)
+            options = (org.posts_for_role(session, file.office_id, file.section_id, role)
+                       if role else [])
+            choices.append((choice, role, options))
+        actions.append(Action(task.id, task.step_name, task.post, choices,
+                              task.due_at is not None and task.due_at < now))
+    return actions
+
+
+def _can_pull_back(file, movements, tasks, mine):
+    if not movements or file.status == "closed":
+        return False
+    last = movements[-1]
+    return (last.kind == "act" and last.from_post_id in mine and bool(file.previous_state)
+            and all(t.opened_at is None for t in tasks))
+

@@ -1,0 +1,212 @@
+"""The mail outbox: mail is written in the transaction that decides to send it, and a sender
+job delivers it after the commit, over SMTP or, with no SMTP server configured (the embedded
+default), as .eml files under ``instance/mail/``.
+
+Sending claims one message at a time in its own short transaction (``FOR UPDATE SKIP LOCKED``
+on PostgreSQL, so several senders share the queue; the claim lapses after ``CLAIM`` if the
+sender dies), talks to the server with no transaction open, then records the outcome.  A
+server that is down is tried again with back-off; a message refused outright, or still not
+delivered after ``MAX_ATTEMPTS``, is marked failed for an administrator to retry.
+"""
+
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .. import audit
+from ..db import DEFAULT_INSTANCE
+from ..errors import NotAllowed, NotFound
+from ..models import OutboxMail
+
+CLAIM = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+DEFAULT_SENDER = "Sanchika <sanchika@localhost>"
+
+
+def enqueue(session, *, to, subject, body, cc=(), language="en", office_id=None,
+            escalation_id=None, now=None):
+    """Queue a message in the caller's transaction; nothing is sent before it commits."""
+    mail = OutboxMail(to_addrs=", ".join(to), cc_addrs=", ".join(cc), subject=subject[:500],
+                      body=body, language=language, office_id=office_id,
+                      escalation_id=escalation_id)
+    if now is not None:
+        mail.created_at = mail.next_attempt_at = now
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def back_off(attempts):
+    """How long to wait after the ``attempts``-th failed try: 1, 2, 4 ... minutes, at most 1 h."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+@dataclass
+class Outcome:
+    mail_id: int
+    status: str       # sent | queued (to be tried again) | failed
+    to: str
+    where: str = ""   # the server, or the .eml path
+    error: str = ""
+
+
+def send_pending(session_factory, now, transport, limit=500):
+    """Deliver queued mail due at ``now`` through ``transport``, one transaction to claim and
+    one to record each message; return an Outcome per message tried."""
+    outcomes = []
+    for _ in range(limit):
+        with session_factory.begin() as session:
+            mail = _claim_next(session, now)
+            if mail is None:
+                break
+            message, mail_id = build_message(mail, transport.sender), mail.id
+        try:
+            where, error, permanent = transport.send(message), "", False
+        except smtplib.SMTPResponseException as exc:
+            where, error, permanent = "", f"{exc.smtp_code} {_text(exc.smtp_error)}", \
+                exc.smtp_code >= 500
+        except smtplib.SMTPRecipientsRefused as exc:
+            where, error, permanent = "", f"recipients refused: {exc.recipients}", True
+        except (OSError, smtplib.SMTPException) as exc:
+            where, error, permanent = "", f"{type(exc).__name__}: {exc}", False
+        with session_factory.begin() as session:
+            mail = session.get(OutboxMail, mail_id)
+            outcomes.append(_record(session, mail, now, where, error, permanent))
+    return outcomes
+
+
+def _claim_next(session, now):
+    stmt = (select(OutboxMail).where(OutboxMail.status.in_(("queued", "sending")),
+                                     OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    mail = session.scalar(stmt)
+    if mail is not None:
+        mail.status, mail.attempts = "sending", mail.attempts + 1
+        mail.next_attempt_at = now + CLAIM
+    return mail
+
+
+def _record(session, mail, now, where, error, permanent):
+    if not error:
+        mail.status, mail.sent_at, mail.delivered_to, mail.last_error = "sent", now, where, ""
+    elif permanent or mail.attempts >= MAX_ATTEMPTS:
+        mail.status, mail.last_error = "failed", error[:2000]
+        audit.record(session, "mail.failed", None, office_id=mail.office_id, mail=mail.id,
+                     error=error[:500])
+    else:
+        mail.status, mail.last_error = "queued", error[:2000]
+        mail.next_attempt_at = now + back_off(mail.attempts)
+    return Outcome(mail.id, mail.status, mail.to_addrs, where, error)
+
+
+def build_message(mail, sender=DEFAULT_SENDER):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to_addrs
+    if mail.cc_addrs:
+        message["Cc"] = mail.cc_addrs
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    # The same id on every try, so a receiving server can drop a repeat after a crash.
+    domain = sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    message["Message-ID"] = f"<sanchika-outbox-{mail.id}@{domain}>"
+    message["X-Sanchika-Outbox"] = str(mail.id)
+    message.set_content(mail.body)
+    return message
+
+
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class SmtpTransport:
+    """Deliver over SMTP; ``security`` is "starttls", "tls" (implicit, port 465) or "none"."""
+
+    def __init__(self, host, port=None, security="starttls", username="", password="",
+                 sender=DEFAULT_SENDER, timeout=15, cafile=None):
+        if security not in ("starttls", "tls", "none"):
+            raise ValueError("SMTP security must be starttls, tls or none")
+        self.host, self.security = host, security
+        self.port = int(port or {"tls": 465, "starttls": 587}.get(security, 25))
+        self.username, self.password, self.sender = username, password, sender
+        self.timeout, self.cafile = timeout, cafile or None
+
+    def send(self, message):
+        context = ssl.create_default_context(cafile=self.cafile)
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=context)
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+        return f"smtp://{self.host}:{self.port}"
+
+
+class EmlTransport:
+    """Write each message as ``<folder>/<id>.eml`` (no SMTP server configured)."""
+
+    def __init__(self, folder, sender=DEFAULT_SENDER):
+        self.folder, self.sender = Path(folder), sender
+
+    def send(self, message):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{int(message['X-Sanchika-Outbox']):08d}.eml"
+        partial = path.with_suffix(".part")
+        partial.write_bytes(bytes(message))
+        os.replace(partial, path)
+        return str(path)
+
+
+def transport_from_settings(settings=None, instance=None):
+    """The transport the settings name: ``SANCHIKA_SMTP_HOST``, ``_PORT``, ``_SECURITY``,
+    ``_USER``, ``_PASSWORD``, ``_FROM`` and ``_CAFILE`` (a CA for a private server) from ``settings`` (a mapping), else the
+    environment; with no host, .eml files under ``instance``/mail."""
+    def get(name, default=""):
+        key = f"SANCHIKA_SMTP_{name}"
+        value = (settings or {}).get(key)
+        return str(value) if value not in (None, "") else os.environ.get(key, default)
+    sender = get("FROM", DEFAULT_SENDER)
+    if not get("HOST"):
+        return EmlTransport(Path(instance or DEFAULT_INSTANCE) / "mail", sender)
+    port = get("PORT")
+    security = get("SECURITY") or ("tls" if port == "465" else "starttls")
+    return SmtpTransport(get("HOST"), port or None, security.lower(), get("USER"),
+                         get("PASSWORD"), sender, cafile=get("CAFILE"))
+
+
+def mails(session, office_ids, status=None, limit=200):
+    """The latest mail of the given offices, newest first."""
+    stmt = (select(OutboxMail).where(OutboxMail.office_id.in_(office_ids))
+            .order_by(OutboxMail.id.desc()).limit(limit))
+    if status:
+        stmt = stmt.where(OutboxMail.status == status)
+    return list(session.scalars(stmt))
+
+
+def retry(session, mail_id, user, now, office_ids=None):
+    """Put a failed (or waiting) message back in the queue to be sent at once."""
+    mail = session.get(OutboxMail, mail_id)
+    if mail is None or (office_ids is not None and mail.office_id not in office_ids):
+        raise NotFound("no mail %(id)s in your offices' outbox", id=mail_id)
+    if mail.status in ("sent", "sending"):
+        raise NotAllowed("mail %(id)s is %(status)s; only mail waiting or failed can be "
+                         "retried", id=mail_id, status=mail.status)
+    mail.status, mail.attempts, mail.next_attempt_at = "queued", 0, now
+    audit.record(session, "mail.retry", user, office_id=mail.office_id, mail=mail.id)
+    session.flush()
+    return mail

@@ -1,0 +1,156 @@
+"""The org chart: logins, who holds which post today, and which post a role means (here);
+running the chart (``orgchart``), signing in and attendance (``people``), staff from a sheet
+(``onboarding``), API tokens (``tokens``), and who may see or close a file (``access``)."""
+
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam, or_, select
+
+from .. import clock
+from ..errors import InvalidInput, NotAllowed, NotFound, named
+from ..models import Office, Post, PostHolding, Section, User
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password):
+    if not password or len(password) < 8:
+        raise InvalidInput("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def check_password(user, password):
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_login(session, login):
+    user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
+    if user is None or not user.active:
+        raise NotFound("no active user with the login '%(login)s'", login=login)
+    return user
+
+
+def office_by_code(session, code):
+    office = session.scalar(select(Office).where(Office.code == (code or "").strip().upper()))
+    if office is None:
+        raise NotFound("no office with the code '%(code)s'", code=code)
+    return office
+
+
+def held_on(day):
+    return (PostHolding.from_date <= day) & or_(PostHolding.to_date.is_(None),
+                                                PostHolding.to_date >= day)
+
+
+def posts_of(session, user, day=None):
+    """The posts a user holds on ``day`` (today by default), additional charge included."""
+    day = day or clock.today()
+    return list(session.scalars(
+        select(Post).join(PostHolding, PostHolding.post_id == Post.id)
+        .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
+
+
+def holds(session, user, post_id, day=None):
+    day = day or clock.today()
+    return session.scalar(select(PostHolding.id).where(
+        PostHolding.user_id == user.id, PostHolding.post_id == post_id, held_on(day))) is not None
+
+
+def holders_of(session, post, day=None):
+    """Users holding ``post`` on ``day``: the regular holder first, then any in charge."""
+    day = day or clock.today()
+    rows = session.execute(
+        select(User, PostHolding.kind).join(PostHolding, PostHolding.user_id == User.id)
+        .where(PostHolding.post_id == post.id, held_on(day))
+        .order_by(PostHolding.kind.desc(), PostHolding.id)).all()
+    return [user for user, _kind in rows]
+
+
+HEAD_OF_OFFICE = "Head of Office"
+
+
+def posts_for_role(session, office_id, section_id, role):
+    """Posts that can take a step of ``role`` (see ``for_role``), in order."""
+    posts = list(session.scalars(select(Post).where(Post.office_id == office_id)))
+    return for_role(posts, section_id, role)
+
+
+def for_role(posts, section_id, role):
+    """Of an office's ``posts`` (anything with ``id``, ``section_id``, ``role``, ``is_head``),
+    those that can take a step of ``role``: the file's section's, else the office's, by id.
+
+    "Head of Office" is a function, not a designation: it means the post marked as head
+    (the ADM heads a disaster management office, the Circle Officer a circle office).
+    """
+    if role == HEAD_OF_OFFICE:
+        able = [p for p in posts if p.is_head]
+    else:
+        able = [p for p in posts if p.role == role]
+    able.sort(key=lambda p: p.id)
+    in_section = [p for p in able if section_id is not None and p.section_id == section_id]
+    return in_section or able
+
+
+_P = Post.__table__  # the columns alone: rows, not Post objects, for a step's placing
+_POSTS_FOR_ROLE = select(_P.c.id, _P.c.section_id, _P.c.role, _P.c.is_head).where(
+    _P.c.office_id == bindparam("office_id"),
+    or_(_P.c.role == bindparam("role"), _P.c.is_head & (bindparam("role") == HEAD_OF_OFFICE)))
+
+
+def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
+    """The post a lane means for a file of ``office`` (see ``pick_post``): its id, section,
+    role and whether it is the head's."""
+    posts = session.execute(_POSTS_FOR_ROLE, {"office_id": office.id, "role": role}).all()
+    return pick_post(posts, section_id, role, named(office), office.code, prefer, earlier)
+
+
+def pick_post(posts, section_id, role, office_name, office_code, prefer=(), earlier=None):
+    """Of an office's ``posts``, the one a lane of ``role`` means for a file: one of
+    ``prefer`` if it has the role, else (when several posts could take it) the latest of
+    ``earlier(role)`` that had it on this file, else the first post with the role in the
+    section, then in the office.  Fails naming the role and the office when no post holds
+    the role."""
+    candidates = for_role(posts, section_id, role)
+    if not candidates:
+        raise NotAllowed("no post holds the role '%(role)s' in %(office)s (%(code)s); "
+                         "an administrator must create or fill that post",
+                         role=role, office=office_name, code=office_code)
+    by_id = {post.id: post for post in candidates}
+    for post_id in prefer:
+        if post_id in by_id:
+            return by_id[post_id]
+    if len(candidates) > 1 and earlier is not None:
+        for post_id in earlier(role):
+            if post_id in by_id:
+                return by_id[post_id]
+    return candidates[0]
+
+
+def acting_post(session, user, office, role=None):
+    """The post through which ``user`` acts in ``office``, preferring one with ``role``."""
+    return choose_acting_post([p for p in posts_of(session, user) if p.office_id == office.id],
+                              user, office, role)
+
+
+def choose_acting_post(posts, user, office, role=None):
+    """Of the ``posts`` ``user`` holds in ``office`` today, by id (anything with ``role`` and
+    ``is_head``), the one they act through: the first with ``role``, else the first."""
+    if not posts:
+        raise NotAllowed("%(user)s (%(login)s) holds no post in %(office)s",
+                         user=named(user), login=user.login, office=named(office))
+    for post in posts:
+        if role and (post.role == role or (role == HEAD_OF_OFFICE and post.is_head)):
+            return post
+    return posts[0]
+
+
+def section_by_code(session, office, code):
+    section = session.scalar(select(Section).where(Section.office_id == office.id,
+                                                   Section.code == (code or "").upper()))
+    if section is None:
+        raise NotFound("no section '%(code)s' in %(office)s", code=code, office=named(office))
+    return section

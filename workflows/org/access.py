@@ -1,0 +1,66 @@
+"""Who may see a file: the posts on its track, their superiors, its creator, and the heads and
+administrators of its office.  Checked on every request that shows or changes a file.  Only
+its creator or a head of office closes, reopens or records it."""
+
+from sqlalchemy import select, union
+
+from .. import org
+from ..errors import NotAllowed, NotFound
+from ..models import File, Movement, Post, Task
+
+
+def track_post_ids(session, file):
+    """Every post the file has been with or come from."""
+    rows = session.scalars(union(
+        select(Task.post_id).where(Task.file_id == file.id),
+        select(Movement.from_post_id).where(Movement.file_id == file.id),
+        select(Movement.to_post_id).where(Movement.file_id == file.id)))
+    return {r for r in rows if r is not None}
+
+
+def _superiors(session, post_ids):
+    """The posts above ``post_ids`` by reports-to, all the way up."""
+    found, frontier = set(), set(post_ids)
+    while frontier:
+        above = set(session.scalars(select(Post.reports_to_id).where(
+            Post.id.in_(frontier), Post.reports_to_id.is_not(None))))
+        frontier = above - found
+        found |= above
+    return found
+
+
+def check_can_view(session, user, file):
+    """Raise NotFound for a file of an office where the user holds no post, NotAllowed for a
+    file of their office that they have no business with; return the user's posts."""
+    posts = org.posts_of(session, user)
+    in_office = [p for p in posts if p.office_id == file.office_id]
+    if not in_office:
+        raise NotFound("no such file")
+    if file.created_by_id == user.id or any(p.is_head or p.is_admin for p in in_office):
+        return posts
+    mine = {p.id for p in posts}
+    on_track = track_post_ids(session, file)
+    if mine & on_track or mine & _superiors(session, on_track):
+        return posts
+    raise NotAllowed("file %(number)s has not passed through your post", number=file.number)
+
+
+def file_for(session, user, file_id):
+    """The file ``file_id`` if ``user`` may see it (NotFound / NotAllowed otherwise)."""
+    file = session.get(File, file_id)
+    if file is None:
+        raise NotFound("no such file")
+    check_can_view(session, user, file)
+    return file
+
+
+def creator_or_head(session, file, user, refusal):
+    """The post through which ``user`` may close, reopen or record ``file`` (its creator's
+    post, or a head of office's); ``refusal`` (a NotAllowed) when they may not."""
+    posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
+    if file.created_by_id == user.id and posts:
+        return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
+    heads = [p for p in posts if p.is_head]
+    if heads:
+        return heads[0]
+    raise refusal

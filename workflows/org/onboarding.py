@@ -1,0 +1,180 @@
+"""Onboarding staff from a spreadsheet (CSV): check every row first, then create the users
+and posts and mail each person their login and a first password they must change.
+
+Columns: name, email, mobile, office, section, post, role.  ``office`` and ``section`` are
+codes; ``post`` is a post's code or title in the office: an existing post is filled, a new one
+is created with ``role``.
+"""
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from .. import audit, clock, org
+from . import orgchart
+from ..mail import outbox
+from ..errors import InvalidInput
+from ..models import Office, Post, PostHolding, Section, User
+
+COLUMNS = ("name", "email", "mobile", "office", "section", "post", "role")
+MAX_ROWS = 2000
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_MOBILE = re.compile(r"^\+?[0-9 ]{10,15}$")
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    email: str
+    mobile: str
+    office: Office | None = None
+    section: Section | None = None
+    post: Post | None = None
+    post_text: str = ""
+    role: str = ""
+    login: str = ""
+    problems: list = field(default_factory=list)
+
+
+def check_csv(session, admin, text):
+    """Read and check the CSV ``text``; return its rows, each with its line number and the
+    problems found (a row without problems can be imported)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput("the first line must name the columns %(columns)s; missing: %(missing)s",
+                           columns=", ".join(COLUMNS), missing=", ".join(missing))
+    reader.fieldnames = header
+    administered = orgchart.administered_offices(session, admin)
+    rows, emails, logins, posts_taken = [], set(), set(), set()
+    for raw in reader:
+        if len(rows) >= MAX_ROWS:
+            raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
+        values = {c: " ".join((raw.get(c) or "").split()) for c in COLUMNS}
+        if not any(values.values()):
+            continue
+        row = Row(reader.line_num, values["name"], values["email"].lower(), values["mobile"])
+        _check_row(session, row, values, administered)
+        _check_unique(session, row, emails, logins, posts_taken)
+        rows.append(row)
+    return rows
+
+
+def _check_row(session, row, values, administered):
+    if not row.name:
+        row.problems.append("the name is empty")
+    if not _EMAIL.match(row.email):
+        row.problems.append(f"'{values['email']}' is not an email address")
+    if row.mobile and not _MOBILE.match(row.mobile):
+        row.problems.append(f"'{row.mobile}' is not a mobile number")
+    row.office = session.scalar(select(Office).where(Office.code == values["office"].upper()))
+    if row.office is None:
+        row.problems.append(f"no office with the code '{values['office']}'")
+        return
+    if row.office.id not in administered:
+        row.problems.append(f"you do not administer {row.office.name}")
+    if values["section"]:
+        row.section = session.scalar(select(Section).where(
+            Section.office_id == row.office.id, Section.code == values["section"].upper()))
+        if row.section is None:
+            row.problems.append(f"no section '{values['section']}' in {row.office.name}")
+    row.post_text, row.role = values["post"], values["role"]
+    if not row.post_text:
+        row.problems.append("the post is empty")
+        return
+    row.post = session.scalar(select(Post).where(
+        Post.office_id == row.office.id,
+        (func.upper(Post.code) == row.post_text.upper()) | (Post.title == row.post_text)))
+    if row.post is None and not row.role:
+        row.problems.append(f"the post '{row.post_text}' is new: give its role")
+    if row.post is not None and row.role and row.role != row.post.role:
+        row.problems.append(f"the post '{row.post.title}' holds the role '{row.post.role}', "
+                            f"not '{row.role}'")
+    if row.post is not None and org.holders_of(session, row.post):
+        row.problems.append(f"the post '{row.post.title}' is held already; transfer it instead")
+
+
+def _check_unique(session, row, emails, logins, posts_taken):
+    if row.email:
+        if row.email in emails:
+            row.problems.append(f"the email {row.email} appears twice in the sheet")
+        elif session.scalar(select(User.id).where(func.lower(User.email) == row.email)):
+            row.problems.append(f"a user with the email {row.email} exists already")
+        emails.add(row.email)
+    row.login = _login_for(session, row.email, logins)
+    key = (row.office.id if row.office else None, (row.post.id if row.post else row.post_text))
+    if row.office is not None and row.post_text:
+        if key in posts_taken:
+            row.problems.append(f"the post '{row.post_text}' is given twice in the sheet")
+        posts_taken.add(key)
+
+
+def _login_for(session, email, taken):
+    base = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:56] or "user"
+    login, n = base, 1
+    while login in taken or session.scalar(select(User.id).where(User.login == login)):
+        n += 1
+        login = f"{base}{n}"
+    taken.add(login)
+    return login
+
+
+def import_staff(session, admin, text, today=None, site_url=""):
+    """Create the users (and new posts) of a CSV whose every row is good; mail each person
+    their login and first password.  Refused, naming the bad lines, when any row is bad.
+    Returns [(row, user)]."""
+    today = today or clock.today()
+    rows = check_csv(session, admin, text)
+    bad = [r for r in rows if r.problems]
+    if bad:
+        raise InvalidInput("the sheet has %(count)s bad rows (lines %(lines)s); nothing was "
+                           "imported", count=len(bad), lines=", ".join(str(r.line) for r in bad))
+    if not rows:
+        raise InvalidInput("the sheet has no rows")
+    created = []
+    for row in rows:
+        created.append((row, _create(session, admin, row, today, site_url)))
+    audit.record(session, "org.staff_imported", admin, office_id=rows[0].office.id,
+                 users=[u.login for _r, u in created])
+    session.flush()
+    return created
+
+
+def _create(session, admin, row, today, site_url):
+    password = secrets.token_urlsafe(9)
+    user = User(login=row.login, name=row.name, email=row.email, mobile=row.mobile,
+                password_hash=org.hash_password(password), must_change_password=True)
+    session.add(user)
+    session.flush()
+    post = row.post
+    if post is None:
+        code = re.sub(r"[^A-Z0-9]+", "-", row.post_text.upper()).strip("-")[:24] or "POST"
+        code = _free_code(session, row.office, code)
+        post = orgchart.add_post(session, admin, row.office, code=code, title=row.post_text,
+                                 role=row.role, section=row.section)
+    session.add(PostHolding(post_id=post.id, user_id=user.id, from_date=today, kind="regular"))
+    audit.record(session, "org.user_added", admin, office_id=row.office.id, login=user.login,
+                 post=post.code)
+    outbox.enqueue(session, to=[row.email], office_id=row.office.id,
+                   subject="Your Sanchika login",
+                   body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
+                         f"{row.office.name}.\n\nLogin: {user.login}\nFirst password: {password}\n"
+                         + (f"Address: {site_url}\n" if site_url else "")
+                         + "\nYou will be asked to choose your own password when you first sign "
+                           "in.\n"))
+    return user
+
+
+def _free_code(session, office, code):
+    candidate, n = code, 1
+    while session.scalar(select(Post.id).where(Post.office_id == office.id,
+                                               Post.code == candidate)):
+        n += 1
+        candidate = f"{code}-{n}"
+    return candidate

@@ -1,0 +1,239 @@
+"""Running the office's org chart: who administers which office, offices, sections, posts,
+users, who holds which post, additional charge and transfers.
+
+An office is changed only by its administrators (a post marked administrator or head of office
+in it); the administrators of a district office may act for every office below it.  Every
+change is written to the audit log in the caller's transaction.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .. import audit, clock, org
+from ..clock import utcnow
+from ..errors import InvalidInput, NotAllowed, NotFound, named
+from ..models import Movement, Office, Post, PostHolding, Section, Task, User
+
+
+def administered_offices(session, user, day=None):
+    """Ids of the offices ``user`` may administer on ``day``: those where they hold an
+    administrator's or head's post, and every office below a district they administer."""
+    day = day or clock.today()
+    own = set(session.scalars(
+        select(Post.office_id).join(PostHolding, PostHolding.post_id == Post.id)
+        .where(PostHolding.user_id == user.id, org.held_on(day),
+               Post.is_admin.is_(True) | Post.is_head.is_(True))))
+    offices = list(session.scalars(select(Office)))
+    result = set(own)
+    districts = [o.id for o in offices if o.id in own and o.kind == "district"]
+    frontier = list(districts)
+    while frontier:
+        parent = frontier.pop()
+        for office in offices:
+            if office.parent_id == parent and office.id not in result:
+                result.add(office.id)
+                frontier.append(office.id)
+    return result
+
+
+def is_administrator(session, user):
+    """Whether ``user`` administers any office today (the pages show Administration then)."""
+    return bool(administered_offices(session, user))
+
+
+def require_admin(session, user, office):
+    """Refuse unless ``user`` administers ``office``."""
+    if user is None or office.id not in administered_offices(session, user):
+        raise NotAllowed("only an administrator of %(office)s may change it", office=named(office))
+
+
+def offices_for(session, user):
+    """The offices ``user`` administers, districts first, by name."""
+    ids = administered_offices(session, user)
+    if not ids:
+        return []
+    return list(session.scalars(select(Office).where(Office.id.in_(ids))
+                                .order_by(Office.kind, Office.name)))
+
+
+def office_by_id(session, office_id):
+    office = session.get(Office, office_id)
+    if office is None:
+        raise NotFound("no office with the id %(id)s", id=office_id)
+    return office
+
+
+def chart(session, office, day=None):
+    """The office's sections and posts, each post with its holders on ``day``:
+    ``[(post, [(user, holding), ...]), ...]`` ordered by section and code."""
+    day = day or clock.today()
+    posts = list(session.scalars(select(Post).where(Post.office_id == office.id)
+                                 .order_by(Post.section_id, Post.code)))
+    rows = session.execute(
+        select(PostHolding, User).join(User, User.id == PostHolding.user_id)
+        .join(Post, Post.id == PostHolding.post_id)
+        .where(Post.office_id == office.id, org.held_on(day))
+        .order_by(PostHolding.kind.desc(), PostHolding.id)).all()
+    held = {}
+    for holding, user in rows:
+        held.setdefault(holding.post_id, []).append((user, holding))
+    return [(post, held.get(post.id, [])) for post in posts]
+
+
+def add_office(session, admin, *, parent, code, name, name_hi=""):
+    """Create an office below ``parent`` (which ``admin`` must administer)."""
+    require_admin(session, admin, parent)
+    code = _code(code)
+    if session.scalar(select(Office.id).where(Office.code == code)) is not None:
+        raise InvalidInput("an office with the code %(code)s exists already", code=code)
+    office = Office(code=code, name=_text(name, "the office needs a name"), name_hi=name_hi.strip(),
+                    kind="office", parent_id=parent.id)
+    session.add(office)
+    session.flush()
+    audit.record(session, "org.office_added", admin, office_id=office.id, code=code,
+                 parent=parent.code)
+    return office
+
+
+def add_section(session, admin, office, *, code, name, name_hi=""):
+    require_admin(session, admin, office)
+    code = _code(code)
+    if session.scalar(select(Section.id).where(Section.office_id == office.id,
+                                               Section.code == code)) is not None:
+        raise InvalidInput("the section %(code)s exists already in %(office)s", code=code,
+                           office=named(office))
+    section = Section(office_id=office.id, code=code, name=_text(name, "the section needs a name"),
+                      name_hi=name_hi.strip())
+    session.add(section)
+    session.flush()
+    audit.record(session, "org.section_added", admin, office_id=office.id, code=code)
+    return section
+
+
+def add_post(session, admin, office, *, code, title, role, section=None, reports_to=None,
+             title_hi="", is_head=False, is_admin=False):
+    """Create a post (a seat) in ``office`` holding ``role``."""
+    require_admin(session, admin, office)
+    code = _code(code)
+    if session.scalar(select(Post.id).where(Post.office_id == office.id,
+                                            Post.code == code)) is not None:
+        raise InvalidInput("the post %(code)s exists already in %(office)s", code=code,
+                           office=named(office))
+    for other in (section, reports_to):
+        if other is not None and other.office_id != office.id:
+            raise InvalidInput("the section and the superior post must be of the same office")
+    post = Post(office_id=office.id, code=code, title=_text(title, "the post needs a title"),
+                title_hi=title_hi.strip(), role=_text(role, "the post needs a role"),
+                section_id=section.id if section else None,
+                reports_to_id=reports_to.id if reports_to else None,
+                is_head=bool(is_head), is_admin=bool(is_admin))
+    session.add(post)
+    session.flush()
+    audit.record(session, "org.post_added", admin, office_id=office.id, code=code, role=post.role)
+    return post
+
+
+def assign(session, admin, post, user, from_date, to_date=None, kind="regular"):
+    """``user`` holds ``post`` from ``from_date`` (to ``to_date``, if given); ``kind`` is
+    "regular" or "charge" (additional charge, for leave or a vacancy)."""
+    require_admin(session, admin, post.office)
+    if kind not in ("regular", "charge"):
+        raise InvalidInput("a holding is regular or an additional charge")
+    if to_date is not None and to_date < from_date:
+        raise InvalidInput("the holding ends before it begins")
+    if kind == "charge" and to_date is None:
+        raise InvalidInput("an additional charge is for a period: give its last day")
+    if kind == "regular":
+        clash = session.scalar(select(User.name).join(PostHolding, PostHolding.user_id == User.id)
+                               .where(PostHolding.post_id == post.id, PostHolding.kind == "regular",
+                                      org.held_on(from_date)))
+        if clash:
+            raise InvalidInput("%(post)s is held by %(user)s on that day; transfer it instead",
+                               post=named(post, "title"), user=clash)
+    holding = PostHolding(post_id=post.id, user_id=user.id, from_date=from_date,
+                          to_date=to_date, kind=kind)
+    session.add(holding)
+    session.flush()
+    audit.record(session, "org.charge_given" if kind == "charge" else "org.post_assigned", admin,
+                 office_id=post.office_id, post=post.code, holder=user.login,
+                 from_date=from_date, to_date=to_date)
+    return holding
+
+
+def give_charge(session, admin, post, user, from_date, to_date):
+    """Additional charge of ``post`` to ``user`` for a period: the post's inbox appears to
+    them, and what they do is recorded under the post."""
+    return assign(session, admin, post, user, from_date, to_date, kind="charge")
+
+
+def end_holding(session, admin, holding, last_day):
+    require_admin(session, admin, holding.post.office)
+    if last_day < holding.from_date:
+        raise InvalidInput("the holding ends before it begins")
+    holding.to_date = last_day
+    audit.record(session, "org.holding_ended", admin, office_id=holding.post.office_id,
+                 post=holding.post.code, holder=holding.user.login, to_date=last_day)
+    session.flush()
+
+
+def transfer(session, admin, post, successor, on_date, now=None):
+    """The regular holder of ``post`` leaves it on the day before ``on_date`` and ``successor``
+    takes it from ``on_date``.  Files pending at the post pass to the successor; each gets a
+    "transfer" entry on its track.  Returns the pending files' task rows."""
+    now = now or utcnow()
+    require_admin(session, admin, post.office)
+    current = session.scalar(select(PostHolding).where(
+        PostHolding.post_id == post.id, PostHolding.kind == "regular", org.held_on(on_date)))
+    if current is not None and current.user_id == successor.id:
+        raise InvalidInput("%(user)s holds %(post)s already", user=named(successor),
+                           post=named(post, "title"))
+    departing = current.user if current is not None else None
+    if current is not None:
+        current.to_date = on_date - timedelta(days=1)
+        if current.to_date < current.from_date:
+            current.to_date = current.from_date
+    session.add(PostHolding(post_id=post.id, user_id=successor.id, from_date=on_date,
+                            kind="regular"))
+    pending = list(session.scalars(select(Task).where(Task.post_id == post.id,
+                                                      Task.done_at.is_(None)).order_by(Task.id)))
+    remark = (f"{post.title}: {departing.name} transferred; {successor.name} holds the post "
+              f"from {on_date:%d-%m-%Y}" if departing else
+              f"{post.title}: {successor.name} holds the post from {on_date:%d-%m-%Y}")
+    for task in pending:
+        session.add(Movement(file_id=task.file_id, kind="transfer", from_post_id=post.id,
+                             from_user_id=departing.id if departing else None,
+                             to_post_id=post.id, step_name=task.step_name, remark=remark, at=now))
+    audit.record(session, "org.transferred", admin, office_id=post.office_id, post=post.code,
+                 departing=departing.login if departing else None, successor=successor.login,
+                 on_date=on_date, pending_files=len(pending))
+    session.flush()
+    return pending
+
+
+def user_by_id(session, user_id):
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no user with the id %(id)s", id=user_id)
+    return user
+
+
+def post_by_id(session, post_id):
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound("no post with the id %(id)s", id=post_id)
+    return post
+
+
+def _code(code):
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+        raise InvalidInput("a code is 1 to 32 letters, digits, - or _")
+    return code
+
+
+def _text(value, refusal):
+    value = " ".join((value or "").split())
+    if not value:
+        raise InvalidInput(refusal)
+    return value

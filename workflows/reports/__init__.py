@@ -1,0 +1,346 @@
+"""Reports: who holds which file now and for how long, and how long each official held each
+file before (here); the office dashboard (``dashboard``); a whole file as one PDF
+(``pdf_export``).  Read from the task and movement tables only, never from workflow state.
+
+Holding time runs from a task's ``since`` to its ``done_at`` (or now, for a file still there);
+a returned file makes a new task row, so every stay counts.  Time the file spent parked (between
+a park and the next unpark movement) is not holding time: it is shown apart.  Working days are
+the office calendar's (weekly offs and holidays); hours are clock hours.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Bundle
+
+from .. import clock, org
+from ..deadlines.calendar import office_calendar
+from ..clock import utcnow
+from ..errors import NotAllowed, NotFound
+from ..models import (PRIORITIES, File, Movement, Office, Post, PostHolding, Route, RouteVersion,
+                     Section, Task, User)
+
+# Ageing buckets in working days: (label, lowest, highest or None)
+BUCKETS = (("0–7", 0, 7), ("8–15", 8, 15), ("16–30", 16, 30), ("over 30", 31, None))
+DEFAULT_DAYS = 30
+NOT_STAYS = ("pulled back",)  # a file pulled back unopened never really reached its receiver
+
+
+@dataclass
+class Scope:
+    """Whose work a viewer may see: the whole office (heads and administrators) or their own
+    posts and the posts reporting to them, optionally narrowed to one section."""
+    office: Office
+    section: Section | None
+    post_ids: frozenset
+    whole_office: bool
+
+
+@dataclass
+class Filters:
+    post_id: int | None = None
+    route_id: int | None = None
+    priority: str | None = None
+    start: date | None = None   # first day, office time
+    end: date | None = None     # last day (inclusive)
+
+
+def _columns():
+    """What a stay row carries: light bundles, not whole rows (a file row holds its workflow)."""
+    return (Bundle("task", Task.id, Task.file_id, Task.step_id, Task.step_name, Task.post_id,
+                   Task.since, Task.due_at, Task.done_at, Task.outcome, Task.choice,
+                   Task.escalation_level),
+            Bundle("file", File.id, File.number, File.subject, File.priority, File.status,
+                   File.route_version_id, File.office_id, File.section_id),
+            Bundle("post", Post.id, Post.code, Post.title, Post.title_hi, Post.section_id),
+            Bundle("user", User.id, User.name, User.name_hi))
+
+
+@dataclass
+class Stay:
+    """One stay of one file at one post (task, file, post, user: bundles of columns)."""
+    file: object
+    task: object
+    post: object
+    user: object
+    working_days: int
+    hours: float
+    parked_hours: float = 0.0
+    parked_now: bool = False
+
+    @property
+    def bucket(self):
+        return bucket_of(self.working_days)
+
+
+@dataclass
+class OfficialRow:
+    post: Post
+    holders: list
+    now: list = field(default_factory=list)          # Stays open now
+    buckets: dict = field(default_factory=dict)      # label -> count
+    done: list = field(default_factory=list)         # Stays ended in the period
+
+    @property
+    def median_hours(self):
+        return median([s.hours for s in self.done]) if self.done else None
+
+
+@dataclass
+class StepRow:
+    route: str
+    route_id: int
+    step_id: str
+    step: str
+    stays: int
+    median_hours: float | None
+    p90_hours: float | None
+    now: int = 0
+
+
+def bucket_of(days):
+    for label, low, high in BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return label
+    return BUCKETS[0][0]
+
+
+def percentile(values, fraction):
+    """The ``fraction`` percentile by linear interpolation (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def report_offices(session, user, day=None):
+    """Offices where the user holds a post, for the office filter."""
+    ids = {p.office_id for p in org.posts_of(session, user, day)}
+    return list(session.scalars(select(Office).where(Office.id.in_(ids)).order_by(Office.id)))
+
+
+def scope_for(session, user, office_id=None, section_id=None, day=None):
+    """The Scope of ``user`` in ``office_id`` (their first office when not given)."""
+    posts = org.posts_of(session, user, day)
+    if not posts:
+        raise NotAllowed("you hold no post today, so there is no work to report to you")
+    office_id = office_id or posts[0].office_id
+    mine = [p for p in posts if p.office_id == office_id]
+    if not mine:
+        raise NotFound("no such office")
+    office = session.get(Office, office_id)
+    all_posts = list(session.scalars(select(Post).where(Post.office_id == office_id)))
+    whole = any(p.is_head or p.is_admin for p in mine)
+    ids = {p.id for p in all_posts} if whole else _below(all_posts, {p.id for p in mine})
+    section = None
+    if section_id:
+        section = session.get(Section, section_id)
+        if section is None or section.office_id != office_id:
+            raise NotFound("no such section")
+        ids = {p.id for p in all_posts if p.id in ids and p.section_id == section_id}
+    return Scope(office, section, frozenset(ids), whole)
+
+
+def _below(posts, mine):
+    """``mine`` and every post reporting to them, however far down."""
+    found, frontier = set(mine), set(mine)
+    while frontier:
+        frontier = {p.id for p in posts if p.reports_to_id in frontier} - found
+        found |= frontier
+    return found
+
+
+def day_bounds(office, start, end):
+    """UTC moments of the office's midnight before ``start`` and after ``end``."""
+    zone = ZoneInfo(office.timezone)
+    return (datetime.combine(start, time(), zone).astimezone(ZoneInfo("UTC")),
+            datetime.combine(end + timedelta(days=1), time(), zone).astimezone(ZoneInfo("UTC")))
+
+
+def default_period(filters, today=None):
+    today = today or clock.today()
+    end = filters.end or today
+    start = filters.start or end - timedelta(days=DEFAULT_DAYS - 1)
+    return start, end
+
+
+class WorkingDays:
+    """The office calendar's ``days_between``, remembered per pair of dates."""
+
+    def __init__(self, session, office, since=None):
+        self.calendar = office_calendar(session, office, since=since)
+        self.zone = ZoneInfo(office.timezone)
+        self._seen = {}
+
+    def between(self, start, end):
+        key = (start.astimezone(self.zone).date(), end.astimezone(self.zone).date())
+        if key not in self._seen:
+            self._seen[key] = self.calendar.days_between(start, end)
+        return self._seen[key]
+
+
+def parked_spans(session, file_ids):
+    """For each file, its parked periods [(parked at, unparked at or None)], in order."""
+    spans = {}
+    ids = sorted(set(file_ids))
+    for i in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(Movement.file_id, Movement.kind, Movement.at)
+            .where(Movement.file_id.in_(ids[i:i + 5000]), Movement.kind.in_(("park", "unpark")))
+            .order_by(Movement.file_id, Movement.at, Movement.id))
+        for file_id, kind, at in rows:
+            periods = spans.setdefault(file_id, [])
+            if kind == "park":
+                periods.append([at, None])
+            elif periods and periods[-1][1] is None:
+                periods[-1][1] = at
+    return spans
+
+
+def holding(days, since, end, spans):
+    """(working days, hours, parked hours) of a stay from ``since`` to ``end``."""
+    parked_seconds, parked_days = 0.0, 0
+    for begin, finish in spans:
+        low, high = max(begin, since), min(finish or end, end)
+        if low < high:
+            parked_seconds += (high - low).total_seconds()
+            parked_days += days.between(low, high)
+    seconds = (end - since).total_seconds() - parked_seconds
+    return (max(days.between(since, end) - parked_days, 0), max(seconds, 0) / 3600,
+            parked_seconds / 3600)
+
+
+def _filtered(stmt, scope, filters):
+    stmt = stmt.where(Task.post_id.in_(scope.post_ids))
+    if filters.post_id:
+        stmt = stmt.where(Task.post_id == filters.post_id)
+    if filters.priority in PRIORITIES:
+        stmt = stmt.where(File.priority == filters.priority)
+    if filters.route_id:
+        stmt = stmt.where(File.route_version_id.in_(
+            select(RouteVersion.id).where(RouteVersion.route_id == filters.route_id)))
+    return stmt
+
+
+def _stays(session, scope, rows, now, days, open_=False):
+    spans = parked_spans(session, [f.id for _t, f, _p, _u in rows])
+    result = []
+    for task, file, post, user in rows:
+        end = now if open_ else task.done_at
+        periods = spans.get(file.id, [])
+        wd, hours, parked = holding(days, task.since, end, periods)
+        result.append(Stay(file, task, post, _someone(user), wd, hours, parked,
+                           parked_now=open_ and file.status == "parked"))
+    return result
+
+
+def _someone(user):
+    return user if user is not None and user.id is not None else None
+
+
+def pending_now(session, scope, filters=None, now=None, days=None):
+    """Open stays at the scope's posts: the files with each official now, oldest first."""
+    filters, now = filters or Filters(), now or utcnow()
+    days = days or WorkingDays(session, scope.office)
+    stmt = (select(*_columns()).join_from(Task, File, File.id == Task.file_id)
+            .join(Post, Post.id == Task.post_id).outerjoin(User, User.id == Task.done_by_id)
+            .where(Task.done_at.is_(None), File.status.in_(("open", "parked")))
+            .order_by(Task.since, Task.id))
+    rows = session.execute(_filtered(stmt, scope, filters)).all()
+    return _stays(session, scope, rows, now, days, open_=True)
+
+
+def stays_done(session, scope, filters=None, now=None, days=None, today=None):
+    """Stays at the scope's posts that ended in the filters' period (30 days to today by
+    default), in the order they ended."""
+    filters = filters or Filters()
+    days = days or WorkingDays(session, scope.office)
+    start, end = default_period(filters, today)
+    low, high = day_bounds(scope.office, start, end)
+    stmt = (select(*_columns()).join_from(Task, File, File.id == Task.file_id)
+            .join(Post, Post.id == Task.post_id).outerjoin(User, User.id == Task.done_by_id)
+            .where(Task.done_at >= low, Task.done_at < high, Task.outcome.not_in(NOT_STAYS))
+            .order_by(Task.done_at, Task.id))
+    rows = session.execute(_filtered(stmt, scope, filters)).all()
+    return _stays(session, scope, rows, now or utcnow(), days)
+
+
+def file_stays(session, file, now=None):
+    """Every stay of one file, in order, with its holding time (for the track and the PDF)."""
+    now = now or utcnow()
+    days = WorkingDays(session, file.office)
+    rows = session.execute(
+        select(Task, File, Post, User).join(File, File.id == Task.file_id)
+        .join(Post, Post.id == Task.post_id).outerjoin(User, User.id == Task.done_by_id)
+        .where(Task.file_id == file.id).order_by(Task.since, Task.id)).all()
+    spans = parked_spans(session, [file.id]).get(file.id, [])
+    result = []
+    for task, f, post, user in rows:
+        wd, hours, parked = holding(days, task.since, task.done_at or now, spans)
+        result.append(Stay(f, task, post, _someone(user), wd, hours, parked,
+                           parked_now=task.done_at is None and f.status == "parked"))
+    return result
+
+
+def holders_by_post(session, post_ids, day=None):
+    """Names of the users holding each post today (additional charge marked)."""
+    day = day or clock.today()
+    found = {}
+    for post_id, user, kind in session.execute(
+            select(PostHolding.post_id, User, PostHolding.kind)
+            .join(User, User.id == PostHolding.user_id)
+            .where(PostHolding.post_id.in_(post_ids), org.held_on(day))
+            .order_by(PostHolding.kind.desc(), PostHolding.id)):
+        found.setdefault(post_id, []).append((user, kind))
+    return found
+
+
+def by_official(session, scope, now_stays, done_stays, day=None):
+    """One row per post with files now, in buckets, and stays ended in the period."""
+    post_ids = {s.post.id for s in now_stays} | {s.post.id for s in done_stays}
+    holders = holders_by_post(session, post_ids, day)
+    rows = {}
+    for stay in now_stays + done_stays:
+        if stay.post.id not in rows:
+            rows[stay.post.id] = OfficialRow(stay.post, holders.get(stay.post.id, []),
+                                             buckets={label: 0 for label, *_ in BUCKETS})
+    for stay in now_stays:
+        rows[stay.post.id].now.append(stay)
+        rows[stay.post.id].buckets[stay.bucket] += 1
+    for stay in done_stays:
+        rows[stay.post.id].done.append(stay)
+    return sorted(rows.values(), key=lambda r: (-len(r.now), r.post.id))
+
+
+def route_names(session, version_ids):
+    """route version id -> (route id, route name)."""
+    if not version_ids:
+        return {}
+    return {v: (r, n) for v, r, n in session.execute(
+        select(RouteVersion.id, Route.id, Route.name).join(Route, Route.id == RouteVersion.route_id)
+        .where(RouteVersion.id.in_(set(version_ids))))}
+
+
+def step_table(session, done_stays, now_stays=()):
+    """Per route and step: stays ended, median and 90th percentile of hours held, files there
+    now; the slowest (by median) first."""
+    routes = route_names(session, [s.file.route_version_id for s in [*done_stays, *now_stays]])
+    groups, now_count = {}, {}
+    for stay in done_stays:
+        key = (routes[stay.file.route_version_id], stay.task.step_id, stay.task.step_name)
+        groups.setdefault(key, []).append(stay.hours)
+    for stay in now_stays:
+        key = (routes[stay.file.route_version_id], stay.task.step_id, stay.task.step_name)
+        now_count[key] = now_count.get(key, 0) + 1
+        groups.setdefault(key, [])
+    rows = [StepRow(route=route[1], route_id=route[0], step_id=step_id, step=name,
+                    stays=len(hours), median_hours=median(hours) if hours else None,
+                    p90_hours=percentile(hours, 0.9), now=now_count.get(key, 0))
+            for key, hours in groups.items() for route, step_id, name in [key]]
+    return sorted(rows, key=lambda r: (-(r.median_hours or 0), r.route, r.step))

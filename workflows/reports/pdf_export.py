@@ -1,0 +1,125 @@
+"""A whole file as one PDF for the record room and for right-to-information requests: a cover
+with number and subject, the note sheet, the correspondence, the drafts issued, and the full
+track with holding times.  Devanagari is drawn with the Lohit Devanagari font, shaped by
+HarfBuzz (fpdf2's text shaping)."""
+
+from pathlib import Path
+
+from fpdf import FPDF
+from zoneinfo import ZoneInfo
+
+from ..files import attachments, drafts, notes, receipts
+from .. import reports
+from ..clock import utcnow
+
+
+def font_path() -> Path:
+    """The Devanagari font shipped inside this package (Lohit Devanagari, SIL OFL 1.1, with its
+    licence in ``fonts/OFL.txt``), so that the PDF needs no font installed on the machine.
+    Package data beside this module (``workflows`` is a namespace package, which
+    importlib.resources cannot read under an editable install on Python 3.11)."""
+    return Path(__file__).parent / "fonts" / "Lohit-Devanagari.ttf"
+
+
+def _when(moment, tz):
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M") if moment else "-"
+
+
+class _Pdf(FPDF):
+    def __init__(self, number):
+        super().__init__(format="A4")
+        self.number = number
+        self.add_font("deva", "", str(font_path()))
+        self.set_font("deva", size=11)
+        self.set_text_shaping(True)
+        self.set_auto_page_break(True, margin=15)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("deva", size=8)
+        self.cell(0, 8, f"{self.number} · {self.page_no()}", align="C")
+
+    def heading(self, label):
+        self.ln(3)
+        self.set_font("deva", size=14)
+        self.multi_cell(0, 8, label, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("deva", size=11)
+
+    def para(self, text, size=11):
+        self.set_font("deva", size=size)
+        self.multi_cell(0, 6, text or "-", new_x="LMARGIN", new_y="NEXT")
+
+
+def file_pdf(session, file, now=None):
+    """The PDF of ``file`` as bytes (the caller checks the viewer may see the file)."""
+    now, tz = now or utcnow(), file.office.timezone
+    pdf = _Pdf(file.number)
+    pdf.add_page()
+    pdf.set_font("deva", size=20)
+    pdf.multi_cell(0, 12, file.number, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("deva", size=15)
+    pdf.multi_cell(0, 9, file.subject, new_x="LMARGIN", new_y="NEXT")
+    office = file.office.name + (f" / {file.office.name_hi}" if file.office.name_hi else "")
+    for line in (office, f"Section: {file.section.name}", f"Priority: {file.priority}",
+                 f"Status: {file.status} {file.outcome}".strip(),
+                 f"Opened: {_when(file.created_at, tz)}", f"Closed: {_when(file.closed_at, tz)}",
+                 f"Printed: {_when(now, tz)}"):
+        pdf.para(line)
+    _notes(pdf, session, file, tz)
+    _correspondence(pdf, session, file, tz)
+    _drafts(pdf, session, file, tz)
+    _track(pdf, session, file, tz, now)
+    return bytes(pdf.output())
+
+
+def _notes(pdf, session, file, tz):
+    pdf.add_page()
+    pdf.heading("Note sheet / टिप्पणी")
+    for note in notes.notes_of(session, file):
+        pdf.para(f"{note.number}. {note.body}")
+        pdf.para(f"    {note.author.name}, {note.author_post.title} · "
+                 f"{_when(note.frozen_at or note.updated_at, tz)}", size=9)
+
+
+def _correspondence(pdf, session, file, tz):
+    pdf.heading("Correspondence / पत्राचार")
+    found = False
+    for receipt in receipts.receipts_of(session, file):
+        found = True
+        pdf.para(f"{receipt.number}: {receipt.subject} ({receipt.sender_name}, "
+                 f"{receipt.received_on:%d-%m-%Y})")
+    for document in attachments.attachments_of(session, file):
+        found = True
+        pdf.para(f"{document.filename} ({document.size} bytes, {_when(document.uploaded_at, tz)})")
+    if not found:
+        pdf.para("-")
+
+
+def _drafts(pdf, session, file, tz):
+    pdf.heading("Drafts issued / जारी प्रारूप")
+    issued = [d for d in drafts.drafts_of(session, file) if d.status == "issued"]
+    for draft in issued:
+        versions = {v.number: v for v in drafts.versions_of(session, draft.id)}
+        body = versions.get(draft.approved_version)
+        pdf.para(f"{draft.issue_number} · {draft.kind} · {draft.title} · "
+                 f"{_when(draft.issued_at, tz)}")
+        pdf.para(body.body if body else "", size=10)
+    if not issued:
+        pdf.para("-")
+
+
+def _track(pdf, session, file, tz, now):
+    pdf.heading("Track with holding times / ट्रैक")
+    widths = (44, 44, 36, 36, 30)
+    pdf.set_font("deva", size=9)
+    for label, width in zip(("Post", "Step", "From", "To", "Held"), widths, strict=True):
+        pdf.cell(width, 7, label, border=1)
+    pdf.ln()
+    for stay in reports.file_stays(session, file, now=now):
+        held = f"{stay.working_days} wd, {stay.hours:.1f} h"
+        cells = (stay.post.title, stay.task.step_name, _when(stay.task.since, tz),
+                 _when(stay.task.done_at, tz), held)
+        for value, width in zip(cells, widths, strict=True):
+            pdf.cell(width, 7, value[:40] if len(value) > 40 else value, border=1)
+        pdf.ln()
+    pdf.para("Holding time excludes periods when the file was parked; wd = working days.", size=8)

@@ -1,0 +1,230 @@
+"""Publishing routes drawn by administrators, their versions, and moving files in flight
+from one version to a newer one.
+
+A route is checked with exactly the rules of ``sanchika check-route`` and, before it is
+published, against the office: a lane whose role no post of the office holds would strand
+every file that reaches it.  Files in flight keep the version they started on until an
+administrator moves them (dry run first).
+"""
+
+from dataclasses import dataclass
+
+import engine
+from sqlalchemy import select
+
+from .. import audit
+from ..files import filing
+from ..org import orgchart
+from ..clock import utcnow
+from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
+from ..models import File, Movement, Post, Route, RouteVersion
+from ..org import HEAD_OF_OFFICE
+from .routing import deploy_route, engine_route, latest_version
+
+
+def check(session, office, xml):
+    """Every problem that stops ``xml`` being published in ``office``: the route checks of
+    ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
+    problems = engine.check_route(xml)
+    if problems:
+        return problems
+    return lane_problems(session, office, engine.parse_route(xml))
+
+
+def lane_problems(session, office, route):
+    """Lanes of ``route`` that no post of ``office`` would hold."""
+    roles = set(session.scalars(select(Post.role).where(Post.office_id == office.id)))
+    has_head = session.scalar(select(Post.id).where(Post.office_id == office.id,
+                                                    Post.is_head.is_(True)).limit(1)) is not None
+    problems = []
+    for role in route.roles:
+        if role in roles or (role == HEAD_OF_OFFICE and has_head):
+            continue
+        lane_id = engine.lane_id(route, role)
+        problems.append(engine.Problem(
+            "no post of %(office)s holds the role '%(role)s': a file reaching this lane would "
+            "be stranded; create the post or rename the lane", lane_id, role,
+            params={"office": named(office), "role": role}))
+    return problems
+
+
+def publish(session, office, xml, user):
+    """Publish ``xml`` as the next version of its route in ``office`` (``user`` must
+    administer it).  Refused, with every problem, when the route would strand a file."""
+    orgchart.require_admin(session, user, office)
+    problems = check(session, office, xml)
+    if problems:
+        raise InvalidInput("the route cannot be published: %(problems)s",
+                           problems="; ".join(_say(p) for p in problems))
+    return deploy_route(session, office, xml, user)
+
+
+def _say(problem):
+    where = problem.element_id + (f' "{problem.element_name}"' if problem.element_name else "")
+    return (where + ": " if where else "") + problem.message
+
+
+def route_of(session, route_id, user=None):
+    route = session.get(Route, route_id)
+    if route is None:
+        raise NotFound("no route with the id %(id)s", id=route_id)
+    if user is not None:
+        orgchart.require_admin(session, user, route.office)
+    return route
+
+
+def version_of(session, route, number):
+    version = session.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id,
+                                                        RouteVersion.version == number))
+    if version is None:
+        raise NotFound("route %(key)s has no version %(version)s", key=route.key, version=number)
+    return version
+
+
+def routes_of(session, office):
+    return list(session.scalars(select(Route).where(Route.office_id == office.id)
+                                .order_by(Route.key)))
+
+
+def history(session, route):
+    """Each version, newest first, with who published it, when, how many files are open on
+    it (their numbers), and what changed from the version before: ``[(version, publisher, open files,
+    [change, ...]), ...]``."""
+    from ..models import User
+    versions = list(session.scalars(select(RouteVersion).where(RouteVersion.route_id == route.id)
+                                    .order_by(RouteVersion.version)))
+    rows, previous = [], None
+    for version in versions:
+        parsed = engine_route(session, version)
+        publisher = session.get(User, version.published_by_id) if version.published_by_id else None
+        open_files = [f.number for f in _open_files(session, version)]
+        rows.append((version, publisher, open_files, changes(previous, parsed)))
+        previous = parsed
+    return list(reversed(rows))
+
+
+def changes(old, new):
+    """What changed from route ``old`` to route ``new``, in sentences (``old`` may be None)."""
+    if old is None:
+        return [Sentence("first version")]
+    said = []
+    for step_id, step in new.steps.items():
+        before = old.steps.get(step_id)
+        if before is None:
+            said.append(Sentence("step '%(step)s' added (%(role)s)", step=step.name,
+                                 role=step.role))
+            continue
+        if before.name != step.name:
+            said.append(Sentence("step '%(step)s': name %(before)s → %(after)s",
+                                 step=step.name, before=before.name, after=step.name))
+        if before.role != step.role:
+            said.append(Sentence("step '%(step)s': role %(before)s → %(after)s",
+                                 step=step.name, before=before.role, after=step.role))
+        if before.limit_days != step.limit_days:
+            said.append(Sentence("step '%(step)s': time limit %(before)s → %(after)s",
+                                 step=step.name, before=before.limit_days or "-",
+                                 after=step.limit_days or "-"))
+        if before.choices != step.choices:
+            said.append(Sentence("step '%(step)s': choices %(before)s → %(after)s",
+                                 step=step.name, before=", ".join(before.choices) or "-",
+                                 after=", ".join(step.choices) or "-"))
+    for step_id, step in old.steps.items():
+        if step_id not in new.steps:
+            said.append(Sentence("step '%(step)s' removed", step=step.name))
+    for flow_id in dict.fromkeys([*old.conditions, *new.conditions]):
+        (name, before), (new_name, after) = (old.conditions.get(flow_id, ("", "")),
+                                             new.conditions.get(flow_id, ("", "")))
+        if before != after:
+            said.append(Sentence("condition of '%(flow)s': %(before)s → %(after)s",
+                                 flow=new_name or name or flow_id, before=before or "-",
+                                 after=after or "-"))
+    if not said and old.sha256 != new.sha256:
+        said.append(Sentence("drawing changed; steps, roles, limits, choices and conditions "
+                             "unchanged"))
+    return said
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    number: str
+    subject: str
+    step_name: str
+    can_move: bool
+    reason: str
+
+
+def _open_files(session, version):
+    return list(session.scalars(select(File).where(File.route_version_id == version.id,
+                                                   File.status != "closed").order_by(File.id)))
+
+
+def plan_move(session, source, target):
+    """Dry run: for every open file of version ``source``, whether it can move to ``target``
+    (its current step still exists there, held by the same role) and why not."""
+    new = engine_route(session, target)
+    plan = []
+    for file in _open_files(session, source):
+        plan.append(_plan_one(session, file, new))
+    return plan
+
+
+def _plan_one(session, file, new):
+    tasks = filing.open_tasks(session, file)
+    names = ", ".join(t.step_name for t in tasks)
+    if len(tasks) != 1:
+        return PlannedMove(file.number, file.subject, names, False,
+                           Sentence("the file is not waiting at exactly one step"))
+    task = tasks[0]
+    step = new.steps.get(task.step_id)
+    if step is None:
+        return PlannedMove(file.number, file.subject, names, False,
+                           Sentence("the step '%(step)s' (%(id)s) is not in the new version",
+                                    step=task.step_name, id=task.step_id))
+    if step.role != task.role:
+        return PlannedMove(file.number, file.subject, names, False,
+                           Sentence("the step is held by '%(new)s' in the new version, not "
+                                    "'%(old)s'", new=step.role, old=task.role))
+    try:
+        engine.start_at(new, task.step_id, {"priority": file.priority})
+    except engine.RouteError as exc:
+        return PlannedMove(file.number, file.subject, names, False,
+                           Sentence(exc.template, **exc.params))
+    return PlannedMove(file.number, file.subject, names, True, "")
+
+
+def move_files(session, source, target, user, now=None):
+    """Move every open file of version ``source`` that can move to version ``target``; each
+    move is on the file's track and in the audit log.  Returns the plan that was carried out."""
+    now = now or utcnow()
+    route = source.route
+    orgchart.require_admin(session, user, route.office)
+    if target.route_id != source.route_id or target.version <= source.version:
+        raise NotAllowed("files move only to a newer version of the same route")
+    new = engine_route(session, target)
+    plan = plan_move(session, source, target)
+    for item in plan:
+        if item.can_move:
+            _move(session, filing.lock_file(session, item.number), source, target, new, user, now)
+    session.flush()
+    return plan
+
+
+def _move(session, file, source, target, new, user, now):
+    task = filing.open_tasks(session, file)[0]
+    instance = engine.start_at(new, task.step_id, {"priority": file.priority})
+    ready = engine.ready_steps(instance)[0]
+    task.engine_task_id, task.step_name = ready.task_id, ready.name
+    file.route_version_id = target.id
+    file.workflow_state = engine.dump(instance)
+    file.engine_version = engine.SPIFF_VERSION
+    file.previous_state = ""  # the old version's state cannot be pulled back to
+    session.add(Movement(file_id=file.id, kind="route", from_post_id=task.post_id,
+                         from_user_id=user.id, to_post_id=task.post_id, step_name=ready.name,
+                         remark=f"Route {source.route.key} version {source.version} → "
+                                f"{target.version}", at=now))
+    audit.record(session, "file.route_migrated", user, file, route=source.route.key,
+                 from_version=source.version, to_version=target.version, step=task.step_id)
+
+
+def latest(session, route):
+    return latest_version(session, route)

@@ -1,0 +1,95 @@
+"""Publishing routes as immutable versions, and handing the engine the route of a file."""
+
+import hashlib
+
+import engine
+from sqlalchemy import func, select
+
+from .. import audit
+from ..errors import InvalidInput, NotFound, named
+from ..models import Route, RouteVersion
+
+_routes_by_sha = {}
+
+
+def deploy_route(session, office, xml, user=None):
+    """Validate ``xml`` and publish it as the next version of its route in ``office``.
+
+    Publishing the same XML as the latest version again publishes nothing and returns it.
+    """
+    try:
+        parsed = engine.parse_route(xml)
+    except engine.RouteInvalid as exc:
+        raise InvalidInput("the route is not valid: %(problems)s",
+                           problems="; ".join(map(str, exc.problems))) from None
+    route = session.scalar(select(Route).where(Route.office_id == office.id,
+                                               Route.key == parsed.key))
+    if route is None:
+        route = Route(office_id=office.id, key=parsed.key, name=parsed.name)
+        session.add(route)
+        session.flush()
+    latest = latest_version(session, route)
+    if latest is not None and latest.sha256 == parsed.sha256:
+        return latest
+    route.name = parsed.name
+    version = RouteVersion(
+        route_id=route.id, version=(latest.version + 1) if latest else 1, sha256=parsed.sha256,
+        xml=bytes(parsed.xml), published_by_id=user.id if user else None)
+    session.add(version)
+    session.flush()
+    audit.record(session, "route.published", user, office_id=office.id, route=route.key,
+                 version=version.version, sha256=version.sha256)
+    return version
+
+
+def latest_version(session, route):
+    return session.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id)
+                          .order_by(RouteVersion.version.desc()).limit(1))
+
+
+def route_by_key(session, office, key):
+    route = session.scalar(select(Route).where(Route.office_id == office.id, Route.key == key))
+    if route is None:
+        known = ", ".join(session.scalars(select(Route.key).where(Route.office_id == office.id)
+                                        .order_by(Route.key)))
+        if known:
+            raise NotFound("no route '%(key)s' in %(office)s; routes: %(known)s",
+                           key=key, office=named(office), known=known)
+        raise NotFound("no route '%(key)s' in %(office)s", key=key, office=named(office))
+    return route
+
+
+def list_routes(session, office=None):
+    """(route, version count, latest version) for every route, optionally of one office."""
+    stmt = (select(Route, func.count(RouteVersion.id), func.max(RouteVersion.version))
+            .join(RouteVersion, RouteVersion.route_id == Route.id)
+            .group_by(Route.id).order_by(Route.office_id, Route.key))
+    if office is not None:
+        stmt = stmt.where(Route.office_id == office.id)
+    return session.execute(stmt).all()
+
+
+def engine_route(session, version):
+    """The parsed route of a version; parsed once per process, keyed by the XML's sha256."""
+    route = _routes_by_sha.get(version.sha256)
+    if route is None:
+        route = _parse_version(version.id, version.xml, version.sha256)
+    return route
+
+
+def route_of_version(session, version_id, sha256):
+    """``engine_route`` when only the version's id and sha256 are at hand: the XML is read
+    only the first time this process meets the version."""
+    route = _routes_by_sha.get(sha256)
+    if route is None:
+        xml = session.scalar(select(RouteVersion.xml).where(RouteVersion.id == version_id))
+        route = _parse_version(version_id, xml, sha256)
+    return route
+
+
+def _parse_version(version_id, xml, sha256):
+    if hashlib.sha256(xml).hexdigest() != sha256:
+        raise NotFound("route version %(id)s does not match its recorded sha256", id=version_id)
+    route = engine.parse_route(xml)
+    _routes_by_sha[sha256] = route
+    return route
