@@ -221,6 +221,23 @@ def test_a_token_with_a_session_cookie_needs_the_csrf_token(client, session, peo
     assert filing.open_tasks(session, file)[0].done_at is None
 
 
+def test_a_signed_in_browsers_cookie_lends_no_rights_to_the_api(client, session, people, sadar):
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Mutation of Khata 6")
+    sign_in(client, "manoj.yadav")
+    assert client.get("/").status_code == 200
+    response = client.get("/api/v1/inbox")  # the cookie alone, no token
+    assert response.status_code == 401 and response.mimetype == "application/json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    headers = bearer(session, people.rajesh)  # with a token: the token's user, not the cookie's
+    with_cookie = client.get("/api/v1/inbox", headers=headers)
+    script = client.application.test_client().get("/api/v1/inbox", headers=headers)
+    assert with_cookie.status_code == 200 and with_cookie.get_json() == script.get_json()
+    assert file.id not in [row["file_id"] for row in with_cookie.get_json()["files"]]  # not his
+    assert file.id in [row["file_id"] for row in client.application.test_client().get(
+        "/api/v1/inbox", headers=bearer(session, people.manoj)).get_json()["files"]]
+
+
 def test_tokens_page_make_use_and_revoke(client, session, people):
     sign_in(client, "manoj.yadav")
     page = post(client, "/tokens/", {"name": "RTPS portal"})

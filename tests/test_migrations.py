@@ -48,3 +48,30 @@ def test_movements_rewrite_a_files_row_on_its_own_page_on_postgresql(demo_db):
             updated, in_place = updated + after[0] - before[0], in_place + after[1] - before[1]
     eng.dispose()
     assert updated == len(numbers) and in_place == updated
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_officials_made_before_session_tokens_each_get_their_own(empty_db):
+    """Migration 0014 gives every existing user a session token of their own, unlike any
+    other, and goes back down cleanly."""
+    from alembic import command
+    from workflows.db.schema import alembic_config, upgrade
+    eng = make_engine(empty_db)
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0013")
+    with eng.begin() as connection:
+        for login in ("asha.devi", "binod.kumar", "chandan.roy"):
+            connection.execute(text(
+                "INSERT INTO users (login, name, name_hi, email, mobile, password_hash, active, "
+                "must_change_password, failed_logins, language, created_at) VALUES (:login, "
+                ":login, '', '', '', 'x', true, false, 0, 'en', '2026-11-01 10:00:00+00:00')"),
+                {"login": login})
+    upgrade(eng)
+    with eng.connect() as connection:
+        tokens = connection.execute(text("SELECT session_token FROM users")).scalars().all()
+    assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0013")
+    with eng.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 3
+    eng.dispose()

@@ -2,6 +2,8 @@
 to inject a script shown as text."""
 
 
+import json
+
 from workflows.files import filing, notes
 
 from web import create_app
@@ -50,6 +52,24 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_asked(session, tmp_
     monkeypatch.setenv("SANCHIKA_SECURE_COOKIES", "1")
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_session_cookie_names_the_user_by_a_token_that_tells_nothing_of_the_password(
+        session, tmp_path, people):
+    app = make_app(session, tmp_path)
+    client = app.test_client()
+    sign_in(client, "manoj.yadav")
+    cookie = client.get_cookie("session").value
+    content = app.session_interface.get_signing_serializer(app).loads(cookie)
+    session.expire_all()
+    manoj = people.manoj
+    assert content["_user_id"] == manoj.session_token
+    secret = manoj.password_hash.rsplit("$", 1)[-1]  # argon2: the hash after the last "$"
+    pieces = {secret[i:i + 6] for i in range(len(secret) - 5)}
+    told = json.dumps(content) + cookie
+    assert not [p for p in pieces if p in told], "a piece of the password hash is in the cookie"
+    assert set(content) <= {"_user_id", "_fresh", "_id", "_permanent", "csrf_token", "lang",
+                            "_flashes"}
 
 
 def test_a_note_with_a_script_is_shown_as_text(app, session, sadar, people):

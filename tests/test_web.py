@@ -1,5 +1,6 @@
 """Signing in and off, attendance, passwords, languages and the inbox tabs, in both languages."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,9 @@ def test_pages_need_sign_in(client):
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"], path
 
 
-def test_wrong_passwords_slow_down_then_lock_and_the_user_is_told(client, session, people):
+def test_wrong_passwords_lock_the_login_and_the_user_is_told_without_a_wait(
+        client, session, people, monkeypatch):
+    monkeypatch.setattr("time.sleep", _no_sleep)  # refusals answer at once: no worker waits
     for attempt in range(1, 6):
         response = sign_in(client, "manoj.yadav", "wrong-password")
         assert response.status_code == 401
@@ -36,9 +39,26 @@ def test_unknown_login_gets_the_same_answer_as_a_wrong_password(client):
     assert response.status_code == 401 and "The login or password is wrong." in text(response)
 
 
+def _no_sleep(seconds):
+    raise AssertionError(f"a worker slept {seconds} s")
+
+
 def test_form_without_csrf_token_is_refused(client):
     response = client.post("/sign-in", data={"login": "manoj.yadav", "password": "sanchika-demo"})
     assert response.status_code == 400 and "expired" in text(response)
+
+
+def test_a_form_token_of_another_session_is_refused_with_a_message_in_the_users_language(
+        client, app):
+    sign_in(client, "manoj.yadav")
+    post(client, "/language", {"language": "hi", "next": "/"})
+    stranger = app.test_client()
+    forged = csrf(stranger)  # a valid token, but of the attacker's own session
+    response = client.post("/password", data={"current": "sanchika-demo", "new": "forged-pass-1",
+                                              "repeat": "forged-pass-1", "csrf_token": forged})
+    assert response.status_code == 400
+    assert "फ़ॉर्म की अवधि समाप्त हो गई" in text(response)
+    assert sign_in(app.test_client(), "manoj.yadav").status_code == 302  # password unchanged
 
 
 def test_sign_in_and_off_are_recorded_and_the_head_sees_attendance(client, session, people):
@@ -57,13 +77,33 @@ def test_sign_in_and_off_are_recorded_and_the_head_sees_attendance(client, sessi
 
 def test_sessions_end_after_a_password_change_elsewhere(client, app, session, people):
     sign_in(client, "manoj.yadav")
+    stolen = client.get_cookie("session").value  # a copy of the first browser's cookie
     other = app.test_client()
     sign_in(other, "manoj.yadav")
     response = post(other, "/password", {"current": "sanchika-demo", "new": "new-secret-1",
                                          "repeat": "new-secret-1"})
     assert response.status_code == 302
     assert client.get("/").status_code == 302  # the first browser is signed out
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/").status_code == 302  # and so is any copy of its cookie
+    assert other.get("/").status_code == 200  # the browser that changed it stays signed in
     assert sign_in(client, "manoj.yadav", "new-secret-1").status_code == 302
+
+
+def test_signing_off_everywhere_ends_every_session_of_the_official(client, app, session, people):
+    sign_in(client, "manoj.yadav")
+    other = app.test_client()
+    sign_in(other, "manoj.yadav")
+    assert "Sign off everywhere" in text(client.get("/password"))
+    response = post(client, "/sign-off", {"everywhere": "1"})
+    assert response.status_code == 302 and "You have signed off." in flashes(client.get("/sign-in"))
+    assert other.get("/").status_code == 302 and client.get("/").status_code == 302
+    sign_in(other, "manoj.yadav")
+    third = app.test_client()
+    sign_in(third, "manoj.yadav")
+    post(third, "/sign-off")  # an ordinary sign-off ends only its own session
+    assert other.get("/").status_code == 200 and third.get("/").status_code == 302
 
 
 def test_password_change_mistakes_are_explained(client):
@@ -200,7 +240,6 @@ def test_every_page_opens_in_both_languages(client, session, sadar, people, lang
 
 
 def test_a_session_ends_after_inactivity(session, tmp_path):
-    import time
     client = make_app(session, tmp_path, PERMANENT_SESSION_LIFETIME=timedelta(seconds=1)).test_client()
     sign_in(client, "manoj.yadav")
     assert client.get("/").status_code == 200

@@ -14,7 +14,7 @@ def make_app(session, tmp_path, **config):
     factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
                            expire_on_commit=False)
     return create_app({"TESTING": True, "SECRET_KEY": "test", "SESSION_FACTORY": factory,
-                       "DATABASE_URL": "sqlite://", "SIGN_IN_DELAY": 0,
+                       "DATABASE_URL": "sqlite://",
                        "ATTACHMENTS": str(tmp_path / "store"), **config})
 
 

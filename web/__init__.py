@@ -16,6 +16,7 @@ def create_app(config=None):
     Creating the app starts nothing in the background: the scheduler is started by
     ``sanchika serve`` or ``sanchika scheduler`` only.
     """
+    from . import security
     app = Flask(__name__, instance_path=str(Path(DEFAULT_INSTANCE).resolve()))
     app.config.update(
         DATABASE_URL=None,
@@ -25,6 +26,7 @@ def create_app(config=None):
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # larger uploads are refused with a message by the service
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=7),
+        **security.settings(),
     )
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
@@ -35,7 +37,7 @@ def create_app(config=None):
         factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
     app.extensions["sanchika.sessionmaker"] = factory
 
-    from . import auth, errors, files, i18n, inbox, outbox, receipts, security, vendor
+    from . import auth, errors, files, i18n, inbox, outbox, receipts, vendor
     from . import api, tokens
     security.init_app(app)
     i18n.init_app(app)

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows.deadlines import calendar, limits
@@ -14,7 +15,7 @@ from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
 
 from .i18n import say
-from .security import administered_office, login_required, transaction
+from .security import administered_office, transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +34,7 @@ def _day(name, required=True):
 @login_required
 def index():
     with transaction() as db:
-        offices = orgchart.offices_for(db, g.user)
+        offices = orgchart.offices_for(db, current_user)
         if not offices:
             abort(403)
         return render_template("admin/index.html", offices=offices)
@@ -72,7 +73,7 @@ def _add_post(db, office):
     section = db.get(Section, form.get("section", type=int) or 0)
     reports_to = (orgchart.post_by_id(db, form.get("reports_to", type=int))
                   if form.get("reports_to", type=int) else None)
-    post = orgchart.add_post(db, g.user, office, code=form.get("code", ""),
+    post = orgchart.add_post(db, current_user, office, code=form.get("code", ""),
                              title=form.get("title", ""), title_hi=form.get("title_hi", ""),
                              role=form.get("role", ""), section=section, reports_to=reports_to,
                              is_head=bool(form.get("is_head")), is_admin=bool(form.get("is_admin")))
@@ -89,27 +90,27 @@ def _post_and_user(db, office):
 def _assign(db, office):
     post, user = _post_and_user(db, office)
     kind = request.form.get("kind", "regular")
-    orgchart.assign(db, g.user, post, user, _day("from_date"), _day("to_date", False), kind)
+    orgchart.assign(db, current_user, post, user, _day("from_date"), _day("to_date", False), kind)
     return _("%(user)s holds %(post)s.", user=user.name, post=post.title)
 
 
 def _transfer(db, office):
     post, user = _post_and_user(db, office)
-    pending = orgchart.transfer(db, g.user, post, user, _day("from_date"))
+    pending = orgchart.transfer(db, current_user, post, user, _day("from_date"))
     return _("%(user)s succeeds to %(post)s; %(count)s pending files pass to them.",
              user=user.name, post=post.title, count=len(pending))
 
 
 def _add_section(db, office):
     form = request.form
-    section = orgchart.add_section(db, g.user, office, code=form.get("code", ""),
+    section = orgchart.add_section(db, current_user, office, code=form.get("code", ""),
                                    name=form.get("name", ""), name_hi=form.get("name_hi", ""))
     return _("Section %(name)s created.", name=section.name)
 
 
 def _add_office(db, office):
     form = request.form
-    added = orgchart.add_office(db, g.user, parent=office, code=form.get("code", ""),
+    added = orgchart.add_office(db, current_user, parent=office, code=form.get("code", ""),
                                 name=form.get("name", ""), name_hi=form.get("name_hi", ""))
     return _("Office %(name)s created below %(parent)s.", name=added.name, parent=office.name)
 
@@ -118,7 +119,7 @@ def _end_holding(db, office):
     holding = db.get(PostHolding, request.form.get("holding", type=int) or 0)
     if holding is None or holding.post.office_id != office.id:
         abort(404)
-    orgchart.end_holding(db, g.user, holding, _day("last_day"))
+    orgchart.end_holding(db, current_user, holding, _day("last_day"))
     return _("%(user)s no longer holds %(post)s after %(day)s.", user=holding.user.name,
              post=holding.post.title, day=holding.to_date.isoformat())
 
@@ -141,12 +142,12 @@ def onboard(office_id):
             try:
                 if request.form.get("do") == "import":
                     with db.begin_nested():
-                        created = onboarding.import_staff(db, g.user, text,
+                        created = onboarding.import_staff(db, current_user, text,
                                                           site_url=request.host_url)
                     flash(_("%(count)s people onboarded; each was mailed a first password.",
                             count=len(created)), "ok")
                 else:
-                    rows = onboarding.check_csv(db, g.user, text)
+                    rows = onboarding.check_csv(db, current_user, text)
             except SanchikaError as exc:
                 flash(say(exc), "error")
                 rows = rows if rows is not None else _rows_or_none(db, text)
@@ -156,7 +157,7 @@ def onboard(office_id):
 
 def _rows_or_none(db, text):
     try:
-        return onboarding.check_csv(db, g.user, text)
+        return onboarding.check_csv(db, current_user, text)
     except SanchikaError:
         return None
 
@@ -182,13 +183,13 @@ def settings(office_id):
 def _save_settings(db, office):
     form = request.form
     if form.get("what") == "holiday":
-        calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=g.user)
+        calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=current_user)
         return
     by_priority = {p: (form.get(f"limit_{p}", "").strip() or None) for p in PRIORITIES}
     limits.set_limits(db, office, default=form.get("default", "").strip() or None,
                       weekly_offs=form.get("weekly_offs", "").strip() or None,
                       grace_days=form.get("grace_days", "").strip() or None,
-                      priorities=by_priority, user=g.user)
+                      priorities=by_priority, user=current_user)
 
 
 def init_app(app):
@@ -204,6 +205,6 @@ def _note_administrator():
     """Whether the signed-in user administers an office, found before the view opens its own
     transaction (a second one inside it could wait on the first under SQLite)."""
     g.administers = False
-    if g.get("user") is not None and request.endpoint not in ("static", "vendor.asset"):
+    if request.endpoint not in ("static", "vendor.asset") and current_user.is_authenticated:
         with transaction() as db:
-            g.administers = orgchart.is_administrator(db, g.user)
+            g.administers = orgchart.is_administrator(db, current_user)

@@ -1,15 +1,16 @@
 """Administration of routes: the BPMN editor, check and publish, versions, upload and
 download, and moving files in flight to a newer version."""
 
-from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from workflows.routes import new_route, publishing
 from workflows.errors import InvalidInput, SanchikaError
 
 from .i18n import say
-from .security import administered_office, login_required, transaction
+from .security import administered_office, transaction
 
 bp = Blueprint("admin_routes", __name__, url_prefix="/admin")
 
@@ -20,7 +21,7 @@ EDITOR_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-i
 
 def _route(db, route_id):
     try:
-        return publishing.route_of(db, route_id, g.user)
+        return publishing.route_of(db, route_id, current_user)
     except SanchikaError:
         abort(403)
 
@@ -117,7 +118,7 @@ def publish(office_id):
         problems = publishing.check(db, office, xml)
         if problems:
             return jsonify(problems=_problems(problems)), 422
-        version = publishing.publish(db, office, xml, g.user)
+        version = publishing.publish(db, office, xml, current_user)
         url = url_for("admin_routes.route", route_id=version.route_id)
         return jsonify(problems=[], version=version.version, url=url)
 
@@ -131,7 +132,7 @@ def upload(office_id):
         office = administered_office(db, office_id)
         problems = publishing.check(db, office, xml)
         if not problems:
-            version = publishing.publish(db, office, xml, g.user)
+            version = publishing.publish(db, office, xml, current_user)
             flash(_("Version %(version)s of %(route)s is published.", version=version.version,
                     route=version.route.name), "ok")
             return redirect(url_for("admin_routes.route", route_id=version.route_id))
@@ -153,7 +154,7 @@ def move(route_id):
             return redirect(url_for("admin_routes.route", route_id=route_id))
         if request.method == "POST":
             try:
-                plan = publishing.move_files(db, source, target, g.user)
+                plan = publishing.move_files(db, source, target, current_user)
             except SanchikaError as exc:
                 flash(say(exc), "error")
                 return redirect(url_for("admin_routes.route", route_id=route_id))

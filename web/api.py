@@ -7,7 +7,8 @@ token), 403 (not allowed), 404 (no such thing, or not yours to see), 409 (the fi
 declared once, in web/api_schemas.py; web/openapi.py checks requests and makes the document.
 """
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.org import access
@@ -37,7 +38,7 @@ def open_file(json: schemas.NewFile):
     """Open a file"""
     with transaction() as db:
         office = _office(db, json.office)
-        file = filing.open_file(db, office=office, user=g.user, route_key=json.route,
+        file = filing.open_file(db, office=office, user=current_user, route_key=json.route,
                                 subject=json.subject, priority=json.priority,
                                 category=json.category or "", first_note=json.note or "")
         result = _file_json(db, file)
@@ -71,7 +72,7 @@ def act(file_id, json: schemas.Act):
     """Complete the step you hold with one of its choices"""
     with transaction() as db:
         file = _file(db, str(file_id))
-        filing.act(db, number=file.number, user=g.user, choice=json.choice,
+        filing.act(db, number=file.number, user=current_user, choice=json.choice,
                    remark=json.remark or "", reason=json.reason or "",
                    task_id=json.task_id, to_post_id=json.to_post_id)
         result = _file_json(db, file)
@@ -83,7 +84,7 @@ def act(file_id, json: schemas.Act):
 def waiting(query: schemas.InboxQuery):
     """Files waiting at your posts"""
     with transaction() as db:
-        rows = inbox.inbox(db, g.user, priority=query.priority, query=query.q)
+        rows = inbox.inbox(db, current_user, priority=query.priority, query=query.q)
         result = [{"file_id": r.file.id, "number": r.file.number, "subject": r.file.subject,
                    "priority": r.file.priority, "task_id": r.task.id, "step": r.task.step_name,
                    "post": r.post.title, "since": _iso(r.task.since), "due_at": _iso(r.task.due_at),
@@ -101,7 +102,7 @@ def diarise(json: schemas.NewReceipt, form: schemas.NewReceiptForm):
     with transaction() as db:
         office = _office(db, letter.office)
         receipt = receipts.diarise_receipt(
-            db, office=office, user=g.user, subject=letter.subject, sender=letter.sender,
+            db, office=office, user=current_user, subject=letter.subject, sender=letter.sender,
             sender_address=letter.sender_address or "", letter_number=letter.letter_number or "",
             letter_date=letter.letter_date, received_on=letter.received_on, mode=letter.mode,
             document=_document(letter.document),
@@ -116,7 +117,7 @@ def diarise(json: schemas.NewReceipt, form: schemas.NewReceiptForm):
 
 def _office(db, code):
     """The office named by ``code``, or the caller's first office when none is named."""
-    offices = sorted({p.office for p in org.posts_of(db, g.user)}, key=lambda o: o.code)
+    offices = sorted({p.office for p in org.posts_of(db, current_user)}, key=lambda o: o.code)
     if not offices:
         raise NotAllowed("you hold no post in any office")
     if not code:
@@ -142,7 +143,7 @@ def _file(db, ref):
         file = db.scalar(select(File).where(File.number == ref))
     if file is None:
         raise NotFound("no such file")
-    access.check_can_view(db, g.user, file)
+    access.check_can_view(db, current_user, file)
     return file
 
 
@@ -174,7 +175,7 @@ def _track(db, file):
 
 def _file_json(db, file):
     """The file, who holds it, the choices open to the caller now, and its track."""
-    view = workspace.file_view(db, g.user, file)
+    view = workspace.file_view(db, current_user, file)
     return {
         "id": file.id, "number": file.number, "subject": file.subject,
         "priority": file.priority, "category": file.category, "status": file.status,

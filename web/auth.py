@@ -1,22 +1,58 @@
 """Signing in and off, the password, the language, and today's attendance."""
 
 import time
+from datetime import datetime
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_login import current_user, login_required, login_user, logout_user
 
 from workflows import org
 from workflows.org import people
+from workflows.clock import IST
 from workflows.errors import InvalidInput, NotAllowed, NotFound
+from workflows.models import User
 
 from .i18n import LANGUAGES, say
-from .security import login_required, start_session, transaction
+from .security import limiter, transaction
 
 bp = Blueprint("auth", __name__)
 
 
+def _refused(response):
+    """Only a refused sign-in counts against the throttle; signing in does not."""
+    return response.status_code == 401
+
+
+def _login_key():
+    return "login:" + request.form.get("login", "").strip().lower()
+
+
+def _until():
+    """When the throttle that was hit lets this login or address try again, in Indian time."""
+    reset_at = limiter.current_limit.reset_at
+    return datetime.fromtimestamp(reset_at, IST).strftime("%H:%M")
+
+
+def _too_many_for_login():
+    return _("Too many wrong sign-ins for this login; try again after %(time)s IST.",
+             time=_until())
+
+
+def _too_many_from_here():
+    return _("Too many wrong sign-ins from this computer; try again after %(time)s IST.",
+             time=_until())
+
+
+# Each refused sign-in counts, per login and per client address; past the limit the answer is
+# 429 at once: no worker waits.  The lock after wrong passwords (workflows.people) stays.
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_refused, error_message=_too_many_from_here)
+@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_LOGIN"], methods=["POST"],
+               key_func=_login_key, deduct_when=_refused, error_message=_too_many_for_login)
 def sign_in():
     if request.method == "GET":
         return render_template("auth/sign_in.html", login="")
@@ -30,9 +66,8 @@ def sign_in():
             refusal = None
             if session.get("lang") in LANGUAGES:  # chosen on the sign-in page: keep it
                 user.language = session["lang"]
-            start_session(user)
+            _start_session(user)
     if refusal is not None:
-        time.sleep(refusal.delay * current_app.config.get("SIGN_IN_DELAY", 1.0))
         flash(say(refusal), "error")
         return render_template("auth/sign_in.html", login=login), 401
     target = request.args.get("next", "")
@@ -44,13 +79,34 @@ def sign_in():
     return redirect(target)
 
 
+@bp.errorhandler(RateLimitExceeded)
+def _throttled(exc):
+    flash(exc.description, "error")
+    login = request.form.get("login", "").strip().lower()
+    wait = max(1, limiter.current_limit.reset_at - int(time.time()))
+    return render_template("auth/sign_in.html", login=login), 429, {"Retry-After": str(wait)}
+
+
+def _start_session(user):
+    """A fresh session for ``user`` at every sign-in (nothing of an earlier one survives, not
+    even its CSRF token); the language chosen before signing in is kept."""
+    lang = session.get("lang")
+    session.clear()
+    login_user(user)
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+
+
 @bp.route("/sign-off", methods=["POST"])
 def sign_off():
     language = session.get("lang")
-    if g.user is not None:
+    if current_user.is_authenticated:
         with transaction() as db:
-            people.sign_off(db, db.merge(g.user))
-        language = g.user.language
+            people.sign_off(db, db.get(User, current_user.id),
+                            everywhere=request.form.get("everywhere") == "1")
+        language = current_user.language
+        logout_user()
     session.clear()
     if language in LANGUAGES:  # the sign-in page stays in the language the official uses
         session["lang"] = language
@@ -63,14 +119,14 @@ def sign_off():
 def password():
     if request.method == "POST":
         with transaction() as db:
-            user = db.merge(g.user)
+            user = db.get(User, current_user.id)
             try:
                 people.change_password(db, user, request.form.get("current", ""),
                                        request.form.get("new", ""), request.form.get("repeat", ""))
             except InvalidInput as exc:
                 flash(say(exc), "error")
                 return render_template("auth/password.html"), 400
-            start_session(user)
+            _start_session(user)  # the new password made a new session token
         flash(_("Your password is changed."), "info")
         return redirect(url_for("inbox.index"))
     return render_template("auth/password.html")
@@ -81,9 +137,9 @@ def language():
     choice = request.form.get("language", "en")
     if choice in LANGUAGES:
         session["lang"] = choice
-        if g.user is not None:
+        if current_user.is_authenticated:
             with transaction() as db:
-                db.merge(g.user).language = choice
+                db.get(User, current_user.id).language = choice
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("inbox.index"))
@@ -93,7 +149,7 @@ def language():
 @login_required
 def attendance():
     with transaction() as db:
-        posts = org.posts_of(db, g.user)
+        posts = org.posts_of(db, current_user)
         offices = sorted({p.office for p in posts if p.is_head or p.is_admin},
                          key=lambda o: o.code)
         code = request.args.get("office") or (offices[0].code if offices else "")
@@ -101,7 +157,7 @@ def attendance():
             abort(403, _("only the head of office or its administrator sees attendance"))
         try:
             office = org.office_by_code(db, code)
-            rows = people.attendance_today(db, office, g.user)
+            rows = people.attendance_today(db, office, current_user)
         except NotFound:
             abort(404)
         except NotAllowed as exc:

@@ -16,6 +16,7 @@ def _http_error(exc):
         403: _("You may not see or do this."),
         404: _("There is no such page or file, or it is not yours to see."),
         413: _("The upload is too large. Documents may be at most 20 MB each."),
+        429: _("Too many tries in a short time. Wait a few minutes and try again."),
     }
     if request.path.startswith("/api/"):
         return _api_error(exc)
@@ -41,7 +42,8 @@ def _api_error(exc):
                 401: "sign in: send 'Authorization: Bearer <token>'",
                 404: "no such resource, or it is not yours to see",
                 405: "this method is not allowed here",
-                413: "the request is too large"}
+                413: "the request is too large",
+                429: "too many requests; wait and try again"}
     message = messages.get(exc.code, exc.name.lower())
     if exc.description and exc.description != type(exc).description:
         message = exc.description

@@ -3,10 +3,11 @@ route diagram, and every action an official takes on a file."""
 
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
 from workflows.files import attachments, drafts, filing, notes, receipts, workspace
 from workflows import org
@@ -16,7 +17,7 @@ from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
 
 from .i18n import say
-from .security import login_required, refuse, transaction, visible_file
+from .security import refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -29,7 +30,7 @@ def _store():
 @login_required
 def new():
     with transaction() as db:
-        offices = {p.office for p in org.posts_of(db, g.user)}
+        offices = {p.office for p in org.posts_of(db, current_user)}
         office = _chosen_office(db, offices)
         routes = [r for r, _count, _latest in routing.list_routes(db, office)] if office else []
         form = request.form if request.method == "POST" else {}
@@ -37,12 +38,12 @@ def new():
             try:
                 with db.begin_nested():
                     file = filing.open_file(
-                        db, office=office, user=g.user, route_key=form.get("route", ""),
+                        db, office=office, user=current_user, route_key=form.get("route", ""),
                         subject=form.get("subject", ""), priority=form.get("priority", "Normal"),
                         category=form.get("category", ""), first_note=form.get("note", ""))
                     for upload in request.files.getlist("documents"):
                         if upload and upload.filename:
-                            attachments.attach(db, number=file.number, user=g.user,
+                            attachments.attach(db, number=file.number, user=current_user,
                                                filename=upload.filename, data=upload.read(),
                                                store=_store())
                 flash(_("File %(number)s opened.", number=file.number), "info")
@@ -67,8 +68,8 @@ def _chosen_office(db, offices):
 def show(file_id):
     with transaction() as db:
         file = visible_file(db, file_id)
-        filing.mark_opened(db, file, g.user)
-        view = workspace.file_view(db, g.user, file)
+        filing.mark_opened(db, file, current_user)
+        view = workspace.file_view(db, current_user, file)
         page = render_template("files/show.html", v=view, form=request.args,
                                draft_kinds=DRAFT_KINDS)
     return page
@@ -107,7 +108,7 @@ def act(file_id):
 
     def run(db, file):
         to_post = form.get("to_post") or None
-        filing.act(db, number=file.number, user=g.user, choice=form.get("choice", ""),
+        filing.act(db, number=file.number, user=current_user, choice=form.get("choice", ""),
                    remark=form.get("remark", ""), reason=form.get("reason", ""),
                    task_id=form.get("task_id"), to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
@@ -121,10 +122,10 @@ def add_note(file_id):
     def run(db, file):
         paragraph = request.form.get("paragraph")
         if paragraph and paragraph.isdigit():
-            notes.edit_note(db, number=file.number, paragraph=int(paragraph), user=g.user,
+            notes.edit_note(db, number=file.number, paragraph=int(paragraph), user=current_user,
                             body=request.form.get("note", ""))
             return _("Note paragraph %(n)s saved.", n=paragraph)
-        note = notes.add_note(db, number=file.number, user=g.user, body=request.form.get("note", ""))
+        note = notes.add_note(db, number=file.number, user=current_user, body=request.form.get("note", ""))
         return _("Note paragraph %(n)s added.", n=note.number)
     return _act_on(file_id, run) or _back(file_id)
 
@@ -137,7 +138,7 @@ def attach(file_id):
         if not uploads:
             raise InvalidInput("Choose a document to attach.")
         for upload in uploads:
-            attachments.attach(db, number=file.number, user=g.user, filename=upload.filename,
+            attachments.attach(db, number=file.number, user=current_user, filename=upload.filename,
                                data=upload.read(), store=_store())
         return _("%(count)s document(s) attached.", count=len(uploads))
     return _act_on(file_id, run) or _back(file_id)
@@ -180,7 +181,7 @@ def _inline(data, content_type, filename):
 def _simple(verb, service, done):
     def view(file_id):
         def run(db, file):
-            service(db, number=file.number, user=g.user, remark=request.form.get("remark", ""))
+            service(db, number=file.number, user=current_user, remark=request.form.get("remark", ""))
             return done
         return _act_on(file_id, run) or _back(file_id)
     view.__name__ = verb
@@ -195,7 +196,7 @@ _simple("unpark", filing.unpark, _l("File taken up again."))
 @login_required
 def close(file_id):
     def run(db, file):
-        filing.close(db, number=file.number, user=g.user,
+        filing.close(db, number=file.number, user=current_user,
                      retention=request.form.get("retention", ""),
                      keep_years=request.form.get("keep_years") or None,
                      remark=request.form.get("remark", ""))
@@ -210,7 +211,7 @@ _simple("reopen", filing.reopen, _l("File reopened."))
 @login_required
 def pull_back(file_id):
     def run(db, file):
-        filing.pull_back(db, number=file.number, user=g.user)
+        filing.pull_back(db, number=file.number, user=current_user)
         return _("File %(number)s pulled back.", number=file.number)
     return _act_on(file_id, run) or _back(file_id)
 
@@ -247,7 +248,7 @@ def route_state(file_id):
 @login_required
 def new_draft(file_id):
     def run(db, file):
-        draft = drafts.create_draft(db, number=file.number, user=g.user,
+        draft = drafts.create_draft(db, number=file.number, user=current_user,
                                     kind=request.form.get("kind", ""),
                                     title=request.form.get("title", ""),
                                     body=request.form.get("body", ""))
@@ -264,7 +265,7 @@ def _draft_action(verb, service, message):
             fields = {"revise": {"body": request.form.get("body", "")},
                       "approve": {"version": _int(request.form.get("version"))},
                       "issue": {}}[verb]
-            draft = service(db, draft_id=draft_id, user=g.user, **fields)
+            draft = service(db, draft_id=draft_id, user=current_user, **fields)
             return message(draft)
         try:
             return _act_on(file_id, run) or _back(file_id)

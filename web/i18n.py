@@ -7,8 +7,9 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import g, request, session
+from flask import request, session
 from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user
 
 from workflows.clock import IST
 from workflows.errors import Moment, Named
@@ -29,9 +30,8 @@ def init_app(app):
 
 
 def select_language():
-    user = g.get("user")
-    if user is not None and user.language in LANGUAGES:
-        return user.language
+    if current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
     if session.get("lang") in LANGUAGES:
         return session["lang"]
     return request.accept_languages.best_match(LANGUAGES) or "en"

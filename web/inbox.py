@@ -1,11 +1,12 @@
 """The inbox and its tabs: waiting, sent, parked, closed, created by me."""
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
 
 from workflows.files import inbox as queries
 from workflows.models import PRIORITIES
 
-from .security import login_required, transaction
+from .security import transaction
 
 bp = Blueprint("inbox", __name__)
 
@@ -19,8 +20,8 @@ def index():
     priority = request.args.get("priority") or None
     query = request.args.get("q", "")[:200]
     with transaction() as db:
-        rows = getattr(queries, tab)(db, g.user, priority=priority, query=query)
-        waiting = queries.counts(db, g.user)
+        rows = getattr(queries, tab)(db, current_user, priority=priority, query=query)
+        waiting = queries.counts(db, current_user)
         page = render_template("inbox/index.html", tab=tab, tabs=queries.TABS, rows=rows,
                                waiting=waiting, priorities=PRIORITIES, priority=priority or "",
                                q=query)

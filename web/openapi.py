@@ -8,7 +8,8 @@ A refusal is ``{"error": "..."}``; input that does not fit its schema also lists
 
 import functools
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from werkzeug.exceptions import BadRequest
 
@@ -80,7 +81,7 @@ def operation(answer, *, status=200, json=None, form=None, query=None, refusals=
 
         @functools.wraps(checked)
         def wrapped(*args, **kwargs):
-            if g.get("user") is None or not g.get("via_token"):
+            if not current_user.is_authenticated:  # on /api/ only a bearer token signs one in
                 abort(401)
             if json or form:
                 refused = _refuse_body(JSON if json else None, FORMS if form else ())

@@ -1,6 +1,7 @@
 """The mail outbox for an office's administrators: what went out, what waits, what failed."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows import clock
@@ -11,7 +12,7 @@ from workflows.models import MAIL_STATUSES, Post, PostHolding
 from workflows.org import held_on
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import transaction
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -29,7 +30,7 @@ def _admin_offices(db, user):
 def index():
     status = request.args.get("status", "")
     with transaction() as db:
-        offices = _admin_offices(db, g.user)
+        offices = _admin_offices(db, current_user)
         if not offices:
             abort(403)
         rows = [{
@@ -48,11 +49,11 @@ def index():
 @login_required
 def retry(mail_id):
     with transaction() as db:
-        offices = _admin_offices(db, g.user)
+        offices = _admin_offices(db, current_user)
         if not offices:
             abort(403)
         try:
-            outbox.retry(db, mail_id, g.user, utcnow(), office_ids=offices)
+            outbox.retry(db, mail_id, current_user, utcnow(), office_ids=offices)
             flash(f"Mail {mail_id} queued again; it goes out with the next sending.", "ok")
         except SanchikaError as exc:
             flash(say(exc), "error")

@@ -1,9 +1,10 @@
 """Receipts (आवती): diarise an incoming letter, then put it into a file, open a new file on it,
 or send it to another post."""
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows.files import attachments, receipts
@@ -13,7 +14,7 @@ from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import MODES, PRIORITIES, Post
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import transaction
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
 
@@ -28,7 +29,7 @@ def index():
     form = request.form if request.method == "POST" else {}
     status = 200
     with transaction() as db:
-        offices = sorted({p.office for p in org.posts_of(db, g.user)}, key=lambda o: o.code)
+        offices = sorted({p.office for p in org.posts_of(db, current_user)}, key=lambda o: o.code)
         if not offices:
             abort(403, _("You hold no post in any office."))
         office = next((o for o in offices if o.code == request.values.get("office")), offices[0])
@@ -37,7 +38,7 @@ def index():
             try:
                 with db.begin_nested():
                     receipt = receipts.diarise_receipt(
-                        db, office=office, user=g.user, subject=form.get("subject", ""),
+                        db, office=office, user=current_user, subject=form.get("subject", ""),
                         sender=form.get("sender", ""), sender_address=form.get("address", ""),
                         letter_number=form.get("letter_number", ""),
                         letter_date=form.get("letter_date") or None,
@@ -49,7 +50,7 @@ def index():
             except (InvalidInput, NotAllowed, NotFound) as exc:
                 flash(say(exc), "error")
                 status = 400
-        pending = receipts.receipts_pending(db, g.user)
+        pending = receipts.receipts_pending(db, current_user)
         routes = [r for r, _c, _l in routing.list_routes(db, office)]
         posts = list(db.scalars(select(Post).where(Post.office_id == office.id).order_by(Post.id)))
         page = render_template("receipts/index.html", offices=offices, office=office,
@@ -78,14 +79,14 @@ def _receipt_action(verb, run):
 
 def _put_in_file(db, receipt_id):
     receipts.put_in_file(db, receipt_id=receipt_id, number=request.form.get("number", "").strip(),
-                         user=g.user)
+                         user=current_user)
     file = receipts.get_receipt(db, receipt_id).file
     return (_("Receipt put into file %(number)s.", number=file.number),
             url_for("files.show", file_id=file.id))
 
 
 def _open_file(db, receipt_id):
-    file = receipts.open_file_from_receipt(db, receipt_id=receipt_id, user=g.user,
+    file = receipts.open_file_from_receipt(db, receipt_id=receipt_id, user=current_user,
                                            route_key=request.form.get("route", ""),
                                            priority=request.form.get("priority", "Normal"))
     return (_("File %(number)s opened on the receipt.", number=file.number),
@@ -94,7 +95,7 @@ def _open_file(db, receipt_id):
 
 def _send(db, receipt_id):
     to_post = request.form.get("to_post", "")
-    receipt = receipts.send_receipt(db, receipt_id=receipt_id, user=g.user,
+    receipt = receipts.send_receipt(db, receipt_id=receipt_id, user=current_user,
                                     to_post_id=int(to_post) if to_post.isdigit() else 0)
     return (_("Receipt %(number)s sent to %(post)s.", number=receipt.number,
               post=receipt.holder_post.title), url_for("receipts.index"))

@@ -3,8 +3,9 @@ review, for the heads and administrators of their offices."""
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from workflows import clock
 from workflows.files import records
@@ -12,7 +13,7 @@ from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 
 from .i18n import say
-from .security import login_required, transaction
+from .security import transaction
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -25,7 +26,7 @@ def index():
     except ValueError:
         on = clock.today()
     with transaction() as db:
-        offices = records.record_room_offices(db, g.user)
+        offices = records.record_room_offices(db, current_user)
         if not offices:
             abort(403)
         page = render_template("records/index.html", on=on,
@@ -39,11 +40,11 @@ def index():
 def record(file_id):
     with transaction() as db:
         file = db.get(File, file_id)
-        if file is None or file.office_id not in records.record_room_offices(db, g.user):
+        if file is None or file.office_id not in records.record_room_offices(db, current_user):
             abort(404)
         try:
             with db.begin_nested():
-                records.record_file(db, number=file.number, user=g.user,
+                records.record_file(db, number=file.number, user=current_user,
                                     retention=request.form.get("retention", ""),
                                     keep_years=request.form.get("keep_years") or None)
             flash(_("File %(number)s recorded in category %(category)s.", number=file.number,

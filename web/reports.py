@@ -5,9 +5,9 @@ import csv
 import io
 from datetime import date
 
-from flask import (Blueprint, Response, abort, g, jsonify, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows.reports import dashboard as boards, pdf_export
@@ -17,7 +17,7 @@ from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
 from .i18n import loc
-from .security import login_required, refuse, transaction, visible_file
+from .security import refuse, transaction, visible_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 search_bp = Blueprint("search", __name__)
@@ -37,7 +37,7 @@ def _date(name):
 
 def _scope(db):
     try:
-        return reports.scope_for(db, g.user, _int("office"), _int("section"))
+        return reports.scope_for(db, current_user, _int("office"), _int("section"))
     except SanchikaError as exc:
         refuse(exc)
 
@@ -51,7 +51,7 @@ def _filters():
 
 def _choices(db, scope):
     """What the filter form offers: offices, sections, posts and routes in view."""
-    return {"offices": reports.report_offices(db, g.user),
+    return {"offices": reports.report_offices(db, current_user),
             "sections": list(db.scalars(select(Section).where(
                 Section.office_id == scope.office.id).order_by(Section.id))),
             "routes": list(db.scalars(select(Route).where(
@@ -208,5 +208,5 @@ def file_pdf(file_id):
 def search():
     query = request.args.get("q", "")[:200]
     with transaction() as db:
-        found = finder.search(db, g.user, query)
+        found = finder.search(db, current_user, query)
         return render_template("reports/search.html", q=query, files=found)

@@ -1,24 +1,56 @@
-"""Sessions, sign-in checks and CSRF: every view goes through here."""
+"""Who is signed in (Flask-Login), forms' CSRF tokens (Flask-WTF) and the sign-in throttle
+(Flask-Limiter): every view goes through here."""
 
-import functools
-import hmac
-import secrets
+import os
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows.org import access, orgchart, tokens
+from workflows.org import access, orgchart, people, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
-from workflows.models import User
 
 from .i18n import say
 
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = None  # the sign-in page says enough
+csrf = CSRFProtect()
+limiter = Limiter(get_remote_address)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)
+
+
+def settings():
+    """The defaults of what this module reads from the config (create_app's config wins)."""
+    return dict(
+        # Flask-WTF: _check_csrf decides which requests need the token (the JSON API with a
+        # bearer token and no cookie does not); a token lasts as long as its session.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        # Flask-Limiter: refused sign-ins per login and per client address.  Several workers
+        # share the counts through e.g. redis://host:6379 (docs/deploy.md).
+        RATELIMIT_STORAGE_URI=os.environ.get("SANCHIKA_RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_SWALLOW_ERRORS=True,  # a store out of reach is logged; sign-in goes on
+        SIGN_IN_LIMIT_PER_LOGIN="10 per 15 minutes",
+        SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",
+        # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed, so
+        # that the client address counted is the official's, not the proxy's.
+        PROXIES=int(os.environ.get("SANCHIKA_PROXIES", "0") or 0),
+    )
+
 
 def init_app(app):
-    app.before_request(_load_user)
+    if app.config["PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
+                                x_proto=app.config["PROXIES"])
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(_load_user_first)
     app.before_request(_check_csrf)
     app.after_request(_headers)
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    app.context_processor(lambda: {"current_user": g.get("user")})
 
 
 def transaction():
@@ -26,35 +58,30 @@ def transaction():
     return current_app.extensions["sanchika.sessionmaker"].begin()
 
 
-def start_session(user):
-    """A fresh session for ``user`` (a new one at every sign-in, so no old token survives)."""
-    lang = session.get("lang")
-    session.clear()
-    session["user_id"] = user.id
-    session["pw"] = user.password_hash[-16:]
-    if lang:
-        session["lang"] = lang
-    session.permanent = True
+def _load_user_first():
+    """Flask-Login loads the user when first asked; ask before the view opens its transaction,
+    so that loading (and noting a token's use) never runs a second transaction inside it, which
+    could wait on the first under SQLite.  Static files need no one."""
+    if request.endpoint not in ("static", "vendor.asset"):
+        current_user.is_authenticated  # noqa: B018 (the attribute's lookup loads the user)
 
 
-def _load_user():
-    g.user = None
-    g.via_token = False
-    if request.endpoint == "static":
-        return
-    if is_api() and bearer_token() is not None:
-        _load_token_user()
-        return
-    user_id = session.get("user_id")
-    if user_id is None:
-        return
+@login_manager.user_loader
+def _user_for_session(token):
+    if is_api():
+        return None  # a browser's signed-in cookie never lends its rights to a script
     with transaction() as db:
-        user = db.get(User, user_id)
-        if user is not None and user.active and session.get("pw") == user.password_hash[-16:]:
-            g.user = user
-        else:
-            session.clear()
-    session.permanent = True
+        return people.user_for_session(db, token)
+
+
+@login_manager.request_loader
+def _user_for_bearer_token(request):
+    """An API call with a bearer token acts as the token's user."""
+    token = bearer_token() if is_api() else None
+    if token is None:
+        return None
+    with transaction() as db:
+        return tokens.user_for_token(db, token)
 
 
 def is_api():
@@ -67,42 +94,15 @@ def bearer_token():
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _has_session_cookie():
-    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
-
-
-def _load_token_user():
-    """An API call with a bearer token acts as the token's user; the session is not read, so
-    a browser's signed-in cookie never lends its rights to a script."""
-    with transaction() as db:
-        user = tokens.user_for_token(db, bearer_token())
-    if user is not None:
-        g.user, g.via_token = user, True
-
-
-def login_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.user is None:
-            return redirect(url_for("auth.sign_in", next=request.path))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def csrf_token():
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
 def _check_csrf():
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Every form needs its CSRF token (WTF_CSRF_CHECK_DEFAULT is off so that this hook
+    decides).  A script calling the API without a session cookie has nothing to forge, nor has
+    a request no one is signed in to (the API then answers 401); a browser that is signed in
+    and sends a token too must still send the CSRF token."""
+    if is_api() and (current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+                     or not current_user.is_authenticated):
         return
-    if is_api() and (not _has_session_cookie() or g.user is None):
-        return  # no cookie, or no one signed in: nothing to forge; the API then answers 401
-    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
-        abort(400, "The form has expired. Go back, reload the page and try again.")
+    csrf.protect()
 
 
 def _headers(response):
@@ -129,7 +129,7 @@ def refuse(exc):
 def visible_file(db, file_id):
     """The file ``file_id`` if the signed-in user may see it; otherwise 404 or 403."""
     try:
-        return access.file_for(db, g.user, file_id)
+        return access.file_for(db, current_user, file_id)
     except SanchikaError as exc:
         refuse(exc)
 
@@ -138,7 +138,7 @@ def administered_office(db, office_id):
     """The office ``office_id`` if the signed-in user administers it; otherwise 403."""
     office = orgchart.office_by_id(db, office_id)
     try:
-        orgchart.require_admin(db, g.user, office)
+        orgchart.require_admin(db, current_user, office)
     except SanchikaError:
         abort(403)
     return office

@@ -1,5 +1,6 @@
 """Users (one login per employee) and who holds which post, from when to when."""
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, String
@@ -10,8 +11,21 @@ from ..clock import utcnow
 from .office import Post
 
 
+def new_session_token() -> str:
+    """A fresh random token naming a user's sessions (nothing derived from the password)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(Base):
+    """An official's login.  ``session_token`` is what a signed-in browser's cookie names the
+    user by; a new one ends every session at once (a changed password, signing off everywhere).
+
+    ``is_authenticated``, ``is_active``, ``is_anonymous`` and ``get_id`` are what Flask-Login
+    asks of a user, written out here so that ``workflows`` needs no Flask."""
+
     __tablename__ = "users"
+    is_authenticated = True
+    is_anonymous = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
@@ -26,6 +40,18 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Nullable only because SQLite cannot add a NOT NULL column without a constant default;
+    # every user gets one when made (and from migration 0014), and a user without one has no
+    # session to be found by.
+    session_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True,
+                                                      default=new_session_token)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
 
 class PostHolding(Base):

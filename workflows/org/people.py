@@ -1,36 +1,34 @@
-"""Signing in and out: passwords, throttling of wrong guesses, and the day's attendance."""
+"""Signing in and out: passwords, the lock after wrong guesses, sessions, and the day's
+attendance."""
 
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import audit, clock, org
 from ..clock import IST, utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..models import Attendance, Post, PostHolding, User
+from ..models.people import new_session_token
 
-SLOW_AFTER = 3       # wrong passwords before each further try is slowed down
 LOCK_AFTER = 6       # wrong passwords in a row that lock the login
 LOCK_FOR = timedelta(minutes=15)
 
 
 class SignInRefused(NotAllowed):
-    """Wrong login or password, or a locked login; ``delay`` is how long to hold the answer."""
-
-    def __init__(self, template, delay=0.0, **params):
-        super().__init__(template, **params)
-        self.delay = delay
+    """Wrong login or password, or a locked login."""
 
 
 def sign_in(session, login, password, now=None):
-    """Check a login and password; record the day's sign-in. Wrong guesses slow down the next
-    answer and then lock the login for a while; the same message is given for an unknown login
-    so that logins cannot be discovered."""
+    """Check a login and password; record the day's sign-in. Wrong guesses in a row lock the
+    login for a while; the same message is given for an unknown login so that logins cannot be
+    discovered.  (How often anyone may guess is the web's throttle, not this function's.)"""
     now = now or utcnow()
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None or not user.active:
-        raise SignInRefused("The login or password is wrong.", delay=0.5)
+        raise SignInRefused("The login or password is wrong.")
     if user.locked_until is not None and user.locked_until > now:
         local = user.locked_until.astimezone(IST).strftime("%H:%M")
         raise SignInRefused("This login is locked after repeated wrong passwords; try again "
@@ -43,13 +41,12 @@ def sign_in(session, login, password, now=None):
             raise SignInRefused("Too many wrong passwords: this login is locked for "
                                 "%(minutes)s minutes.",
                                 minutes=int(LOCK_FOR.total_seconds() // 60))
-        delay = float(2 ** (user.failed_logins - SLOW_AFTER)) if user.failed_logins >= SLOW_AFTER else 0.0
         left = LOCK_AFTER - user.failed_logins
         if left == 1:
             raise SignInRefused("The login or password is wrong. %(left)s more wrong attempt "
-                                "will lock it.", delay=min(delay, 4.0), left=left)
+                                "will lock it.", left=left)
         raise SignInRefused("The login or password is wrong. %(left)s more wrong attempts "
-                            "will lock it.", delay=min(delay, 4.0), left=left)
+                            "will lock it.", left=left)
     user.failed_logins, user.locked_until = 0, None
     day = clock.today(now=now)
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
@@ -65,14 +62,25 @@ def sign_in(session, login, password, now=None):
     return user
 
 
-def sign_off(session, user, now=None):
-    """Record the sign-off time for today (the last one counts)."""
+def user_for_session(session: Session, token: str | None) -> User | None:
+    """The active user whose sessions ``token`` names, or None (a token made stale by a new
+    password or by signing off everywhere names no one)."""
+    if not token:
+        return None
+    return session.scalar(select(User).where(User.session_token == token, User.active))
+
+
+def sign_off(session, user, everywhere=False, now=None):
+    """Record the sign-off time for today (the last one counts).  ``everywhere`` also ends the
+    user's sessions in every other browser."""
     now = now or utcnow()
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
                                                   Attendance.day == clock.today(now=now)))
     if row is not None:
         row.signed_off_at = now
-    audit.record(session, "user.signed_off", user)
+    if everywhere:
+        user.session_token = new_session_token()
+    audit.record(session, "user.signed_off_everywhere" if everywhere else "user.signed_off", user)
 
 
 def change_password(session, user, current, new, repeat):
@@ -83,6 +91,7 @@ def change_password(session, user, current, new, repeat):
     if new == current:
         raise InvalidInput("the new password must differ from the current one")
     user.password_hash = org.hash_password(new)
+    user.session_token = new_session_token()  # whoever knew the old password is signed out
     user.must_change_password = False
     audit.record(session, "user.password_changed", user)
 
