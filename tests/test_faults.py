@@ -2,6 +2,7 @@
 it acknowledged is in the track exactly once, no file is half-moved, and the audit chain
 verifies.  PostgreSQL, gunicorn with 4 workers, about 20 s."""
 
+import http.client
 import json
 import os
 import signal
@@ -43,8 +44,8 @@ def worker(port, token, queue, choice, acknowledged, lock, handoff=None):
             file_id = queue.pop()
         try:
             status, body = act(port, token, file_id, choice)
-        except (OSError, urllib.error.HTTPError):
-            continue  # refused or cut off by the kill: not acknowledged
+        except (OSError, http.client.HTTPException):  # HTTPError is an OSError
+            continue  # refused, or cut off by the kill (even mid-answer): not acknowledged
         if status == 200 and any(m["choice"] == choice for m in body["track"]):
             with lock:
                 acknowledged.append((file_id, choice))
