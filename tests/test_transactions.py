@@ -83,6 +83,28 @@ def test_what_an_act_wrote_is_seen_by_the_rest_of_its_transaction(sessions):
 
 
 @BOTH
+def test_objects_the_session_holds_show_what_an_act_wrote(sessions):
+    """A view holds the file (and may hold its task and notes) while it acts: those objects
+    show the act, in the transaction and after it, without being loaded again."""
+    number = _open(sessions)
+    with sessions.begin() as session:
+        manoj = org.user_by_login(session, "manoj.yadav")
+        file = session.scalar(select(File).where(File.number == number))
+        [task] = filing.open_tasks(session, file)
+        note = notes.add_note(session, number=number, user=manoj, body="Enquiry done.")
+        state, version = file.workflow_state, file.row_version
+        filing.act(session, number=number, user=manoj, choice="Submit report")
+        assert (file.row_version, file.previous_state) == (version + 1, state)
+        assert file.workflow_state != state
+        assert (task.choice, task.outcome, task.done_by_id) == ("Submit report", "acted", manoj.id)
+        assert note.frozen_at is not None
+    assert task.done_at is not None and file.row_version == version + 1  # after the commit, too
+    with sessions.begin() as session:
+        again = session.get(File, file.id)
+        assert (again.workflow_state, again.row_version) == (file.workflow_state, version + 1)
+
+
+@BOTH
 def test_an_act_rolled_back_to_its_savepoint_or_with_its_transaction_keeps_nothing(sessions):
     number = _open(sessions)
     before = _state(sessions, number)

@@ -8,8 +8,9 @@ state.  The same models and migrations serve both.
 import os
 from datetime import timezone
 from pathlib import Path
+from typing import ClassVar
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -26,6 +27,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    __table__: ClassVar[Table]  # every model maps one table (SQLAlchemy types it FromClause)
 
 
 class UTCDateTime(TypeDecorator):

@@ -97,7 +97,7 @@ def _send_job(session_factory, transport_factory):
 
 def start_background(session_factory, transport_factory):
     """Start the jobs in a background thread of this process (``sanchika serve``)."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, session_factory, transport_factory)
     scheduler.start()
@@ -106,7 +106,7 @@ def start_background(session_factory, transport_factory):
 
 def run_blocking(session_factory, transport_factory):
     """Run the jobs in this process until it is stopped (``sanchika scheduler``)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[import-untyped]
     scheduler = BlockingScheduler(timezone="UTC")
     register_jobs(scheduler, session_factory, transport_factory)
     scheduler.start()

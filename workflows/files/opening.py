@@ -16,7 +16,7 @@ from .numbering import next_file_number
 from ..routes.routing import engine_route, latest_version, route_by_key
 
 MAX_SUBJECT = 500
-MAX_CATEGORY = File.__table__.c.category.type.length
+MAX_CATEGORY: int = File.__table__.c.category.type.length  # type: ignore[attr-defined]
 
 
 def open_file(session, *, office, user, route_key, subject, priority="Normal", category="",

@@ -31,8 +31,8 @@ for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
 
-for model, kind in ((File, "file"), (Note, "note"), (Attachment, "document")):
-    event.listen(model, "before_delete", _refuse(kind, "deleted"))
+for kept, kind in ((File, "file"), (Note, "note"), (Attachment, "document")):
+    event.listen(kept, "before_delete", _refuse(kind, "deleted"))
 
 
 def _stored(target, attribute):
@@ -49,6 +49,6 @@ def _refuse_if_final(kind, final_status):
     return listener
 
 
-for model, kind, final in ((Draft, "draft", "issued"), (Receipt, "receipt", "in file")):
-    event.listen(model, "before_update", _refuse_if_final(kind, final))
-    event.listen(model, "before_delete", _refuse(kind, "deleted"))
+for ending, kind, final in ((Draft, "draft", "issued"), (Receipt, "receipt", "in file")):
+    event.listen(ending, "before_update", _refuse_if_final(kind, final))
+    event.listen(ending, "before_delete", _refuse(kind, "deleted"))

@@ -9,7 +9,7 @@ from .. import audit
 from ..errors import InvalidInput, NotFound, named
 from ..models import Route, RouteVersion
 
-_routes_by_sha = {}
+_routes_by_sha: dict[str, engine.Route] = {}
 
 
 def deploy_route(session, office, xml, user=None):
