@@ -46,8 +46,10 @@ pgtools:
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# One worker per core (pytest-xdist): every test makes its own databases, ports and files.
+TEST_WORKERS ?= auto
 test: setup browser pgtools lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/movements.py
