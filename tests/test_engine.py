@@ -332,15 +332,16 @@ RUNS_ON = "without stopping at a step for an official"
 
 @pytest.fixture
 def unchecked(monkeypatch):
-    """Parse routes as if the check for loops had let them through."""
+    """Routes as if the check for loops had let them through: the route's text, made unique,
+    to parse or publish while the test runs."""
     monkeypatch.setattr(engine.checks, "cycle_problems", lambda *args: [], raising=False)
     # each text its own, so the parsed-route cache never hands an unchecked route to a test
-    return lambda text: engine.parse_route(f"{text}<!-- {uuid4()} -->".encode())
+    return lambda text: f"{text}<!-- {uuid4()} -->".encode()
 
 
 @GUARD
 def test_an_act_that_would_go_round_for_ever_is_refused_and_the_file_moves_on(unchecked):
-    loop = unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text())
+    loop = engine.parse_route(unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text()))
     instance = engine.start(loop)
     text, step = engine.dump(instance), only_step(instance)
     with pytest.raises(engine.RouteError, match=RUNS_ON) as refused:
@@ -355,12 +356,12 @@ def test_an_act_that_would_go_round_for_ever_is_refused_and_the_file_moves_on(un
 @GUARD
 def test_a_start_that_would_go_round_for_ever_is_refused(unchecked):
     with pytest.raises(engine.RouteError, match=RUNS_ON):
-        engine.start(unchecked(START_LOOP), {"priority": "Normal"})
+        engine.start(engine.parse_route(unchecked(START_LOOP)), {"priority": "Normal"})
 
 
 @GUARD
 def test_a_timer_fired_into_a_loop_is_refused_and_stays_armed(unchecked):
-    instance = engine.start(unchecked(TIMER_LOOP), {"priority": "Normal"})
+    instance = engine.start(engine.parse_route(unchecked(TIMER_LOOP)), {"priority": "Normal"})
     engine.complete(instance, only_step(instance).task_id, "Submit")
     text = engine.dump(instance)
     [timer] = engine.waiting_timers(instance)
@@ -374,7 +375,7 @@ def test_a_timer_fired_into_a_loop_is_refused_and_stays_armed(unchecked):
 def test_a_timer_that_fires_at_once_round_its_step_is_refused_not_a_crash(unchecked, case):
     # the engine's task tree grows several tasks a step and deeper each time round: the bound
     # on its growth refuses the act before the steps bound, a RecursionError or a long wait
-    instance = engine.start(unchecked(LOOPS[case][0]))
+    instance = engine.start(engine.parse_route(unchecked(LOOPS[case][0])))
     with pytest.raises(engine.RouteError, match=RUNS_ON):
         engine.complete(instance, only_step(instance).task_id, "Submit")
 
@@ -384,7 +385,7 @@ def test_a_timer_that_fires_at_once_round_its_step_is_refused_not_a_crash(unchec
 def test_each_bound_refuses_on_its_own(unchecked, monkeypatch, steps, tasks):
     monkeypatch.setattr(engine.runtime, "MAX_ENGINE_STEPS", steps)
     monkeypatch.setattr(engine.runtime, "MAX_NEW_TASKS", tasks)
-    loop = unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text())
+    loop = engine.parse_route(unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text()))
     instance = engine.start(loop)
     with pytest.raises(engine.RouteError, match=RUNS_ON) as refused:
         engine.complete(instance, only_step(instance).task_id, "Check again")

@@ -8,13 +8,12 @@ engine's bound: nothing is written, the database is not held, and the next reque
 import re
 from datetime import timedelta
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
 
-import engine
 from test_check_route import START_LOOP, TIMER_LOOP
+from test_engine import unchecked  # noqa: F401  (fixture: routes the loop check let through)
 from web import create_app
 from workflows import org
 from workflows.deadlines import scheduler
@@ -41,14 +40,6 @@ def sessions(demo_db):
     eng = make_engine(demo_db)
     yield make_sessionmaker(eng)
     eng.dispose()
-
-
-@pytest.fixture
-def unchecked(monkeypatch):
-    """Publish routes as if the check for loops had let them through."""
-    monkeypatch.setattr(engine.checks, "cycle_problems", lambda *args: [], raising=False)
-    # each text its own, so the parsed-route cache never hands an unchecked route to a test
-    return lambda text: f"{text}<!-- {uuid4()} -->".encode()
 
 
 def _open_on(sessions, xml, route_key, login="pooja.kumari"):
