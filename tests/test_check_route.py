@@ -4,8 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
+from engine.cycles import _shortest_loop, _strongly_connected
 
 ROUTES = Path(__file__).parent / "routes"
 SHIPPED = Path(__file__).parent.parent / "bpmn"
@@ -270,3 +273,29 @@ def test_a_timer_whose_value_is_not_of_its_kind_is_refused(timer, words):
     # first file to reach the step would fail there
     problems = engine.check_route(mutate(TIMER, timer).encode())
     assert any(words in str(p) and p.element_id == "Timer_SO" for p in problems), problems
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=20))
+def test_every_loop_of_any_graph_is_found_and_named_by_flows_it_has(edges):
+    after = {f"n{i}": [] for i in range(9)}
+    for source, target in edges:
+        after[f"n{source}"].append(f"n{target}")
+
+    def reach(node):
+        seen, todo = set(), list(after[node])
+        while todo:
+            if (nxt := todo.pop()) not in seen:
+                seen.add(nxt)
+                todo.extend(after[nxt])
+        return seen
+
+    reached = {node: reach(node) for node in after}
+    loops = {frozenset({n} | {m for m in reached[n] if n in reached[m]})
+             for n in after if n in reached[n]}
+    groups = _strongly_connected(after)
+    assert {frozenset(group) for group in groups} == loops
+    for group in groups:
+        loop = _shortest_loop(group, after)
+        assert loop[0] == group[0]
+        assert all(b in after[a] for a, b in zip(loop, loop[1:] + loop[:1], strict=True))
