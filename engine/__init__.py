@@ -2,8 +2,9 @@
 
 It reads routes (BPMN processes) and runs them; it knows nothing of offices, files or databases.
 The modules, by concern: ``routes`` (read a route; the parsed-route cache), ``checks`` (what
-a route must pass), ``conditions`` and ``scripting`` (the restricted evaluator every route runs
-with), ``runtime`` (start, ready steps, complete), ``timers``, ``history`` (compacting the
+a route must pass) and ``cycles`` (its loops that no official stops), ``conditions`` and
+``scripting`` (the restricted evaluator every route runs with), ``runtime`` (start, ready
+steps, complete; every run of the engine bounded), ``timers``, ``history`` (compacting the
 engine's memory), ``storing`` and ``state`` (dump and load), ``live`` (instances kept between
 actions), ``moving`` (to another route version), and ``spiff_internals`` (the one module that
 touches SpiffWorkflow's private parts).
@@ -16,13 +17,14 @@ from .live import clear_cache
 from .moving import start_at
 from .refusals import RouteError
 from .routes import Route, Step, check_route, lane_id, parse_route
-from .runtime import ReadyStep, complete, ready_steps, start
+from .runtime import (MAX_ENGINE_STEPS, MAX_NEW_TASKS, ReadyStep, RouteRunsOn, complete,
+                      ready_steps, start)
 from .storing import SPIFF_VERSION, dump, load
 from .timers import WaitingTimer, fire_timer, waiting_timers
 
 __all__ = [
-    "SPIFF_VERSION", "Instance", "Problem", "ReadyStep", "Route", "RouteError", "RouteInvalid",
-    "Step", "UnsafeExpression", "WaitingTimer", "check_route", "clear_cache", "complete", "dump",
-    "fire_timer", "lane_id", "load", "parse_route", "ready_steps", "start", "start_at",
-    "waiting_timers",
+    "MAX_ENGINE_STEPS", "MAX_NEW_TASKS", "SPIFF_VERSION", "Instance", "Problem", "ReadyStep",
+    "Route", "RouteError", "RouteInvalid", "RouteRunsOn", "Step", "UnsafeExpression",
+    "WaitingTimer", "check_route", "clear_cache", "complete", "dump", "fire_timer", "lane_id",
+    "load", "parse_route", "ready_steps", "start", "start_at", "waiting_timers",
 ]

@@ -13,7 +13,8 @@ from typing import Any
 from lxml import etree
 
 from . import conditions
-from .refusals import english
+from .cycles import cycle_problems, fires_at_once
+from .refusals import N_, english
 from .spiff_internals import schema_errors
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -32,12 +33,6 @@ _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", 
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
               "timeDuration", "timeDate", "terminateEventDefinition"}
 _RESERVED_IDS = {"Start", "End", "Root"}
-
-
-def N_(template: str) -> str:
-    """Marks a problem's sentence for the Hindi catalog where it is not written inside a call
-    that ``make translations`` knows (the table below)."""
-    return template
 
 
 #: Why an element cannot be in a route, by its BPMN name (``kind``).
@@ -238,6 +233,7 @@ def _structure_problems(process: Any) -> list[Problem]:
     problems.extend(_timer_problems(process, nodes))
     if not problems:
         problems.extend(_reachability_problems(nodes, outgoing))
+        problems.extend(_loop_problems(process, nodes, flows))
     return problems
 
 
@@ -312,18 +308,42 @@ def _timer_problems(process: Any, nodes: dict[str, Any]) -> list[Problem]:
         if timer is None:
             problems.append(_problem(event, "only timer events are supported here"))
             continue
-        expr_el = timer.find(f"{{{BPMN}}}timeDuration")
-        if expr_el is None:
-            expr_el = timer.find(f"{{{BPMN}}}timeDate")
+        kind, expression = _timer_expression(timer)
         try:
-            timer_value(expr_el.text if expr_el is not None else "")
+            value = timer_value(expression)
         except conditions.UnsafeExpression as exc:
             problems.append(_problem(event, "timer refused: %(why)s", why=exc))
+        else:  # the engine reads a timeDuration as a duration, a timeDate as a date
+            if kind == "timeDuration" and not value.upper().startswith("P"):
+                problems.append(_problem(event, "a timeDuration must be a duration such as "
+                                         "P3D, not '%(value)s'", value=value))
+            elif kind == "timeDate" and value.upper().startswith("P"):
+                problems.append(_problem(event, "a timeDate must be a date (YYYY-MM-DD), not "
+                                         "'%(value)s'", value=value))
         if etree.QName(event).localname == "boundaryEvent":
             host = nodes.get(event.get("attachedToRef"))
             if host is None or etree.QName(host).localname not in ("userTask", "manualTask"):
                 problems.append(_problem(event, "a timer must be attached to a step (user task)"))
     return problems
+
+
+def _timer_expression(timer: Any) -> tuple[str, str]:
+    """The kind (timeDuration, timeDate or "") and the text of a timer definition."""
+    for kind in ("timeDuration", "timeDate"):
+        expr_el = timer.find(f"{{{BPMN}}}{kind}")
+        if expr_el is not None:
+            return kind, expr_el.text or ""
+    return "", ""
+
+
+def _loop_problems(process: Any, nodes: dict[str, Any], flows: list[Any]) -> list[Problem]:
+    """Loops a file could go round for ever, with no official to stop it (``engine.cycles``)."""
+    instant = {event.get("id"): event
+               for event in process.xpath("bpmn:boundaryEvent", namespaces=NS)
+               if fires_at_once(timer_value(_timer_expression(
+                   event.find(f"{{{BPMN}}}timerEventDefinition"))[1]))}
+    return [_problem(nodes[element_id], template, **params)
+            for element_id, template, params in cycle_problems(nodes, flows, instant)]
 
 
 def _reachability_problems(nodes: dict[str, Any],

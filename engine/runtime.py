@@ -4,6 +4,10 @@ After every movement the engine's task tree is compacted (``engine.history``), s
 returned back and forth a thousand times costs the same to load, move and store as a fresh
 one.  Timers are in ``engine.timers``; storing and loading in ``engine.storing``, and the
 instances kept in memory between two actions on a file in ``engine.live``.
+
+Every run of the engine's own steps is bounded (``run_engine``): a route that would never stop
+at a step (the checks refuse the loops they can see) has its action refused, not a worker
+held for ever.
 """
 
 from dataclasses import dataclass
@@ -15,10 +19,29 @@ from SpiffWorkflow.util.task import TaskState
 from .history import compact
 from .instance import Instance, ready_tasks
 from .live import LIVE
-from .refusals import RouteError
+from .refusals import N_, RouteError
 from .routes import Route
 from .scripting import SCRIPT_ENGINE
 from .spiff_internals import RouteWorkflow
+
+
+#: The most tasks the engine may run in one action (a start, a completion, a timer firing) before
+#: the action is refused; a real route runs fewer than ten between two steps.
+MAX_ENGINE_STEPS = 5_000
+#: The most tasks one action may add to the engine's memory; a real route adds fewer than ten.
+#: Each engine step costs more the more tasks there are, and a loop through timers adds several
+#: a step, so this bound is the one that keeps such a refusal within a second.
+MAX_NEW_TASKS = 2_000
+
+
+class RouteRunsOn(RouteError):
+    """An action after which the route would not stop at a step (it loops without one)."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__(N_("the route went on for %(steps)s engine steps without stopping at "
+                            "a step for an official: it may go round a loop for ever. Nothing "
+                            "was saved; ask the office's administrator to correct the route"),
+                         steps=steps)
 
 
 @dataclass(frozen=True)
@@ -37,7 +60,7 @@ def start(route: Route, variables: dict[str, Any] | None = None) -> Instance:
     wf = RouteWorkflow(route.spec, {}, script_engine=SCRIPT_ENGINE)
     wf.data.update(variables or {})
     wf.task_tree.data.update(variables or {})
-    wf.do_engine_steps()
+    run_engine(wf)
     return Instance(route, wf)
 
 
@@ -66,11 +89,31 @@ def complete(instance: Instance, task_id: object, choice: str,
 
 
 def run_on(instance: Instance, task: Any = None) -> None:
-    """Run ``task`` (if any) and the engine's own steps after it, then compact the history."""
-    if task is not None:
-        task.run()
-    instance._wf.do_engine_steps()
+    """Run ``task`` (if any) and the engine's own steps after it, then compact the history.
+    Refused with RouteRunsOn past the engine's bounds, the instance left half run: the caller
+    drops it (its stored text is unchanged)."""
+    run_engine(instance._wf, task)
     compact(instance._wf)
+
+
+def run_engine(workflow: Any, task: Any = None) -> None:
+    """Run ``task`` (if any) and then the engine's own steps until only steps for officials or
+    timers wait; raise RouteRunsOn once the engine has run MAX_ENGINE_STEPS tasks or added
+    MAX_NEW_TASKS to its memory."""
+    size, steps = len(workflow.tasks), 0
+
+    def count(_task: Any) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_ENGINE_STEPS or len(workflow.tasks) - size > MAX_NEW_TASKS:
+            raise RouteRunsOn(steps - 1)
+
+    try:
+        if task is not None:
+            task.run()
+        workflow.do_engine_steps(will_complete_task=count)
+    except RecursionError:  # the task tree of a loop grows deeper than the library can walk
+        raise RouteRunsOn(steps) from None
 
 
 def _ready_task(instance: Instance, task_id: object) -> Any:

@@ -1,10 +1,14 @@
 """Route checking: any bytes at all get a verdict, never a crash; unsafe routes are refused."""
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
+from engine.cycles import _shortest_loop, _strongly_connected
 
 ROUTES = Path(__file__).parent / "routes"
 SHIPPED = Path(__file__).parent.parent / "bpmn"
@@ -167,3 +171,131 @@ def test_shipped_routes_offer_the_documented_choices():
     by_name = {s.name: s for s in noting.steps.values()}
     assert set(by_name["Examine and comment"].choices) == {"Forward", "Return"}
     assert set(by_name["Consider and decide"].choices) == {"Approve", "Return", "Reject"}
+
+
+# --- loops a file could go round for ever ---------------------------------------------------
+
+REFUSED = ROUTES / "refused"
+TIMER = ('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P3D"</bpmn:timeDuration>')
+LATE_TO_END = '<bpmn:sequenceFlow id="F_Late" sourceRef="Timer_SO" targetRef="End_Approved"/>'
+
+
+def timer_back_to_its_step(timer, interrupting=True):
+    """two_step with its timer (``timer``: the timer definition's child element) leading back
+    to the step it is attached to."""
+    text = mutate(TIMER, timer)
+    text = mutate('cancelActivity="false"', f'cancelActivity="{str(interrupting).lower()}"', text)
+    text = mutate("<bpmn:incoming>F_Late</bpmn:incoming>", "", text)
+    return mutate(LATE_TO_END, LATE_TO_END.replace("End_Approved", "Task_Decide"), text)
+
+
+def round_two_decisions(flow, exit_to):
+    """two_step with ``flow`` (one of its sequence flows) leading instead into two decisions
+    that send a file to each other for ever (unless its priority is "Never")."""
+    flow_id, source = re.search(r'id="([^"]+)" sourceRef="([^"]+)"', flow).groups()
+    return mutate(flow, (
+        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="Round_A"/>'
+        '<bpmn:exclusiveGateway id="Round_A" name="Round" default="F_AB"/>'
+        '<bpmn:exclusiveGateway id="Round_B" name="And round" default="F_BA"/>'
+        '<bpmn:sequenceFlow id="F_AB" sourceRef="Round_A" targetRef="Round_B"/>'
+        '<bpmn:sequenceFlow id="F_BA" sourceRef="Round_B" targetRef="Round_A"/>'
+        f'<bpmn:sequenceFlow id="F_Out" sourceRef="Round_A" targetRef="{exit_to}">'
+        '<bpmn:conditionExpression>priority == "Never"</bpmn:conditionExpression>'
+        '</bpmn:sequenceFlow>'))
+
+
+#: Routes that go round two decisions for ever: from the start, and once a timer fires.
+START_LOOP = round_two_decisions(
+    '<bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Note"/>', "Task_Note")
+TIMER_LOOP = round_two_decisions(LATE_TO_END, "End_Approved")
+
+
+def test_decisions_that_loop_into_each_other_are_refused_naming_the_loop():
+    problems = engine.check_route((REFUSED / "gateway_loop.bpmn").read_bytes())
+    [loop] = [p for p in problems if "loop with no step" in p.message]
+    assert (loop.element_id, loop.element_name) == ("Gateway_Check", "Checked?")
+    assert ('Gateway_Check "Checked?" → Gateway_Again "Check again" → Gateway_Check "Checked?"'
+            in loop.message), loop.message
+
+
+LOOPS = {
+    "decision back into itself": (
+        mutate('targetRef="Task_Note">', 'targetRef="Gateway_SO">'),
+        "loop with no step", "Gateway_SO"),
+    "through a timer event between steps": (
+        mutate('targetRef="Task_Note">', 'targetRef="Wait_1">').replace(
+            "</bpmn:process>", '<bpmn:intermediateCatchEvent id="Wait_1" name="Wait a day">'
+            '<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration>'
+            '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+            '<bpmn:sequenceFlow id="F_Wait" sourceRef="Wait_1" targetRef="Gateway_SO"/>'
+            "</bpmn:process>"),
+        "loop with no step", "Gateway_SO"),
+    "through a task that is not a step": (
+        mutate('targetRef="Task_Note">', 'targetRef="Plain_1">').replace(
+            "</bpmn:process>", '<bpmn:task id="Plain_1" name="Plain"/><bpmn:sequenceFlow '
+            'id="F_Plain" sourceRef="Plain_1" targetRef="Gateway_SO"/></bpmn:process>'),
+        "loop with no step", "Gateway_SO"),
+    "an interrupting timer of no time back to its step": (
+        timer_back_to_its_step("<bpmn:timeDuration>PT0S</bpmn:timeDuration>"),
+        "fires as soon as its step is reached", "Timer_SO"),
+    "a timer of no time back to its step, the step staying": (
+        timer_back_to_its_step('<bpmn:timeDuration>"P0D"</bpmn:timeDuration>', False),
+        "fires as soon as its step is reached", "Timer_SO"),
+    "a timer at a date back to its step": (
+        timer_back_to_its_step("<bpmn:timeDate>2001-01-01</bpmn:timeDate>"),
+        "fires as soon as its step is reached", "Timer_SO"),
+    "from the start": (START_LOOP, "loop with no step", "Round_A"),
+    "once a timer fires": (TIMER_LOOP, "loop with no step", "Round_A"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOOPS))
+def test_a_loop_that_no_official_stops_is_refused(case):
+    text, words, element_id = LOOPS[case]
+    problems = engine.check_route(text.encode())
+    matching = [p for p in problems if words in p.message]
+    assert matching, f"{case}: expected '{words}' in {[str(p) for p in problems]}"
+    assert matching[0].element_id == element_id, [str(p) for p in matching]
+
+
+def test_a_loop_through_a_step_or_a_timer_that_waits_is_a_route():
+    assert engine.check_route(timer_back_to_its_step(TIMER).encode()) == []
+    assert engine.check_route(timer_back_to_its_step(
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration>", False).encode()) == []
+
+
+@pytest.mark.parametrize("timer, words", [
+    ("<bpmn:timeDuration>2026-03-31</bpmn:timeDuration>", "timeDuration must be a duration"),
+    ("<bpmn:timeDate>P3D</bpmn:timeDate>", "timeDate must be a date"),
+])
+def test_a_timer_whose_value_is_not_of_its_kind_is_refused(timer, words):
+    # SpiffWorkflow reads a timeDuration as a duration and a timeDate as a date: crossed, the
+    # first file to reach the step would fail there
+    problems = engine.check_route(mutate(TIMER, timer).encode())
+    assert any(words in str(p) and p.element_id == "Timer_SO" for p in problems), problems
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=20))
+def test_every_loop_of_any_graph_is_found_and_named_by_flows_it_has(edges):
+    after = {f"n{i}": [] for i in range(9)}
+    for source, target in edges:
+        after[f"n{source}"].append(f"n{target}")
+
+    def reach(node):
+        seen, todo = set(), list(after[node])
+        while todo:
+            if (nxt := todo.pop()) not in seen:
+                seen.add(nxt)
+                todo.extend(after[nxt])
+        return seen
+
+    reached = {node: reach(node) for node in after}
+    loops = {frozenset({n} | {m for m in reached[n] if n in reached[m]})
+             for n in after if n in reached[n]}
+    groups = _strongly_connected(after)
+    assert {frozenset(group) for group in groups} == loops
+    for group in groups:
+        loop = _shortest_loop(group, after)
+        assert loop[0] == group[0]
+        assert all(b in after[a] for a, b in zip(loop, loop[1:] + loop[:1], strict=True))

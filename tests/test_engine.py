@@ -6,12 +6,13 @@ import random
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
 import engine
+from test_check_route import LOOPS, START_LOOP, TIMER_LOOP
 
 ROUTES = Path(__file__).parent / "routes"
 SHIPPED = Path(__file__).parent.parent / "bpmn"
@@ -320,3 +321,73 @@ def test_random_walks_read_back_exactly_and_stay_flat(path):
         if live.finished:
             live = engine.start(route_, {"priority": rnd.choice(priorities)})
     assert max(counts[120:]) <= max(counts[:120])
+
+
+# --- routes that would never stop: every action is bounded ----------------------------------
+
+#: A route that never stops fails its test instead of hanging the run.
+GUARD = pytest.mark.timeout(30)
+RUNS_ON = "without stopping at a step for an official"
+
+
+@pytest.fixture
+def unchecked(monkeypatch):
+    """Routes as if the check for loops had let them through: the route's text, made unique,
+    to parse or publish while the test runs."""
+    monkeypatch.setattr(engine.checks, "cycle_problems", lambda *args: [], raising=False)
+    # each text its own, so the parsed-route cache never hands an unchecked route to a test
+    return lambda text: f"{text}<!-- {uuid4()} -->".encode()
+
+
+@GUARD
+def test_an_act_that_would_go_round_for_ever_is_refused_and_the_file_moves_on(unchecked):
+    loop = engine.parse_route(unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text()))
+    instance = engine.start(loop)
+    text, step = engine.dump(instance), only_step(instance)
+    with pytest.raises(engine.RouteError, match=RUNS_ON) as refused:
+        engine.complete(instance, step.task_id, "Check again")
+    assert refused.value.params["steps"] <= engine.MAX_ENGINE_STEPS
+    again = engine.load(loop, text)  # the stored state is as it was, and moves on
+    assert only_step(again) == step
+    engine.complete(again, step.task_id, "Done")
+    assert again.finished and again.end_name == "Done"
+
+
+@GUARD
+def test_a_start_that_would_go_round_for_ever_is_refused(unchecked):
+    with pytest.raises(engine.RouteError, match=RUNS_ON):
+        engine.start(engine.parse_route(unchecked(START_LOOP)), {"priority": "Normal"})
+
+
+@GUARD
+def test_a_timer_fired_into_a_loop_is_refused_and_stays_armed(unchecked):
+    instance = engine.start(engine.parse_route(unchecked(TIMER_LOOP)), {"priority": "Normal"})
+    engine.complete(instance, only_step(instance).task_id, "Submit")
+    text = engine.dump(instance)
+    [timer] = engine.waiting_timers(instance)
+    with pytest.raises(engine.RouteError, match=RUNS_ON):
+        engine.fire_timer(instance, timer.task_id, NOW)
+    assert engine.waiting_timers(engine.load(instance.route, text)) == [timer]
+
+
+@GUARD
+@pytest.mark.parametrize("case", sorted(c for c in LOOPS if "timer" in c and "back" in c))
+def test_a_timer_that_fires_at_once_round_its_step_is_refused_not_a_crash(unchecked, case):
+    # the engine's task tree grows several tasks a step and deeper each time round: the bound
+    # on its growth refuses the act before the steps bound, a RecursionError or a long wait
+    instance = engine.start(engine.parse_route(unchecked(LOOPS[case][0])))
+    with pytest.raises(engine.RouteError, match=RUNS_ON):
+        engine.complete(instance, only_step(instance).task_id, "Submit")
+
+
+@GUARD
+@pytest.mark.parametrize("steps, tasks", [(100, 10**9), (10**9, 100)])
+def test_each_bound_refuses_on_its_own(unchecked, monkeypatch, steps, tasks):
+    monkeypatch.setattr(engine.runtime, "MAX_ENGINE_STEPS", steps)
+    monkeypatch.setattr(engine.runtime, "MAX_NEW_TASKS", tasks)
+    loop = engine.parse_route(unchecked((ROUTES / "refused" / "gateway_loop.bpmn").read_text()))
+    instance = engine.start(loop)
+    with pytest.raises(engine.RouteError, match=RUNS_ON) as refused:
+        engine.complete(instance, only_step(instance).task_id, "Check again")
+    assert refused.value.params["steps"] < 200  # refused by the bound set low, not the other
+

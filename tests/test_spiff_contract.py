@@ -206,6 +206,28 @@ def test_engine_steps_and_waiting_tasks_go_through_the_methods_route_workflows_r
                    "update_waiting_tasks" + REDO.format(what="RouteWorkflow.update_waiting_tasks"))
 
 
+def test_the_engines_own_steps_each_pass_the_hook_that_bounds_them():
+    # engine.runtime bounds an action by counting, in do_engine_steps' will_complete_task, the
+    # tasks the engine runs: RouteWorkflow's engine step must call it for each, as the
+    # library's does, or the bound would count nothing
+    def walk(wf):
+        seen = []
+        wf.do_engine_steps(will_complete_task=lambda task: seen.append(task.task_spec.name))
+        for choice in ("Submit", "Return", "Submit", "Approve"):
+            [ready] = wf.get_tasks(state=TaskState.READY, manual=True)
+            ready.data["choice"] = choice
+            ready.run()
+            wf.do_engine_steps(will_complete_task=lambda task: seen.append(task.task_spec.name))
+        assert wf.completed
+        return seen
+
+    spec = two_step().spec
+    plain = walk(BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE))
+    assert plain and walk(RouteWorkflow(spec, {}, script_engine=SCRIPT_ENGINE)) == plain, (
+        "a route's engine step no longer passes every task it runs to will_complete_task"
+        + REDO.format(what="RouteWorkflow._do_engine_steps"))
+
+
 def test_a_waiting_task_is_updated_through_its_specs_update():
     spec = two_step().spec.task_specs["Timer_SO"]
     assert callable(getattr(spec, "_update", None)), (

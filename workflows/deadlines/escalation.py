@@ -9,6 +9,7 @@ level) is unique in the database, so even a pass run twice over the same task ca
 mail a level twice.  Timer boundary events armed on a step are fired by the same pass.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,12 +21,14 @@ from .. import audit, org
 from ..files import filing
 from ..mail import notices
 from .calendar import office_calendar
+from ..errors import InvalidInput
 from ..models import Escalation, File, FileTimer, Post, Task
 
 BATCH = 200
 LEVELS = {1: "reminder to the holder", 2: "notice to the superior",
           3: "notice to the head of office"}
 RECHECK_PARKED = timedelta(days=1)
+log = logging.getLogger("sanchika.scheduler")
 
 
 @dataclass
@@ -122,7 +125,14 @@ def fire_due_timers(session, now, batch=BATCH):
         if file.status != "open":
             timer.due_at = now + RECHECK_PARKED
             continue
-        new_tasks = filing.fire_timer(session, file, task, timer.timer_id, now)
+        try:
+            with session.begin_nested():
+                new_tasks = filing.fire_timer(session, file, task, timer.timer_id, now)
+        except InvalidInput as exc:  # refused (a route that would not stop): nothing of it is
+            # written, the other timers fire, and this one is tried again a day later
+            log.warning("timer %s of file %s not fired: %s", timer.timer_id, file.number, exc)
+            timer.due_at = now + RECHECK_PARKED
+            continue
         timer.state, timer.fired_at = "fired", now
         escalation = None
         if not timer.interrupting and task.done_at is None:

@@ -19,7 +19,7 @@ from ..clock import utcnow
 from ..errors import NotAllowed
 from ..models import Movement
 from .opening import open_file  # noqa: F401
-from ..routes.routing import engine_route
+from ..routes.routing import engine_refusals, engine_route
 
 
 def pull_back(session, *, number, user, now=None):
@@ -96,7 +96,8 @@ def reopen(session, *, number, user, remark="", now=None):
         number=file.number))
     instance = load_instance(session, file)
     if instance.finished:
-        instance = engine.start(instance.route, {"priority": file.priority})
+        with engine_refusals():
+            instance = engine.start(instance.route, {"priority": file.priority})
         save_state(file, instance)
     file.closed_at, file.outcome = None, ""
     file.retention = file.review_on = None  # recorded again when it closes again
@@ -168,7 +169,8 @@ def fire_timer(session, file, task, timer_id, now):
                   if t.timer_id == timer_id and t.step_id == task.step_id), None)
     if armed is None:
         return None
-    engine.fire_timer(instance, armed.task_id, now)
+    with engine_refusals():
+        engine.fire_timer(instance, armed.task_id, now)
     new_tasks = place_tasks(session, file, instance, now, prefer=(task.post_id,))
     if task.done_at is not None:
         task.outcome = "timed out"

@@ -13,7 +13,7 @@ from ..errors import InvalidInput, NotFound, named
 from ..models import PRIORITIES, File, Movement, Note, Section
 from ..models.textguard import check_text
 from .numbering import next_file_number
-from ..routes.routing import engine_route, latest_version, route_by_key
+from ..routes.routing import engine_refusals, engine_route, latest_version, route_by_key
 
 MAX_SUBJECT = 500
 MAX_CATEGORY: int = File.__table__.c.category.type.length  # type: ignore[attr-defined]
@@ -34,7 +34,8 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     if version is None:
         raise NotFound("route '%(key)s' of %(office)s has no published version",
                        key=route_key, office=named(office))
-    instance = engine.start(engine_route(session, version), {"priority": priority})
+    with engine_refusals():
+        instance = engine.start(engine_route(session, version), {"priority": priority})
     arrivals = engine.ready_steps(instance)
     posts = [p for p in org.posts_of(session, user, today) if p.office_id == office.id]
     post = org.choose_acting_post(posts, user, office, arrivals[0].role if arrivals else None)

@@ -1,6 +1,7 @@
 """Publishing routes as immutable versions, and handing the engine the route of a file."""
 
 import hashlib
+from contextlib import contextmanager
 
 import engine
 from sqlalchemy import func, select
@@ -40,6 +41,17 @@ def deploy_route(session, office, xml, user=None):
     audit.record(session, "route.published", user, office_id=office.id, route=route.key,
                  version=version.version, sha256=version.sha256)
     return version
+
+
+@contextmanager
+def engine_refusals():
+    """Run the engine (``with engine_refusals(): engine.start(...)``) with what it refuses told
+    as the office's refusals: a route the engine will not run this way (a choice it does not
+    offer, a route that would never stop at a step) is an InvalidInput, with the same words."""
+    try:
+        yield
+    except engine.RouteError as exc:
+        raise InvalidInput(exc.template, **exc.params) from None
 
 
 def latest_version(session, route):
