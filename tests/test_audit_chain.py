@@ -2,6 +2,7 @@
 inserted; the database and the ORM refuse to rewrite the record; appends from several
 processes at once stay in one unbroken chain."""
 
+import json
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -43,8 +44,11 @@ def _walk_a_file(url, store=None):
     return number
 
 
-def _verify(url, *args):
-    return CliRunner(env={"SANCHIKA_DATABASE_URL": url}).invoke(main, ["verify", *args])
+def _verify(url, *args, store=None):
+    env = {"SANCHIKA_DATABASE_URL": url}
+    if store is not None:
+        env["SANCHIKA_ATTACHMENTS"] = str(store)
+    return CliRunner(env=env).invoke(main, ["verify", *args])
 
 
 def _tamper(url, *statements):
@@ -124,10 +128,11 @@ def test_a_chain_rebuilt_with_fresh_hashes_is_caught_by_an_anchor(demo_db):
     eng = make_engine(demo_db)  # rewrite the last event and recompute its hash and the head
     with Session(eng) as session:
         last = session.get(AuditEvent, rows[-1].id)
+        detail = json.dumps(dict(json.loads(last.detail), choice="Approve"))  # digests kept
         forged = audit.event_hash(last.seq, last.at, last.user_id, last.office_id, last.file_id,
-                                  last.action, '{"choice": "Approve"}', last.prev_hash)
+                                  last.action, detail, last.prev_hash)
     eng.dispose()
-    _tamper(demo_db, f"UPDATE audit_events SET detail = '{{\"choice\": \"Approve\"}}', "
+    _tamper(demo_db, f"UPDATE audit_events SET detail = '{detail}', "
                      f"hash = '{forged}' WHERE id = {rows[-1].id}",
             f"UPDATE audit_chain SET hash = '{forged}'")
     assert _verify(demo_db).exit_code == 0  # self-consistent ...
@@ -150,7 +155,8 @@ def test_the_database_refuses_to_rewrite_the_record(demo_db, tmp_path):
             with eng.begin() as conn:
                 conn.execute(text("TRUNCATE audit_events CASCADE"))
     eng.dispose()
-    assert _verify(demo_db).exit_code == 0
+    result = _verify(demo_db, store=tmp_path)
+    assert result.exit_code == 0, result.stderr
 
 
 @BOTH

@@ -10,7 +10,8 @@ import click
 from workflows import audit, clock, org
 from workflows.db import backup as backups
 from workflows.files import filing, records
-from workflows.files.attachments import default_store
+from workflows.audit.rereading import adopt, reread
+from workflows.files.attachments import blob_path, default_store
 from workflows.db import database_url, make_engine, make_sessionmaker
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
@@ -24,21 +25,62 @@ RETENTION_HELP = "A or B: kept for good, reviewed after 25 years; C: kept --keep
 @click.option("--anchor", default=None, metavar="SEQ:HASH|MANIFEST",
               help="an earlier head of the chain (or a backup's manifest.json) that must still "
                    "be in it")
-def verify(anchor):
-    """Walk the audit chain; report the first event changed, removed or inserted (exit 1)."""
+@click.option("--since", default=0, type=click.IntRange(min=0), metavar="SEQ",
+              help="compare only the records chained at or after event SEQ (rows the chain "
+                   "never saw are always named)")
+@click.option("--progress/--no-progress", default=None,
+              help="say how far the reading has come (default: when stderr is a terminal)")
+def verify(anchor, since, progress):
+    """Walk the audit chain, then read the record again (notes, movements, tasks, documents
+    on disk, drafts, receipts, posts and who holds them) and name every row that differs
+    from what was chained.  Exit 1 on any finding."""
+    anchor = _anchor(anchor)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    tell = (lambda message: click.echo(message, err=True)) if progress else None
+    store = default_store()
     db = make_engine()
     try:
         with make_sessionmaker(db)() as session:
-            verdict = audit.verify(session, anchor=_anchor(anchor))
+            verdict = audit.verify(session, anchor=anchor)
+            findings = reread(session, read_document=lambda sha: _document(store, sha),
+                              since=since, progress=tell)
     finally:
         db.dispose()
     if not verdict.ok:
         click.echo(f"audit chain BROKEN at {verdict.problem}", err=True)
         click.echo(f"({verdict.events} events read; the chain is sound up to seq "
                    f"{verdict.last_seq})", err=True)
+    else:
+        click.echo(f"audit chain intact: {verdict.events} events, last seq {verdict.last_seq}, "
+                   f"hash {verdict.last_hash}")
+    for finding in findings:
+        click.echo(f"record differs: {finding}", err=True)
+    if findings:
+        click.echo(f"{len(findings)} record(s) differ from the chain", err=True)
+    else:
+        click.echo("record intact: every row of the record matches the chain")
+    if findings or not verdict.ok:
         sys.exit(1)
-    click.echo(f"audit chain intact: {verdict.events} events, last seq {verdict.last_seq}, "
-               f"hash {verdict.last_hash}")
+
+
+@click.command("chain-record")
+def chain_record():
+    """Chain the rows of the record the audit chain has never seen: once, after upgrading a
+    database from a release whose chain did not cover the record (it trusts what it finds)."""
+    db = make_engine()
+    try:
+        count = adopt(make_sessionmaker(db))
+    finally:
+        db.dispose()
+    click.echo(f"{count} row(s) of the record chained")
+
+
+def _document(store, sha):
+    try:
+        return blob_path(store, sha).read_bytes()
+    except OSError:
+        return None
 
 
 def _anchor(value):
@@ -145,5 +187,5 @@ def records_command(session, login, on):
                    f"{f.review_on:%d-%m-%Y}  {f.subject}")
 
 
-COMMANDS = (verify, backup_command, restore_command, records_command)
+COMMANDS = (verify, chain_record, backup_command, restore_command, records_command)
 FILE_COMMANDS = (file_close, file_record)

@@ -25,6 +25,7 @@ from ..clock import utcnow
 from ..deadlines import limits
 from ..errors import FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFound, listed, named
 from ..models import File, FileTimer, Movement, Note, Office, Post, PostHolding, RouteVersion, Task
+from ..models import records
 from ..models.textguard import check_text
 from ..routes.routing import route_of_version
 
@@ -84,7 +85,7 @@ _OPEN_HELD = _OPEN.add_columns(
                    Note.__table__.c.frozen_at.is_(None)).label("drafts"))
 _LOCK_PG = _LOCK.with_for_update(of=F)
 _NEW_TASK = insert(T).returning(T.c.id)
-_MOVEMENT = insert(Movement.__table__)
+_MOVEMENT = insert(Movement.__table__).returning(Movement.__table__.c.id)
 # Updates by key; the columns set are the parameters given (SQLAlchemy's "SET from parameters")
 _TASK_DONE = update(T).where(T.c.id == bindparam("task_key"))
 _FILE_MOVED = update(F).where(F.c.id == bindparam("file_key"),
@@ -133,10 +134,10 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     if not moved:  # the lock rules it out; a file changed under it is not overwritten
         raise FileMoved()
     to_posts = tuple(t.post_id for t in placed)
-    session.execute(_MOVEMENT, dict(
-        file_id=file.id, kind="act", from_post_id=task.post_id, from_user_id=user.id,
-        to_post_id=to_posts[0] if to_posts else None, step_name=task.step_name, choice=choice,
-        remark=remark, at=now))
+    movement = dict(file_id=file.id, kind="act", from_post_id=task.post_id,
+                    from_user_id=user.id, to_post_id=to_posts[0] if to_posts else None,
+                    step_name=task.step_name, choice=choice, remark=remark, at=now)
+    records.wrote(session, "movement", session.scalar(_MOVEMENT, movement), movement)
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
                  to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
     return Acted(file.id, file.number, status, task.step_name, choice, to_posts)
@@ -257,10 +258,11 @@ def place_tasks(session, file, instance, now, prefer=(), waiting=None):
     clocks = limits.clocks_for(session, file, instance, [s.step_id for s in arrivals], now)
     placed = []
     for step, post, (limit, due, timers) in zip(arrivals, posts, clocks, strict=True):
-        task_id = session.scalar(_NEW_TASK, dict(
-            file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
-            step_name=step.name, role=step.role, post_id=post.id, since=now, due_at=due,
-            limit_days=limit, escalation_level=0, escalate_at=due))
+        row = dict(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
+                   step_name=step.name, role=step.role, post_id=post.id, since=now, due_at=due,
+                   limit_days=limit, escalation_level=0, escalate_at=due)
+        task_id = session.scalar(_NEW_TASK, row)
+        records.wrote(session, "task", task_id, row)
         if timers:
             session.execute(insert(FileTimer.__table__),
                             [dict(timer, task_id=task_id, file_id=file.id) for timer in timers])

@@ -16,6 +16,7 @@ from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, ins
                         update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import records
 from ..db import Base, UTCDateTime, for_update
 from ..clock import utcnow
 
@@ -71,10 +72,18 @@ def chain_pending(session):
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
     head is the last lock taken, and held only for the commit's instant."""
-    waiting = session.info.pop(PENDING, None)
+    session.flush()  # the ORM's writes are noted (``records``) as they are flushed
+    waiting = session.info.pop(PENDING, None) or []
+    written = records.take_written(session)
+    if written:
+        if not waiting:  # rows of the record written with no action named: chained all the same
+            waiting = [Pending(dict(at=utcnow(), user_id=None, office_id=None, file_id=None,
+                                    action="records.written", detail="{}"), None)]
+        last = waiting[-1].values
+        last["detail"] = json.dumps(dict(json.loads(last["detail"]), records=written),
+                                    ensure_ascii=False, sort_keys=True)
     if not waiting:
         return
-    session.flush()
     head = session.execute(for_update(_HEAD, session)).first()
     if head is None:  # a database whose head row is gone: the chain starts at the genesis
         session.execute(insert(AuditChain.__table__).values(id=1, seq=0, hash=GENESIS))
