@@ -4,12 +4,15 @@ PostgreSQL's storage settings do what they are there for."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from datetime import datetime, timezone
+
 from sqlalchemy import text
 
 from workflows.files import filing
 from workflows import org
 from workflows.db import Base, make_engine, make_sessionmaker
 from workflows.db.schema import include_name
+from workflows.models import Section
 
 
 def test_migrated_schema_matches_the_models(db_url):
@@ -74,4 +77,38 @@ def test_officials_made_before_session_tokens_each_get_their_own(empty_db):
         command.downgrade(alembic_config(connection=connection), "0013")
     with eng.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 3
+    eng.dispose()
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_file_numbers_go_on_unbroken_across_the_one_counter_table(demo_db):
+    """Migration 0018 moves the sections' file counters into number_counters and back down."""
+    from alembic import command
+    from workflows.db.schema import alembic_config, upgrade
+    eng = make_engine(demo_db)
+    counted = text("SELECT office_id, kind, year, last FROM number_counters "
+                   "WHERE kind LIKE 'file:%' ORDER BY office_id, kind, year")
+    with eng.connect() as connection:
+        before = connection.execute(counted).all()
+    assert before and all(last > 0 for *_, last in before)
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "-1")
+    with eng.connect() as connection:
+        kept = connection.execute(text(
+            "SELECT office_id, 'file:' || CAST(section_id AS VARCHAR(11)), year, last "
+            "FROM file_counters ORDER BY office_id, section_id, year")).all()
+        assert connection.execute(counted).all() == []
+    assert sorted(kept) == sorted(before)
+    upgrade(eng)
+    with eng.connect() as connection:
+        assert connection.execute(counted).all() == before
+    with make_sessionmaker(eng).begin() as session:
+        sadar, manoj = org.office_by_code(session, "SADAR"), org.user_by_login(session,
+                                                                              "manoj.yadav")
+        office_id, kind, year, last = next(row for row in before if row[0] == sadar.id)
+        section = session.get(Section, int(kind.removeprefix("file:")))
+        opened = filing.open_file(session, office=sadar, user=manoj, route_key="land_mutation",
+                                  subject="Mutation of Khata 12", section=section,
+                                  now=datetime(year, 6, 1, 5, 0, tzinfo=timezone.utc))
+    assert opened.number == f"SADAR/{section.code}/{year}/{last + 1:04d}"
     eng.dispose()

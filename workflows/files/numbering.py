@@ -13,31 +13,36 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import for_update
-from ..models import FileCounter, NumberCounter
+from ..models import NumberCounter
 
 
-def next_number(session, office, kind, day: date) -> str:
+def next_number(session, office, kind: str, day: date) -> str:
     """The next number of ``kind`` in ``office`` for the year of ``day``: SADAR/R/2026/0001."""
-    serial = _next_serial(session, NumberCounter, office_id=office.id, kind=kind, year=day.year)
+    serial = _next_serial(session, office.id, kind, day.year)
     return f"{office.code}/{kind}/{day.year}/{serial:04d}"
 
 
 def next_file_number(session, office, section, day: date) -> str:
     """The next file number of ``section`` for the year of ``day``: SADAR/REV/2026/0001."""
-    serial = _next_serial(session, FileCounter, office_id=office.id, section_id=section.id,
-                          year=day.year)
+    serial = _next_serial(session, office.id, file_counter_kind(section.id), day.year)
     return f"{office.code}/{section.code}/{day.year}/{serial:04d}"
 
 
-def _next_serial(session, counter_model, **key):
-    """Move the counter of ``counter_model`` named by ``key`` on by one (making it when there
+def file_counter_kind(section_id: int) -> str:
+    """The counter of a section's files, kept by the section's id (a code may be renamed)."""
+    return f"file:{section_id}"
+
+
+def _next_serial(session, office_id, kind, year):
+    """Move the counter of ``kind`` in the office for ``year`` on by one (making it when there
     is none yet); its new value."""
-    query = for_update(select(counter_model).filter_by(**key), session)
+    query = for_update(select(NumberCounter).filter_by(office_id=office_id, kind=kind,
+                                                       year=year), session)
     counter = session.scalar(query)
     if counter is None:
         try:
             with session.begin_nested():
-                counter = counter_model(**key, last=0)
+                counter = NumberCounter(office_id=office_id, kind=kind, year=year, last=0)
                 session.add(counter)
         except IntegrityError:  # another transaction made it first; wait for theirs
             counter = session.scalar(query)

@@ -6,7 +6,7 @@ from .calendar import Holiday
 from .escalation import Escalation, FileTimer, PriorityLimit
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
-from .file import PRIORITIES, RETENTION, STATUSES, Attachment, File, FileCounter, Note
+from .file import PRIORITIES, RETENTION, STATUSES, Attachment, File, Note
 from .office import Office, Post, Section
 from .outbox import MAIL_STATUSES, OutboxMail
 from .people import PostHolding, User
@@ -20,7 +20,7 @@ from . import textguard  # noqa: F401  (no NUL or lone surrogate reaches a datab
 
 __all__ = [
     "Escalation", "FileTimer", "Holiday", "MAIL_STATUSES", "OutboxMail", "PriorityLimit",
-    "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "FileCounter", "Movement",
+    "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt", "ApiToken",

@@ -1,4 +1,5 @@
-"""Serial numbers per office, per kind and per year: receipts, issued letters and orders."""
+"""Serial numbers per office, per kind and per year: files (per section), receipts, issued
+letters and orders."""
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,10 +8,8 @@ from ..db import Base
 
 
 class NumberCounter(Base):
-    """The last serial given in an office for a kind ("R", "ORDER", "LETTER", ...) in a year.
-
-    File numbers keep their own counter (``FileCounter``), per section.
-    """
+    """The last serial given in an office for a kind in a year: "R", "ORDER", "LETTER", ...,
+    and "file:<section id>" for the files of a section (see ``files.numbering``)."""
 
     __tablename__ = "number_counters"
     __table_args__ = (UniqueConstraint("office_id", "kind", "year"),)

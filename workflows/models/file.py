@@ -16,19 +16,6 @@ STATUSES = ("open", "parked", "closed")
 RETENTION = ("A", "B", "C")  # A, B: kept for good, reviewed after 25 years; C: up to 10 years
 
 
-class FileCounter(Base):
-    """The last serial number given in an office's section for a year."""
-
-    __tablename__ = "file_counters"
-    __table_args__ = (UniqueConstraint("office_id", "section_id", "year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
-    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
-    year: Mapped[int]
-    last: Mapped[int] = mapped_column(default=0)
-
-
 class File(Base):
     __tablename__ = "files"
     # PostgreSQL: a fifth of each page left free, so that the update at every movement stays
