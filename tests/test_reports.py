@@ -163,3 +163,20 @@ def test_report_pages(session, tmp_path, sadar, history):
     assert heat["Task_ExamineAndComment"]["now"] >= 1
     assert client.get(f"/reports/routes/{route_id}?office={sadar.id}").status_code == 200
     assert client.get(f"/reports/?office={sadar.id}&format=csv").mimetype == "text/csv"
+
+
+@pytest.mark.parametrize("subject", ['=HYPERLINK("http://evil.example","x")', "+1", "-1+2",
+                                     "@SUM(A1)", "\t=1", "\r=1"])
+def test_a_subject_that_would_run_as_a_formula_comes_out_of_the_export_as_text(
+        session, tmp_path, sadar, people, subject):
+    file = filing.open_file(session, office=sadar, user=people.pooja, route_key="general_noting",
+                            subject=subject, now=T0)
+    client = make_app(session, tmp_path).test_client()
+    sign_in(client, "sunita.kumari")
+    for path in ("/reports/pendency",):  # every export goes through web.reports._csv
+        reply = client.get(f"{path}?format=csv&office={sadar.id}&start=2025-03-01&end=2025-03-31")
+        assert reply.status_code == 200 and reply.mimetype == "text/csv", path
+        rows = list(csv.reader(io.StringIO(reply.get_data(as_text=True).lstrip("\ufeff"))))
+        cells = [cell for row in rows if file.number in row for cell in row]
+        assert cells and "'" + subject.strip() in [c.strip() for c in cells], (path, cells)
+        assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), path

@@ -4,6 +4,8 @@ to inject a script shown as text."""
 
 import json
 
+import pytest
+
 from workflows.files import filing, notes
 
 from web import create_app
@@ -98,3 +100,15 @@ def test_forms_without_the_csrf_token_are_refused(app, session, sadar, people):
     assert response.status_code == 400
     assert post(client, f"/files/{file.id}/notes", {"note": "real"}).status_code == 302
     assert [n.body for n in notes.notes_of(session, file)] == ["real"]
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/x", "//evil.example", "/\\evil.example",
+                                    "/%5Cevil.example", "https://evil.example", "/%0d/evil.example",
+                                    "/%20/evil.example", "\\\\evil.example", "javascript:alert(1)"])
+def test_after_signing_in_only_the_applications_own_paths_are_followed(client, target):
+    from webtools import csrf
+    token = csrf(client)
+    reply = client.post(f"/sign-in?next={target}", data={
+        "login": "pooja.kumari", "password": "sanchika-demo", "csrf_token": token})
+    assert reply.status_code == 302
+    assert reply.headers["Location"] in ("/", "/inbox/", "http://localhost/"), target

@@ -1,6 +1,7 @@
 """Signing in and off, the password, the language, and today's attendance."""
 
 import time
+from urllib.parse import urlsplit
 from datetime import datetime
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -19,6 +20,18 @@ from .i18n import LANGUAGES, say
 from .security import limiter, transaction
 
 bp = Blueprint("auth", __name__)
+
+
+def local_path(target):
+    """``target`` if it is a path of this application, else None: a browser drops tabs and
+    newlines from an address and reads a backslash as a slash, so a slash, a tab and a host,
+    or a slash, a backslash and a host, lead to another site as two slashes do."""
+    if not target.startswith("/") or any(c <= " " or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 def _refused(response):
@@ -70,9 +83,7 @@ def sign_in():
     if refusal is not None:
         flash(say(refusal), "error")
         return render_template("auth/sign_in.html", login=login), 401
-    target = request.args.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("inbox.index")
+    target = local_path(request.args.get("next", "")) or url_for("inbox.index")
     if user.must_change_password:
         flash(_("Please choose a new password before you start."), "info")
         target = url_for("auth.password")
@@ -140,9 +151,7 @@ def language():
         if current_user.is_authenticated:
             with transaction() as db:
                 db.get(User, current_user.id).language = choice
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("inbox.index"))
+    return redirect(local_path(request.form.get("next", "")) or url_for("inbox.index"))
 
 
 @bp.route("/attendance")

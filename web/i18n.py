@@ -26,7 +26,14 @@ def init_app(app):
                    default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters.update(when=when, day=day, num=num)
     app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc,
-                                 say=say)
+                                 say=say, tr=tr)
+
+
+def tr(value):
+    """A value's translation when the catalog has one (a step, choice or lane name from a
+    route, a status), as text: the template's ``_`` marks its result as markup, which is right
+    for the application's own sentences and wrong for what an administrator's BPMN says."""
+    return str(gettext(str(value))) if value else ""
 
 
 def select_language():
