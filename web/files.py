@@ -66,12 +66,16 @@ def _chosen_office(db, offices):
 @bp.route("/<int:file_id>")
 @login_required
 def show(file_id):
+    return _page(file_id, form={})
+
+
+def _page(file_id, form):
+    """The file page, with ``form`` (what the official typed) in its forms."""
     with transaction() as db:
         file = visible_file(db, file_id)
         filing.mark_opened(db, file, current_user)
         view = workspace.file_view(db, current_user, file)
-        page = render_template("files/show.html", v=view, form=request.args,
-                               draft_kinds=DRAFT_KINDS)
+        page = render_template("files/show.html", v=view, form=form, draft_kinds=DRAFT_KINDS)
     return page
 
 
@@ -89,16 +93,18 @@ def _act_on(file_id, action):
             message = action(db, file)
     except (FileMoved, InvalidInput, NotAllowed) as exc:
         flash(say(exc), "error")
-        return _back(file_id, keep=True)
+        # the file page again, at once, with what the official typed: it stays out of the
+        # address (a 70 KB remark made a 70 KB Location header) and out of the logs
+        kept = {k: v for k, v in request.form.items() if k in ("remark", "reason", "note")}
+        return _page(file_id, form=kept), 409 if isinstance(exc, FileMoved) else 400
     if message:
         flash(str(message), "info")
     return None
 
 
-def _back(file_id, keep=False):
-    """Back to the file page; on a refusal, what the official typed comes back with it."""
-    fields = {k: v for k, v in request.form.items() if k in ("remark", "reason", "note")} if keep else {}
-    return redirect(url_for("files.show", file_id=file_id, **fields) + "#actions")
+def _back(file_id):
+    """Back to the file page, after an action done."""
+    return redirect(url_for("files.show", file_id=file_id) + "#actions")
 
 
 @bp.route("/<int:file_id>/act", methods=["POST"])
