@@ -2,7 +2,10 @@
 before it read the record again) and the whole verify (chain, every recorded table, the
 documents), on files opened and moved through the application so that everything is chained.
 
-Figures are per 10,000 files, each file opened with a note and moved ``--moves`` times; run
+Figures are per 10,000 files, each file opened with a note and moved ``--moves`` times.  With
+``--scale S`` the database is instead the one ``benchmarks/scale.py`` builds on PostgreSQL
+(at 1: a million files, ten million tasks and movements), chained once by ``sanchika
+chain-record``'s ``adopt`` (timed too), and verify is timed on all of it.  Run
 ``python benchmarks/verify.py --help`` for the options.
 """
 
@@ -18,9 +21,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
+import scale as scaled  # noqa: E402  (benchmarks/scale.py, beside this file)
 from databases import create_database  # noqa: E402
 from workflows import audit, demo, org  # noqa: E402
-from workflows.audit.rereading import reread  # noqa: E402
+from workflows.audit.rereading import adopt, reread  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker, schema  # noqa: E402
 from workflows.files import filing  # noqa: E402
 from workflows.models import AuditEvent  # noqa: E402
@@ -70,6 +74,27 @@ def run(url, files, moves):
             "verify / chain_walk": round((chain_s + reread_s) / chain_s, 2)}
 
 
+def run_at_scale(url, scale, log):
+    """verify on the database of ``scale.py --scale``, after chaining it once."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    build_s = scaled.build(engine, max(2, round(200 * scale)), log)
+    sizes = scaled.counts(engine)
+    log(f"built {sizes} in {build_s:.0f} s; chaining the record")
+    adopt_s, chained = timed(lambda: adopt(sessions, batch=5000))
+    log(f"chained {chained} rows in {adopt_s:.0f} s; verifying")
+    with sessions() as session:
+        chain_s, verdict = timed(lambda: audit.verify(session))
+        reread_s, findings = timed(lambda: reread(session, read_document=lambda sha: None,
+                                                  progress=log))
+    engine.dispose()
+    assert verdict.ok and not [f for f in findings if "missing" not in f.what], findings[:5]
+    return {"scale": scale, "rows": sizes, "rows_chained": chained,
+            "chain_record_s": round(adopt_s, 1), "chain_walk_s": round(chain_s, 1),
+            "verify_s": round(chain_s + reread_s, 1),
+            "verify / chain_walk": round((chain_s + reread_s) / chain_s, 2)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", metavar="URL",
@@ -77,11 +102,18 @@ def main(argv=None):
                              "(default: a temporary SQLite file)")
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--moves", type=int, default=10)
+    parser.add_argument("--scale", type=float, default=None,
+                        help="verify the database scale.py builds at this scale "
+                             "(PostgreSQL only; 1 = a million files)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.scale is not None:
+        args.database = args.database or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     url, cleanup = create_database(args.database, prefix="sanchika_verify")
+    log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
     try:
-        doc = run(url, args.files, args.moves)
+        doc = (run_at_scale(url, args.scale, log) if args.scale is not None
+               else run(url, args.files, args.moves))
     finally:
         cleanup()
     if args.json:

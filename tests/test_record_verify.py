@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from web.cli import main
 from workflows import org
 from workflows.db import make_engine
+from workflows.audit import rereading
 from workflows.files import attachments, drafts, filing, notes
 
 BOTH = pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
@@ -147,3 +148,25 @@ def test_a_post_made_administrator_and_every_finding_are_named_in_one_pass(demo_
     assert len(found) == 3, result.stderr
     assert any(line.startswith("record differs: post ") for line in found)
     assert sum(f"file {number}: " in line for line in found) == 2
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite"], indirect=True)
+def test_the_reading_in_pages_of_one_finds_the_same(demo_db, tmp_path, monkeypatch):
+    """Events, rows and ids are read a page at a time (newest event first, so a row's older
+    writes are passed over); pages of one row find exactly what the defaults find."""
+    number = _a_day(demo_db, tmp_path)
+    _behind_the_back(demo_db, CHANGES["a draft's text"][0], CHANGES["a movement put in"][0],
+                     "UPDATE notes SET body = 'x' WHERE body = 'Put up.'",
+                     "DELETE FROM movements WHERE remark = 'Report enclosed.'")
+    default = _verify(demo_db, tmp_path).stderr
+    for name in ("EVENTS_PAGE", "ROWS_PAGE", "TABLE_PAGE"):
+        monkeypatch.setattr(rereading, name, 1)
+    assert _verify(demo_db, tmp_path).stderr == default
+    assert default.count(f"record differs: file {number}: ") == 4, default
+
+
+def test_row_ids_met_are_remembered_however_large():
+    seen = rereading._Seen()
+    for row_id in (1, 9, 2**31, 2**40, -5):
+        assert seen.add(row_id) and row_id in seen and not seen.add(row_id)
+    assert 2 not in seen and 2**41 not in seen and 10**9 not in seen

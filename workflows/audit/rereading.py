@@ -1,14 +1,17 @@
 """``sanchika verify``'s second half: the record read again and held against the chain.
 
 The chain's events carry the digests of the rows each transaction wrote (``models.records``).
-One walk of the events keeps, for every row, the last digest chained; then each recorded
-table is read once, in order, and every row is digested again.  A row whose digest differs
-was changed behind the application's back; a chained row that is gone was deleted; a row the
-chain never saw was put in.  The documents on disk are hashed and held against the sha256
-their rows carry.  Every finding is named by file number and kind.
+The events are walked newest first, a page at a time: the first write met of a row is its last,
+so that row is read again (a range of ids to a query) and digested; its older writes are
+passed over, which a bit per row id remembers.  Memory stays small on a database of millions
+of files.  A row whose digest differs was changed behind the application's back; a chained
+row that is gone was deleted; a row whose id the walk never met was put in.  The documents
+on disk are hashed and held against the sha256 their rows carry.  Every finding is named by
+file number and kind.
 """
 
 import hashlib
+from array import array
 import json
 import time
 from dataclasses import dataclass
@@ -34,6 +37,11 @@ class Finding:
         return f"{where}{self.kind} {self.row_id}: {self.what}"
 
 
+EVENTS_PAGE = 2000  # events read at a time, newest first
+ROWS_PAGE = 500  # rows read again in one query
+TABLE_PAGE = 10000  # ids read at a time when looking for rows the chain never saw
+
+
 def reread(session, read_document=None, since=0, progress=None):
     """Every record row that differs from the chain, as Findings (file by file, kind by kind).
 
@@ -41,106 +49,164 @@ def reread(session, read_document=None, since=0, progress=None):
     (a seq) limits the comparison to rows last chained at or after it (rows the chain never
     saw are always named); ``progress(message)`` is told how far the reading has come."""
     report = _Progress(progress)
-    chained = _chained(session, report)
-    findings, file_of_draft = [], {}
+    seen = {name: _Seen() for name in KINDS}
+    found = []
+    for due in _last_writes(session, seen, since, report):
+        for name, chained in due.items():
+            found += _compare(session, KINDS[name], chained, report)
     for kind in KINDS.values():
-        findings += _compare(session, kind, chained, since, file_of_draft, report)
+        found += [(kind.name, row_id, "not in the chain: written outside the application",
+                   file_id) for row_id, file_id in _unchained(session, kind, seen[kind.name],
+                                                              report)]
     if read_document is not None:
-        findings += _documents(session, read_document, report)
-    return _with_file_numbers(session, findings, chained, file_of_draft)
+        found += _documents(session, read_document, report)
+    return _with_file_numbers(session, found)
 
 
-def _chained(session, report):
-    """{(kind, row id): (file id, digest, seq)} of the last event that wrote each row."""
-    chained = {}
-    rows = session.execute(select(AuditEvent.seq, AuditEvent.detail)
-                           .where(AuditEvent.seq.is_not(None),
-                                  AuditEvent.detail.contains('"records"'))
-                           .order_by(AuditEvent.seq).execution_options(yield_per=2000))
-    try:
-        for seq, detail in rows:
+def _last_writes(session, seen, since, report):
+    """The chain's events newest first, a page at a time; for each page, {kind: {row id:
+    (file id, digest, seq)}} of the rows whose last chained write is in it and at or after
+    ``since`` (None: none, only ``seen`` is filled).  ``seen`` marks each row met, so that
+    its older writes are passed over."""
+    before = None
+    while True:
+        query = (select(AuditEvent.seq, AuditEvent.detail)
+                 .where(AuditEvent.seq.is_not(None), AuditEvent.detail.contains('"records"'))
+                 .order_by(AuditEvent.seq.desc()).limit(EVENTS_PAGE))
+        if before is not None:
+            query = query.where(AuditEvent.seq < before)
+        events = session.execute(query).all()
+        if not events:
+            return
+        due = {}
+        for seq, detail in events:
             for kind, row_id, file_id, value in json.loads(detail).get("records", ()):
-                chained[(kind, row_id)] = (file_id, value, seq)
-            report.tick("events", seq)
-    finally:
-        rows.close()
-    return chained
+                if seen[kind].add(row_id) and since is not None and seq >= since:
+                    due.setdefault(kind, {})[row_id] = (file_id, value, seq)
+        before = events[-1].seq
+        report.tick("events", before)
+        yield due
 
 
-def _compare(session, kind, chained, since, file_of_draft, report):
-    model = kind.model
-    extra = (kind.file_column,) if kind.file_column and kind.file_column != "id" else ()
-    columns = [getattr(model, c) for c in dict.fromkeys(("id",) + kind.columns + extra)]
-    rows = session.execute(select(*columns).order_by(model.id)
-                           .execution_options(yield_per=2000))
-    found, seen = [], set()
-    try:
-        for row in rows:
-            values = row._mapping
-            seen.add(row.id)
-            if model is Draft:
-                file_of_draft[row.id] = row.file_id
-            known = chained.get((kind.name, row.id))
-            if known is None:
-                found.append(Finding(kind.name, row.id, "not in the chain: written outside "
-                                     "the application"))
-            elif known[2] >= since and digest(kind.name, values) != known[1]:
-                found.append(Finding(kind.name, row.id, "changed since it was chained "
-                                     f"(event {known[2]})"))
-            report.tick(kind.name + " rows", row.id)
-    finally:
-        rows.close()
-    for (name, row_id), (_, _, seq) in chained.items():
-        if name == kind.name and row_id not in seen and seq >= since:
-            found.append(Finding(kind.name, row_id, f"deleted (chained in event {seq})"))
+def _compare(session, kind, chained, report):
+    """The rows of ``chained`` ({row id: (file id, digest, seq)}) that differ from their
+    digest or are gone, as (kind, row id, what, file id)."""
+    model, found = kind.model, []
+    columns = [model.id] + [getattr(model, c) for c in kind.columns if c != "id"]
+    for batch in _runs(sorted(chained)):
+        rows = {row.id: row._mapping for row in session.execute(
+            select(*columns).where(model.id >= batch[0], model.id <= batch[-1]))}
+        for row_id in batch:
+            file_id, value, seq = chained[row_id]
+            values = rows.get(row_id)
+            if values is None:
+                found.append((kind.name, row_id, f"deleted (chained in event {seq})", file_id))
+            elif digest(kind.name, values) != value:
+                found.append((kind.name, row_id, f"changed since it was chained (event {seq})",
+                              file_id))
+        report.tick(kind.name + " rows", batch[-1])
     return found
+
+
+def _runs(ids):
+    """Sorted ``ids`` in runs of at most ROWS_PAGE, each spanning at most twice that many
+    ids, so that each run is read by one range of ids: the same statement every time."""
+    run = []
+    for row_id in ids:
+        if run and (len(run) == ROWS_PAGE or row_id - run[0] >= 2 * ROWS_PAGE):
+            yield run
+            run = []
+        run.append(row_id)
+    if run:
+        yield run
+
+
+def _unchained(session, kind, seen, report):
+    """(row id, file id) of each ``kind`` row whose id ``seen`` does not hold, in id order,
+    read a page of ids at a time."""
+    model = kind.model
+    file_column = getattr(model, kind.file_column) if kind.file_column else None
+    columns = (model.id, file_column) if file_column is not None else (model.id,)
+    after = 0
+    while True:
+        page = session.execute(select(*columns).where(model.id > after)
+                               .order_by(model.id).limit(TABLE_PAGE)).all()
+        if not page:
+            return
+        for row in page:
+            if row[0] not in seen:
+                yield row[0], (row[1] if file_column is not None else None)
+        after = page[-1][0]
+        report.tick(kind.name + " ids", after)
 
 
 def _documents(session, read_document, report):
     found = []
     for kind, query in (("document", select(KINDS["document"].model.id,
                                             KINDS["document"].model.sha256,
-                                            KINDS["document"].model.filename)),
+                                            KINDS["document"].model.filename,
+                                            KINDS["document"].model.file_id)),
                         ("receipt", select(KINDS["receipt"].model.id,
                                            KINDS["receipt"].model.document_sha256,
-                                           KINDS["receipt"].model.document_filename)
+                                           KINDS["receipt"].model.document_filename,
+                                           KINDS["receipt"].model.file_id)
                          .where(KINDS["receipt"].model.document_sha256.is_not(None)))):
-        for row_id, sha, name in session.execute(query):
+        for row_id, sha, name, file_id in session.execute(query):
             data = read_document(sha)
             if data is None:
-                found.append(Finding(kind, row_id, f"'{name}' is missing from the store"))
+                found.append((kind, row_id, f"'{name}' is missing from the store", file_id))
             elif hashlib.sha256(data).hexdigest() != sha:
-                found.append(Finding(kind, row_id, f"'{name}': its bytes on disk differ from "
-                                     "the sha256 recorded"))
+                found.append((kind, row_id, f"'{name}': its bytes on disk differ from the "
+                              "sha256 recorded", file_id))
             report.tick("documents", row_id)
     return found
 
 
-def _with_file_numbers(session, findings, chained, file_of_draft):
-    """The findings with the number of the file each row belongs to, in file order."""
-    def file_id(f):
-        known = chained.get((f.kind, f.row_id))
-        if f.kind == "file":
-            return f.row_id
-        if known is not None and known[0] is not None:
-            return known[0]
-        if f.kind == "draft version":
-            return file_of_draft.get(session.scalar(select(DraftVersion.draft_id)
-                                                    .where(DraftVersion.id == f.row_id)))
-        return _row_file(session, f)
-    ids = {f: file_id(f) for f in findings}
+def _with_file_numbers(session, found):
+    """Findings of ``found`` ((kind, row id, what, file id)), each with the number of the
+    file its row belongs to (a draft version's through its draft), in file order."""
+    versions = [row_id for kind, row_id, _, file_id in found
+                if kind == "draft version" and file_id is None]
+    of_version = dict(session.execute(
+        select(DraftVersion.id, Draft.file_id).join(Draft, Draft.id == DraftVersion.draft_id)
+        .where(DraftVersion.id.in_(versions))).all()) if versions else {}
+    ids = [file_id if file_id is not None else of_version.get(row_id)
+           for kind, row_id, _, file_id in found]
     numbers = dict(session.execute(select(File.id, File.number)
-                                   .where(File.id.in_({i for i in ids.values() if i}))).all())
-    named = [Finding(f.kind, f.row_id, f.what, numbers.get(ids[f])) for f in findings]
+                                   .where(File.id.in_({i for i in ids if i}))).all())
+    named = [Finding(kind, row_id, what, numbers.get(file_id))
+             for (kind, row_id, what, _), file_id in zip(found, ids, strict=True)]
     return sorted(named, key=lambda f: (f.file_number or "", f.kind, f.row_id))
 
 
-def _row_file(session, finding):
-    kind = KINDS[finding.kind]
-    if kind.file_column is None or kind.file_column == "id":
-        return None
-    return session.scalar(select(getattr(kind.model, kind.file_column))
-                          .where(kind.model.id == finding.row_id))
+class _Seen:
+    """Row ids met, a bit per id: ten million rows take about a megabyte.  An id too large
+    for a bit (a row no sequence of this database made) is kept in a set."""
+
+    BITS = 1 << 32
+
+    def __init__(self):
+        self.bits, self.large = bytearray(), set()
+
+    def add(self, row_id):
+        """Mark ``row_id``; True if it was not marked before."""
+        if not 0 <= row_id < self.BITS:
+            new = row_id not in self.large
+            self.large.add(row_id)
+            return new
+        byte, mask = row_id >> 3, 1 << (row_id & 7)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        if self.bits[byte] & mask:
+            return False
+        self.bits[byte] |= mask
+        return True
+
+    def __contains__(self, row_id):
+        if not 0 <= row_id < self.BITS:
+            return row_id in self.large
+        byte = row_id >> 3
+        return byte < len(self.bits) and bool(self.bits[byte] & (1 << (row_id & 7)))
 
 
 class _Progress:
@@ -159,18 +225,23 @@ def adopt(sessions, batch=1000):
     """Chain the rows of the record that the chain has never seen (a database from before
     the chain covered the record), ``batch`` rows to an event; how many were chained.  Run it
     once after the upgrade and before the database is exposed: whatever it finds, it trusts."""
+    quiet = _Progress(None)
     with sessions() as session:
-        chained = _chained(session, _Progress(None))
-        unseen = []
-        for kind in KINDS.values():
-            extra = (kind.file_column,) if kind.file_column and kind.file_column != "id" else ()
-            columns = [getattr(kind.model, c) for c in dict.fromkeys(("id",) + kind.columns
-                                                                     + extra)]
-            unseen += [(kind.name, dict(row._mapping)) for row in session.execute(
-                select(*columns).order_by(kind.model.id)) if (kind.name, row.id) not in chained]
-    for start in range(0, len(unseen), batch):
-        with sessions.begin() as session:
-            for name, values in unseen[start:start + batch]:
-                records.wrote(session, name, values["id"], values)
-            audit.record(session, "records.adopted", rows=len(unseen[start:start + batch]))
-    return len(unseen)
+        seen = {name: _Seen() for name in KINDS}
+        for _ in _last_writes(session, seen, None, quiet):
+            pass
+        unseen = {kind.name: array("q", (row_id for row_id, _ in
+                                         _unchained(session, kind, seen[kind.name], quiet)))
+                  for kind in KINDS.values()}
+    for kind in KINDS.values():
+        model, ids = kind.model, unseen[kind.name]
+        extra = (kind.file_column,) if kind.file_column else ()
+        columns = [getattr(model, c) for c in dict.fromkeys(("id",) + kind.columns + extra)]
+        for start in range(0, len(ids), batch):
+            with sessions.begin() as session:
+                rows = session.execute(select(*columns).where(
+                    model.id.in_(ids[start:start + batch].tolist()))).all()
+                for row in rows:
+                    records.wrote(session, kind.name, row.id, row._mapping)
+                audit.record(session, "records.adopted", rows=len(rows))
+    return sum(len(ids) for ids in unseen.values())

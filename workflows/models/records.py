@@ -78,11 +78,13 @@ def _plain(value):
     return value
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one a row
+
+
 def digest(kind, values):
     """The sha256 (hex) of the record columns of a ``kind`` row, from ``values`` (a mapping)."""
     columns = KINDS[kind].columns
-    body = json.dumps([kind] + [_plain(values[c]) for c in columns], ensure_ascii=False,
-                      separators=(",", ":"))
+    body = _COMPACT.encode([kind] + [_plain(values[c]) for c in columns])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
