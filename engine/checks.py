@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from . import conditions
-from .cycles import cycle_problems, fires_at_once
+from .cycles import STEPS, cycle_problems, fires_at_once
 from .refusals import N_, english
 from .spiff_internals import schema_errors
 
@@ -222,7 +222,7 @@ def _structure_problems(process: Any) -> list[Problem]:
         outs = outgoing.get(node_id, [])
         if kind != "endEvent" and not outs:
             problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
-        if kind in ("userTask", "manualTask"):
+        if kind in STEPS:
             if not lanes.get(node_id):
                 problems.append(_problem(el, "is not in a named lane: no role would hold it"))
             if len(outs) > 1:
@@ -242,7 +242,7 @@ def _gateway_problems(gateway: Any, outs: list[Any], nodes: dict[str, Any],
     problems = []
     default = gateway.get("default")
     after_step = any(etree.QName(nodes.get(f.get("sourceRef"), gateway)).localname
-                     in ("userTask", "manualTask") for f in incoming.get(gateway.get("id"), []))
+                     in STEPS for f in incoming.get(gateway.get("id"), []))
     seen = set()
     for flow in outs:
         name = name_of(flow)
@@ -322,7 +322,7 @@ def _timer_problems(process: Any, nodes: dict[str, Any]) -> list[Problem]:
                                          "'%(value)s'", value=value))
         if etree.QName(event).localname == "boundaryEvent":
             host = nodes.get(event.get("attachedToRef"))
-            if host is None or etree.QName(host).localname not in ("userTask", "manualTask"):
+            if host is None or etree.QName(host).localname not in STEPS:
                 problems.append(_problem(event, "a timer must be attached to a step (user task)"))
     return problems
 

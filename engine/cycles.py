@@ -16,7 +16,9 @@ from lxml import etree
 
 from .refusals import N_
 
-STEPS = ("userTask", "manualTask")
+#: The elements that are steps an official holds: a plain task (a modeler's default shape)
+#: is held like a user task.
+STEPS = ("userTask", "manualTask", "task")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 

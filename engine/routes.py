@@ -14,8 +14,8 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .checks import (BPMN, NS, Problem, RouteInvalid, _problem, check_document, lanes_of,
-                     name_of, timer_value)
+from .checks import (BPMN, NS, STEPS, Problem, RouteInvalid, _problem, check_document,
+                     lanes_of, name_of, timer_value)
 
 DEFAULT_CHOICE = "Forward"
 
@@ -133,7 +133,7 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
         out.setdefault(flow.get("sourceRef"), []).append(flow)
     steps = {}
     problems = []
-    for el in process.xpath("bpmn:userTask | bpmn:manualTask", namespaces=NS):
+    for el in process.xpath(" | ".join(f"bpmn:{kind}" for kind in STEPS), namespaces=NS):
         choices, next_roles = _choices(out.get(el.get("id"), []), out, nodes, lanes)
         limit = _properties(el).get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
@@ -162,7 +162,7 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
         choices = (name_of(outs[0]) or DEFAULT_CHOICE,)
     next_roles = tuple((choice, lanes.get(flow.get("targetRef"), "")
                         if etree.QName(nodes[flow.get("targetRef")]).localname
-                        in ("userTask", "manualTask") else "")
+                        in STEPS else "")
                        for choice, flow in zip(choices, leaving, strict=True))
     return choices, next_roles
 

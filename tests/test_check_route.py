@@ -230,11 +230,11 @@ LOOPS = {
             '<bpmn:sequenceFlow id="F_Wait" sourceRef="Wait_1" targetRef="Gateway_SO"/>'
             "</bpmn:process>"),
         "loop with no step", "Gateway_SO"),
-    "through a task that is not a step": (
+    "through a plain task that no lane holds": (  # a plain task is a step, held by its lane
         mutate('targetRef="Task_Note">', 'targetRef="Plain_1">').replace(
             "</bpmn:process>", '<bpmn:task id="Plain_1" name="Plain"/><bpmn:sequenceFlow '
             'id="F_Plain" sourceRef="Plain_1" targetRef="Gateway_SO"/></bpmn:process>'),
-        "loop with no step", "Gateway_SO"),
+        "not in a named lane", "Plain_1"),
     "an interrupting timer of no time back to its step": (
         timer_back_to_its_step("<bpmn:timeDuration>PT0S</bpmn:timeDuration>"),
         "fires as soon as its step is reached", "Timer_SO"),
@@ -299,3 +299,29 @@ def test_every_loop_of_any_graph_is_found_and_named_by_flows_it_has(edges):
         loop = _shortest_loop(group, after)
         assert loop[0] == group[0]
         assert all(b in after[a] for a, b in zip(loop, loop[1:] + loop[:1], strict=True))
+
+
+def _plain_task(text):
+    """two_step with its "Decide" step drawn as a plain task, a modeler's default shape."""
+    text = mutate(TASK_DECIDE, '<bpmn:task id="Task_Decide" name="Decide">', text)
+    start = text.index('<bpmn:task id="Task_Decide"')
+    end = text.index("</bpmn:userTask>", start)
+    return text[:end] + "</bpmn:task>" + text[end + len("</bpmn:userTask>"):]
+
+
+def test_a_plain_task_is_a_step_held_by_its_lane():
+    route = engine.parse_route(_plain_task(GOOD).encode())
+    instance = engine.start(route)
+    [first] = engine.ready_steps(instance)
+    engine.complete(instance, first.task_id, "Submit", {})
+    [decide] = engine.ready_steps(instance)
+    assert (decide.name, decide.role) == ("Decide", "Section Officer")
+    assert decide.choices == ("Approve", "Return", "Reject")
+    engine.complete(instance, decide.task_id, "Approve", {})
+    assert instance.finished and instance.end_name == "Approved"
+
+
+def test_a_plain_task_outside_a_lane_is_refused_by_name():
+    text = mutate("<bpmn:flowNodeRef>Task_Decide</bpmn:flowNodeRef>", "", _plain_task(GOOD))
+    problems = [p for p in engine.check_route(text.encode()) if p.element_id == "Task_Decide"]
+    assert problems and "not in a named lane" in str(problems[0]), problems
