@@ -14,8 +14,9 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .checks import (BPMN, NS, STEPS, Problem, RouteInvalid, _problem, check_document,
-                     lanes_of, name_of, timer_value)
+from .checks import (BPMN, NS, Problem, RouteInvalid, _problem, check_document, lanes_of,
+                     name_of, timer_value)
+from .cycles import STEPS
 
 DEFAULT_CHOICE = "Forward"
 
