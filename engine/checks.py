@@ -320,7 +320,10 @@ def _timer_problems(process: Any, nodes: dict[str, Any]) -> list[Problem]:
             elif kind == "timeDate" and value.upper().startswith("P"):
                 problems.append(_problem(event, "a timeDate must be a date (YYYY-MM-DD), not "
                                          "'%(value)s'", value=value))
-        if etree.QName(event).localname == "boundaryEvent":
+        if etree.QName(event).localname == "intermediateCatchEvent":
+            problems.append(_problem(event, "a file waiting at a timer between steps would lie "
+                                     "with no one; attach the timer to the step before it"))
+        else:
             host = nodes.get(event.get("attachedToRef"))
             if host is None or etree.QName(host).localname not in STEPS:
                 problems.append(_problem(event, "a timer must be attached to a step (user task)"))
