@@ -9,7 +9,11 @@ time-machine, or pass ``now`` in.
 
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # the models take their default times from this clock
+    from .models.office import Office
 
 #: The zone an office is in unless it says otherwise, and the zone of an official's own day
 #: (an official is not tied to one office).
@@ -34,6 +38,6 @@ def today(tz: str | None = None, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(zone(tz)).date()
 
 
-def office_today(office, now: datetime | None = None) -> date:
+def office_today(office: "Office", now: datetime | None = None) -> date:
     """The office's local date at ``now``."""
     return today(office.timezone, now)

@@ -1,10 +1,11 @@
 """The demo offices of Saran district: a disaster management office and the Sadar circle office,
 their staff, posts, routes, and a few files in flight.  Loading twice changes nothing."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import clock, org
 from .files import filing
@@ -106,10 +107,10 @@ FILES = [
 ]
 
 
-def load_demo(session, today=None):
+def load_demo(session: Session, today: date | None = None) -> list[str]:
     """Create whatever part of the demo is missing; return a list of what was created."""
     today = today or clock.today()
-    created = []
+    created: list[str] = []
     offices = _offices(session, created)
     sections = _sections(session, offices, created)
     posts = _posts(session, offices, sections, created)
@@ -130,20 +131,20 @@ def load_demo(session, today=None):
 PRIORITY_LIMITS = {"Immediate": 1, "Top Priority": 2, "Priority": 4}
 
 
-def _limits(session, offices, created):
+def _limits(session: Session, offices: dict[str, Office], created: list[str]) -> None:
     for code in ROUTES:
         if not limits.priority_limits(session, offices[code]):
             limits.set_limits(session, offices[code], priorities=PRIORITY_LIMITS)
             created.append(f"limits {code}")
 
 
-def _late_reason(session, file, at):
+def _late_reason(session: Session, file: File, at: datetime) -> str:
     """The demo's officials give a reason when they act on a file past its limit."""
     late = any(t.due_at is not None and t.due_at < at for t in filing.open_tasks(session, file))
     return "Awaited a report from the field." if late else ""
 
 
-def _offices(session, created):
+def _offices(session: Session, created: list[str]) -> dict[str, Office]:
     offices = {o.code: o for o in session.scalars(select(Office))}
     for code, name, name_hi, kind, parent in OFFICES:
         if code not in offices:
@@ -155,7 +156,8 @@ def _offices(session, created):
     return offices
 
 
-def _sections(session, offices, created):
+def _sections(session: Session, offices: dict[str, Office],
+              created: list[str]) -> dict[tuple[str, str], Section]:
     sections = {(s.office.code, s.code): s for s in session.scalars(select(Section))}
     for office, code, name, name_hi in SECTIONS:
         if (office, code) not in sections:
@@ -167,7 +169,8 @@ def _sections(session, offices, created):
     return sections
 
 
-def _posts(session, offices, sections, created):
+def _posts(session: Session, offices: dict[str, Office], sections: dict[tuple[str, str], Section],
+           created: list[str]) -> dict[tuple[str, str], Post]:
     posts = {(p.office.code, p.code): p for p in session.scalars(select(Post))}
     for office, section, code, title, title_hi, role, reports_to, head, admin in POSTS:
         if (office, code) in posts:
@@ -183,7 +186,8 @@ def _posts(session, offices, sections, created):
     return posts
 
 
-def _staff(session, offices, posts, today, created):
+def _staff(session: Session, offices: dict[str, Office], posts: dict[tuple[str, str], Post],
+           today: date, created: list[str]) -> None:
     password_hash = None
     for login, name, name_hi, email, holdings in STAFF:
         user = session.scalar(select(User).where(User.login == login))
@@ -200,7 +204,7 @@ def _staff(session, offices, posts, today, created):
     session.flush()
 
 
-def _files(session, offices, created):
+def _files(session: Session, offices: dict[str, Office], created: list[str]) -> None:
     now = utcnow()
     for office, route, opener, subject, priority, days_ago, moves in FILES:
         if session.scalar(select(File.id).where(File.subject == subject)) is not None:

@@ -6,6 +6,10 @@ the Hindi catalog) while ``str(error)`` stays the English sentence for the CLI, 
 Nothing here knows about Flask.
 """
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Self
+
 from .clock import IST
 
 
@@ -14,18 +18,20 @@ class Named(str):
     string, for the CLI, jobs and logs, and the Hindi beside it when the org chart has one,
     for a page to show a Hindi user."""
 
-    def __new__(cls, english, hindi=""):
+    hindi: str
+
+    def __new__(cls, english: str | None, hindi: str | None = "") -> Self:
         value = super().__new__(cls, english or "")
         value.hindi = hindi or ""
         return value
 
 
-def named(thing, attribute="name"):
+def named(thing: object, attribute: str = "name") -> Named:
     """``thing``'s ``attribute`` (``name`` or ``title``) with its ``_hi`` form, as a Named."""
     return Named(getattr(thing, attribute), getattr(thing, attribute + "_hi", ""))
 
 
-def listed(names):
+def listed(names: Iterable[Named]) -> Named:
     """Several Named as one ("A and B" / "A और B"), each in the reader's language; a name
     with no Hindi stays English in the Hindi list."""
     names = list(names)
@@ -37,7 +43,9 @@ class Moment(str):
     """A moment put into a refusal: Indian time as the string (for the CLI, jobs and logs);
     ``moment`` keeps the time itself, for a page to tell in the reader's language."""
 
-    def __new__(cls, moment):
+    moment: datetime
+
+    def __new__(cls, moment: datetime) -> Self:
         value = super().__new__(cls, moment.astimezone(IST).strftime("%d-%m-%Y %H:%M IST"))
         value.moment = moment
         return value
@@ -48,7 +56,10 @@ class Sentence(str):
     cannot move): the English as the string, with its template and values beside it, so that
     a page can say it in the reader's language as it says a refusal."""
 
-    def __new__(cls, template, **params):
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Self:
         value = super().__new__(cls, template % params if params else template)
         value.template, value.params = template, params
         return value
@@ -58,11 +69,11 @@ class SanchikaError(Exception):
     """Base class: ``str(error)`` is the message shown to the official, ``template`` and
     ``params`` are the same message before its values are put in (``template % params``)."""
 
-    def __init__(self, template, **params):
+    def __init__(self, template: str, **params: object) -> None:
         super().__init__(template)
         self.template, self.params = template, params
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.template % self.params if self.params else self.template
 
 
@@ -81,6 +92,7 @@ class InvalidInput(SanchikaError):
 class FileMoved(SanchikaError):
     """The file changed since the official last saw it (someone else acted first)."""
 
-    def __init__(self, template="the file has moved: someone acted on it first; "
-                                "look at it again before acting", **params):
+    def __init__(self, template: str = "the file has moved: someone acted on it first; "
+                                     "look at it again before acting",
+                 **params: object) -> None:
         super().__init__(template, **params)

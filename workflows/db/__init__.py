@@ -6,12 +6,15 @@ state.  The same models and migrations serve both.
 """
 
 import os
-from datetime import timezone
+import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData, Table, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.types import TypeDecorator
 
 DEFAULT_INSTANCE = Path(os.environ.get("SANCHIKA_INSTANCE", "instance"))
@@ -30,13 +33,14 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]  # every model maps one table (SQLAlchemy types it FromClause)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every database (SQLite keeps no zone of its own)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None,
+                           dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -44,7 +48,8 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None,
+                             dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -52,7 +57,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def database_url(url=None):
+def database_url(url: str | None = None) -> str:
     """The database to use: the argument, SANCHIKA_DATABASE_URL, or the embedded SQLite file."""
     if url:
         return url
@@ -61,7 +66,7 @@ def database_url(url=None):
     return f"sqlite:///{(DEFAULT_INSTANCE / 'sanchika.db').resolve()}"
 
 
-def make_engine(url=None, **kwargs):
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions,
     PostgreSQL a ping of each pooled connection before use (one the server ended, at a restart
     or an idle timeout, is replaced without an error)."""
@@ -78,9 +83,10 @@ def make_engine(url=None, **kwargs):
     return create_engine(url, **{"pool_pre_ping": True, **kwargs})
 
 
-def _sqlite_setup(engine):
+def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: sqlite3.Connection,
+                    _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not the driver, say when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
@@ -91,13 +97,13 @@ def _sqlite_setup(engine):
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         # Every transaction takes the write lock up front: two officials acting on one file
         # queue instead of failing half-way with "database is locked".
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def analyze(engine):
+def analyze(engine: Engine) -> None:
     """PostgreSQL: gather the planner's statistics of every table (``ANALYZE``), as autovacuum
     does in time; nothing on other databases."""
     if engine.dialect.name == "postgresql":
@@ -105,11 +111,15 @@ def analyze(engine):
             conn.exec_driver_sql("ANALYZE")
 
 
-def make_sessionmaker(engine):
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine`` whose objects keep their loaded values after the commit."""
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def for_update(stmt, session):
+_Select = TypeVar("_Select", bound=GenerativeSelect)
+
+
+def for_update(stmt: _Select, session: Session) -> _Select:
     """Lock the selected rows on databases that have row locks (SQLite locks the whole file)."""
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update()

@@ -7,22 +7,25 @@ and its holidays (``Holiday`` rows), both read in the office's own time zone.
 import csv
 import io
 import time
+from collections.abc import Set
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import InvalidInput
-from ..models import Holiday
+from ..models import Holiday, Office, User
 
 DEFAULT_WEEKLY_OFFS = frozenset({6})  # Sunday (Monday is 0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def add_working_days(start, days, tz="Asia/Kolkata", weekly_offs=DEFAULT_WEEKLY_OFFS,
-                     holidays=frozenset()):
+def add_working_days(start: datetime, days: int, tz: str = "Asia/Kolkata",
+                     weekly_offs: Set[int] = DEFAULT_WEEKLY_OFFS,
+                     holidays: Set[date] = frozenset()) -> datetime:
     """The moment ``days`` working days after ``start`` (an aware datetime), at the same local
     time of day; off days and holidays (local dates) are skipped."""
     if len(set(weekly_offs)) >= 7:
@@ -36,9 +39,9 @@ def add_working_days(start, days, tz="Asia/Kolkata", weekly_offs=DEFAULT_WEEKLY_
     return local.astimezone(start.tzinfo)
 
 
-def parse_weekly_offs(text):
+def parse_weekly_offs(text: str | None) -> frozenset[int]:
     """Weekday numbers from "6", "5,6" or "Sat,Sun"; refuses a week with no working day."""
-    days = set()
+    days: set[int] = set()
     for part in (text or "").replace(" ", "").split(","):
         if not part:
             continue
@@ -58,13 +61,14 @@ def parse_weekly_offs(text):
 class OfficeCalendar:
     """What ``add_working_days`` needs to know about one office."""
     tz: str
-    weekly_offs: frozenset
-    holidays: frozenset = field(default_factory=frozenset)
+    weekly_offs: frozenset[int]
+    holidays: frozenset[date] = field(default_factory=frozenset)
 
-    def add(self, start, days):
+    def add(self, start: datetime, days: int) -> datetime:
+        """The moment ``days`` of the office's working days after ``start``."""
         return add_working_days(start, days, self.tz, self.weekly_offs, self.holidays)
 
-    def days_between(self, start, end):
+    def days_between(self, start: datetime, end: datetime) -> int:
         """Whole working days from ``start`` to ``end`` (the inbox's "pending N working
         days"): each working day after the day of ``start``, up to the day of ``end``."""
         zone = ZoneInfo(self.tz)
@@ -82,7 +86,8 @@ _HOLIDAYS_SINCE = select(_H.c.day).where(_H.c.office_id == bindparam("office_id"
                                         _H.c.day >= bindparam("since"))
 
 
-def office_calendar(session, office, since=None):
+def office_calendar(session: Session, office: Office,
+                    since: date | None = None) -> OfficeCalendar:
     """The office's calendar; holidays from ``since`` (a date) on, or all when not given."""
     days = session.scalars(_HOLIDAYS_SINCE, {"office_id": office.id,
                                              "since": since or date.min})
@@ -90,7 +95,8 @@ def office_calendar(session, office, since=None):
                           frozenset(days))
 
 
-def add_holiday(session, office, day, name, user=None):
+def add_holiday(session: Session, office: Office, day: date, name: str | None,
+                user: User | None = None) -> Holiday:
     """Add (or rename) the holiday on ``day`` in ``office``."""
     name = " ".join((name or "").split())
     if not name:
@@ -109,16 +115,17 @@ def add_holiday(session, office, day, name, user=None):
 
 @dataclass
 class ImportReport:
-    added: list = field(default_factory=list)     # (date, name)
-    problems: list = field(default_factory=list)  # (line number, message)
+    added: list[tuple[date, str]] = field(default_factory=list)     # (date, name)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
 
 
-def import_holidays(session, office, text, user=None, dry_run=False):
+def import_holidays(session: Session, office: Office, text: str, user: User | None = None,
+                    dry_run: bool = False) -> ImportReport:
     """Import holidays from CSV text (``date,name`` per line; a header line is allowed; dates
     as YYYY-MM-DD or DD-MM-YYYY).  Bad lines are reported, not imported; nothing is written
     when ``dry_run``."""
     report = ImportReport()
-    seen = set()
+    seen: set[date] = set()
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
             continue
@@ -143,7 +150,7 @@ def import_holidays(session, office, text, user=None, dry_run=False):
     return report
 
 
-def _parse_date(text):
+def _parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
         try:
             return date(*time.strptime(text, fmt)[:3])  # a date: no time, no zone
@@ -152,7 +159,8 @@ def _parse_date(text):
     return None
 
 
-def holidays_of(session, office, year=None):
+def holidays_of(session: Session, office: Office, year: int | None = None) -> list[Holiday]:
+    """The holidays of ``office`` by date, of ``year`` if given."""
     stmt = select(Holiday).where(Holiday.office_id == office.id).order_by(Holiday.day)
     if year:
         stmt = stmt.where(Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))

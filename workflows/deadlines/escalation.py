@@ -10,19 +10,24 @@ mail a level twice.  Timer boundary events armed on a step are fired by the same
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from .. import audit, org
 from ..files import filing
 from ..mail import notices
-from .calendar import office_calendar
+from .calendar import OfficeCalendar, office_calendar
 from ..errors import InvalidInput
-from ..models import Escalation, File, FileTimer, Post, Task
+from ..db import Base
+from ..files.acting import Placed
+from ..models import Escalation, File, FileTimer, Office, Post, Task, User
 
 BATCH = 200
 LEVELS = {1: "reminder to the holder", 2: "notice to the superior",
@@ -31,43 +36,53 @@ RECHECK_PARKED = timedelta(days=1)
 log = logging.getLogger("sanchika.scheduler")
 
 
+_Fired = TypeVar("_Fired")
+_Select = TypeVar("_Select", bound=GenerativeSelect)
+
+#: what firing one timer did: the timer, the escalation it caused, the file's new open tasks
+TimerFired = tuple[FileTimer, Escalation | None, list[Placed]]
+
+
 @dataclass
-class Batch:
+class Batch(Generic[_Fired]):
     """What one call did: how many rows it took up, and what it fired."""
     selected: int = 0
-    fired: list = field(default_factory=list)
+    fired: list[_Fired] = field(default_factory=list)
 
 
 class _Context:
     """What a pass looks up again and again, looked up once: posts, holders, calendars."""
 
-    def __init__(self, session, now):
+    def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
-        self._posts, self._holders, self._heads, self._calendars = {}, {}, {}, {}
+        self._posts: dict[int, Post] = {}
+        self._holders: dict[int, list[User]] = {}
+        self._heads: dict[int, Post | None] = {}
+        self._calendars: dict[int, OfficeCalendar] = {}
 
-    def post(self, post_id):
-        if post_id not in self._posts:
-            self._posts[post_id] = self.session.get(Post, post_id)
+    def post(self, post_id: int) -> Post:
+        if post_id not in self._posts:  # a task's post, or the post one reports to: it is there
+            self._posts[post_id] = self.session.get_one(Post, post_id)
         return self._posts[post_id]
 
-    def holders(self, post):
+    def holders(self, post: Post) -> list[User]:
         if post.id not in self._holders:
             self._holders[post.id] = org.holders_of(self.session, post)
         return self._holders[post.id]
 
-    def head(self, office_id):
+    def head(self, office_id: int) -> Post | None:
         if office_id not in self._heads:
             self._heads[office_id] = self.session.scalar(
                 select(Post).where(Post.office_id == office_id, Post.is_head.is_(True))
                 .order_by(Post.id).limit(1))
         return self._heads[office_id]
 
-    def calendar(self, office):
+    def calendar(self, office: Office) -> OfficeCalendar:
         if office.id not in self._calendars:
             self._calendars[office.id] = office_calendar(self.session, office)
         return self._calendars[office.id]
 
-    def chain(self, post_id, office_id):
+    def chain(self, post_id: int, office_id: int) -> list[Post]:
         """The posts told at levels 1, 2, 3: the holder's, the one it reports to (else the
         head's), the head's; a post already told is not told again at a later level."""
         holder = self.post(post_id)
@@ -79,7 +94,7 @@ class _Context:
         return chain
 
 
-def escalate_due(session, now, batch=BATCH):
+def escalate_due(session: Session, now: datetime, batch: int = BATCH) -> Batch[Escalation]:
     """Fire the next level of escalation of up to ``batch`` open tasks due at ``now``; return a
     Batch of the escalations written.  Call again while a batch comes back full, to catch up
     after a stop (a task due for several levels gets one per call)."""
@@ -92,11 +107,13 @@ def escalate_due(session, now, batch=BATCH):
         select(File).options(joinedload(File.office)).where(
             File.id.in_({t.file_id for t in tasks})))}
     ctx = _Context(session, now)
-    fired = []
+    fired: list[Escalation] = []
     for task in tasks:
         file = files[task.file_id]
         if file.status != "open":  # parked: not lying forgotten; look again later
             task.escalate_at = now + RECHECK_PARKED
+            continue
+        if task.escalate_at is None:  # never: escalate_at <= now chose the task
             continue
         escalation = _fire_level(ctx, file, task, "limit", task.escalate_at)
         if escalation is not None:
@@ -105,7 +122,8 @@ def escalate_due(session, now, batch=BATCH):
     return Batch(len(tasks), fired)
 
 
-def fire_due_timers(session, now, batch=BATCH):
+def fire_due_timers(session: Session, now: datetime,
+                    batch: int = BATCH) -> Batch[TimerFired]:
     """Fire the timer events due at ``now`` on up to ``batch`` open steps.  An interrupting
     timer moves the file on as its route says; a non-interrupting one escalates the step.
     Returns a Batch of (timer, escalation or None, new open tasks), one per timer fired."""
@@ -113,12 +131,12 @@ def fire_due_timers(session, now, batch=BATCH):
             .order_by(FileTimer.due_at).limit(batch))
     timers = list(session.scalars(_skip_locked(stmt, session, FileTimer)))
     ctx = _Context(session, now)
-    done = []
-    for timer in timers:
-        file = session.scalar(_lock(select(File).options(joinedload(File.office))
-                                    .where(File.id == timer.file_id), session, File))
-        task = session.scalar(select(Task).where(Task.id == timer.task_id)
-                              .execution_options(populate_existing=True))
+    done: list[TimerFired] = []
+    for timer in timers:  # a timer's file and task are there (foreign keys)
+        file = session.execute(_lock(select(File).options(joinedload(File.office))
+                                     .where(File.id == timer.file_id), session, File)).scalar_one()
+        task = session.execute(select(Task).where(Task.id == timer.task_id)
+                               .execution_options(populate_existing=True)).scalar_one()
         if task.done_at is not None or file.status == "closed":
             timer.state = "dropped"
             continue
@@ -143,7 +161,8 @@ def fire_due_timers(session, now, batch=BATCH):
     return Batch(len(timers), done)
 
 
-def _fire_level(ctx, file, task, cause, scheduled):
+def _fire_level(ctx: _Context, file: File, task: Task, cause: str,
+                scheduled: datetime) -> Escalation | None:
     """Write the next level of escalation of ``task`` and schedule the one after it."""
     session = ctx.session
     chain = ctx.chain(task.post_id, file.office_id)
@@ -160,7 +179,7 @@ def _fire_level(ctx, file, task, cause, scheduled):
         to_post_id=to_post.id, cause=cause, due_at=scheduled, fired_at=ctx.now))
     if escalation_id is None:  # this level was already recorded: never twice
         return None
-    escalation = session.get(Escalation, escalation_id)
+    escalation = session.get_one(Escalation, escalation_id)  # inserted just above
     holder = ctx.post(task.post_id)
     mail = notices.enqueue_escalation(session, escalation, file, task, holder,
                                       ctx.holders(holder), to_post, ctx.holders(to_post),
@@ -172,7 +191,7 @@ def _fire_level(ctx, file, task, cause, scheduled):
     return escalation
 
 
-def _insert_once(session, values):
+def _insert_once(session: Session, values: dict[str, object]) -> int | None:
     """Insert an escalation unless (task, level) exists; its id, or None when it existed."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -182,25 +201,25 @@ def _insert_once(session, values):
     return session.execute(stmt).scalar()
 
 
-def _skip_locked(stmt, session, model):
+def _skip_locked(stmt: _Select, session: Session, model: type[Base]) -> _Select:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(skip_locked=True, of=model)
     return stmt
 
 
-def _lock(stmt, session, model):
+def _lock(stmt: _Select, session: Session, model: type[Base]) -> _Select:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(of=model)
     return stmt
 
 
-def escalations_of(session, file):
+def escalations_of(session: Session, file: File) -> list[Escalation]:
     """The escalations of a file, oldest first, for its track."""
     return list(session.scalars(select(Escalation).where(Escalation.file_id == file.id)
                                 .order_by(Escalation.fired_at, Escalation.id)))
 
 
-def describe(escalation, posts):
+def describe(escalation: Escalation, posts: Mapping[int, Post]) -> str:
     """One line for the track: 'level 2 (notice to the superior): Circle Inspector ...'."""
     holder, to_post = posts[escalation.holder_post_id], posts[escalation.to_post_id]
     cause = "" if escalation.cause == "limit" else f" (timer '{escalation.cause}')"

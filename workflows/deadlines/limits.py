@@ -8,24 +8,49 @@ escalation and any timers armed on the step.
 """
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 import engine
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from .. import clock
-from .calendar import office_calendar, parse_weekly_offs
+from .calendar import OfficeCalendar, office_calendar, parse_weekly_offs
 from ..errors import InvalidInput
-from ..models import PRIORITIES, PriorityLimit
+from ..models import PRIORITIES, Office, PriorityLimit, User
 
 MAX_LIMIT = 365
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
                        r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$", re.I)
 
 
-def priority_limits(session, office):
+class Arriving(Protocol):
+    """What the clocks need of a file: a File, or the row an act locks (``acting``)."""
+
+    @property
+    def office(self) -> Office: ...
+    @property
+    def priority(self) -> str: ...
+
+
+class ArmedTimer(TypedDict):
+    """The columns of a FileTimer armed on a step as it arrives (the task's are added)."""
+    timer_id: str
+    name: str
+    expression: str
+    interrupting: bool
+    due_at: datetime
+
+
+#: per step arriving: its limit in working days, its due time, the timers armed on it
+Clock = tuple[int, datetime, list[ArmedTimer]]
+
+
+def priority_limits(session: Session, office: Office) -> dict[str, int]:
     """{priority: working days} set for ``office``."""
     return dict(session.execute(select(PriorityLimit.priority, PriorityLimit.limit_days)
                                 .where(PriorityLimit.office_id == office.id)).all())
@@ -36,12 +61,13 @@ _PRIORITY_LIMIT = select(_LIMITS.c.limit_days).where(
     _LIMITS.c.office_id == bindparam("office_id"), _LIMITS.c.priority == bindparam("priority"))
 
 
-def strictest(*limits):
+def strictest(*limits: int | None) -> int:
     """The smallest of the limits that are set (the office default always is)."""
     return min(x for x in limits if x)
 
 
-def clocks_for(session, file, instance, step_ids, now):
+def clocks_for(session: Session, file: Arriving, instance: engine.Instance,
+               step_ids: Iterable[str], now: datetime) -> list[Clock]:
     """For each step of ``file`` arriving at ``now`` (``step_ids``, see ``acting.place_tasks``):
     its limit in working days (the strictest of the office's, the step's and the file's
     priority's), its due time, which is also its first escalation time, and the timers armed
@@ -52,7 +78,7 @@ def clocks_for(session, file, instance, step_ids, now):
     calendar = office_calendar(session, office, since=clock.office_today(office, now))
     by_priority = session.scalar(_PRIORITY_LIMIT, {"office_id": office.id,
                                                    "priority": file.priority})
-    clocks = []
+    clocks: list[Clock] = []
     for step_id in step_ids:
         limit = strictest(office.limit_days, instance.route.steps[step_id].limit_days,
                           by_priority)
@@ -61,21 +87,22 @@ def clocks_for(session, file, instance, step_ids, now):
     return clocks
 
 
-def armed_timers(instance, step_id, calendar, now):
+def armed_timers(instance: engine.Instance, step_id: str, calendar: OfficeCalendar,
+                 now: datetime) -> list[ArmedTimer]:
     """The timer events armed on the step ``step_id`` as it arrives at ``now``: a dict of the
     columns of a FileTimer each, with its due time in the office's working days."""
-    timers = []
+    timers: list[ArmedTimer] = []
     for timer in engine.waiting_timers(instance):
         if timer.step_id != step_id:
             continue
         route_timer = instance.route.timers[timer.timer_id]
-        timers.append(dict(timer_id=timer.timer_id, name=route_timer.name,
-                           expression=timer.expression, interrupting=timer.interrupting,
-                           due_at=timer_due(calendar, now, timer.expression)))
+        timers.append(ArmedTimer(timer_id=timer.timer_id, name=route_timer.name,
+                                 expression=timer.expression, interrupting=timer.interrupting,
+                                 due_at=timer_due(calendar, now, timer.expression)))
     return timers
 
 
-def timer_due(calendar, start, expression):
+def timer_due(calendar: OfficeCalendar, start: datetime, expression: str) -> datetime:
     """When a timer armed at ``start`` comes due.  Days and weeks of a duration count working
     days (a week is as many working days as the office has in a week); hours, minutes and
     seconds are clock time; years and months are calendar time.  A date is that moment (in the
@@ -94,12 +121,14 @@ def timer_due(calendar, start, expression):
     return moment + timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
-def set_limits(session, office, *, default=None, priorities=None, weekly_offs=None,
-               grace_days=None, user=None):
+def set_limits(session: Session, office: Office, *, default: int | str | None = None,
+               priorities: Mapping[str, int | str | None] | None = None,
+               weekly_offs: str | None = None, grace_days: int | str | None = None,
+               user: User | None = None) -> dict[str, int | str | None]:
     """Change an office's limits: its default, per priority ({priority: days, or None to
     remove}), its weekly offs ("5,6" or "Sat,Sun") and the grace between escalation levels.
     Files already waiting keep the due time they arrived with."""
-    changes = {}
+    changes: dict[str, int | str | None] = {}
     if default is not None:
         office.limit_days = changes["default"] = _days(
             default, InvalidInput("the office limit must be a whole number of working days"),
@@ -138,7 +167,7 @@ def set_limits(session, office, *, default=None, priorities=None, weekly_offs=No
     return changes
 
 
-def _days(value, not_whole, out_of_range):
+def _days(value: int | str, not_whole: InvalidInput, out_of_range: InvalidInput) -> int:
     """``value`` as a number of working days; the refusal that fits when it is not one."""
     try:
         days = int(value)

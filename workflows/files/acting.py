@@ -13,18 +13,24 @@ session holds as an object (the file, the task, the notes) is given the values w
 and timers, however the file moved (opened, acted on, pulled back, reopened, a timer).
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, Unpack, cast
 
 import engine
-from sqlalchemy import bindparam, exists, func, insert, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (CursorResult, ScalarResult, Update, bindparam, exists, func, insert, select,
+                        update)
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, clock, org
 from ..clock import utcnow
 from ..deadlines import limits
 from ..errors import FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFound, listed, named
-from ..models import File, FileTimer, Movement, Note, Office, Post, PostHolding, RouteVersion, Task
+from ..db import Base
+from ..models import (File, FileTimer, Movement, Note, Office, Post, PostHolding, RouteVersion,
+                     Task, User)
 from ..models import records
 from ..models.textguard import check_text
 from ..routes.routing import route_of_version
@@ -40,7 +46,7 @@ class Acted:
     status: str
     step_name: str
     choice: str
-    to_post_ids: tuple
+    to_post_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,41 @@ class _Locked:
     row_version: int
     route_version_id: int
     sha256: str
-    office_id: int
+
+    @property
+    def office_id(self) -> int:
+        # a property, not a field: the row's columns fill the fields one for one, which
+        # mypy can check (it cannot count the columns of a select of ten)
+        return self.office.id
+
+
+class Waiting(Protocol):
+    """An open task as ``place_tasks`` is given it: a row with its id and its engine task."""
+
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def engine_task_id(self) -> str: ...
+
+
+class OpenTask(Waiting, Protocol):
+    """An open task as ``open_tasks_of`` reads it: a row of its columns, with ``held``
+    (the user holds its post) and ``drafts`` (they have draft notes on the file)."""
+
+    @property
+    def step_name(self) -> str: ...
+    @property
+    def post_id(self) -> int: ...
+    @property
+    def since(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def limit_days(self) -> int | None: ...
+    @property
+    def held(self) -> bool: ...
+    @property
+    def drafts(self) -> bool: ...
 
 
 _LOCK = (select(F.c.id, F.c.number, Office, F.c.section_id, F.c.priority, F.c.status,
@@ -96,8 +136,9 @@ _FREEZE_NOTES = (update(Note.__table__).where(Note.__table__.c.file_id == bindpa
 _CANCEL_TASKS = update(T).where(T.c.id.in_(bindparam("task_keys", expanding=True)))
 
 
-def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=None,
-        reason="", now=None):
+def act(session: Session, *, number: str, user: User, choice: str, remark: str | None = "",
+        task_id: int | str | None = None, to_post_id: int | None = None,
+        reason: str | None = "", now: datetime | None = None) -> Acted:
     """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
 
     ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
@@ -143,16 +184,16 @@ def act(session, *, number, user, choice, remark="", task_id=None, to_post_id=No
     return Acted(file.id, file.number, status, task.step_name, choice, to_posts)
 
 
-def _lock_for_act(session, number):
+def _lock_for_act(session: Session, number: str | None) -> _Locked:
     """The file numbered ``number``, locked, as an act reads it."""
     stmt = _LOCK_PG if session.get_bind().dialect.name == "postgresql" else _LOCK
     row = session.execute(stmt, {"number": (number or "").strip()}).first()
     if row is None:
         raise NotFound("no file numbered '%(number)s'", number=number)
-    return _Locked(*row, office_id=row.Office.id)
+    return _Locked(*row)
 
 
-def _remark(task, now, remark, reason):
+def _remark(task: OpenTask, now: datetime, remark: str | None, reason: str | None) -> str:
     """The remark for the track; a task past its due time needs the reason for the delay."""
     remark, reason = (remark or "").strip(), (reason or "").strip()
     if task.due_at is not None and task.due_at < now and not reason:
@@ -164,7 +205,7 @@ def _remark(task, now, remark, reason):
     return remark
 
 
-def lock_file(session, number):
+def lock_file(session: Session, number: str | None) -> File:
     """The file numbered ``number``, its row locked (its office and route version loaded with
     it) for an action done through its ORM object."""
     stmt = (select(File).options(joinedload(File.office, innerjoin=True),
@@ -179,7 +220,7 @@ def lock_file(session, number):
     return file
 
 
-def open_tasks(session, file):
+def open_tasks(session: Session, file: File) -> list[Task]:
     """The file's open tasks (the posts it lies with), in the order they arrived."""
     if file.id is None:
         return []
@@ -187,21 +228,24 @@ def open_tasks(session, file):
                                                    Task.done_at.is_(None)).order_by(Task.id)))
 
 
-def open_tasks_of(session, file, user, day):
+def open_tasks_of(session: Session, file: File | _Locked, user: User,
+                  day: date) -> Sequence[OpenTask]:
     """The file's open tasks (``task_id``, ``post_id``, ``since``, ...), each with whether
     ``user`` holds its post on ``day`` (``held``) and has draft notes on the file (``drafts``)."""
     return session.execute(_OPEN_HELD, {"file_id": file.id, "user_id": user.id,
                                         "day": day}).all()
 
 
-def require_open(file):
+def require_open(file: File | _Locked) -> None:
+    """Refuse unless ``file`` is open (neither closed nor parked)."""
     if file.status == "closed":
         raise NotAllowed("file %(number)s is closed; reopen it first", number=file.number)
     if file.status == "parked":
         raise NotAllowed("file %(number)s is parked; unpark it first", number=file.number)
 
 
-def pick_task(session, file, user, tasks, task_id):
+def pick_task(session: Session, file: File | _Locked, user: User, tasks: Sequence[OpenTask],
+              task_id: int | str | None) -> OpenTask:
     """The open task of ``file`` that ``user`` may act on (the one named by ``task_id``, if
     given), of ``tasks`` (see ``open_tasks_of``).  Refuses with what the official needs to
     know: the file moved, or where it lies."""
@@ -230,7 +274,9 @@ def pick_task(session, file, user, tasks, task_id):
                      since=Moment(since), user=named(user))
 
 
-def place_tasks(session, file, instance, now, prefer=(), waiting=None):
+def place_tasks(session: Session, file: File | _Locked, instance: engine.Instance, now: datetime,
+                prefer: Iterable[int] = (),
+                waiting: Iterable[Waiting] | None = None) -> list[Placed]:
     """Make the file's open tasks (``waiting``, rows with ``task_id`` and ``engine_task_id``,
     when the caller has them) match the steps its route has ready: a task whose step the route
     has left is cancelled, and each step just reached gets a task at the post its lane means,
@@ -242,14 +288,14 @@ def place_tasks(session, file, instance, now, prefer=(), waiting=None):
         waiting = [] if file.id is None else session.execute(
             select(Task.id.label("task_id"), Task.engine_task_id)
             .where(Task.file_id == file.id, Task.done_at.is_(None))).all()
-    waiting = {t.engine_task_id: t for t in waiting}
-    arrivals = [step for step in ready if step.task_id not in waiting]
+    by_engine_id = {t.engine_task_id: t for t in waiting}
+    arrivals = [step for step in ready if step.task_id not in by_engine_id]
     posts = [_post_for(session, file, step.role, prefer) for step in arrivals]
     if file.id is None:
         session.add(file)
         session.flush()
     ready_ids = {step.task_id for step in ready}
-    gone = [t.task_id for t in waiting.values() if t.engine_task_id not in ready_ids]
+    gone = [t.task_id for t in by_engine_id.values() if t.engine_task_id not in ready_ids]
     if gone:
         session.execute(_CANCEL_TASKS, {"task_keys": gone, "done_at": now,
                                         "outcome": "cancelled"})
@@ -270,25 +316,31 @@ def place_tasks(session, file, instance, now, prefer=(), waiting=None):
     return placed
 
 
-def updated(session, model, key, statement, where, values):
+def updated(session: Session, model: type[Base], key: int, statement: Update,
+            where: dict[str, object], values: dict[str, object]) -> bool:
     """Run ``statement`` (an UPDATE of ``model``'s row ``key``, by the ``where`` parameters)
     setting ``values``; True if it changed the row.  An object of that row the session holds
     takes the new values, as SQLAlchemy's ORM updates do, without the cost of their
     evaluating every such object in the session on each of an office's acts."""
-    if session.execute(statement, {**where, **values}).rowcount != 1:
+    # an UPDATE's result is a CursorResult, which has the row count; Session.execute is typed
+    # for every statement (SQLAlchemy's documentation casts it the same way)
+    result = cast("CursorResult[Unpack[tuple[Any, ...]]]",
+                  session.execute(statement, {**where, **values}))
+    if result.rowcount != 1:
         return False
     _set_held(session, model, key, values)
     return True
 
 
-def _set_held(session, model, key, values):
+def _set_held(session: Session, model: type[Base], key: int,
+              values: dict[str, object]) -> None:
     held = session.identity_map.get(session.identity_key(model, key))
     if held is not None:
         for name, value in values.items():
             set_committed_value(held, name, value)
 
 
-def _frozen_in_session(session, file_id, author_id, now):
+def _frozen_in_session(session: Session, file_id: int, author_id: int, now: datetime) -> None:
     """Draft notes of the file by ``author_id`` that the session holds are frozen as well."""
     for held in list(session.identity_map.values()):
         if (isinstance(held, Note) and held.file_id == file_id and held.author_id == author_id
@@ -296,7 +348,8 @@ def _frozen_in_session(session, file_id, author_id, now):
             set_committed_value(held, "frozen_at", now)
 
 
-def _post_for(session, file, role, prefer):
+def _post_for(session: Session, file: File | _Locked, role: str,
+              prefer: Iterable[int]) -> org.PostLike:
     """The post a lane of ``role`` means for this file (see ``org.pick_post``): a returned
     file goes back to the official who had it, not to any holder of the role."""
     earlier = (lambda role: earlier_posts(session, file.id, role)) if file.id else None
@@ -304,19 +357,19 @@ def _post_for(session, file, role, prefer):
                             earlier=earlier)
 
 
-def earlier_posts(session, file_id, role):
+def earlier_posts(session: Session, file_id: int, role: str) -> ScalarResult[int]:
     """Posts that held ``role`` on this file before, latest first."""
     return session.scalars(select(Task.post_id).where(Task.file_id == file_id, Task.role == role)
                            .group_by(Task.post_id).order_by(func.max(Task.id).desc()))
 
 
-def save_state(file, instance):
+def save_state(file: File, instance: engine.Instance) -> None:
     """Keep the route's state on the file, with the engine version that wrote it."""
     file.workflow_state = engine.dump(instance)
     file.engine_version = engine.SPIFF_VERSION
 
 
-def post_title(session, post_id):
+def post_title(session: Session, post_id: int) -> Named:
     """The title of post ``post_id`` (with its Hindi), for a refusal."""
     row = session.execute(select(Post.title, Post.title_hi).where(Post.id == post_id)).first()
     return Named(row.title, row.title_hi) if row else Named(f"post {post_id}")

@@ -3,26 +3,29 @@
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit, org
 from ..db import DEFAULT_INSTANCE
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
-from ..models import Attachment
+from ..models import Attachment, File, User
 
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def default_store():
+def default_store() -> Path:
     """Where documents are kept: SANCHIKA_ATTACHMENTS, else instance/attachments."""
     return Path(os.environ.get("SANCHIKA_ATTACHMENTS") or DEFAULT_INSTANCE / "attachments")
 
 # (content type, file endings allowed, test on the first bytes)
-_KINDS = [
+_KINDS: list[tuple[str, tuple[str, ...], Callable[[bytes], bool]]] = [
     ("application/pdf", (".pdf",), lambda b: b.startswith(b"%PDF-")),
     ("image/png", (".png",), lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
     ("image/jpeg", (".jpg", ".jpeg"), lambda b: b.startswith(b"\xff\xd8\xff")),
@@ -30,7 +33,7 @@ _KINDS = [
 ]
 
 
-def sniff(filename, data):
+def sniff(filename: str | None, data: bytes) -> str:
     """The content type of ``data``, if it is a kind Sanchika keeps and matches its name."""
     ending = os.path.splitext(filename or "")[1].lower()
     for content_type, endings, test in _KINDS:
@@ -46,7 +49,8 @@ def sniff(filename, data):
                        "scan or save it as one of these", filename=filename)
 
 
-def attach(session, *, number, user, filename, data, store, now=None):
+def attach(session: Session, *, number: str, user: User, filename: str | None, data: bytes,
+           store: Path | str, now: datetime | None = None) -> Attachment:
     """Attach a document to a file held by ``user``; the bytes go to ``store`` by sha256."""
     file = lock_file(session, number)
     filename, content_type = _checked_document(filename, data)
@@ -65,23 +69,27 @@ def attach(session, *, number, user, filename, data, store, now=None):
     return attachment
 
 
-def blob_path(store, sha):
+def blob_path(store: Path | str, sha: str) -> Path:
+    """Where the bytes with the sha256 ``sha`` are kept in ``store``."""
     return Path(store) / sha[:2] / sha[2:4] / sha
 
 
-def read_attachment(session, attachment_id, store):
+def read_attachment(session: Session, attachment_id: int,
+                    store: Path | str) -> tuple[Attachment, bytes]:
+    """The attachment ``attachment_id`` and its bytes (NotFound if there is none)."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("no such attachment")
     return attachment, blob_path(store, attachment.sha256).read_bytes()
 
 
-def attachments_of(session, file):
+def attachments_of(session: Session, file: File) -> list[Attachment]:
+    """The documents on ``file``, in the order they were attached."""
     return list(session.scalars(select(Attachment).where(Attachment.file_id == file.id)
                                 .order_by(Attachment.id)))
 
 
-def _checked_document(filename, data):
+def _checked_document(filename: str | None, data: bytes) -> tuple[str, str]:
     """The document's clean name and content type; refuses a nameless, empty, oversized or
     unknown document with the reason.  Shared with receipts (the scanned letter)."""
     filename = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
@@ -96,14 +104,14 @@ def _checked_document(filename, data):
     return filename, sniff(filename, data)
 
 
-def _keep(store, data):
+def _keep(store: Path | str, data: bytes) -> str:
     """Put ``data`` in the content store (once) and return its sha256."""
     sha = hashlib.sha256(data).hexdigest()
     _store(Path(store), sha, data)
     return sha
 
 
-def _store(store, sha, data):
+def _store(store: Path, sha: str, data: bytes) -> None:
     path = blob_path(store, sha)
     if path.exists():
         return

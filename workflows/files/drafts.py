@@ -7,14 +7,16 @@ draft status.  An approved draft is issued with a number per office, kind and ye
 """
 
 import difflib
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
-from ..models import DRAFT_KINDS, Draft, DraftVersion, File
+from ..models import DRAFT_KINDS, Draft, DraftVersion, File, User
 from ..clock import office_today
 from .numbering import next_number
 
@@ -22,7 +24,8 @@ MAX_TITLE = 300
 MAX_BODY = 100_000
 
 
-def create_draft(session, *, number, user, kind, title, body, now=None):
+def create_draft(session: Session, *, number: str, user: User, kind: str, title: str | None,
+                 body: str | None, now: datetime | None = None) -> Draft:
     """Start a draft on file ``number`` with its first version; only its holder may."""
     now = now or utcnow()
     file = lock_file(session, number)
@@ -44,7 +47,8 @@ def create_draft(session, *, number, user, kind, title, body, now=None):
     return draft
 
 
-def revise_draft(session, *, draft_id, user, body, title=None, now=None):
+def revise_draft(session: Session, *, draft_id: int, user: User, body: str | None,
+                 title: str | None = None, now: datetime | None = None) -> DraftVersion:
     """Add a new version of the draft's text (earlier versions stay as they were); an
     approved draft goes back to draft status.  Returns the new version."""
     now = now or utcnow()
@@ -75,7 +79,8 @@ def revise_draft(session, *, draft_id, user, body, title=None, now=None):
     return version
 
 
-def approve_draft(session, *, draft_id, version, user, now=None):
+def approve_draft(session: Session, *, draft_id: int, version: int | str, user: User,
+                  now: datetime | None = None) -> Draft:
     """Approve one version of the draft; that text is the one issued."""
     now = now or utcnow()
     draft, file = _lock_draft(session, draft_id)
@@ -95,7 +100,8 @@ def approve_draft(session, *, draft_id, version, user, now=None):
     return draft
 
 
-def issue_draft(session, *, draft_id, user, now=None):
+def issue_draft(session: Session, *, draft_id: int, user: User,
+                now: datetime | None = None) -> Draft:
     """Issue an approved draft: give it the next number of its kind in the office for the
     year (SADAR/LETTER/2026/0012) and freeze it."""
     now = now or utcnow()
@@ -118,13 +124,14 @@ def issue_draft(session, *, draft_id, user, now=None):
     return draft
 
 
-def compare_versions(session, draft_id, a, b):
+def compare_versions(session: Session, draft_id: int, a: int | str,
+                     b: int | str) -> list[tuple[str, str]]:
     """The line differences from version ``a`` to version ``b`` of a draft, as a list of
     ``(op, line)``: ``' '`` unchanged, ``'-'`` only in ``a``, ``'+'`` only in ``b``."""
     draft = get_draft(session, draft_id)
     old = _version(session, draft, a).body.splitlines()
     new = _version(session, draft, b).body.splitlines()
-    diff = []
+    diff: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -135,19 +142,19 @@ def compare_versions(session, draft_id, a, b):
     return diff
 
 
-def drafts_of(session, file):
+def drafts_of(session: Session, file: File) -> list[Draft]:
     """The drafts on ``file``, oldest first."""
     return list(session.scalars(select(Draft).where(Draft.file_id == file.id)
                                 .order_by(Draft.id)))
 
 
-def versions_of(session, draft_id):
+def versions_of(session: Session, draft_id: int) -> list[DraftVersion]:
     """All versions of a draft, first to latest."""
     return list(session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft_id)
                                 .order_by(DraftVersion.number)))
 
 
-def get_draft(session, draft_id):
+def get_draft(session: Session, draft_id: int) -> Draft:
     """The draft with this id, or NotFound."""
     draft = session.get(Draft, draft_id)
     if draft is None:
@@ -155,14 +162,14 @@ def get_draft(session, draft_id):
     return draft
 
 
-def approved_text(session, draft):
+def approved_text(session: Session, draft: Draft) -> str | None:
     """The text of the approved (or issued) version, or None while the draft is unapproved."""
     if draft.approved_version is None:
         return None
     return _version(session, draft, draft.approved_version).body
 
 
-def _lock_draft(session, draft_id):
+def _lock_draft(session: Session, draft_id: int) -> tuple[Draft, File]:
     """The draft and its file, the file row locked: every change to a file's drafts queues
     behind that lock, and the draft is read again after it."""
     number = session.scalar(select(File.number).join(Draft, Draft.file_id == File.id)
@@ -170,12 +177,12 @@ def _lock_draft(session, draft_id):
     if number is None:
         raise NotFound("no draft with the id %(id)s", id=draft_id)
     file = lock_file(session, number)
-    draft = session.scalar(select(Draft).where(Draft.id == draft_id)
-                           .execution_options(populate_existing=True))
+    draft = session.execute(select(Draft).where(Draft.id == draft_id)  # found just above
+                            .execution_options(populate_existing=True)).scalar_one()
     return draft, file
 
 
-def _holding_post(session, file, user, refusal):
+def _holding_post(session: Session, file: File, user: User, refusal: NotAllowed) -> int:
     """The post through which ``user`` holds ``file``; ``refusal`` (a NotAllowed naming what
     they wanted to do) when they do not hold it."""
     if file.status == "closed":
@@ -187,17 +194,18 @@ def _holding_post(session, file, user, refusal):
     return task.post_id
 
 
-def _require_not_issued(draft, refusal):
+def _require_not_issued(draft: Draft, refusal: NotAllowed) -> None:
     if draft.status == "issued":
         raise refusal
 
 
-def _latest(session, draft):
-    return session.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id)
-                          .order_by(DraftVersion.number.desc()).limit(1))
+def _latest(session: Session, draft: Draft) -> DraftVersion:
+    # a draft is made with its version 1
+    return session.execute(select(DraftVersion).where(DraftVersion.draft_id == draft.id)
+                           .order_by(DraftVersion.number.desc()).limit(1)).scalar_one()
 
 
-def _version(session, draft, number):
+def _version(session: Session, draft: Draft, number: int | str) -> DraftVersion:
     try:
         number = int(number)
     except (TypeError, ValueError):
@@ -209,7 +217,7 @@ def _version(session, draft, number):
     return version
 
 
-def _clean_title(title):
+def _clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
     if not title:
         raise InvalidInput("the draft has no title: say what the letter or order is about")
@@ -218,7 +226,7 @@ def _clean_title(title):
     return title
 
 
-def _clean_body(body):
+def _clean_body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("the draft is empty: write its text")

@@ -6,30 +6,34 @@ exactly as it was.  The file row is locked first, so two officials acting at onc
 the second is told the file has moved.
 """
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 import engine
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..org import access
 from .. import audit, clock, org
 from . import records
 # act and open_file live in acting.py and opening.py; callers know them as filing's
-from .acting import (act, lock_file, open_tasks, open_tasks_of, pick_task, place_tasks,  # noqa: F401
-                     require_open, save_state)
+from .acting import (OpenTask, Placed, act, lock_file, open_tasks, open_tasks_of,  # noqa: F401
+                     pick_task, place_tasks, require_open, save_state)
 from ..clock import utcnow
 from ..errors import NotAllowed
-from ..models import Movement
+from ..models import File, Movement, Task, User
 from .opening import open_file  # noqa: F401
 from ..routes.routing import engine_refusals, engine_route
 
 
-def pull_back(session, *, number, user, now=None):
+def pull_back(session: Session, *, number: str, user: User, now: datetime | None = None) -> File:
     """Take back a file just sent, while its receiver has not opened it."""
     now = now or utcnow()
     file = lock_file(session, number)
     last = session.scalar(select(Movement).where(Movement.file_id == file.id)
                           .order_by(Movement.id.desc()).limit(1))
     if (last is None or last.kind != "act" or not file.previous_state
-            or not org.holds(session, user, last.from_post_id)):
+            or last.from_post_id is None or not org.holds(session, user, last.from_post_id)):
         raise NotAllowed("only the last sender can pull a file back, right after sending it")
     if file.status == "closed" and file.outcome:
         raise NotAllowed("the route has finished for this file; it cannot be pulled back")
@@ -51,7 +55,8 @@ def pull_back(session, *, number, user, now=None):
     return file
 
 
-def park(session, *, number, user, remark="", now=None):
+def park(session: Session, *, number: str, user: User, remark: str | None = "",
+         now: datetime | None = None) -> File:
     """Set a file aside: it stays with its holder and cannot move until unparked."""
     file = lock_file(session, number)
     require_open(file)
@@ -59,7 +64,9 @@ def park(session, *, number, user, remark="", now=None):
     return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
 
 
-def unpark(session, *, number, user, remark="", now=None):
+def unpark(session: Session, *, number: str, user: User, remark: str | None = "",
+           now: datetime | None = None) -> File:
+    """Take a parked file up again: it can move once more."""
     file = lock_file(session, number)
     if file.status != "parked":
         raise NotAllowed("file %(number)s is not parked", number=file.number)
@@ -67,7 +74,9 @@ def unpark(session, *, number, user, remark="", now=None):
     return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
-def close(session, *, number, user, retention=None, keep_years=None, remark="", now=None):
+def close(session: Session, *, number: str, user: User, retention: str | None = None,
+          keep_years: int | str | None = None, remark: str | None = "",
+          now: datetime | None = None) -> File:
     """Close a file before its route ends, recording it in its ``retention`` category (A, B or
     C, kept ``keep_years``; see records.py); only its creator or the head of office may."""
     now = now or utcnow()
@@ -77,15 +86,16 @@ def close(session, *, number, user, retention=None, keep_years=None, remark="", 
     post = access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may close file %(number)s",
         number=file.number))
-    records.set_retention(file, retention, keep_years, now)
+    review_on = records.set_retention(file, retention, keep_years, now)
     for task in open_tasks(session, file):
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
     return _set_status(session, file, user, "closed", "close", post.id, remark, now,
-                       retention=file.retention, review_on=file.review_on.isoformat())
+                       retention=file.retention, review_on=review_on.isoformat())
 
 
-def reopen(session, *, number, user, remark="", now=None):
+def reopen(session: Session, *, number: str, user: User, remark: str | None = "",
+           now: datetime | None = None) -> File:
     """Reopen a closed file; if its route had finished, it starts the route again."""
     now = now or utcnow()
     file = lock_file(session, number)
@@ -105,33 +115,35 @@ def reopen(session, *, number, user, remark="", now=None):
     return _set_status(session, file, user, "open", "reopen", post.id, remark, now)
 
 
-def mark_opened(session, file, user, now=None):
+def mark_opened(session: Session, file: File, user: User, now: datetime | None = None) -> None:
     """Record that the holder has opened the file (after which it cannot be pulled back)."""
     for task in open_tasks(session, file):
         if task.opened_at is None and org.holds(session, user, task.post_id):
             task.opened_at = now or utcnow()
 
 
-def load_instance(session, file):
+def load_instance(session: Session, file: File) -> engine.Instance:
+    """The route's state of ``file``, loaded into the engine."""
     return engine.load(engine_route(session, file.route_version), file.workflow_state)
 
 
-def _task_of(session, file, user, now):
+def _task_of(session: Session, file: File, user: User, now: datetime | None) -> OpenTask:
     """The open task of ``file`` that ``user`` may set aside or take up again (refused as
     ``acting.pick_task`` refuses)."""
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
     return pick_task(session, file, user, tasks, None)
 
 
-def _first_post(tasks):
+def _first_post(tasks: Sequence[Placed]) -> int | None:
     return tasks[0].post_id if tasks else None
 
 
-def _first_step(tasks):
+def _first_step(tasks: Sequence[Placed]) -> str:
     return tasks[0].step_name if tasks else ""
 
 
-def _set_status(session, file, user, status, kind, post_id, remark, now, **detail):
+def _set_status(session: Session, file: File, user: User, status: str, kind: str, post_id: int,
+                remark: str | None, now: datetime | None, **detail: object) -> File:
     now = now or utcnow()
     file.status = status
     session.add(Movement(file_id=file.id, kind=kind, from_post_id=post_id, from_user_id=user.id,
@@ -142,24 +154,26 @@ def _set_status(session, file, user, status, kind, post_id, remark, now, **detai
     return file
 
 
-def track(session, file):
+def track(session: Session, file: File) -> list[Movement]:
     """The file's movements in order, with the posts and users involved loaded."""
     return list(session.scalars(select(Movement).where(Movement.file_id == file.id)
                                 .order_by(Movement.id)))
 
 
-def held_for(movements, index, now=None):
+def held_for(movements: Sequence[Movement], index: int,
+             now: datetime | None = None) -> timedelta:
     """How long the file stayed where movement ``index`` left it."""
     end = movements[index + 1].at if index + 1 < len(movements) else (now or utcnow())
     return end - movements[index].at
 
 
-def holders(session, tasks):
+def holders(session: Session, tasks: Sequence[Task]) -> dict[int, list[User]]:
     """For each open task, the users who hold its post today."""
     return {t.id: org.holders_of(session, t.post) for t in tasks}
 
 
-def fire_timer(session, file, task, timer_id, now):
+def fire_timer(session: Session, file: File, task: Task, timer_id: str,
+               now: datetime) -> list[Placed] | None:
     """Fire the timer event ``timer_id`` armed on ``task`` of ``file`` (the file row locked by
     the caller) and run the route on from it.  When the route moves the file (an interrupting
     timer), the step is closed as timed out and the track gets a "timer" movement.  Returns the
@@ -177,7 +191,8 @@ def fire_timer(session, file, task, timer_id, now):
     file.previous_state = ""  # a timer's move cannot be pulled back
     save_state(file, instance)
     if instance.finished:
-        file.status, file.outcome, file.closed_at = "closed", instance.end_name, now
+        # a finished route always names its end
+        file.status, file.outcome, file.closed_at = "closed", instance.end_name or "", now
     timer = instance.route.timers[timer_id]
     if task.done_at is not None or new_tasks or instance.finished:
         session.add(Movement(file_id=file.id, kind="timer", from_post_id=task.post_id,

@@ -2,14 +2,16 @@
 created by them.  Every query here reads the task and movement tables, never workflow state."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Case, Select, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from .. import clock
-from ..deadlines.calendar import office_calendar
+from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
-from ..models import File, Movement, Post, PostHolding, Task
+from ..models import File, Movement, Post, PostHolding, Task, User
 from ..models.file import PRIORITIES
 from ..org import held_on
 
@@ -17,8 +19,13 @@ TABS = ("inbox", "sent", "parked", "closed", "created")
 LIMIT = 200
 
 
+_Select = TypeVar("_Select", bound=Select[Unpack[tuple[Any, ...]]])
+
+
 @dataclass
 class Row:
+    """A file as a tab of the inbox lists it."""
+
     file: File
     task: Task | None = None
     post: Post | None = None
@@ -29,15 +36,15 @@ class Row:
     can_pull_back: bool = False
 
 
-def _held_posts(user, day):
+def _held_posts(user: User, day: date) -> Select[int]:
     return select(PostHolding.post_id).where(PostHolding.user_id == user.id, held_on(day))
 
 
-def _urgency():
+def _urgency() -> Case[int]:
     return case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=File.priority)
 
 
-def _filter(stmt, priority=None, query=None):
+def _filter(stmt: _Select, priority: str | None = None, query: str | None = None) -> _Select:
     if priority in PRIORITIES:
         stmt = stmt.where(File.priority == priority)
     query = " ".join((query or "").split())
@@ -48,7 +55,8 @@ def _filter(stmt, priority=None, query=None):
     return stmt
 
 
-def inbox(session, user, *, priority=None, query=None, now=None, day=None):
+def inbox(session: Session, user: User, *, priority: str | None = None, query: str | None = None,
+          now: datetime | None = None, day: date | None = None) -> list[Row]:
     """Open tasks at the user's posts (additional charge included): most urgent first, then
     the longest waiting."""
     now, day = now or utcnow(), day or clock.today(now=now)
@@ -59,7 +67,7 @@ def inbox(session, user, *, priority=None, query=None, now=None, day=None):
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
     senders = _last_moves(session, [f.id for _t, f, _p in rows])
-    calendars = {}
+    calendars: dict[int, OfficeCalendar] = {}
     for _t, f, _p in rows:
         if f.office_id not in calendars:
             since = (now - timedelta(days=400)).date()
@@ -71,7 +79,8 @@ def inbox(session, user, *, priority=None, query=None, now=None, day=None):
             for t, f, p in rows]
 
 
-def sent(session, user, *, priority=None, query=None):
+def sent(session: Session, user: User, *, priority: str | None = None,
+         query: str | None = None) -> list[Row]:
     """Files the user moved, latest first, with where each is now and whether it can still
     be pulled back."""
     latest_act = (select(Movement.file_id, func.max(Movement.id).label("mid"))
@@ -83,7 +92,7 @@ def sent(session, user, *, priority=None, query=None):
     rows = session.execute(_filter(stmt, priority, query)).all()
     last = _last_moves(session, [f.id for f, _m in rows])
     opened = _open_tasks_by_file(session, [f.id for f, _m in rows])
-    result = []
+    result: list[Row] = []
     for file, mine in rows:
         tasks = opened.get(file.id, [])
         where = ", ".join(t.post.title for t in tasks) or (file.outcome or file.status)
@@ -93,7 +102,9 @@ def sent(session, user, *, priority=None, query=None):
     return result
 
 
-def parked(session, user, *, priority=None, query=None, day=None):
+def parked(session: Session, user: User, *, priority: str | None = None,
+           query: str | None = None, day: date | None = None) -> list[Row]:
+    """Parked files waiting at the user's posts, most urgent first."""
     day = day or clock.today()
     stmt = (select(File, Task).join(Task, Task.file_id == File.id)
             .where(File.status == "parked", Task.done_at.is_(None),
@@ -103,7 +114,8 @@ def parked(session, user, *, priority=None, query=None, day=None):
             for f, t in session.execute(_filter(stmt, priority, query)).all()]
 
 
-def closed(session, user, *, priority=None, query=None):
+def closed(session: Session, user: User, *, priority: str | None = None,
+           query: str | None = None) -> list[Row]:
     """Closed files the user created or moved."""
     involved = select(Movement.file_id).where(Movement.from_user_id == user.id)
     stmt = (select(File).where(File.status == "closed",
@@ -112,7 +124,9 @@ def closed(session, user, *, priority=None, query=None):
     return [Row(file=f, where=f.outcome) for f in session.scalars(_filter(stmt, priority, query))]
 
 
-def created(session, user, *, priority=None, query=None):
+def created(session: Session, user: User, *, priority: str | None = None,
+            query: str | None = None) -> list[Row]:
+    """Files the user opened, latest first, with where each is now."""
     stmt = (select(File).where(File.created_by_id == user.id)
             .order_by(File.created_at.desc()).limit(LIMIT))
     files = list(session.scalars(_filter(stmt, priority, query)))
@@ -121,15 +135,16 @@ def created(session, user, *, priority=None, query=None):
                 or f.outcome or f.status) for f in files]
 
 
-def counts(session, user, day=None):
+def counts(session: Session, user: User, day: date | None = None) -> int:
     """How many files wait in the user's inbox (for the tab label)."""
     day = day or clock.today()
-    return session.scalar(select(func.count()).select_from(Task).join(File, File.id == Task.file_id)
-                          .where(Task.done_at.is_(None), File.status == "open",
-                                 Task.post_id.in_(_held_posts(user, day))))
+    return session.execute(select(func.count()).select_from(Task)
+                           .join(File, File.id == Task.file_id)
+                           .where(Task.done_at.is_(None), File.status == "open",
+                                  Task.post_id.in_(_held_posts(user, day)))).scalar_one()
 
 
-def _last_moves(session, file_ids):
+def _last_moves(session: Session, file_ids: list[int]) -> dict[int, Movement]:
     if not file_ids:
         return {}
     latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids))
@@ -137,8 +152,8 @@ def _last_moves(session, file_ids):
     return {m.file_id: m for m in session.scalars(select(Movement).where(Movement.id.in_(latest)))}
 
 
-def _open_tasks_by_file(session, file_ids):
-    found = {}
+def _open_tasks_by_file(session: Session, file_ids: list[int]) -> dict[int, list[Task]]:
+    found: dict[int, list[Task]] = {}
     if file_ids:
         for task in session.scalars(select(Task).where(Task.file_id.in_(file_ids),
                                                        Task.done_at.is_(None))):
@@ -146,7 +161,7 @@ def _open_tasks_by_file(session, file_ids):
     return found
 
 
-def _who(movement):
+def _who(movement: Movement | None) -> str:
     if movement is None or movement.from_user is None:
         return ""
     post = movement.from_post.title if movement.from_post else ""

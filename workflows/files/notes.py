@@ -1,17 +1,21 @@
 """The note sheet: numbered paragraphs, editable by their author only until the file moves."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .. import audit, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
-from ..models import Note
+from ..models import File, Note, User
 
 MAX_NOTE = 20000
 
 
-def add_note(session, *, number, user, body, now=None):
+def add_note(session: Session, *, number: str, user: User, body: str | None,
+             now: datetime | None = None) -> Note:
     """Add a paragraph to the note sheet; only an official holding the file may write."""
     now = now or utcnow()
     file = lock_file(session, number)
@@ -32,7 +36,8 @@ def add_note(session, *, number, user, body, now=None):
     return note
 
 
-def edit_note(session, *, number, paragraph, user, body, now=None):
+def edit_note(session: Session, *, number: str, paragraph: int, user: User, body: str | None,
+              now: datetime | None = None) -> Note:
     """Change a draft paragraph; a paragraph frozen by a movement can never change."""
     file = lock_file(session, number)
     note = session.scalar(select(Note).where(Note.file_id == file.id, Note.number == paragraph))
@@ -51,12 +56,13 @@ def edit_note(session, *, number, paragraph, user, body, now=None):
     return note
 
 
-def notes_of(session, file):
+def notes_of(session: Session, file: File) -> list[Note]:
+    """The paragraphs of the note sheet of ``file``, in order."""
     return list(session.scalars(select(Note).where(Note.file_id == file.id)
                                 .order_by(Note.number)))
 
 
-def _clean(body):
+def _clean(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("the note is empty")

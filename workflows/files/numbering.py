@@ -11,18 +11,19 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..db import for_update
-from ..models import NumberCounter
+from ..models import NumberCounter, Office, Section
 
 
-def next_number(session, office, kind: str, day: date) -> str:
+def next_number(session: Session, office: Office, kind: str, day: date) -> str:
     """The next number of ``kind`` in ``office`` for the year of ``day``: SADAR/R/2026/0001."""
     serial = _next_serial(session, office.id, kind, day.year)
     return f"{office.code}/{kind}/{day.year}/{serial:04d}"
 
 
-def next_file_number(session, office, section, day: date) -> str:
+def next_file_number(session: Session, office: Office, section: Section, day: date) -> str:
     """The next file number of ``section`` for the year of ``day``: SADAR/REV/2026/0001."""
     serial = _next_serial(session, office.id, file_counter_kind(section.id), day.year)
     return f"{office.code}/{section.code}/{day.year}/{serial:04d}"
@@ -33,7 +34,7 @@ def file_counter_kind(section_id: int) -> str:
     return f"file:{section_id}"
 
 
-def _next_serial(session, office_id, kind, year):
+def _next_serial(session: Session, office_id: int, kind: str, year: int) -> int:
     """Move the counter of ``kind`` in the office for ``year`` on by one (making it when there
     is none yet); its new value."""
     query = for_update(select(NumberCounter).filter_by(office_id=office_id, kind=kind,
@@ -45,6 +46,6 @@ def _next_serial(session, office_id, kind, year):
                 counter = NumberCounter(office_id=office_id, kind=kind, year=year, last=0)
                 session.add(counter)
         except IntegrityError:  # another transaction made it first; wait for theirs
-            counter = session.scalar(query)
+            counter = session.execute(query).scalar_one()
     counter.last += 1
     return counter.last

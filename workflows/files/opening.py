@@ -4,13 +4,16 @@ lane means (``acting.place_tasks``), all in the caller's transaction.  A refusal
 a step no post can take) leaves nothing: not the file, not its number.
 """
 
+from datetime import datetime
+
 import engine
+from sqlalchemy.orm import Session
 
 from .. import audit, clock, org
 from .acting import place_tasks, post_title, save_state
 from ..clock import utcnow
 from ..errors import InvalidInput, NotFound, named
-from ..models import PRIORITIES, File, Movement, Note, Section
+from ..models import PRIORITIES, File, Movement, Note, Office, Post, Section, User
 from ..models.textguard import check_text
 from .numbering import next_file_number
 from ..routes.routing import engine_refusals, engine_route, latest_version, route_by_key
@@ -19,8 +22,10 @@ MAX_SUBJECT = 500
 MAX_CATEGORY: int = File.__table__.c.category.type.length  # type: ignore[attr-defined]
 
 
-def open_file(session, *, office, user, route_key, subject, priority="Normal", category="",
-              section=None, first_note="", now=None):
+def open_file(session: Session, *, office: Office, user: User, route_key: str,
+              subject: str | None, priority: str = "Normal", category: str | None = "",
+              section: Section | None = None, first_note: str | None = "",
+              now: datetime | None = None) -> File:
     """Open a file on ``route_key`` in ``office``: number it, lay its track, place its first step.
 
     The opener acts through their post in the office (the one holding the first step's role,
@@ -59,7 +64,8 @@ def open_file(session, *, office, user, route_key, subject, priority="Normal", c
     return file
 
 
-def _cleaned(subject, category, first_note, priority):
+def _cleaned(subject: str | None, category: str | None, first_note: str | None,
+             priority: str) -> tuple[str, str, str]:
     """The subject (spaces folded), category and first note as they are kept; refuses what
     cannot be."""
     subject = " ".join((subject or "").split())
@@ -79,14 +85,15 @@ def _cleaned(subject, category, first_note, priority):
     return subject, category, first_note
 
 
-def _section(session, office, post, section):
+def _section(session: Session, office: Office, post: Post,
+             section: Section | None) -> Section:
     """The section the file belongs to: ``section`` (one of the office's), else the opener's
     post's."""
     if section is None:
         if post.section_id is None:
             raise InvalidInput("%(post)s belongs to no section: choose the section of the file",
                                post=post_title(session, post.id))
-        return session.get(Section, post.section_id)
+        return session.get_one(Section, post.section_id)  # the post's own (a foreign key)
     if section.office_id != office.id:
         raise InvalidInput("section %(section)s is not a section of %(office)s",
                            section=section.code, office=named(office))

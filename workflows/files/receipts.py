@@ -3,9 +3,11 @@ into a file (an existing one, or one opened on it).  Receipts are never deleted,
 in a file never changes.
 """
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit, org
 from . import filing
@@ -13,7 +15,7 @@ from .attachments import _checked_document, _keep, blob_path, default_store
 from ..db import for_update
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, named
-from ..models import MODES, Attachment, Post, Receipt
+from ..models import MODES, Attachment, File, Office, Post, Receipt, Section, User
 from ..clock import office_today
 from .numbering import next_number
 
@@ -24,9 +26,12 @@ MAX_ADDRESS = 500
 MAX_LETTER_NUMBER = 100
 
 
-def diarise_receipt(session, *, office, user, subject, sender, sender_address="",
-                    letter_number="", letter_date=None, received_on=None, mode="By post",
-                    document=None, store=None, now=None):
+def diarise_receipt(session: Session, *, office: Office, user: User, subject: str | None,
+                    sender: str | None, sender_address: str | None = "",
+                    letter_number: str | None = "", letter_date: date | str | None = None,
+                    received_on: date | str | None = None, mode: str = "By post",
+                    document: tuple[str | None, bytes] | None = None,
+                    store: Path | str | None = None, now: datetime | None = None) -> Receipt:
     """Diarise an incoming letter in ``office``: number it and keep it at the user's post.
 
     ``document`` is the scanned letter as ``(filename, bytes)``, checked and kept like an
@@ -43,7 +48,7 @@ def diarise_receipt(session, *, office, user, subject, sender, sender_address=""
         "the letter date '%(value)s' is not a date like 2026-11-02", value=letter_date))
     _check_dates(letter_date, received_on, today)
     post = org.acting_post(session, user, office)
-    scan = {}
+    scan: dict[str, str | int] = {}
     if document is not None:
         filename, data = document
         filename, content_type = _checked_document(filename, data)
@@ -61,7 +66,7 @@ def diarise_receipt(session, *, office, user, subject, sender, sender_address=""
     return receipt
 
 
-def send_receipt(session, *, receipt_id, user, to_post_id):
+def send_receipt(session: Session, *, receipt_id: int, user: User, to_post_id: int) -> Receipt:
     """Send a pending receipt from its holder to another post of the same office."""
     receipt = _lock_receipt(session, receipt_id)
     _require_pending(receipt)
@@ -81,7 +86,8 @@ def send_receipt(session, *, receipt_id, user, to_post_id):
     return receipt
 
 
-def put_in_file(session, *, receipt_id, number, user, now=None):
+def put_in_file(session: Session, *, receipt_id: int, number: str, user: User,
+                now: datetime | None = None) -> Receipt:
     """Put a pending receipt into file ``number``: the user must hold both the file (an open
     step at one of their posts) and the receipt."""
     file = filing.lock_file(session, number)
@@ -104,8 +110,10 @@ def put_in_file(session, *, receipt_id, number, user, now=None):
     return receipt
 
 
-def open_file_from_receipt(session, *, receipt_id, user, route_key, priority="Normal",
-                           category="", section=None, first_note="", now=None):
+def open_file_from_receipt(session: Session, *, receipt_id: int, user: User, route_key: str,
+                           priority: str = "Normal", category: str | None = "",
+                           section: Section | None = None, first_note: str | None = "",
+                           now: datetime | None = None) -> File:
     """Open a new file on the receipt's subject (see ``filing.open_file``) and put the receipt
     in it; returns the file."""
     now = now or utcnow()
@@ -119,7 +127,7 @@ def open_file_from_receipt(session, *, receipt_id, user, route_key, priority="No
     return file
 
 
-def receipts_pending(session, user):
+def receipts_pending(session: Session, user: User) -> list[Receipt]:
     """Receipts waiting at the posts ``user`` holds today, not yet in a file, oldest first."""
     post_ids = [p.id for p in org.posts_of(session, user)]
     if not post_ids:
@@ -130,13 +138,13 @@ def receipts_pending(session, user):
         .order_by(Receipt.received_on, Receipt.id)))
 
 
-def receipts_of(session, file):
+def receipts_of(session: Session, file: File) -> list[Receipt]:
     """The receipts put into ``file``, in the order they were put in."""
     return list(session.scalars(select(Receipt).where(Receipt.file_id == file.id)
                                 .order_by(Receipt.filed_at, Receipt.id)))
 
 
-def get_receipt(session, receipt_id):
+def get_receipt(session: Session, receipt_id: int) -> Receipt:
     """The receipt with this id, or NotFound."""
     receipt = session.get(Receipt, receipt_id)
     if receipt is None:
@@ -144,7 +152,7 @@ def get_receipt(session, receipt_id):
     return receipt
 
 
-def receipt_by_number(session, number):
+def receipt_by_number(session: Session, number: str | None) -> Receipt:
     """The receipt numbered ``number`` (e.g. SADAR/R/2026/0001), or NotFound."""
     receipt = session.scalar(select(Receipt).where(Receipt.number == (number or "").strip()))
     if receipt is None:
@@ -152,7 +160,8 @@ def receipt_by_number(session, number):
     return receipt
 
 
-def read_receipt_document(session, receipt_id, store):
+def read_receipt_document(session: Session, receipt_id: int,
+                          store: Path | str) -> tuple[Receipt, bytes]:
     """The receipt and the bytes of its scanned letter."""
     receipt = get_receipt(session, receipt_id)
     if receipt.document_sha256 is None:
@@ -160,7 +169,8 @@ def read_receipt_document(session, receipt_id, store):
     return receipt, blob_path(store, receipt.document_sha256).read_bytes()
 
 
-def _file_receipt(session, receipt, file, user, post_id, now):
+def _file_receipt(session: Session, receipt: Receipt, file: File, user: User, post_id: int,
+                  now: datetime) -> None:
     """Mark the receipt as in ``file``; its scanned letter joins the file's documents."""
     receipt.status, receipt.file = "in file", file
     receipt.filed_by_id, receipt.filed_at = user.id, now
@@ -173,7 +183,7 @@ def _file_receipt(session, receipt, file, user, post_id, now):
     session.flush()
 
 
-def _lock_receipt(session, receipt_id):
+def _lock_receipt(session: Session, receipt_id: int) -> Receipt:
     receipt = session.scalar(for_update(select(Receipt).where(Receipt.id == receipt_id),
                                         session))
     if receipt is None:
@@ -181,20 +191,23 @@ def _lock_receipt(session, receipt_id):
     return receipt
 
 
-def _require_pending(receipt):
+def _require_pending(receipt: Receipt) -> None:
     if receipt.status != "pending":
         raise NotAllowed("receipt %(number)s is already in file %(file)s",
-                         number=receipt.number, file=receipt.file.number)
+                         number=receipt.number,
+                         # "in file" is set with the file (``_file_receipt``)
+                         file=receipt.file.number if receipt.file is not None else "")
 
 
-def _require_holder(session, receipt, user):
+def _require_holder(session: Session, receipt: Receipt, user: User) -> None:
     if not org.holds(session, user, receipt.holder_post_id):
         raise NotAllowed("receipt %(number)s is with %(post)s, not with %(user)s",
                          number=receipt.number, post=named(receipt.holder_post, "title"),
                          user=named(user))
 
 
-def _clean_fields(*, subject, sender, sender_address, letter_number, mode):
+def _clean_fields(*, subject: str | None, sender: str | None, sender_address: str | None,
+                  letter_number: str | None, mode: str) -> dict[str, str]:
     subject = " ".join((subject or "").split())
     sender = " ".join((sender or "").split())
     sender_address = (sender_address or "").strip()
@@ -222,7 +235,7 @@ def _clean_fields(*, subject, sender, sender_address, letter_number, mode):
                 letter_number=letter_number, mode=mode)
 
 
-def _as_date(value, refusal):
+def _as_date(value: date | str | None, refusal: InvalidInput) -> date | None:
     """``value`` as a date; ``refusal`` (an InvalidInput) when it is not one."""
     if value is None or value == "":
         return None
@@ -234,7 +247,7 @@ def _as_date(value, refusal):
         raise refusal from None
 
 
-def _check_dates(letter_date, received_on, today):
+def _check_dates(letter_date: date | None, received_on: date, today: date) -> None:
     if received_on > today:
         raise InvalidInput("the date of receipt %(day)s is in the future", day=received_on)
     if letter_date is not None and letter_date > today:

@@ -8,20 +8,24 @@ afterwards by its creator or the head of office: the record room has no default 
 because a wrong guess either destroys a permanent record or fills the room with waste.
 """
 
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..org import access
 from .. import audit, clock, org
 from .acting import lock_file
 from ..errors import InvalidInput, NotAllowed
-from ..models import RETENTION, File
+from ..models import RETENTION, File, User
 
 PERMANENT_REVIEW_YEARS = 25
 MAX_C_YEARS = 10
 
 
-def review_date(retention, closed_on, keep_years=None):
+def review_date(retention: str | None, closed_on: date,
+                keep_years: int | str | None = None) -> tuple[str, date]:
     """The category (upper case) and the review date of a file closed on ``closed_on``."""
     category = (retention or "").strip().upper()
     if category not in RETENTION:
@@ -39,20 +43,25 @@ def review_date(retention, closed_on, keep_years=None):
     return category, _add_years(closed_on, years)
 
 
-def _add_years(day, years):
+def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
 
 
-def set_retention(file, retention, keep_years, closed_at):
-    """Record ``file`` (being closed at ``closed_at``) in its category, with its review date."""
-    file.retention, file.review_on = review_date(retention, clock.office_today(file.office, closed_at),
-                                                   keep_years)
+def set_retention(file: File, retention: str | None, keep_years: int | str | None,
+                  closed_at: datetime | None) -> date:
+    """Record ``file`` (being closed at ``closed_at``) in its category, with its review date;
+    returns the review date."""
+    file.retention, review_on = review_date(retention, clock.office_today(file.office, closed_at),
+                                            keep_years)
+    file.review_on = review_on
+    return review_on
 
 
-def record_file(session, *, number, user, retention, keep_years=None):
+def record_file(session: Session, *, number: str, user: User, retention: str | None,
+                keep_years: int | str | None = None) -> File:
     """Record a file whose route has ended (closed without a category): its creator or the
     head of office gives the category; the review date counts from the day it closed."""
     file = lock_file(session, number)
@@ -64,20 +73,20 @@ def record_file(session, *, number, user, retention, keep_years=None):
     access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may record file %(number)s",
         number=file.number))
-    set_retention(file, retention, keep_years, file.closed_at)
+    review_on = set_retention(file, retention, keep_years, file.closed_at)
     audit.record(session, "file.recorded", user, file, retention=file.retention,
-                 review_on=file.review_on.isoformat())
+                 review_on=review_on.isoformat())
     session.flush()
     return file
 
 
-def record_room_offices(session, user):
+def record_room_offices(session: Session, user: User) -> list[int]:
     """The offices whose record room ``user`` sees: those where they hold a head's or an
     administrator's post."""
     return sorted({p.office_id for p in org.posts_of(session, user) if p.is_head or p.is_admin})
 
 
-def due_for_review(session, offices, on=None):
+def due_for_review(session: Session, offices: Iterable[int], on: date | None = None) -> list[File]:
     """Closed files of ``offices`` whose review date is on or before ``on`` (today)."""
     on = on or clock.today()
     return list(session.scalars(
@@ -85,7 +94,7 @@ def due_for_review(session, offices, on=None):
                            File.review_on <= on).order_by(File.review_on, File.number)))
 
 
-def awaiting_record(session, offices):
+def awaiting_record(session: Session, offices: Iterable[int]) -> list[File]:
     """Closed files of ``offices`` that have no retention category yet (their route ended)."""
     return list(session.scalars(
         select(File).where(File.office_id.in_(offices), File.status == "closed",

@@ -7,33 +7,37 @@ number typed whole, or a part of one, also matches within the offices the user w
 """
 
 import re
+from datetime import date
+from typing import Any
 
-from sqlalchemy import exists, func, literal_column, or_, select, text, union
+from sqlalchemy import (ColumnElement, CompoundSelect, Function, Select, exists, func,
+                        literal_column, or_, select, text, union)
+from sqlalchemy.orm import Session
 
 from .. import clock, org
-from ..models import File, Note, Post, PostHolding, Task
+from ..models import File, Note, Post, PostHolding, Task, User
 
 LIMIT = 50
 _WORD = re.compile(r"[\w\u0900-\u097F]+", re.UNICODE)
 
 
-def words(query):
+def words(query: str | None) -> list[str]:
     """The words of a query: letters (Devanagari signs included) and digits, at most 8."""
     return [w.lower() for w in _WORD.findall(query or "")][:8]
 
 
-def _files_vector():
+def _files_vector() -> Function[Any]:  # a tsvector: no Python type
     return func.to_tsvector(literal_column("'simple'"),
                             func.replace(File.number, "/", " ") + " " + File.subject)
 
 
-def _ts_query(found):
+def _ts_query(found: list[str]) -> Function[Any]:  # a tsquery
     # each word quoted as a lexeme with a prefix mark: 'word':* & 'other':*
     return func.to_tsquery(literal_column("'simple'"), " & ".join(
         "'" + w.replace("'", "''").replace("\\", "") + "':*" for w in found))
 
 
-def _match_ids(session, found):
+def _match_ids(session: Session, found: list[str]) -> list[Select[int]]:
     """Selects of ids of files whose number, subject or a note matches every word."""
     if session.get_bind().dialect.name == "postgresql":
         query = _ts_query(found)
@@ -48,7 +52,7 @@ def _match_ids(session, found):
                 .where(text("search_notes MATCH :q2").bindparams(q2=match))))]
 
 
-def visible_ids(user, day=None):
+def visible_ids(user: User, day: date | None = None) -> CompoundSelect[int]:
     """The ids of the files the user may see, as one select: files of offices where the user
     is head or administrator; files they opened; files that stopped at their posts or at posts
     reporting to them (any depth).  Superiors see what passed below them, as
@@ -68,7 +72,8 @@ def visible_ids(user, day=None):
 NARROW = 20_000  # up to this many visible files, test them one by one (PostgreSQL)
 
 
-def search(session, user, query, limit=LIMIT, day=None):
+def search(session: Session, user: User, query: str | None, limit: int = LIMIT,
+           day: date | None = None) -> list[File]:
     """Files matching ``query`` that ``user`` may see, newest first.
 
     On PostgreSQL an official who sees a few thousand files has those files tested against the
@@ -99,7 +104,7 @@ def search(session, user, query, limit=LIMIT, day=None):
     return list(session.scalars(stmt))
 
 
-def _pg_matches(found):
+def _pg_matches(found: list[str]) -> ColumnElement[bool]:
     """A condition on File: its number, subject or one of its notes holds every word."""
     query = _ts_query(found)
     in_note = exists(select(Note.id).where(
@@ -108,5 +113,5 @@ def _pg_matches(found):
     return or_(_files_vector().op("@@")(query), in_note)
 
 
-def _escape(value):
+def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,13 +1,24 @@
 """Where a file stands on its route, for the diagram: steps done and steps waiting now."""
 
+from typing import TypedDict
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..models import Task
+from ..models import File, Task
 
 
-def step_states(session, file):
+class StepStates(TypedDict):
+    """Step id -> times the file passed through it; step ids waiting now; the file's status."""
+    done: dict[str, int]
+    current: list[str]
+    status: str
+
+
+def step_states(session: Session, file: File) -> StepStates:
     """Step ids the file has passed through (with how many times) and those waiting now."""
-    done, current = {}, []
+    done: dict[str, int] = {}
+    current: list[str] = []
     for step_id, done_at in session.execute(select(Task.step_id, Task.done_at)
                                             .where(Task.file_id == file.id).order_by(Task.id)):
         if done_at is None:

@@ -1,15 +1,19 @@
 """Everything the file page shows, gathered in one place so the page stays a template."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import attachments, drafts, filing, notes, receipts
 from ..deadlines import escalation
 from .. import org
 from ..routes import routing
 from ..clock import utcnow
-from ..models import Post
+from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
+                      Receipt, Task, User)
 
 
 @dataclass
@@ -18,30 +22,31 @@ class Action:
     task_id: int
     step_name: str
     post: Post
-    choices: list  # [(choice, next role, [posts that could receive it])]
+    #: [(choice, next role, [posts that could receive it])]
+    choices: list[tuple[str, str, list[Post]]]
     overdue: bool
 
 
 @dataclass
 class FileView:
-    file: object
-    paragraphs: list
-    documents: list
-    track: list            # [(movement, held for)]
-    holders: list          # [(task, [users])]
-    actions: list = field(default_factory=list)
+    file: File
+    paragraphs: list[Note]
+    documents: list[Attachment]
+    track: list[tuple[Movement, timedelta]]            # [(movement, held for)]
+    holders: list[tuple[Task, list[User]]]             # [(task, [users])]
+    actions: list[Action] = field(default_factory=list)
     can_pull_back: bool = False
     can_park: bool = False
     can_unpark: bool = False
     can_close: bool = False
     can_reopen: bool = False
-    my_drafts: set = field(default_factory=set)  # note paragraphs the viewer may still edit
-    receipts: list = field(default_factory=list)
-    drafts: list = field(default_factory=list)        # [(draft, [versions])]
-    escalations: list = field(default_factory=list)   # [(escalation, description)]
+    my_drafts: set[int] = field(default_factory=set)  # note paragraphs the viewer may still edit
+    receipts: list[Receipt] = field(default_factory=list)
+    drafts: list[tuple[Draft, list[DraftVersion]]] = field(default_factory=list)
+    escalations: list[tuple[Escalation, str]] = field(default_factory=list)  # (it, description)
 
 
-def file_view(session, user, file, now=None):
+def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
     """What ``user`` sees of ``file`` (assumes access.check_can_view passed)."""
     now = now or utcnow()
     posts = org.posts_of(session, user)
@@ -75,16 +80,16 @@ def file_view(session, user, file, now=None):
     return view
 
 
-def _actions(session, file, held, now):
+def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) -> list[Action]:
     """The viewer's steps and their choices, from the open-task rows and the route version's
     steps: a page never deserializes the workflow state."""
     route = routing.engine_route(session, file.route_version)
-    actions = []
+    actions: list[Action] = []
     for task in held:
         spec = route.steps.get(task.step_id)
         if spec is None:
             continue
-        choices = []
+        choices: list[tuple[str, str, list[Post]]] = []
         for choice in spec.choices:
             role = spec.next_role(choice)
             options = (org.posts_for_role(session, file.office_id, file.section_id, role)
@@ -95,7 +100,8 @@ def _actions(session, file, held, now):
     return actions
 
 
-def _can_pull_back(file, movements, tasks, mine):
+def _can_pull_back(file: File, movements: Sequence[Movement], tasks: Iterable[Task],
+                   mine: set[int]) -> bool:
     if not movements or file.status == "closed":
         return False
     last = movements[-1]

@@ -5,7 +5,11 @@ receipt is deleted.  (On the database, triggers from migration 0007 refuse the s
 The ORM refuses to update or delete them, so no service can do it by mistake.
 """
 
-from sqlalchemy import event
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import get_history
 
 from .audit import AuditEvent
@@ -20,8 +24,16 @@ class ImmutableRow(RuntimeError):
     pass
 
 
-def _refuse(kind, verb):
-    def listener(_mapper, _connection, target):
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_Listener = Callable[[Mapper[Any], Connection, _Row], None]
+
+
+def _refuse(kind: str, verb: str) -> _Listener:
+    def listener(_mapper: Mapper[Any], _connection: Connection, target: _Row) -> None:
         raise ImmutableRow(f"{kind} {target.id} cannot be {verb}: it is part of the record")
     return listener
 
@@ -35,15 +47,15 @@ for kept, kind in ((File, "file"), (Note, "note"), (Attachment, "document")):
     event.listen(kept, "before_delete", _refuse(kind, "deleted"))
 
 
-def _stored(target, attribute):
+def _stored(target: _Row, attribute: str) -> object:
     """The value ``attribute`` had when the row was loaded, before this flush's changes."""
     history = get_history(target, attribute)
     before = history.deleted or history.unchanged
     return before[0] if before else None
 
 
-def _refuse_if_final(kind, final_status):
-    def listener(_mapper, _connection, target):
+def _refuse_if_final(kind: str, final_status: str) -> _Listener:
+    def listener(_mapper: Mapper[Any], _connection: Connection, target: _Row) -> None:
         if _stored(target, "status") == final_status:
             raise ImmutableRow(f"{kind} {target.id} is {final_status} and cannot be changed")
     return listener

@@ -5,13 +5,15 @@ SQLite keeps both.  So that a file, a note or a receipt behaves the same on both
 says what is wrong instead of failing), every string written is checked at flush time.
 """
 
+from collections.abc import Sequence
+
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from ..errors import InvalidInput
 
 
-def check_text(value):
+def check_text(value: str) -> None:
     """Refuse ``value`` (a string) if a database could not keep it."""
     if "\x00" in value:
         raise InvalidInput("the text contains a NUL character (\\0); remove it and try again")
@@ -22,7 +24,8 @@ def check_text(value):
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_unkeepable_text(session, _context, _instances):
+def _refuse_unkeepable_text(session: Session, _context: UOWTransaction,
+                            _instances: Sequence[object] | None) -> None:
     for obj in list(session.new) + list(session.dirty):
         state = inspect(obj)
         for attr in state.mapper.column_attrs:

@@ -2,51 +2,76 @@
 running the chart (``orgchart``), signing in and attendance (``people``), staff from a sheet
 (``onboarding``), API tokens (``tokens``), and who may see or close a file (``access``)."""
 
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Protocol, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from .. import clock
-from ..errors import InvalidInput, NotAllowed, NotFound, named
+from ..errors import InvalidInput, Named, NotAllowed, NotFound, named
 from ..models import Office, Post, PostHolding, Section, User
 
 _hasher = PasswordHasher()
 
 
-def hash_password(password):
+class PostLike(Protocol):
+    """What placing a step needs of a post: a Post, or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def section_id(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def is_head(self) -> bool: ...
+
+
+_PostT = TypeVar("_PostT", bound=PostLike)
+
+
+def hash_password(password: str | None) -> str:
+    """The argon2 hash of ``password`` (refused under 8 characters)."""
     if not password or len(password) < 8:
         raise InvalidInput("a password needs at least 8 characters")
     return _hasher.hash(password)
 
 
-def check_password(user, password):
+def check_password(user: User, password: str | None) -> bool:
+    """Whether ``password`` is ``user``'s."""
     try:
         return _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return False
 
 
-def user_by_login(session, login):
+def user_by_login(session: Session, login: str | None) -> User:
+    """The active user with ``login`` (NotFound otherwise)."""
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None or not user.active:
         raise NotFound("no active user with the login '%(login)s'", login=login)
     return user
 
 
-def office_by_code(session, code):
+def office_by_code(session: Session, code: str | None) -> Office:
+    """The office with ``code`` (NotFound otherwise)."""
     office = session.scalar(select(Office).where(Office.code == (code or "").strip().upper()))
     if office is None:
         raise NotFound("no office with the code '%(code)s'", code=code)
     return office
 
 
-def held_on(day):
+def held_on(day: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """The condition that a PostHolding is held on ``day`` (a date or a bound parameter)."""
     return (PostHolding.from_date <= day) & or_(PostHolding.to_date.is_(None),
                                                 PostHolding.to_date >= day)
 
 
-def posts_of(session, user, day=None):
+def posts_of(session: Session, user: User, day: date | None = None) -> list[Post]:
     """The posts a user holds on ``day`` (today by default), additional charge included."""
     day = day or clock.today()
     return list(session.scalars(
@@ -54,13 +79,14 @@ def posts_of(session, user, day=None):
         .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
 
 
-def holds(session, user, post_id, day=None):
+def holds(session: Session, user: User, post_id: int, day: date | None = None) -> bool:
+    """Whether ``user`` holds post ``post_id`` on ``day`` (today by default)."""
     day = day or clock.today()
     return session.scalar(select(PostHolding.id).where(
         PostHolding.user_id == user.id, PostHolding.post_id == post_id, held_on(day))) is not None
 
 
-def holders_of(session, post, day=None):
+def holders_of(session: Session, post: Post, day: date | None = None) -> list[User]:
     """Users holding ``post`` on ``day``: the regular holder first, then any in charge."""
     day = day or clock.today()
     rows = session.execute(
@@ -73,13 +99,14 @@ def holders_of(session, post, day=None):
 HEAD_OF_OFFICE = "Head of Office"
 
 
-def posts_for_role(session, office_id, section_id, role):
+def posts_for_role(session: Session, office_id: int, section_id: int | None,
+                   role: str) -> list[Post]:
     """Posts that can take a step of ``role`` (see ``for_role``), in order."""
     posts = list(session.scalars(select(Post).where(Post.office_id == office_id)))
     return for_role(posts, section_id, role)
 
 
-def for_role(posts, section_id, role):
+def for_role(posts: Iterable[_PostT], section_id: int | None, role: str) -> list[_PostT]:
     """Of an office's ``posts`` (anything with ``id``, ``section_id``, ``role``, ``is_head``),
     those that can take a step of ``role``: the file's section's, else the office's, by id.
 
@@ -101,14 +128,18 @@ _POSTS_FOR_ROLE = select(_P.c.id, _P.c.section_id, _P.c.role, _P.c.is_head).wher
     or_(_P.c.role == bindparam("role"), _P.c.is_head & (bindparam("role") == HEAD_OF_OFFICE)))
 
 
-def resolve_role(session, office, section_id, role, prefer=(), earlier=None):
+def resolve_role(session: Session, office: Office, section_id: int | None, role: str,
+                 prefer: Iterable[int] = (),
+                 earlier: Callable[[str], Iterable[int]] | None = None) -> PostLike:
     """The post a lane means for a file of ``office`` (see ``pick_post``): its id, section,
     role and whether it is the head's."""
     posts = session.execute(_POSTS_FOR_ROLE, {"office_id": office.id, "role": role}).all()
     return pick_post(posts, section_id, role, named(office), office.code, prefer, earlier)
 
 
-def pick_post(posts, section_id, role, office_name, office_code, prefer=(), earlier=None):
+def pick_post(posts: Iterable[_PostT], section_id: int | None, role: str, office_name: Named,
+              office_code: str, prefer: Iterable[int] = (),
+              earlier: Callable[[str], Iterable[int]] | None = None) -> _PostT:
     """Of an office's ``posts``, the one a lane of ``role`` means for a file: one of
     ``prefer`` if it has the role, else (when several posts could take it) the latest of
     ``earlier(role)`` that had it on this file, else the first post with the role in the
@@ -130,13 +161,14 @@ def pick_post(posts, section_id, role, office_name, office_code, prefer=(), earl
     return candidates[0]
 
 
-def acting_post(session, user, office, role=None):
+def acting_post(session: Session, user: User, office: Office, role: str | None = None) -> Post:
     """The post through which ``user`` acts in ``office``, preferring one with ``role``."""
     return choose_acting_post([p for p in posts_of(session, user) if p.office_id == office.id],
                               user, office, role)
 
 
-def choose_acting_post(posts, user, office, role=None):
+def choose_acting_post(posts: Sequence[_PostT], user: User, office: Office,
+                       role: str | None = None) -> _PostT:
     """Of the ``posts`` ``user`` holds in ``office`` today, by id (anything with ``role`` and
     ``is_head``), the one they act through: the first with ``role``, else the first."""
     if not posts:
@@ -148,7 +180,8 @@ def choose_acting_post(posts, user, office, role=None):
     return posts[0]
 
 
-def section_by_code(session, office, code):
+def section_by_code(session: Session, office: Office, code: str | None) -> Section:
+    """The section of ``office`` with ``code`` (NotFound otherwise)."""
     section = session.scalar(select(Section).where(Section.office_id == office.id,
                                                    Section.code == (code or "").upper()))
     if section is None:

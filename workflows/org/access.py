@@ -2,14 +2,17 @@
 administrators of its office.  Checked on every request that shows or changes a file.  Only
 its creator or a head of office closes, reopens or records it."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import select, union
+from sqlalchemy.orm import Session
 
 from .. import org
 from ..errors import NotAllowed, NotFound
-from ..models import File, Movement, Post, Task
+from ..models import File, Movement, Post, Task, User
 
 
-def track_post_ids(session, file):
+def track_post_ids(session: Session, file: File) -> set[int]:
     """Every post the file has been with or come from."""
     rows = session.scalars(union(
         select(Task.post_id).where(Task.file_id == file.id),
@@ -18,18 +21,19 @@ def track_post_ids(session, file):
     return {r for r in rows if r is not None}
 
 
-def _superiors(session, post_ids):
+def _superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
     """The posts above ``post_ids`` by reports-to, all the way up."""
-    found, frontier = set(), set(post_ids)
+    found: set[int] = set()
+    frontier = set(post_ids)
     while frontier:
-        above = set(session.scalars(select(Post.reports_to_id).where(
-            Post.id.in_(frontier), Post.reports_to_id.is_not(None))))
+        above = {r for r in session.scalars(select(Post.reports_to_id).where(
+            Post.id.in_(frontier), Post.reports_to_id.is_not(None))) if r is not None}
         frontier = above - found
         found |= above
     return found
 
 
-def check_can_view(session, user, file):
+def check_can_view(session: Session, user: User, file: File) -> list[Post]:
     """Raise NotFound for a file of an office where the user holds no post, NotAllowed for a
     file of their office that they have no business with; return the user's posts."""
     posts = org.posts_of(session, user)
@@ -45,7 +49,7 @@ def check_can_view(session, user, file):
     raise NotAllowed("file %(number)s has not passed through your post", number=file.number)
 
 
-def file_for(session, user, file_id):
+def file_for(session: Session, user: User, file_id: int) -> File:
     """The file ``file_id`` if ``user`` may see it (NotFound / NotAllowed otherwise)."""
     file = session.get(File, file_id)
     if file is None:
@@ -54,7 +58,7 @@ def file_for(session, user, file_id):
     return file
 
 
-def creator_or_head(session, file, user, refusal):
+def creator_or_head(session: Session, file: File, user: User, refusal: NotAllowed) -> Post:
     """The post through which ``user`` may close, reopen or record ``file`` (its creator's
     post, or a head of office's); ``refusal`` (a NotAllowed) when they may not."""
     posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]

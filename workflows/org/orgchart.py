@@ -6,9 +6,10 @@ in it); the administrators of a district office may act for every office below i
 change is written to the audit log in the caller's transaction.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit, clock, org
 from ..clock import utcnow
@@ -16,7 +17,7 @@ from ..errors import InvalidInput, NotAllowed, NotFound, named
 from ..models import Movement, Office, Post, PostHolding, Section, Task, User
 
 
-def administered_offices(session, user, day=None):
+def administered_offices(session: Session, user: User, day: date | None = None) -> set[int]:
     """Ids of the offices ``user`` may administer on ``day``: those where they hold an
     administrator's or head's post, and every office below a district they administer."""
     day = day or clock.today()
@@ -37,18 +38,18 @@ def administered_offices(session, user, day=None):
     return result
 
 
-def is_administrator(session, user):
+def is_administrator(session: Session, user: User) -> bool:
     """Whether ``user`` administers any office today (the pages show Administration then)."""
     return bool(administered_offices(session, user))
 
 
-def require_admin(session, user, office):
+def require_admin(session: Session, user: User | None, office: Office) -> None:
     """Refuse unless ``user`` administers ``office``."""
     if user is None or office.id not in administered_offices(session, user):
         raise NotAllowed("only an administrator of %(office)s may change it", office=named(office))
 
 
-def offices_for(session, user):
+def offices_for(session: Session, user: User) -> list[Office]:
     """The offices ``user`` administers, districts first, by name."""
     ids = administered_offices(session, user)
     if not ids:
@@ -57,14 +58,16 @@ def offices_for(session, user):
                                 .order_by(Office.kind, Office.name)))
 
 
-def office_by_id(session, office_id):
+def office_by_id(session: Session, office_id: int) -> Office:
+    """The office ``office_id`` (NotFound otherwise)."""
     office = session.get(Office, office_id)
     if office is None:
         raise NotFound("no office with the id %(id)s", id=office_id)
     return office
 
 
-def chart(session, office, day=None):
+def chart(session: Session, office: Office,
+          day: date | None = None) -> list[tuple[Post, list[tuple[User, PostHolding]]]]:
     """The office's sections and posts, each post with its holders on ``day``:
     ``[(post, [(user, holding), ...]), ...]`` ordered by section and code."""
     day = day or clock.today()
@@ -75,13 +78,14 @@ def chart(session, office, day=None):
         .join(Post, Post.id == PostHolding.post_id)
         .where(Post.office_id == office.id, org.held_on(day))
         .order_by(PostHolding.kind.desc(), PostHolding.id)).all()
-    held = {}
+    held: dict[int, list[tuple[User, PostHolding]]] = {}
     for holding, user in rows:
         held.setdefault(holding.post_id, []).append((user, holding))
     return [(post, held.get(post.id, [])) for post in posts]
 
 
-def add_office(session, admin, *, parent, code, name, name_hi=""):
+def add_office(session: Session, admin: User, *, parent: Office, code: str, name: str,
+               name_hi: str = "") -> Office:
     """Create an office below ``parent`` (which ``admin`` must administer)."""
     require_admin(session, admin, parent)
     code = _code(code)
@@ -96,7 +100,9 @@ def add_office(session, admin, *, parent, code, name, name_hi=""):
     return office
 
 
-def add_section(session, admin, office, *, code, name, name_hi=""):
+def add_section(session: Session, admin: User, office: Office, *, code: str, name: str,
+                name_hi: str = "") -> Section:
+    """Create a section of ``office`` (which ``admin`` must administer)."""
     require_admin(session, admin, office)
     code = _code(code)
     if session.scalar(select(Section.id).where(Section.office_id == office.id,
@@ -111,8 +117,9 @@ def add_section(session, admin, office, *, code, name, name_hi=""):
     return section
 
 
-def add_post(session, admin, office, *, code, title, role, section=None, reports_to=None,
-             title_hi="", is_head=False, is_admin=False):
+def add_post(session: Session, admin: User, office: Office, *, code: str, title: str, role: str,
+             section: Section | None = None, reports_to: Post | None = None,
+             title_hi: str = "", is_head: bool = False, is_admin: bool = False) -> Post:
     """Create a post (a seat) in ``office`` holding ``role``."""
     require_admin(session, admin, office)
     code = _code(code)
@@ -134,7 +141,8 @@ def add_post(session, admin, office, *, code, title, role, section=None, reports
     return post
 
 
-def assign(session, admin, post, user, from_date, to_date=None, kind="regular"):
+def assign(session: Session, admin: User, post: Post, user: User, from_date: date,
+           to_date: date | None = None, kind: str = "regular") -> PostHolding:
     """``user`` holds ``post`` from ``from_date`` (to ``to_date``, if given); ``kind`` is
     "regular" or "charge" (additional charge, for leave or a vacancy)."""
     require_admin(session, admin, post.office)
@@ -161,13 +169,15 @@ def assign(session, admin, post, user, from_date, to_date=None, kind="regular"):
     return holding
 
 
-def give_charge(session, admin, post, user, from_date, to_date):
+def give_charge(session: Session, admin: User, post: Post, user: User, from_date: date,
+                to_date: date) -> PostHolding:
     """Additional charge of ``post`` to ``user`` for a period: the post's inbox appears to
     them, and what they do is recorded under the post."""
     return assign(session, admin, post, user, from_date, to_date, kind="charge")
 
 
-def end_holding(session, admin, holding, last_day):
+def end_holding(session: Session, admin: User, holding: PostHolding, last_day: date) -> None:
+    """``holding`` ends on ``last_day``."""
     require_admin(session, admin, holding.post.office)
     if last_day < holding.from_date:
         raise InvalidInput("the holding ends before it begins")
@@ -177,7 +187,8 @@ def end_holding(session, admin, holding, last_day):
     session.flush()
 
 
-def transfer(session, admin, post, successor, on_date, now=None):
+def transfer(session: Session, admin: User, post: Post, successor: User, on_date: date,
+             now: datetime | None = None) -> list[Task]:
     """The regular holder of ``post`` leaves it on the day before ``on_date`` and ``successor``
     takes it from ``on_date``.  Files pending at the post pass to the successor; each gets a
     "transfer" entry on its track.  Returns the pending files' task rows."""
@@ -211,28 +222,30 @@ def transfer(session, admin, post, successor, on_date, now=None):
     return pending
 
 
-def user_by_id(session, user_id):
+def user_by_id(session: Session, user_id: int) -> User:
+    """The user ``user_id`` (NotFound otherwise)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("no user with the id %(id)s", id=user_id)
     return user
 
 
-def post_by_id(session, post_id):
+def post_by_id(session: Session, post_id: int) -> Post:
+    """The post ``post_id`` (NotFound otherwise)."""
     post = session.get(Post, post_id)
     if post is None:
         raise NotFound("no post with the id %(id)s", id=post_id)
     return post
 
 
-def _code(code):
+def _code(code: str | None) -> str:
     code = (code or "").strip().upper()
     if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
         raise InvalidInput("a code is 1 to 32 letters, digits, - or _")
     return code
 
 
-def _text(value, refusal):
+def _text(value: str | None, refusal: str) -> str:
     value = " ".join((value or "").split())
     if not value:
         raise InvalidInput(refusal)

@@ -6,25 +6,28 @@ for a page and for the API.
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..clock import utcnow
 from ..errors import InvalidInput, NotFound
-from ..models import ApiToken
+from ..models import ApiToken, User
 
 PREFIX = "snk_"
 MAX_NAME = 100
 USE_GRANULARITY = timedelta(minutes=1)  # last_used_at is written at most once a minute
 
 
-def digest(token):
+def digest(token: str) -> str:
+    """The SHA-256 (hex) under which ``token`` is kept."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_token(session, user, name="", now=None):
+def create_token(session: Session, user: User, name: str | None = "",
+                 now: datetime | None = None) -> tuple[ApiToken, str]:
     """Make a token for ``user``; return (row, the token itself: shown once, never stored)."""
     name = " ".join((name or "").split()) or "API token"
     if len(name) > MAX_NAME:
@@ -38,7 +41,8 @@ def create_token(session, user, name="", now=None):
     return row, token
 
 
-def user_for_token(session, token, now=None):
+def user_for_token(session: Session, token: str | None,
+                   now: datetime | None = None) -> User | None:
     """The active user whose live token this is, or None; notes when the token was used."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
@@ -51,13 +55,14 @@ def user_for_token(session, token, now=None):
     return row.user
 
 
-def tokens_of(session, user):
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked ones included, for the record)."""
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                 .order_by(ApiToken.id.desc())))
 
 
-def revoke_token(session, user, token_id, now=None):
+def revoke_token(session: Session, user: User, token_id: int,
+                 now: datetime | None = None) -> ApiToken:
     """Revoke one of the user's own tokens (NotFound for anyone else's)."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:

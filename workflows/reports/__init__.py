@@ -8,16 +8,18 @@ a park and the next unpark movement) is not holding time: it is shown apart.  Wo
 the office calendar's (weekly offs and holidays); hours are clock hours.
 """
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
+from typing import Any, Protocol, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Bundle
+from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import Bundle, Session
 
 from .. import clock, org
-from ..deadlines.calendar import office_calendar
+from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
 from ..errors import NotAllowed, NotFound
 from ..models import (PRIORITIES, File, Movement, Office, Post, PostHolding, Route, RouteVersion,
@@ -28,6 +30,10 @@ BUCKETS = (("0–7", 0, 7), ("8–15", 8, 15), ("16–30", 16, 30), ("over 30", 
 DEFAULT_DAYS = 30
 NOT_STAYS = ("pulled back",)  # a file pulled back unopened never really reached its receiver
 
+_Select = TypeVar("_Select", bound=Select[Unpack[tuple[Any, ...]]])
+#: a parked period of a file: (parked at, unparked at or None while it is parked)
+Span = tuple[datetime, datetime | None]
+
 
 @dataclass
 class Scope:
@@ -35,12 +41,13 @@ class Scope:
     posts and the posts reporting to them, optionally narrowed to one section."""
     office: Office
     section: Section | None
-    post_ids: frozenset
+    post_ids: frozenset[int]
     whole_office: bool
 
 
 @dataclass
 class Filters:
+    """What a report is narrowed to: a post, a route, a priority, a period."""
     post_id: int | None = None
     route_id: int | None = None
     priority: str | None = None
@@ -48,7 +55,75 @@ class Filters:
     end: date | None = None     # last day (inclusive)
 
 
-def _columns():
+# What a Stay reads of its task, file, post and user: the columns of ``_columns``' bundles, or
+# the same attributes of the models (``file_stays``).
+class StayTask(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def file_id(self) -> int: ...
+    @property
+    def step_id(self) -> str: ...
+    @property
+    def step_name(self) -> str: ...
+    @property
+    def post_id(self) -> int: ...
+    @property
+    def since(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def done_at(self) -> datetime | None: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def choice(self) -> str: ...
+    @property
+    def escalation_level(self) -> int: ...
+
+
+class StayFile(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def route_version_id(self) -> int: ...
+    @property
+    def office_id(self) -> int: ...
+    @property
+    def section_id(self) -> int: ...
+
+
+class StayPost(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def title_hi(self) -> str: ...
+    @property
+    def section_id(self) -> int | None: ...
+
+
+class StayUser(Protocol):
+    @property
+    def id(self) -> int | None: ...  # None: the outer join found no one (see ``_someone``)
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_hi(self) -> str: ...
+
+
+def _columns() -> tuple[Bundle[Any], Bundle[Any], Bundle[Any], Bundle[Any]]:
     """What a stay row carries: light bundles, not whole rows (a file row holds its workflow)."""
     return (Bundle("task", Task.id, Task.file_id, Task.step_id, Task.step_name, Task.post_id,
                    Task.since, Task.due_at, Task.done_at, Task.outcome, Task.choice,
@@ -62,35 +137,39 @@ def _columns():
 @dataclass
 class Stay:
     """One stay of one file at one post (task, file, post, user: bundles of columns)."""
-    file: object
-    task: object
-    post: object
-    user: object
+    file: StayFile
+    task: StayTask
+    post: StayPost
+    user: StayUser | None
     working_days: int
     hours: float
     parked_hours: float = 0.0
     parked_now: bool = False
 
     @property
-    def bucket(self):
+    def bucket(self) -> str:
+        """The ageing bucket of the stay's working days."""
         return bucket_of(self.working_days)
 
 
 @dataclass
 class OfficialRow:
-    post: Post
-    holders: list
-    now: list = field(default_factory=list)          # Stays open now
-    buckets: dict = field(default_factory=dict)      # label -> count
-    done: list = field(default_factory=list)         # Stays ended in the period
+    """One post's line of the pendency report."""
+    post: StayPost
+    holders: list[tuple[User, str]]                           # (user, kind of holding)
+    now: list[Stay] = field(default_factory=list)             # Stays open now
+    buckets: dict[str, int] = field(default_factory=dict)     # label -> count
+    done: list[Stay] = field(default_factory=list)            # Stays ended in the period
 
     @property
-    def median_hours(self):
+    def median_hours(self) -> float | None:
+        """The median of the hours of the stays ended in the period."""
         return median([s.hours for s in self.done]) if self.done else None
 
 
 @dataclass
 class StepRow:
+    """One step of one route in the table of slowest steps."""
     route: str
     route_id: int
     step_id: str
@@ -101,14 +180,15 @@ class StepRow:
     now: int = 0
 
 
-def bucket_of(days):
+def bucket_of(days: int) -> str:
+    """The label of the ageing bucket that ``days`` (working days) falls in."""
     for label, low, high in BUCKETS:
         if days >= low and (high is None or days <= high):
             return label
     return BUCKETS[0][0]
 
 
-def percentile(values, fraction):
+def percentile(values: Sequence[float], fraction: float) -> float | None:
     """The ``fraction`` percentile by linear interpolation (PostgreSQL's percentile_cont)."""
     if not values:
         return None
@@ -119,13 +199,14 @@ def percentile(values, fraction):
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def report_offices(session, user, day=None):
+def report_offices(session: Session, user: User, day: date | None = None) -> list[Office]:
     """Offices where the user holds a post, for the office filter."""
     ids = {p.office_id for p in org.posts_of(session, user, day)}
     return list(session.scalars(select(Office).where(Office.id.in_(ids)).order_by(Office.id)))
 
 
-def scope_for(session, user, office_id=None, section_id=None, day=None):
+def scope_for(session: Session, user: User, office_id: int | None = None,
+              section_id: int | None = None, day: date | None = None) -> Scope:
     """The Scope of ``user`` in ``office_id`` (their first office when not given)."""
     posts = org.posts_of(session, user, day)
     if not posts:
@@ -134,7 +215,7 @@ def scope_for(session, user, office_id=None, section_id=None, day=None):
     mine = [p for p in posts if p.office_id == office_id]
     if not mine:
         raise NotFound("no such office")
-    office = session.get(Office, office_id)
+    office = session.get_one(Office, office_id)  # the user holds a post in it
     all_posts = list(session.scalars(select(Post).where(Post.office_id == office_id)))
     whole = any(p.is_head or p.is_admin for p in mine)
     ids = {p.id for p in all_posts} if whole else _below(all_posts, {p.id for p in mine})
@@ -147,7 +228,7 @@ def scope_for(session, user, office_id=None, section_id=None, day=None):
     return Scope(office, section, frozenset(ids), whole)
 
 
-def _below(posts, mine):
+def _below(posts: Iterable[Post], mine: set[int]) -> set[int]:
     """``mine`` and every post reporting to them, however far down."""
     found, frontier = set(mine), set(mine)
     while frontier:
@@ -156,14 +237,15 @@ def _below(posts, mine):
     return found
 
 
-def day_bounds(office, start, end):
+def day_bounds(office: Office, start: date, end: date) -> tuple[datetime, datetime]:
     """UTC moments of the office's midnight before ``start`` and after ``end``."""
     zone = ZoneInfo(office.timezone)
     return (datetime.combine(start, time(), zone).astimezone(ZoneInfo("UTC")),
             datetime.combine(end + timedelta(days=1), time(), zone).astimezone(ZoneInfo("UTC")))
 
 
-def default_period(filters, today=None):
+def default_period(filters: Filters, today: date | None = None) -> tuple[date, date]:
+    """The filters' first and last day: by default the 30 days up to today."""
     today = today or clock.today()
     end = filters.end or today
     start = filters.start or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -173,21 +255,22 @@ def default_period(filters, today=None):
 class WorkingDays:
     """The office calendar's ``days_between``, remembered per pair of dates."""
 
-    def __init__(self, session, office, since=None):
-        self.calendar = office_calendar(session, office, since=since)
+    def __init__(self, session: Session, office: Office, since: date | None = None) -> None:
+        self.calendar: OfficeCalendar = office_calendar(session, office, since=since)
         self.zone = ZoneInfo(office.timezone)
-        self._seen = {}
+        self._seen: dict[tuple[date, date], int] = {}
 
-    def between(self, start, end):
+    def between(self, start: datetime, end: datetime) -> int:
+        """Working days from ``start`` to ``end`` (``OfficeCalendar.days_between``)."""
         key = (start.astimezone(self.zone).date(), end.astimezone(self.zone).date())
         if key not in self._seen:
             self._seen[key] = self.calendar.days_between(start, end)
         return self._seen[key]
 
 
-def parked_spans(session, file_ids):
+def parked_spans(session: Session, file_ids: Iterable[int]) -> dict[int, list[Span]]:
     """For each file, its parked periods [(parked at, unparked at or None)], in order."""
-    spans = {}
+    spans: dict[int, list[Span]] = {}
     ids = sorted(set(file_ids))
     for i in range(0, len(ids), 5000):
         rows = session.execute(
@@ -197,13 +280,14 @@ def parked_spans(session, file_ids):
         for file_id, kind, at in rows:
             periods = spans.setdefault(file_id, [])
             if kind == "park":
-                periods.append([at, None])
+                periods.append((at, None))
             elif periods and periods[-1][1] is None:
-                periods[-1][1] = at
+                periods[-1] = (periods[-1][0], at)
     return spans
 
 
-def holding(days, since, end, spans):
+def holding(days: WorkingDays, since: datetime, end: datetime,
+            spans: Iterable[Span]) -> tuple[int, float, float]:
     """(working days, hours, parked hours) of a stay from ``since`` to ``end``."""
     parked_seconds, parked_days = 0.0, 0
     for begin, finish in spans:
@@ -216,7 +300,7 @@ def holding(days, since, end, spans):
             parked_seconds / 3600)
 
 
-def _filtered(stmt, scope, filters):
+def _filtered(stmt: _Select, scope: Scope, filters: Filters) -> _Select:
     stmt = stmt.where(Task.post_id.in_(scope.post_ids))
     if filters.post_id:
         stmt = stmt.where(Task.post_id == filters.post_id)
@@ -228,9 +312,10 @@ def _filtered(stmt, scope, filters):
     return stmt
 
 
-def _stays(session, scope, rows, now, days, open_=False):
+def _stays(session: Session, scope: Scope, rows: Sequence[Row[Unpack[tuple[Any, ...]]]],
+           now: datetime, days: WorkingDays, open_: bool = False) -> list[Stay]:
     spans = parked_spans(session, [f.id for _t, f, _p, _u in rows])
-    result = []
+    result: list[Stay] = []
     for task, file, post, user in rows:
         end = now if open_ else task.done_at
         periods = spans.get(file.id, [])
@@ -240,11 +325,12 @@ def _stays(session, scope, rows, now, days, open_=False):
     return result
 
 
-def _someone(user):
+def _someone(user: StayUser | None) -> StayUser | None:
     return user if user is not None and user.id is not None else None
 
 
-def pending_now(session, scope, filters=None, now=None, days=None):
+def pending_now(session: Session, scope: Scope, filters: Filters | None = None,
+                now: datetime | None = None, days: WorkingDays | None = None) -> list[Stay]:
     """Open stays at the scope's posts: the files with each official now, oldest first."""
     filters, now = filters or Filters(), now or utcnow()
     days = days or WorkingDays(session, scope.office)
@@ -256,7 +342,9 @@ def pending_now(session, scope, filters=None, now=None, days=None):
     return _stays(session, scope, rows, now, days, open_=True)
 
 
-def stays_done(session, scope, filters=None, now=None, days=None, today=None):
+def stays_done(session: Session, scope: Scope, filters: Filters | None = None,
+               now: datetime | None = None, days: WorkingDays | None = None,
+               today: date | None = None) -> list[Stay]:
     """Stays at the scope's posts that ended in the filters' period (30 days to today by
     default), in the order they ended."""
     filters = filters or Filters()
@@ -271,7 +359,7 @@ def stays_done(session, scope, filters=None, now=None, days=None, today=None):
     return _stays(session, scope, rows, now or utcnow(), days)
 
 
-def file_stays(session, file, now=None):
+def file_stays(session: Session, file: File, now: datetime | None = None) -> list[Stay]:
     """Every stay of one file, in order, with its holding time (for the track and the PDF)."""
     now = now or utcnow()
     days = WorkingDays(session, file.office)
@@ -280,7 +368,7 @@ def file_stays(session, file, now=None):
         .join(Post, Post.id == Task.post_id).outerjoin(User, User.id == Task.done_by_id)
         .where(Task.file_id == file.id).order_by(Task.since, Task.id)).all()
     spans = parked_spans(session, [file.id]).get(file.id, [])
-    result = []
+    result: list[Stay] = []
     for task, f, post, user in rows:
         wd, hours, parked = holding(days, task.since, task.done_at or now, spans)
         result.append(Stay(f, task, post, _someone(user), wd, hours, parked,
@@ -288,10 +376,11 @@ def file_stays(session, file, now=None):
     return result
 
 
-def holders_by_post(session, post_ids, day=None):
+def holders_by_post(session: Session, post_ids: Iterable[int],
+                    day: date | None = None) -> dict[int, list[tuple[User, str]]]:
     """Names of the users holding each post today (additional charge marked)."""
     day = day or clock.today()
-    found = {}
+    found: dict[int, list[tuple[User, str]]] = {}
     for post_id, user, kind in session.execute(
             select(PostHolding.post_id, User, PostHolding.kind)
             .join(User, User.id == PostHolding.user_id)
@@ -301,11 +390,12 @@ def holders_by_post(session, post_ids, day=None):
     return found
 
 
-def by_official(session, scope, now_stays, done_stays, day=None):
+def by_official(session: Session, scope: Scope, now_stays: list[Stay], done_stays: list[Stay],
+                day: date | None = None) -> list[OfficialRow]:
     """One row per post with files now, in buckets, and stays ended in the period."""
     post_ids = {s.post.id for s in now_stays} | {s.post.id for s in done_stays}
     holders = holders_by_post(session, post_ids, day)
-    rows = {}
+    rows: dict[int, OfficialRow] = {}
     for stay in now_stays + done_stays:
         if stay.post.id not in rows:
             rows[stay.post.id] = OfficialRow(stay.post, holders.get(stay.post.id, []),
@@ -318,7 +408,7 @@ def by_official(session, scope, now_stays, done_stays, day=None):
     return sorted(rows.values(), key=lambda r: (-len(r.now), r.post.id))
 
 
-def route_names(session, version_ids):
+def route_names(session: Session, version_ids: Collection[int]) -> dict[int, tuple[int, str]]:
     """route version id -> (route id, route name)."""
     if not version_ids:
         return {}
@@ -327,11 +417,17 @@ def route_names(session, version_ids):
         .where(RouteVersion.id.in_(set(version_ids))))}
 
 
-def step_table(session, done_stays, now_stays=()):
+#: ((route id, route name), step id, step name)
+_StepKey = tuple[tuple[int, str], str, str]
+
+
+def step_table(session: Session, done_stays: Sequence[Stay],
+               now_stays: Sequence[Stay] = ()) -> list[StepRow]:
     """Per route and step: stays ended, median and 90th percentile of hours held, files there
     now; the slowest (by median) first."""
     routes = route_names(session, [s.file.route_version_id for s in [*done_stays, *now_stays]])
-    groups, now_count = {}, {}
+    groups: dict[_StepKey, list[float]] = {}
+    now_count: dict[_StepKey, int] = {}
     for stay in done_stays:
         key = (routes[stay.file.route_version_id], stay.task.step_id, stay.task.step_name)
         groups.setdefault(key, []).append(stay.hours)

@@ -6,36 +6,42 @@ Counted from the task, movement, file and escalation tables of the viewer's Scop
 (the file sent on or closed); opened and closed = files opened by its posts or closed in it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import clock, reports
 from ..clock import utcnow
-from ..models import Escalation, File, Task
+from ..models import Escalation, File, Office, Task
 
 PERIODS = ("today", "week", "month")
 
 
 @dataclass
 class Dashboard:
+    """Everything the dashboard shows for one Scope."""
     scope: reports.Scope
     open_now: int
-    counts: dict                      # measure -> {period: n}
-    officials: list                   # reports.OfficialRow
-    escalations: dict                 # period -> n fired; "open" -> open tasks escalated
-    slowest: list                     # reports.StepRow
-    starts: dict = field(default_factory=dict)  # period -> first day
+    counts: dict[str, dict[str, int]]     # measure -> {period: n}
+    officials: list[reports.OfficialRow]
+    escalations: dict[str, int]           # period -> n fired; "open" -> open tasks escalated
+    slowest: list[reports.StepRow]
+    starts: dict[str, date] = field(default_factory=dict)  # period -> first day
 
 
-def period_starts(today):
+def period_starts(today: date) -> dict[str, date]:
     """First day of today, this week (from Monday) and this month."""
     return {"today": today, "week": today - timedelta(days=today.weekday()),
             "month": today.replace(day=1)}
 
 
-def _counts(session, column, where, starts, office):
+def _counts(session: Session,
+            column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+            where: Sequence[ColumnElement[bool]], starts: dict[str, date],
+            office: Office) -> dict[str, int]:
     """{period: n} of rows whose ``column`` falls in each period, up to today (one query)."""
     bounds = {p: reports.day_bounds(office, d, d)[0] for p, d in starts.items()}
     earliest = min(bounds.values())
@@ -46,7 +52,7 @@ def _counts(session, column, where, starts, office):
     return dict(zip(PERIODS, (int(n) for n in row), strict=True))
 
 
-def _file_scope(scope):
+def _file_scope(scope: reports.Scope) -> list[ColumnElement[bool]]:
     """Files belonging to the scope: the office (or section) for a head, else those opened
     by the scope's posts."""
     if scope.whole_office:
@@ -57,7 +63,8 @@ def _file_scope(scope):
     return [File.created_by_post_id.in_(scope.post_ids)]
 
 
-def dashboard(session, scope, now=None, today=None):
+def dashboard(session: Session, scope: reports.Scope, now: datetime | None = None,
+              today: date | None = None) -> Dashboard:
     """Everything the dashboard shows for ``scope``."""
     now = now or utcnow()
     today = today or clock.office_today(scope.office, now)
@@ -73,19 +80,20 @@ def dashboard(session, scope, now=None, today=None):
         "closed": _counts(session, File.closed_at, [File.status == "closed",
                                                     *_file_scope(scope)], starts, scope.office),
     }
-    open_now = session.scalar(
+    open_now = session.execute(
         select(func.count(func.distinct(Task.file_id))).join(File, File.id == Task.file_id)
         .where(Task.done_at.is_(None), Task.post_id.in_(posts),
-               File.status.in_(("open", "parked"))))
+               File.status.in_(("open", "parked")))).scalar_one()
     days = reports.WorkingDays(session, scope.office)
     pending = reports.pending_now(session, scope, now=now, days=days)
     recent = reports.Filters(start=today - timedelta(days=reports.DEFAULT_DAYS - 1), end=today)
     done = reports.stays_done(session, scope, recent, now=now, days=days, today=today)
     escalations = _counts(session, Escalation.fired_at,
                           [Escalation.holder_post_id.in_(posts)], starts, scope.office)
-    escalations["open"] = session.scalar(
+    escalations["open"] = session.execute(
         select(func.count()).select_from(Task).where(
-            and_(Task.done_at.is_(None), Task.post_id.in_(posts), Task.escalation_level > 0)))
+            and_(Task.done_at.is_(None), Task.post_id.in_(posts),
+                 Task.escalation_level > 0))).scalar_one()
     return Dashboard(scope=scope, open_now=open_now, counts=counts,
                      officials=reports.by_official(session, scope, pending, [], today),
                      escalations=escalations,
@@ -93,7 +101,8 @@ def dashboard(session, scope, now=None, today=None):
                      starts=starts)
 
 
-def drill(session, scope, measure, period, today=None, limit=500):
+def drill(session: Session, scope: reports.Scope, measure: str, period: str,
+          today: date | None = None, limit: int = 500) -> list[File]:
     """The files behind one dashboard number: (measure, period) as on the dashboard."""
     today = today or clock.office_today(scope.office)
     start = period_starts(today)[period]

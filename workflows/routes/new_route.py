@@ -6,9 +6,10 @@ import re
 from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, named
-from ..models import Post, Route
+from ..models import Office, Post, Route
 
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
@@ -76,7 +77,7 @@ isHorizontal="true">
 """
 
 
-def first_drawing(session, office, key, name):
+def first_drawing(session: Session, office: Office, key: str | None, name: str | None) -> bytes:
     """The BPMN (bytes) of a new route ``key`` named ``name`` for ``office``: its first step
     is in the lane of a role the office has (its first post's, heads of office last), so that
     it can be published as it is.  Refused when the key is not usable or the office has a route with that key."""

@@ -8,21 +8,23 @@ administrator moves them (dry run first).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import engine
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..files import filing
 from ..org import orgchart
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
-from ..models import File, Movement, Post, Route, RouteVersion
+from ..models import File, Movement, Office, Post, Route, RouteVersion, User
 from ..org import HEAD_OF_OFFICE
 from .routing import deploy_route, engine_route, latest_version
 
 
-def check(session, office, xml):
+def check(session: Session, office: Office, xml: bytes | str) -> list[engine.Problem]:
     """Every problem that stops ``xml`` being published in ``office``: the route checks of
     ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
     problems = engine.check_route(xml)
@@ -31,12 +33,13 @@ def check(session, office, xml):
     return lane_problems(session, office, engine.parse_route(xml))
 
 
-def lane_problems(session, office, route):
+def lane_problems(session: Session, office: Office,
+                  route: engine.Route) -> list[engine.Problem]:
     """Lanes of ``route`` that no post of ``office`` would hold."""
     roles = set(session.scalars(select(Post.role).where(Post.office_id == office.id)))
     has_head = session.scalar(select(Post.id).where(Post.office_id == office.id,
                                                     Post.is_head.is_(True)).limit(1)) is not None
-    problems = []
+    problems: list[engine.Problem] = []
     for role in route.roles:
         if role in roles or (role == HEAD_OF_OFFICE and has_head):
             continue
@@ -48,7 +51,7 @@ def lane_problems(session, office, route):
     return problems
 
 
-def publish(session, office, xml, user):
+def publish(session: Session, office: Office, xml: bytes | str, user: User) -> RouteVersion:
     """Publish ``xml`` as the next version of its route in ``office`` (``user`` must
     administer it).  Refused, with every problem, when the route would strand a file."""
     orgchart.require_admin(session, user, office)
@@ -59,12 +62,14 @@ def publish(session, office, xml, user):
     return deploy_route(session, office, xml, user)
 
 
-def _say(problem):
+def _say(problem: engine.Problem) -> str:
     where = problem.element_id + (f' "{problem.element_name}"' if problem.element_name else "")
     return (where + ": " if where else "") + problem.message
 
 
-def route_of(session, route_id, user=None):
+def route_of(session: Session, route_id: int, user: User | None = None) -> Route:
+    """The route ``route_id`` (NotFound otherwise); ``user``, if given, must administer its
+    office."""
     route = session.get(Route, route_id)
     if route is None:
         raise NotFound("no route with the id %(id)s", id=route_id)
@@ -73,7 +78,8 @@ def route_of(session, route_id, user=None):
     return route
 
 
-def version_of(session, route, number):
+def version_of(session: Session, route: Route, number: int) -> RouteVersion:
+    """Version ``number`` of ``route`` (NotFound otherwise)."""
     version = session.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id,
                                                         RouteVersion.version == number))
     if version is None:
@@ -81,19 +87,22 @@ def version_of(session, route, number):
     return version
 
 
-def routes_of(session, office):
+def routes_of(session: Session, office: Office) -> list[Route]:
+    """The routes of ``office``, by key."""
     return list(session.scalars(select(Route).where(Route.office_id == office.id)
                                 .order_by(Route.key)))
 
 
-def history(session, route):
+def history(session: Session,
+            route: Route) -> list[tuple[RouteVersion, User | None, list[str], list[Sentence]]]:
     """Each version, newest first, with who published it, when, how many files are open on
     it (their numbers), and what changed from the version before: ``[(version, publisher, open files,
     [change, ...]), ...]``."""
     from ..models import User
     versions = list(session.scalars(select(RouteVersion).where(RouteVersion.route_id == route.id)
                                     .order_by(RouteVersion.version)))
-    rows, previous = [], None
+    rows: list[tuple[RouteVersion, User | None, list[str], list[Sentence]]] = []
+    previous: engine.Route | None = None
     for version in versions:
         parsed = engine_route(session, version)
         publisher = session.get(User, version.published_by_id) if version.published_by_id else None
@@ -103,11 +112,11 @@ def history(session, route):
     return list(reversed(rows))
 
 
-def changes(old, new):
+def changes(old: engine.Route | None, new: engine.Route) -> list[Sentence]:
     """What changed from route ``old`` to route ``new``, in sentences (``old`` may be None)."""
     if old is None:
         return [Sentence("first version")]
-    said = []
+    said: list[Sentence] = []
     for step_id, step in new.steps.items():
         before = old.steps.get(step_id)
         if before is None:
@@ -132,12 +141,12 @@ def changes(old, new):
         if step_id not in new.steps:
             said.append(Sentence("step '%(step)s' removed", step=step.name))
     for flow_id in dict.fromkeys([*old.conditions, *new.conditions]):
-        (name, before), (new_name, after) = (old.conditions.get(flow_id, ("", "")),
-                                             new.conditions.get(flow_id, ("", "")))
-        if before != after:
+        (name, was), (new_name, is_now) = (old.conditions.get(flow_id, ("", "")),
+                                           new.conditions.get(flow_id, ("", "")))
+        if was != is_now:
             said.append(Sentence("condition of '%(flow)s': %(before)s → %(after)s",
-                                 flow=new_name or name or flow_id, before=before or "-",
-                                 after=after or "-"))
+                                 flow=new_name or name or flow_id, before=was or "-",
+                                 after=is_now or "-"))
     if not said and old.sha256 != new.sha256:
         said.append(Sentence("drawing changed; steps, roles, limits, choices and conditions "
                              "unchanged"))
@@ -153,22 +162,23 @@ class PlannedMove:
     reason: str
 
 
-def _open_files(session, version):
+def _open_files(session: Session, version: RouteVersion) -> list[File]:
     return list(session.scalars(select(File).where(File.route_version_id == version.id,
                                                    File.status != "closed").order_by(File.id)))
 
 
-def plan_move(session, source, target):
+def plan_move(session: Session, source: RouteVersion,
+              target: RouteVersion) -> list[PlannedMove]:
     """Dry run: for every open file of version ``source``, whether it can move to ``target``
     (its current step still exists there, held by the same role) and why not."""
     new = engine_route(session, target)
-    plan = []
+    plan: list[PlannedMove] = []
     for file in _open_files(session, source):
         plan.append(_plan_one(session, file, new))
     return plan
 
 
-def _plan_one(session, file, new):
+def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
     tasks = filing.open_tasks(session, file)
     names = ", ".join(t.step_name for t in tasks)
     if len(tasks) != 1:
@@ -192,7 +202,8 @@ def _plan_one(session, file, new):
     return PlannedMove(file.number, file.subject, names, True, "")
 
 
-def move_files(session, source, target, user, now=None):
+def move_files(session: Session, source: RouteVersion, target: RouteVersion, user: User,
+               now: datetime | None = None) -> list[PlannedMove]:
     """Move every open file of version ``source`` that can move to version ``target``; each
     move is on the file's track and in the audit log.  Returns the plan that was carried out."""
     now = now or utcnow()
@@ -209,7 +220,8 @@ def move_files(session, source, target, user, now=None):
     return plan
 
 
-def _move(session, file, source, target, new, user, now):
+def _move(session: Session, file: File, source: RouteVersion, target: RouteVersion,
+          new: engine.Route, user: User, now: datetime) -> None:
     task = filing.open_tasks(session, file)[0]
     instance = engine.start_at(new, task.step_id, {"priority": file.priority})
     ready = engine.ready_steps(instance)[0]
@@ -226,5 +238,6 @@ def _move(session, file, source, target, new, user, now):
                  from_version=source.version, to_version=target.version, step=task.step_id)
 
 
-def latest(session, route):
+def latest(session: Session, route: Route) -> RouteVersion | None:
+    """The newest version of ``route``."""
     return latest_version(session, route)

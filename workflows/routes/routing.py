@@ -1,19 +1,22 @@
 """Publishing routes as immutable versions, and handing the engine the route of a file."""
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import engine
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import InvalidInput, NotFound, named
-from ..models import Route, RouteVersion
+from ..models import Office, Route, RouteVersion, User
 
 _routes_by_sha: dict[str, engine.Route] = {}
 
 
-def deploy_route(session, office, xml, user=None):
+def deploy_route(session: Session, office: Office, xml: bytes | str,
+                 user: User | None = None) -> RouteVersion:
     """Validate ``xml`` and publish it as the next version of its route in ``office``.
 
     Publishing the same XML as the latest version again publishes nothing and returns it.
@@ -44,7 +47,7 @@ def deploy_route(session, office, xml, user=None):
 
 
 @contextmanager
-def engine_refusals():
+def engine_refusals() -> Iterator[None]:
     """Run the engine (``with engine_refusals(): engine.start(...)``) with what it refuses told
     as the office's refusals: a route the engine will not run this way (a choice it does not
     offer, a route that would never stop at a step) is an InvalidInput, with the same words."""
@@ -54,12 +57,14 @@ def engine_refusals():
         raise InvalidInput(exc.template, **exc.params) from None
 
 
-def latest_version(session, route):
+def latest_version(session: Session, route: Route) -> RouteVersion | None:
+    """The newest version of ``route`` (None before its first)."""
     return session.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id)
                           .order_by(RouteVersion.version.desc()).limit(1))
 
 
-def route_by_key(session, office, key):
+def route_by_key(session: Session, office: Office, key: str) -> Route:
+    """The route ``key`` of ``office`` (NotFound, naming the office's routes, otherwise)."""
     route = session.scalar(select(Route).where(Route.office_id == office.id, Route.key == key))
     if route is None:
         known = ", ".join(session.scalars(select(Route.key).where(Route.office_id == office.id)
@@ -71,7 +76,8 @@ def route_by_key(session, office, key):
     return route
 
 
-def list_routes(session, office=None):
+def list_routes(session: Session,
+                office: Office | None = None) -> Sequence[Row[Route, int, int]]:
     """(route, version count, latest version) for every route, optionally of one office."""
     stmt = (select(Route, func.count(RouteVersion.id), func.max(RouteVersion.version))
             .join(RouteVersion, RouteVersion.route_id == Route.id)
@@ -81,7 +87,7 @@ def list_routes(session, office=None):
     return session.execute(stmt).all()
 
 
-def engine_route(session, version):
+def engine_route(session: Session, version: RouteVersion) -> engine.Route:
     """The parsed route of a version; parsed once per process, keyed by the XML's sha256."""
     route = _routes_by_sha.get(version.sha256)
     if route is None:
@@ -89,17 +95,19 @@ def engine_route(session, version):
     return route
 
 
-def route_of_version(session, version_id, sha256):
+def route_of_version(session: Session, version_id: int, sha256: str) -> engine.Route:
     """``engine_route`` when only the version's id and sha256 are at hand: the XML is read
     only the first time this process meets the version."""
     route = _routes_by_sha.get(sha256)
     if route is None:
-        xml = session.scalar(select(RouteVersion.xml).where(RouteVersion.id == version_id))
+        # the id comes from a row that refers to the version (a foreign key): it is there
+        xml = session.execute(select(RouteVersion.xml)
+                              .where(RouteVersion.id == version_id)).scalar_one()
         route = _parse_version(version_id, xml, sha256)
     return route
 
 
-def _parse_version(version_id, xml, sha256):
+def _parse_version(version_id: int, xml: bytes, sha256: str) -> engine.Route:
     if hashlib.sha256(xml).hexdigest() != sha256:
         raise NotFound("route version %(id)s does not match its recorded sha256", id=version_id)
     route = engine.parse_route(xml)
