@@ -6,15 +6,13 @@ codes; ``post`` is a post's code or title in the office: an existing post is fil
 is created with ``role``.
 """
 
-import csv
-import io
 import re
 import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from .. import audit, clock, org
+from .. import audit, clock, org, sheets
 from . import orgchart
 from ..mail import outbox
 from ..errors import InvalidInput
@@ -41,29 +39,42 @@ class Row:
     problems: list = field(default_factory=list)
 
 
-def check_csv(session, admin, text):
-    """Read and check the CSV ``text``; return its rows, each with its line number and the
-    problems found (a row without problems can be imported)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput("the first line must name the columns %(columns)s; missing: %(missing)s",
-                           columns=", ".join(COLUMNS), missing=", ".join(missing))
-    reader.fieldnames = header
+# the longest each column may be, as its table keeps it
+_LENGTHS = {column: table.__table__.c[name].type.length  # type: ignore[attr-defined]
+            for column, table, name in (
+                ("name", User, "name"), ("email", User, "email"), ("mobile", User, "mobile"),
+                ("office", Office, "code"), ("section", Section, "code"),
+                ("post", Post, "title"), ("role", Post, "role"))}
+
+
+def check_csv(session, admin, data):
+    """Read and check the CSV ``data`` (bytes as uploaded, or text); return its rows, each
+    with its line number and the problems found (a row without problems can be imported).
+    A sheet that cannot be read as one is refused naming the line and column."""
+    records = sheets.read(data)
+    if len(records) > MAX_ROWS + 1:
+        raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
     administered = orgchart.administered_offices(session, admin)
     rows, emails, logins, posts_taken = [], set(), set(), set()
-    for raw in reader:
-        if len(rows) >= MAX_ROWS:
-            raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
-        values = {c: " ".join((raw.get(c) or "").split()) for c in COLUMNS}
+    for line, raw in sheets.with_header(records, COLUMNS):
+        values = {c: " ".join(raw[c].split()) for c in COLUMNS}
         if not any(values.values()):
             continue
-        row = Row(reader.line_num, values["name"], values["email"].lower(), values["mobile"])
+        row = Row(line, values["name"], values["email"].lower(), values["mobile"])
+        if _too_long(row, values):
+            rows.append(row)
+            continue
         _check_row(session, row, values, administered)
         _check_unique(session, row, emails, logins, posts_taken)
         rows.append(row)
     return rows
+
+
+def _too_long(row, values):
+    for column, limit in _LENGTHS.items():
+        if len(values[column]) > limit:
+            row.problems.append(f"the {column} is longer than {limit} characters")
+    return bool(row.problems)
 
 
 def _check_row(session, row, values, administered):
@@ -125,12 +136,12 @@ def _login_for(session, email, taken):
     return login
 
 
-def import_staff(session, admin, text, today=None, site_url=""):
+def import_staff(session, admin, data, today=None, site_url=""):
     """Create the users (and new posts) of a CSV whose every row is good; mail each person
     their login and first password.  Refused, naming the bad lines, when any row is bad.
     Returns [(row, user)]."""
     today = today or clock.today()
-    rows = check_csv(session, admin, text)
+    rows = check_csv(session, admin, data)
     bad = [r for r in rows if r.problems]
     if bad:
         raise InvalidInput("the sheet has %(count)s bad rows (lines %(lines)s); nothing was "
