@@ -3,7 +3,8 @@ onboarding from a spreadsheet, and the office's calendar and limits."""
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -144,10 +145,11 @@ def onboard(office_id):
             try:
                 if request.form.get("do") == "import":
                     with db.begin_nested():
-                        created = onboarding.import_staff(db, current_user, sheet,
-                                                          site_url=request.host_url)
-                    flash(_("%(count)s people onboarded; each was mailed a first password.",
-                            count=len(created)), "ok")
+                        created = onboarding.import_staff(
+                            db, current_user, sheet, site_url=request.host_url,
+                            link_days=current_app.config["PASSWORD_LINK_DAYS"])
+                    flash(_("%(count)s people onboarded; each was mailed a link to choose "
+                            "their password.", count=len(created)), "ok")
                 else:
                     rows = onboarding.check_csv(db, current_user, sheet)
             except SanchikaError as exc:

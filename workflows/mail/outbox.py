@@ -24,6 +24,7 @@ from .. import audit
 from ..db import DEFAULT_INSTANCE
 from ..errors import NotAllowed, NotFound
 from ..models import OutboxMail
+from ..org import password_links
 
 CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -68,7 +69,9 @@ def send_pending(session_factory, now, transport, limit=500):
             mail = _claim_next(session, now)
             if mail is None:
                 break
-            message, mail_id = build_message(mail, transport.sender), mail.id
+            # a password link is made now, its digest committed before the mail goes
+            body = password_links.fill(session, mail, now)
+            message, mail_id = build_message(mail, transport.sender, body), mail.id
         try:
             where, error, permanent = transport.send(message), "", False
         except smtplib.SMTPResponseException as exc:
@@ -110,7 +113,7 @@ def _record(session, mail, now, where, error, permanent):
     return Outcome(mail.id, mail.status, mail.to_addrs, where, error)
 
 
-def build_message(mail, sender=DEFAULT_SENDER):
+def build_message(mail, sender=DEFAULT_SENDER, body=None):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_addrs
@@ -122,7 +125,7 @@ def build_message(mail, sender=DEFAULT_SENDER):
     domain = sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
     message["Message-ID"] = f"<sanchika-outbox-{mail.id}@{domain}>"
     message["X-Sanchika-Outbox"] = str(mail.id)
-    message.set_content(mail.body)
+    message.set_content(mail.body if body is None else body)
     return message
 
 

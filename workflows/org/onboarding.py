@@ -1,5 +1,6 @@
 """Onboarding staff from a spreadsheet (CSV): check every row first, then create the users
-and posts and mail each person their login and a first password they must change.
+and posts and mail each person their login and a link to choose their own password (no
+password is mailed or kept readable: ``password_links``).
 
 Columns: name, email, mobile, office, section, post, role.  ``office`` and ``section`` are
 codes; ``post`` is a post's code or title in the office: an existing post is filled, a new one
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from .. import audit, clock, org, sheets
-from . import orgchart
+from . import orgchart, password_links
 from ..mail import outbox
 from ..errors import InvalidInput
 from ..models import Office, Post, PostHolding, Section, User
@@ -136,9 +137,11 @@ def _login_for(session, email, taken):
     return login
 
 
-def import_staff(session, admin, data, today=None, site_url=""):
+def import_staff(session, admin, data, today=None, site_url="",
+                 link_days=password_links.DEFAULT_DAYS):
     """Create the users (and new posts) of a CSV whose every row is good; mail each person
-    their login and first password.  Refused, naming the bad lines, when any row is bad.
+    their login and a link to choose their password, good for ``link_days`` days from when
+    the mail is sent.  Refused, naming the bad lines, when any row is bad.
     Returns [(row, user)]."""
     today = today or clock.today()
     rows = check_csv(session, admin, data)
@@ -150,17 +153,18 @@ def import_staff(session, admin, data, today=None, site_url=""):
         raise InvalidInput("the sheet has no rows")
     created = []
     for row in rows:
-        created.append((row, _create(session, admin, row, today, site_url)))
+        created.append((row, _create(session, admin, row, today, site_url, link_days)))
     audit.record(session, "org.staff_imported", admin, office_id=rows[0].office.id,
                  users=[u.login for _r, u in created])
     session.flush()
     return created
 
 
-def _create(session, admin, row, today, site_url):
-    password = secrets.token_urlsafe(9)
+def _create(session, admin, row, today, site_url, link_days):
+    # a password no one knows: the official chooses theirs from the link
     user = User(login=row.login, name=row.name, email=row.email, mobile=row.mobile,
-                password_hash=org.hash_password(password), must_change_password=True)
+                password_hash=org.hash_password(secrets.token_urlsafe(32)),
+                must_change_password=True)
     session.add(user)
     session.flush()
     post = row.post
@@ -172,13 +176,14 @@ def _create(session, admin, row, today, site_url):
     session.add(PostHolding(post_id=post.id, user_id=user.id, from_date=today, kind="regular"))
     audit.record(session, "org.user_added", admin, office_id=row.office.id, login=user.login,
                  post=post.code)
-    outbox.enqueue(session, to=[row.email], office_id=row.office.id,
-                   subject="Your Sanchika login",
-                   body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
-                         f"{row.office.name}.\n\nLogin: {user.login}\nFirst password: {password}\n"
-                         + (f"Address: {site_url}\n" if site_url else "")
-                         + "\nYou will be asked to choose your own password when you first sign "
-                           "in.\n"))
+    mail = outbox.enqueue(
+        session, to=[row.email], office_id=row.office.id, subject="Your Sanchika login",
+        body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
+              f"{row.office.name}.\n\nLogin: {user.login}\n\nChoose your password here:\n"
+              f"{password_links.link_text(site_url)}\n\nThe link works once, for {link_days} "
+              f"day{'' if link_days == 1 else 's'} from when this mail was sent. If it has "
+              "lapsed, ask the administrator of your office.\n"))
+    password_links.attach(session, user, mail)
     return user
 
 
