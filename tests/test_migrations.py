@@ -92,7 +92,7 @@ def test_file_numbers_go_on_unbroken_across_the_one_counter_table(demo_db):
         before = connection.execute(counted).all()
     assert before and all(last > 0 for *_, last in before)
     with eng.begin() as connection:
-        command.downgrade(alembic_config(connection=connection), "-1")
+        command.downgrade(alembic_config(connection=connection), "0014")  # below 0018
     with eng.connect() as connection:
         kept = connection.execute(text(
             "SELECT office_id, 'file:' || CAST(section_id AS VARCHAR(11)), year, last "
@@ -111,4 +111,19 @@ def test_file_numbers_go_on_unbroken_across_the_one_counter_table(demo_db):
                                   subject="Mutation of Khata 12", section=section,
                                   now=datetime(year, 6, 1, 5, 0, tzinfo=timezone.utc))
     assert opened.number == f"SADAR/{section.code}/{year}/{last + 1:04d}"
+    eng.dispose()
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_password_links_come_and_go_with_migration_0021(empty_db):
+    from alembic import command
+    from sqlalchemy import inspect
+    from workflows.db.schema import alembic_config, upgrade
+    eng = make_engine(empty_db)
+    assert "password_links" in inspect(eng).get_table_names()
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0018")
+    assert "password_links" not in inspect(eng).get_table_names()
+    upgrade(eng)
+    assert "password_links" in inspect(eng).get_table_names()
     eng.dispose()

@@ -26,6 +26,8 @@ def create_app(config=None):
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # larger uploads are refused with a message by the service
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(days=7),
+        # how long a mailed link to choose a password stays good, from when it was sent
+        PASSWORD_LINK_DAYS=int(os.environ.get("SANCHIKA_PASSWORD_LINK_DAYS") or 3),
         **security.settings(),
     )
     app.config.update(config or {})

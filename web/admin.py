@@ -3,13 +3,14 @@ onboarding from a spreadsheet, and the office's calendar and limits."""
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows.deadlines import calendar, limits
-from workflows import clock
+from workflows import clock, sheets
 from workflows.org import onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PostHolding, Section, User
@@ -131,10 +132,12 @@ _ACTIONS = {"post": _add_post, "assign": _assign, "transfer": _transfer,
 @bp.route("/offices/<int:office_id>/onboarding", methods=["GET", "POST"])
 @login_required
 def onboard(office_id):
-    text = request.form.get("csv", "")
+    sheet = request.form.get("csv", "")
     upload = request.files.get("sheet")
     if upload and upload.filename:
-        text = upload.read().decode("utf-8-sig", errors="replace")
+        sheet = upload.read()  # read as bytes: a sheet not in UTF-8 is refused by line
+    text = (sheet if isinstance(sheet, str) else
+            sheet[:sheets.MAX_BYTES].decode("utf-8-sig", errors="replace"))  # shown back
     rows, created = None, None
     with transaction() as db:
         office = administered_office(db, office_id)
@@ -142,22 +145,23 @@ def onboard(office_id):
             try:
                 if request.form.get("do") == "import":
                     with db.begin_nested():
-                        created = onboarding.import_staff(db, current_user, text,
-                                                          site_url=request.host_url)
-                    flash(_("%(count)s people onboarded; each was mailed a first password.",
-                            count=len(created)), "ok")
+                        created = onboarding.import_staff(
+                            db, current_user, sheet, site_url=request.host_url,
+                            link_days=current_app.config["PASSWORD_LINK_DAYS"])
+                    flash(_("%(count)s people onboarded; each was mailed a link to choose "
+                            "their password.", count=len(created)), "ok")
                 else:
-                    rows = onboarding.check_csv(db, current_user, text)
+                    rows = onboarding.check_csv(db, current_user, sheet)
             except SanchikaError as exc:
                 flash(say(exc), "error")
-                rows = rows if rows is not None else _rows_or_none(db, text)
+                rows = rows if rows is not None else _rows_or_none(db, sheet)
         return render_template("admin/onboard.html", office=office, rows=rows, text=text,
                                created=created, columns=onboarding.COLUMNS)
 
 
-def _rows_or_none(db, text):
+def _rows_or_none(db, sheet):
     try:
-        return onboarding.check_csv(db, current_user, text)
+        return onboarding.check_csv(db, current_user, sheet)
     except SanchikaError:
         return None
 

@@ -2,7 +2,7 @@
 
 import time
 from urllib.parse import urlsplit
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
@@ -11,7 +11,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workflows import org
-from workflows.org import people
+from workflows.org import password_links, people
 from workflows.clock import IST
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import User
@@ -141,6 +141,39 @@ def password():
         flash(_("Your password is changed."), "info")
         return redirect(url_for("inbox.index"))
     return render_template("auth/password.html")
+
+
+@bp.route("/set-password/<token>")
+def password_link(token):
+    """The link of an onboarding mail: its token is kept in this browser's session and leaves
+    the address, so that it is in no later address, history entry or Referer."""
+    session["password_link"] = token[:100]
+    return redirect(url_for("auth.set_password"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password():
+    """Choose a password from a mailed link; checked as the password page checks one."""
+    token = session.get("password_link", "")
+    valid_for = timedelta(days=current_app.config["PASSWORD_LINK_DAYS"])
+    with transaction() as db:  # a refusal below has changed nothing
+        try:
+            login = password_links.user_for(db, token, valid_for).login
+        except NotAllowed as exc:
+            flash(say(exc), "error")
+            return render_template("auth/set_password.html", login=None), 400
+        if request.method == "POST":
+            try:
+                password_links.set_password(db, token, request.form.get("new", ""),
+                                            request.form.get("repeat", ""), valid_for)
+            except (InvalidInput, NotAllowed) as exc:
+                flash(say(exc), "error")
+                return render_template("auth/set_password.html", login=login), 400
+    if request.method == "GET":
+        return render_template("auth/set_password.html", login=login)
+    session.pop("password_link", None)
+    flash(_("Your password is set: sign in as %(login)s with it.", login=login), "info")
+    return redirect(url_for("auth.sign_in"))
 
 
 @bp.route("/language", methods=["POST"])

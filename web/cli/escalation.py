@@ -2,7 +2,6 @@
 pass of escalation, and the mail it sends."""
 
 from datetime import date
-from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -12,10 +11,10 @@ from workflows import org
 from workflows.mail import outbox
 from workflows.clock import utcnow
 from workflows.db import make_engine, make_sessionmaker
-from workflows.errors import SanchikaError
+from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, Post
 
-from .common import Fail, ist, moment, session_scope
+from .common import Fail, ist, moment, read_bytes, session_scope
 
 
 @click.command()
@@ -120,12 +119,12 @@ def holiday_add(session, day, name, office_code):
 @session_scope
 def holiday_import(session, path, office_code, dry_run):
     """Import holidays from a CSV file of date,name lines."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Fail(f"{path} cannot be read: {exc}") from None
+    data = read_bytes(path)
     office = org.office_by_code(session, office_code)
-    report = calendar.import_holidays(session, office, text, dry_run=dry_run)
+    try:
+        report = calendar.import_holidays(session, office, data, dry_run=dry_run)
+    except InvalidInput as exc:
+        raise Fail(f"{path}: {exc}; nothing was imported") from None
     for line, problem in report.problems:
         click.echo(f"{path}:{line}: {problem}")
     verb = "would import" if dry_run else "imported"

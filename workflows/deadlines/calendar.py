@@ -4,8 +4,6 @@ An office's calendar is its weekly offs (``Office.weekly_offs``, weekday numbers
 and its holidays (``Holiday`` rows), both read in the office's own time zone.
 """
 
-import csv
-import io
 import time
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -15,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, sheets
 from ..errors import InvalidInput
 from ..models import Holiday, Office, User
 
 DEFAULT_WEEKLY_OFFS = frozenset({6})  # Sunday (Monday is 0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_NAME_LENGTH: int = Holiday.__table__.c.name.type.length  # type: ignore[attr-defined]
 
 
 def add_working_days(start: datetime, days: int, tz: str = "Asia/Kolkata",
@@ -119,28 +118,24 @@ class ImportReport:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
 
 
-def import_holidays(session: Session, office: Office, text: str, user: User | None = None,
-                    dry_run: bool = False) -> ImportReport:
-    """Import holidays from CSV text (``date,name`` per line; a header line is allowed; dates
-    as YYYY-MM-DD or DD-MM-YYYY).  Bad lines are reported, not imported; nothing is written
-    when ``dry_run``."""
+def import_holidays(session: Session, office: Office, data: bytes | str,
+                    user: User | None = None, dry_run: bool = False) -> ImportReport:
+    """Import holidays from a CSV sheet (bytes or text: ``date,name`` per line; a header line
+    is allowed; dates as YYYY-MM-DD or DD-MM-YYYY).  Bad lines are reported, not imported;
+    nothing is written when ``dry_run``.  A sheet that cannot be read as one (not UTF-8, a
+    NUL, a field too long, three columns) is refused whole, naming the line and column."""
     report = ImportReport()
     seen: set[date] = set()
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+    for record in sheets.read(data, max_field=_NAME_LENGTH):
+        row = record.cells
+        if row[0].strip().startswith("#"):
             continue
-        if number == 1 and row[0].strip().lower() in ("date", "day", "tithi", "तिथि"):
+        sheets.at_most(record, 2)
+        if record.line == 1 and row[0].strip().lower() in ("date", "day", "tithi", "तिथि"):
             continue
-        if len(row) < 2 or not row[1].strip():
-            report.problems.append((number, "expected: date,name"))
-            continue
-        day = _parse_date(row[0].strip())
-        if day is None:
-            report.problems.append((number, f"'{row[0].strip()}' is not a date "
-                                    "(use YYYY-MM-DD or DD-MM-YYYY)"))
-            continue
-        if day in seen:
-            report.problems.append((number, f"{day} is listed twice"))
+        problem, day = _check_holiday(row, seen)
+        if problem or day is None:
+            report.problems.append((record.line, problem or "expected: date,name"))
             continue
         seen.add(day)
         report.added.append((day, " ".join(row[1].split())))
@@ -148,6 +143,17 @@ def import_holidays(session: Session, office: Office, text: str, user: User | No
         for day, name in report.added:
             add_holiday(session, office, day, name, user)
     return report
+
+
+def _check_holiday(row: list[str], seen: set[date]) -> tuple[str | None, date | None]:
+    if len(row) < 2 or not row[1].strip():
+        return "expected: date,name", None
+    day = _parse_date(row[0].strip())
+    if day is None:
+        return f"'{row[0].strip()}' is not a date (use YYYY-MM-DD or DD-MM-YYYY)", None
+    if day in seen:
+        return f"{day} is listed twice", None
+    return None, day
 
 
 def _parse_date(text: str) -> date | None:

@@ -2,16 +2,25 @@
 job delivers it after the commit, over SMTP or, with no SMTP server configured (the embedded
 default), as .eml files under ``instance/mail/``.
 
-Sending claims one message at a time in its own short transaction (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL, so several senders share the queue; the claim lapses after ``CLAIM`` if the
-sender dies), talks to the server with no transaction open, then records the outcome.  A
-server that is down is tried again with back-off; a message refused outright, or still not
-delivered after ``MAX_ATTEMPTS``, is marked failed for an administrator to retry.
+Sending claims one message at a time, just before sending it, in its own short transaction
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite, so several senders share
+the queue), talks to the server with no transaction open, then records the outcome.  A claim
+is taken at the time it is taken (not when the pass began) and lasts longer than a send can:
+the transport's ``longest`` (an SMTP conversation is cut off at its deadline) and ``CLAIM``
+more, so no second sender takes a message while the first may still be sending it (the claim
+lapses only if the sender died).  The claim is numbered by the attempt it makes: a sender
+that lost its claim all the same writes nothing over the new holder's outcome.  A server that
+is down is tried again with back-off, under the same Message-ID; a message refused outright,
+or still not delivered after ``MAX_ATTEMPTS``, is marked failed for an administrator to retry.
 """
 
+import logging
 import os
 import smtplib
+import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -24,12 +33,15 @@ from .. import audit
 from ..db import DEFAULT_INSTANCE
 from ..errors import NotAllowed, NotFound
 from ..models import OutboxMail
+from ..org import password_links
 
-CLAIM = timedelta(minutes=5)
+CLAIM = timedelta(minutes=1)            # how much longer than the longest send a claim lasts
+LONGEST_SEND = timedelta(minutes=5)     # for a transport that does not say its own
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 DEFAULT_SENDER = "Sanchika <sanchika@localhost>"
+log = logging.getLogger("sanchika.outbox")
 
 
 def enqueue(session, *, to, subject, body, cc=(), language="en", office_id=None,
@@ -53,7 +65,7 @@ def back_off(attempts):
 @dataclass
 class Outcome:
     mail_id: int
-    status: str       # sent | queued (to be tried again) | failed
+    status: str       # sent | queued (to be tried again) | failed | lost (claim taken over)
     to: str
     where: str = ""   # the server, or the .eml path
     error: str = ""
@@ -61,30 +73,47 @@ class Outcome:
 
 def send_pending(session_factory, now, transport, limit=500):
     """Deliver queued mail due at ``now`` through ``transport``, one transaction to claim and
-    one to record each message; return an Outcome per message tried."""
-    outcomes = []
+    one to record each message; return an Outcome per message tried.  ``now`` moves on with
+    the time the pass has taken (whole seconds), so that each claim starts when it is made."""
+    outcomes, started = [], time.monotonic()
+    claim = getattr(transport, "longest", LONGEST_SEND) + CLAIM
+
+    def moment():
+        return now + timedelta(seconds=int(time.monotonic() - started))
+
     for _ in range(limit):
         with session_factory.begin() as session:
-            mail = _claim_next(session, now)
+            mail = _claim_next(session, moment(), claim)
             if mail is None:
                 break
-            message, mail_id = build_message(mail, transport.sender), mail.id
-        try:
-            where, error, permanent = transport.send(message), "", False
-        except smtplib.SMTPResponseException as exc:
-            where, error, permanent = "", f"{exc.smtp_code} {_text(exc.smtp_error)}", \
-                exc.smtp_code >= 500
-        except smtplib.SMTPRecipientsRefused as exc:
-            where, error, permanent = "", f"recipients refused: {exc.recipients}", True
-        except (OSError, smtplib.SMTPException) as exc:
-            where, error, permanent = "", f"{type(exc).__name__}: {exc}", False
+            # a password link is made now, its digest committed before the mail goes
+            body = password_links.fill(session, mail, moment())
+            message, mail_id, attempt = build_message(mail, transport.sender, body), mail.id, \
+                mail.attempts
+        where, error, permanent = _send(transport, message)
         with session_factory.begin() as session:
-            mail = session.get(OutboxMail, mail_id)
-            outcomes.append(_record(session, mail, now, where, error, permanent))
+            mail = session.get(OutboxMail, mail_id, with_for_update=True)
+            if (mail.status, mail.attempts) != ("sending", attempt):
+                log.warning("mail %s: the claim of attempt %s was taken over", mail_id, attempt)
+                outcomes.append(Outcome(mail_id, "lost", mail.to_addrs, where, error))
+                continue
+            outcomes.append(_record(session, mail, moment(), where, error, permanent))
     return outcomes
 
 
-def _claim_next(session, now):
+def _send(transport, message):
+    """(where, error, permanent) of one try."""
+    try:
+        return transport.send(message), "", False
+    except smtplib.SMTPResponseException as exc:
+        return "", f"{exc.smtp_code} {_text(exc.smtp_error)}", exc.smtp_code >= 500
+    except smtplib.SMTPRecipientsRefused as exc:
+        return "", f"recipients refused: {exc.recipients}", True
+    except (OSError, smtplib.SMTPException) as exc:
+        return "", f"{type(exc).__name__}: {exc}", False
+
+
+def _claim_next(session, now, claim):
     stmt = (select(OutboxMail).where(OutboxMail.status.in_(("queued", "sending")),
                                      OutboxMail.next_attempt_at <= now)
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(1))
@@ -93,7 +122,7 @@ def _claim_next(session, now):
     mail = session.scalar(stmt)
     if mail is not None:
         mail.status, mail.attempts = "sending", mail.attempts + 1
-        mail.next_attempt_at = now + CLAIM
+        mail.next_attempt_at = now + claim
     return mail
 
 
@@ -110,7 +139,7 @@ def _record(session, mail, now, where, error, permanent):
     return Outcome(mail.id, mail.status, mail.to_addrs, where, error)
 
 
-def build_message(mail, sender=DEFAULT_SENDER):
+def build_message(mail, sender=DEFAULT_SENDER, body=None):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_addrs
@@ -122,7 +151,7 @@ def build_message(mail, sender=DEFAULT_SENDER):
     domain = sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
     message["Message-ID"] = f"<sanchika-outbox-{mail.id}@{domain}>"
     message["X-Sanchika-Outbox"] = str(mail.id)
-    message.set_content(mail.body)
+    message.set_content(mail.body if body is None else body)
     return message
 
 
@@ -131,16 +160,23 @@ def _text(value):
 
 
 class SmtpTransport:
-    """Deliver over SMTP; ``security`` is "starttls", "tls" (implicit, port 465) or "none"."""
+    """Deliver over SMTP; ``security`` is "starttls", "tls" (implicit, port 465) or "none".
+
+    ``timeout`` bounds each step of the conversation (connecting is one), ``deadline``
+    (seconds) the whole of it once connected: a server that answers slowly, step after step,
+    is cut off there, so that a send never outlasts its claim (``longest``)."""
 
     def __init__(self, host, port=None, security="starttls", username="", password="",
-                 sender=DEFAULT_SENDER, timeout=15, cafile=None):
+                 sender=DEFAULT_SENDER, timeout=15, cafile=None, deadline=None):
         if security not in ("starttls", "tls", "none"):
             raise ValueError("SMTP security must be starttls, tls or none")
         self.host, self.security = host, security
         self.port = int(port or {"tls": 465, "starttls": 587}.get(security, 25))
         self.username, self.password, self.sender = username, password, sender
         self.timeout, self.cafile = timeout, cafile or None
+        self.deadline = 4 * timeout if deadline is None else deadline
+        # the deadline, and one step's timeout for connecting before the socket can be cut
+        self.longest = timedelta(seconds=self.deadline + self.timeout)
 
     def send(self, message):
         context = ssl.create_default_context(cafile=self.cafile)
@@ -148,17 +184,43 @@ class SmtpTransport:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with smtp:
-            if self.security == "starttls":
-                smtp.starttls(context=context)
-            if self.username:
-                smtp.login(self.username, self.password)
-            smtp.send_message(message)
+        late = threading.Event()  # connected: from here the deadline runs
+        watchdog = threading.Timer(self.deadline, _cut, (smtp, late))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with smtp:
+                if self.security == "starttls":
+                    smtp.starttls(context=context)
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            if late.is_set():
+                raise TimeoutError(f"the server took longer than the deadline of "
+                                   f"{self.deadline:g} s") from exc
+            raise
+        finally:
+            watchdog.cancel()
         return f"smtp://{self.host}:{self.port}"
+
+
+def _cut(smtp, late):
+    """At the deadline: end the conversation from under the sender (a shutdown wakes a
+    blocked read, where a close might not)."""
+    late.set()
+    sock = smtp.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class EmlTransport:
     """Write each message as ``<folder>/<id>.eml`` (no SMTP server configured)."""
+
+    longest = timedelta(seconds=30)  # one file written and renamed
 
     def __init__(self, folder, sender=DEFAULT_SENDER):
         self.folder, self.sender = Path(folder), sender

@@ -9,6 +9,7 @@ from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
 from .file import PRIORITIES, RETENTION, STATUSES, Attachment, File, Note
 from .office import Office, Post, Section
 from .outbox import MAIL_STATUSES, OutboxMail
+from .password_link import PasswordLink
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
@@ -23,5 +24,5 @@ __all__ = [
     "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt", "ApiToken",
+    "NumberCounter", "Receipt", "ApiToken", "PasswordLink",
 ]

@@ -1,21 +1,20 @@
 """Onboarding staff from a spreadsheet (CSV): check every row first, then create the users
-and posts and mail each person their login and a first password they must change.
+and posts and mail each person their login and a link to choose their own password (no
+password is mailed or kept readable: ``password_links``).
 
 Columns: name, email, mobile, office, section, post, role.  ``office`` and ``section`` are
 codes; ``post`` is a post's code or title in the office: an existing post is filled, a new one
 is created with ``role``.
 """
 
-import csv
-import io
 import re
 import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from .. import audit, clock, org
-from . import orgchart
+from .. import audit, clock, org, sheets
+from . import orgchart, password_links
 from ..mail import outbox
 from ..errors import InvalidInput
 from ..models import Office, Post, PostHolding, Section, User
@@ -41,29 +40,42 @@ class Row:
     problems: list = field(default_factory=list)
 
 
-def check_csv(session, admin, text):
-    """Read and check the CSV ``text``; return its rows, each with its line number and the
-    problems found (a row without problems can be imported)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput("the first line must name the columns %(columns)s; missing: %(missing)s",
-                           columns=", ".join(COLUMNS), missing=", ".join(missing))
-    reader.fieldnames = header
+# the longest each column may be, as its table keeps it
+_LENGTHS = {column: table.__table__.c[name].type.length  # type: ignore[attr-defined]
+            for column, table, name in (
+                ("name", User, "name"), ("email", User, "email"), ("mobile", User, "mobile"),
+                ("office", Office, "code"), ("section", Section, "code"),
+                ("post", Post, "title"), ("role", Post, "role"))}
+
+
+def check_csv(session, admin, data):
+    """Read and check the CSV ``data`` (bytes as uploaded, or text); return its rows, each
+    with its line number and the problems found (a row without problems can be imported).
+    A sheet that cannot be read as one is refused naming the line and column."""
+    records = sheets.read(data)
+    if len(records) > MAX_ROWS + 1:
+        raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
     administered = orgchart.administered_offices(session, admin)
     rows, emails, logins, posts_taken = [], set(), set(), set()
-    for raw in reader:
-        if len(rows) >= MAX_ROWS:
-            raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
-        values = {c: " ".join((raw.get(c) or "").split()) for c in COLUMNS}
+    for line, raw in sheets.with_header(records, COLUMNS):
+        values = {c: " ".join(raw[c].split()) for c in COLUMNS}
         if not any(values.values()):
             continue
-        row = Row(reader.line_num, values["name"], values["email"].lower(), values["mobile"])
+        row = Row(line, values["name"], values["email"].lower(), values["mobile"])
+        if _too_long(row, values):
+            rows.append(row)
+            continue
         _check_row(session, row, values, administered)
         _check_unique(session, row, emails, logins, posts_taken)
         rows.append(row)
     return rows
+
+
+def _too_long(row, values):
+    for column, limit in _LENGTHS.items():
+        if len(values[column]) > limit:
+            row.problems.append(f"the {column} is longer than {limit} characters")
+    return bool(row.problems)
 
 
 def _check_row(session, row, values, administered):
@@ -125,12 +137,14 @@ def _login_for(session, email, taken):
     return login
 
 
-def import_staff(session, admin, text, today=None, site_url=""):
+def import_staff(session, admin, data, today=None, site_url="",
+                 link_days=password_links.DEFAULT_DAYS):
     """Create the users (and new posts) of a CSV whose every row is good; mail each person
-    their login and first password.  Refused, naming the bad lines, when any row is bad.
+    their login and a link to choose their password, good for ``link_days`` days from when
+    the mail is sent.  Refused, naming the bad lines, when any row is bad.
     Returns [(row, user)]."""
     today = today or clock.today()
-    rows = check_csv(session, admin, text)
+    rows = check_csv(session, admin, data)
     bad = [r for r in rows if r.problems]
     if bad:
         raise InvalidInput("the sheet has %(count)s bad rows (lines %(lines)s); nothing was "
@@ -139,17 +153,18 @@ def import_staff(session, admin, text, today=None, site_url=""):
         raise InvalidInput("the sheet has no rows")
     created = []
     for row in rows:
-        created.append((row, _create(session, admin, row, today, site_url)))
+        created.append((row, _create(session, admin, row, today, site_url, link_days)))
     audit.record(session, "org.staff_imported", admin, office_id=rows[0].office.id,
                  users=[u.login for _r, u in created])
     session.flush()
     return created
 
 
-def _create(session, admin, row, today, site_url):
-    password = secrets.token_urlsafe(9)
+def _create(session, admin, row, today, site_url, link_days):
+    # a password no one knows: the official chooses theirs from the link
     user = User(login=row.login, name=row.name, email=row.email, mobile=row.mobile,
-                password_hash=org.hash_password(password), must_change_password=True)
+                password_hash=org.hash_password(secrets.token_urlsafe(32)),
+                must_change_password=True)
     session.add(user)
     session.flush()
     post = row.post
@@ -161,13 +176,14 @@ def _create(session, admin, row, today, site_url):
     session.add(PostHolding(post_id=post.id, user_id=user.id, from_date=today, kind="regular"))
     audit.record(session, "org.user_added", admin, office_id=row.office.id, login=user.login,
                  post=post.code)
-    outbox.enqueue(session, to=[row.email], office_id=row.office.id,
-                   subject="Your Sanchika login",
-                   body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
-                         f"{row.office.name}.\n\nLogin: {user.login}\nFirst password: {password}\n"
-                         + (f"Address: {site_url}\n" if site_url else "")
-                         + "\nYou will be asked to choose your own password when you first sign "
-                           "in.\n"))
+    mail = outbox.enqueue(
+        session, to=[row.email], office_id=row.office.id, subject="Your Sanchika login",
+        body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
+              f"{row.office.name}.\n\nLogin: {user.login}\n\nChoose your password here:\n"
+              f"{password_links.link_text(site_url)}\n\nThe link works once, for {link_days} "
+              f"day{'' if link_days == 1 else 's'} from when this mail was sent. If it has "
+              "lapsed, ask the administrator of your office.\n"))
+    password_links.attach(session, user, mail)
     return user
 
 

@@ -86,14 +86,25 @@ def sign_off(session, user, everywhere=False, now=None):
 def change_password(session, user, current, new, repeat):
     if not org.check_password(user, current):
         raise InvalidInput("the current password is wrong")
+    if new == current and new == repeat:
+        raise InvalidInput("the new password must differ from the current one")
+    use_password(session, user, checked_password(new, repeat), "user.password_changed")
+
+
+def checked_password(new, repeat):
+    """The hash of ``new``, a password an official chose, if it will do: typed the same twice
+    and long enough (refused otherwise, with nothing changed)."""
     if new != repeat:
         raise InvalidInput("the two new passwords differ")
-    if new == current:
-        raise InvalidInput("the new password must differ from the current one")
-    user.password_hash = org.hash_password(new)
+    return org.hash_password(new)
+
+
+def use_password(session, user, password_hash, action):
+    """Give ``user`` the password of ``password_hash`` (from ``checked_password``)."""
+    user.password_hash = password_hash
     user.session_token = new_session_token()  # whoever knew the old password is signed out
     user.must_change_password = False
-    audit.record(session, "user.password_changed", user)
+    audit.record(session, action, user)
 
 
 def attendance_today(session, office, viewer, now=None):

@@ -1,8 +1,16 @@
 """A whole file as one PDF for the record room and for right-to-information requests: a cover
 with number and subject, the note sheet, the correspondence, the drafts issued, and the full
 track with holding times.  Devanagari is drawn with the Lohit Devanagari font, shaped by
-HarfBuzz (fpdf2's text shaping)."""
+HarfBuzz (fpdf2's text shaping).
 
+fpdf2 (2.8.9, the latest) resolves bidirectional text with a recursion that walks a run of
+neutral characters one call per character: a note of 1,000 ``-`` or 3,000 emoji exceeds Python's
+recursion limit, and the time it takes grows with the square of the run.  So every piece of text
+is written in pieces of at most ``PIECE`` characters (``pieces``), each shaped on its own.
+"""
+
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from fpdf import FPDF
@@ -19,6 +27,36 @@ def font_path() -> Path:
     Package data beside this module (``workflows`` is a namespace package, which
     importlib.resources cannot read under an editable install on Python 3.11)."""
     return Path(__file__).parent / "fonts" / "Lohit-Devanagari.ttf"
+
+
+PIECE = 100
+_JOINERS = ("\u200c", "\u200d")  # zero-width non-joiner and joiner
+_VIRAMA = 9  # canonical combining class of a virama (Devanagari halant)
+
+
+def pieces(text: str, size: int = PIECE) -> Iterator[str]:
+    """``text`` cut into pieces of at most ``size`` characters, after a space where there is
+    one, else where no written character is split: never before a mark (a matra, an anusvara,
+    a nukta), a joiner or a skin tone, nor after a virama or a joiner, so that a conjunct such
+    as क्ष and an emoji sequence stay whole."""
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        space = text.rfind(" ", start, end)
+        if space >= start:
+            cut = space + 1
+        else:
+            cut = next((i for i in range(end, start, -1) if _may_cut(text, i)), end)
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+def _may_cut(text, i):
+    here, before = text[i], text[i - 1]
+    return not (unicodedata.category(here).startswith("M") or here in _JOINERS
+                or "\U0001f3fb" <= here <= "\U0001f3ff"
+                or before in _JOINERS or unicodedata.combining(before) == _VIRAMA)
 
 
 def _when(moment, tz):
@@ -41,13 +79,16 @@ class _Pdf(FPDF):
 
     def heading(self, label):
         self.ln(3)
-        self.set_font("deva", size=14)
-        self.multi_cell(0, 8, label, new_x="LMARGIN", new_y="NEXT")
+        self.para(label, size=14, height=8)
         self.set_font("deva", size=11)
 
-    def para(self, text, size=11):
+    def para(self, text, size=11, height=6):
+        """A paragraph from the left margin, written piece by piece (see ``pieces``)."""
         self.set_font("deva", size=size)
-        self.multi_cell(0, 6, text or "-", new_x="LMARGIN", new_y="NEXT")
+        self.set_x(self.l_margin)
+        for piece in pieces(text or "-"):
+            self.write(height, piece)
+        self.ln(height)
 
 
 def file_pdf(session, file, now=None):
@@ -55,10 +96,8 @@ def file_pdf(session, file, now=None):
     now, tz = now or utcnow(), file.office.timezone
     pdf = _Pdf(file.number)
     pdf.add_page()
-    pdf.set_font("deva", size=20)
-    pdf.multi_cell(0, 12, file.number, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("deva", size=15)
-    pdf.multi_cell(0, 9, file.subject, new_x="LMARGIN", new_y="NEXT")
+    pdf.para(file.number, size=20, height=12)
+    pdf.para(file.subject, size=15, height=9)
     office = file.office.name + (f" / {file.office.name_hi}" if file.office.name_hi else "")
     for line in (office, f"Section: {file.section.name}", f"Priority: {file.priority}",
                  f"Status: {file.status} {file.outcome}".strip(),
