@@ -12,6 +12,7 @@ from .outbox import MAIL_STATUSES, OutboxMail
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
+from .signin import RecoveryCode, SecondFactor, SignInSession
 from .task import Movement, Task
 from .token import ApiToken
 
@@ -23,5 +24,5 @@ __all__ = [
     "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt", "ApiToken",
+    "NumberCounter", "Receipt", "ApiToken", "RecoveryCode", "SecondFactor", "SignInSession",
 ]
