@@ -23,10 +23,13 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The demo's heads of office and administrators (whose password is published) are let in
+# without a second factor here; an office never sets SANCHIKA_SECOND_FACTOR_EXEMPT.
+DEMO_EXEMPT := anil.sinha,vikas.kumar,sunita.kumari
 run: setup
 	$(VENV)/bin/sanchika init
 	$(VENV)/bin/sanchika demo
-	$(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
+	SANCHIKA_SECOND_FACTOR_EXEMPT=$(DEMO_EXEMPT) $(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium, with a Devanagari font for the Hindi pages and the
 # guide's screenshots; install them when missing (needs root and apt).

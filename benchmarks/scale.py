@@ -73,8 +73,8 @@ def build_sql(offices):
                    p = 1, false
             FROM generate_series(1, {offices}) o, generate_series(1, {POSTS}) p""",
         """INSERT INTO users (id, login, name, name_hi, email, mobile, password_hash, active,
-            must_change_password, failed_logins, language, created_at)
-            SELECT id, 'u' || id, 'Official ' || id, '', '', '', 'x', true, false, 0, 'en', now()
+            must_change_password, language, created_at)
+            SELECT id, 'u' || id, 'Official ' || id, '', '', '', 'x', true, false, 'en', now()
             FROM posts""",
         """INSERT INTO post_holdings (id, post_id, user_id, from_date, kind)
             SELECT id, id, id, DATE '2020-01-01', 'regular' FROM posts""",

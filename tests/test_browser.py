@@ -41,7 +41,9 @@ def server(tmp_path_factory):
     """The real app on waitress, on a fresh demo database, on loopback."""
     home = tmp_path_factory.mktemp("browser")
     env = {**os.environ, "SANCHIKA_DATABASE_URL": f"sqlite:///{home}/sanchika.db",
-           "SANCHIKA_INSTANCE": str(home / "instance")}
+           "SANCHIKA_INSTANCE": str(home / "instance"),
+           # the demo's heads and administrators walk through without a second factor
+           "SANCHIKA_SECOND_FACTOR_EXEMPT": "anil.sinha,vikas.kumar,sunita.kumari"}
     for command in (["init"], ["demo"]):
         subprocess.run([SANCHIKA, *command], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()

@@ -172,3 +172,15 @@ def test_notes_and_documents_from_the_command_line(cli, tmp_path, monkeypatch):
     fake.write_bytes(b"MZ\x90\x00 this is a program")
     fails_cleanly(cli("file", "attach", number, str(fake), "--as", "manoj.yadav"),
                   "'virus.pdf' is not a PDF")
+
+
+def test_serve_warns_when_logins_are_let_in_without_a_second_factor(monkeypatch, tmp_path):
+    import waitress
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)  # no server, just the words
+    env = {"SANCHIKA_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SANCHIKA_SECRET_KEY": "t"}
+    quiet = CliRunner(env=env).invoke(main, ["serve", "--no-scheduler"], catch_exceptions=False)
+    assert quiet.exit_code == 0 and "second factor" not in quiet.output
+    demo = CliRunner(env={**env, "SANCHIKA_SECOND_FACTOR_EXEMPT": "sunita.kumari, Anil.Sinha"})
+    warned = demo.invoke(main, ["serve", "--no-scheduler"], catch_exceptions=False)
+    assert ("warning: signing in without a second factor: sunita.kumari, anil.sinha"
+            in warned.output)

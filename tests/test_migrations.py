@@ -58,7 +58,7 @@ def test_officials_made_before_session_tokens_each_get_their_own(empty_db):
     """Migration 0014 gives every existing user a session token of their own, unlike any
     other, and goes back down cleanly."""
     from alembic import command
-    from workflows.db.schema import alembic_config, upgrade
+    from workflows.db.schema import alembic_config
     eng = make_engine(empty_db)
     with eng.begin() as connection:
         command.downgrade(alembic_config(connection=connection), "0013")
@@ -69,7 +69,8 @@ def test_officials_made_before_session_tokens_each_get_their_own(empty_db):
                 "must_change_password, failed_logins, language, created_at) VALUES (:login, "
                 ":login, '', '', '', 'x', true, false, 0, 'en', '2026-11-01 10:00:00+00:00')"),
                 {"login": login})
-    upgrade(eng)
+    with eng.begin() as connection:  # 0020 replaces the tokens by sessions of their own
+        command.upgrade(alembic_config(connection=connection), "0014")
     with eng.connect() as connection:
         tokens = connection.execute(text("SELECT session_token FROM users")).scalars().all()
     assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
@@ -126,4 +127,38 @@ def test_password_links_come_and_go_with_migration_0021(empty_db):
     assert "password_links" not in inspect(eng).get_table_names()
     upgrade(eng)
     assert "password_links" in inspect(eng).get_table_names()
+
+
+def test_sessions_replace_the_one_token_per_official_and_go_back_down(demo_db):
+    """Migration 0020: the officials stay, their session tokens and lock columns go, the tables
+    of sessions, second factors and recovery codes come; going down gives each official a
+    token of their own again, and up again works."""
+    from alembic import command
+    from sqlalchemy import inspect
+    from workflows.db.schema import alembic_config, upgrade
+    eng = make_engine(demo_db)
+    with eng.connect() as connection:
+        logins = connection.execute(text("SELECT login FROM users ORDER BY id")).scalars().all()
+        columns = {c["name"] for c in inspect(connection).get_columns("users")}
+        tables = set(inspect(connection).get_table_names())
+    assert len(logins) == 10 and not columns & {"session_token", "failed_logins", "locked_until"}
+    assert {"sign_in_sessions", "second_factors", "recovery_codes"} <= tables
+    with make_sessionmaker(eng).begin() as session:  # a session, a factor, codes: all go down
+        from workflows.org import second_factor, sessions
+        manoj = org.user_by_login(session, "manoj.yadav")
+        sessions.start(session, manoj, user_agent="test")
+        second_factor.begin(session, manoj)
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0018")
+    with eng.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT login, session_token, failed_logins FROM users ORDER BY id")).all()
+        tables = set(inspect(connection).get_table_names())
+    assert [login for login, _t, _f in rows] == logins
+    assert len({token for _l, token, _f in rows}) == 10 and all(len(t) >= 40 for _l, t, _f in rows)
+    assert {failed for *_, failed in rows} == {0}
+    assert not tables & {"sign_in_sessions", "second_factors", "recovery_codes"}
+    upgrade(eng)
+    with eng.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM sign_in_sessions")).scalar() == 0
     eng.dispose()

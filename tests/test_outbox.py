@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from web import create_app
 from workflows.mail import outbox
+from webtools import DEMO_EXEMPT
 
 NOW = datetime(2026, 11, 10, 5, 0, tzinfo=timezone.utc)
 
@@ -189,7 +190,7 @@ def _client(session):
     factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
                            expire_on_commit=False)
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "SESSION_FACTORY": factory,
-                      "DATABASE_URL": "sqlite://"})
+                      "DATABASE_URL": "sqlite://", "SECOND_FACTOR_EXEMPT": DEMO_EXEMPT})
     return app.test_client()
 
 

@@ -64,8 +64,8 @@ def test_opening_a_file_without_a_subject_is_refused_in_the_users_language(clien
 
 
 @pytest.mark.parametrize("language, wrong", [
-    ("en", "The login or password is wrong. 5 more wrong attempts will lock it."),
-    ("hi", "लॉगिन या पासवर्ड गलत है। 5 और गलत प्रयासों पर यह लॉगिन बंद हो जाएगा।"),
+    ("en", "The login or password is wrong."),
+    ("hi", "लॉगिन या पासवर्ड गलत है।"),
 ])
 def test_a_wrong_password_is_told_in_the_language_of_the_sign_in_page(client, language, wrong):
     speak(client, language)

@@ -1,6 +1,8 @@
-"""Throttling of refused sign-ins, per login and per client address: a 429 with the sign-in
-page and a message in the official's language, at once (no worker sleeps), shared by several
-workers through the storage they are given."""
+"""Throttling of refused sign-ins, per login and client address and per address, with a
+computer that signed in rightly as a login counted apart: a 429 with the sign-in page and a
+message in the official's language, at once (no worker sleeps), the same for logins that exist
+and that do not, never keeping the holder out, and shared by several workers through the
+storage they are given."""
 
 import shutil
 import socket
@@ -9,27 +11,79 @@ import time
 
 import pytest
 
-from webtools import csrf, flashes, make_app, sign_in
+from web import throttle
+from webtools import csrf, flashes, make_app, post, sign_in
 
 
 def _no_sleep(seconds):
     raise AssertionError(f"a worker slept {seconds} s")
 
 
-def test_wrong_sign_ins_for_one_login_from_many_addresses_are_throttled_at_once(
+def _from(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_strangers_wrong_guesses_hold_up_the_stranger_not_the_holder(
         session, tmp_path, people, monkeypatch):
     monkeypatch.setattr("time.sleep", _no_sleep)
-    client = make_app(session, tmp_path, SIGN_IN_LIMIT_PER_LOGIN="3 per 15 minutes").test_client()
-    for n in range(3):  # a guesser moving from address to address
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
-        assert sign_in(client, "rajesh.prasad", f"guess-{n}").status_code == 401
-    client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
-    response = sign_in(client, "rajesh.prasad")  # even the right password waits its turn
+    app = make_app(session, tmp_path, SIGN_IN_LIMIT_PER_LOGIN="3 per 15 minutes")
+    desk = _from(app, "10.0.0.1")  # the holder's own computer, behind the office's address
+    assert sign_in(desk, "rajesh.prasad").status_code == 302
+    post(desk, "/sign-off")
+    stranger = _from(app, "10.0.0.1")  # someone else in the same office
+    for n in range(3):
+        assert sign_in(stranger, "rajesh.prasad", f"guess-{n}").status_code == 401
+    response = sign_in(stranger, "rajesh.prasad")  # even the right password waits its turn
     assert response.status_code == 429
     assert "Too many wrong sign-ins for this login; try again after" in flashes(response)[0]
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60 + 1  # the window, rounded up
     assert 'name="password"' in response.get_data(as_text=True)  # the sign-in page, not an error
-    assert sign_in(client, "manoj.yadav").status_code == 302  # other logins sign in from there
+    assert sign_in(desk, "rajesh.prasad").status_code == 302  # from where he signed in before
+    assert sign_in(_from(app, "10.9.9.9"), "rajesh.prasad").status_code == 302  # and elsewhere
+    assert sign_in(stranger, "manoj.yadav").status_code == 302  # other logins sign in from there
+
+
+def test_a_computer_that_signed_in_as_a_login_escapes_its_address_throttle_but_has_its_own(
+        session, tmp_path, monkeypatch):
+    monkeypatch.setattr("time.sleep", _no_sleep)
+    app = make_app(session, tmp_path, SIGN_IN_LIMIT_PER_ADDRESS="3 per 15 minutes",
+                   SIGN_IN_LIMIT_PER_DEVICE="2 per 15 minutes")
+    desk = _from(app, "10.0.0.1")
+    assert sign_in(desk, "manoj.yadav").status_code == 302
+    post(desk, "/sign-off")
+    stranger = _from(app, "10.0.0.1")
+    for login in ("rajesh.prasad", "pooja.kumari", "no.such.person"):
+        assert sign_in(stranger, login, "nope-nope").status_code == 401
+    assert sign_in(stranger, "manoj.yadav").status_code == 429  # the address is held up
+    assert sign_in(desk, "manoj.yadav").status_code == 302  # but not Manoj at his desk
+    post(desk, "/sign-off")
+    assert sign_in(desk, "rajesh.prasad").status_code == 429  # for his own login only
+    for _ in range(2):  # a copied device cookie is no key: it is counted on its own
+        assert sign_in(desk, "manoj.yadav", "wrong-guess").status_code == 401
+    assert sign_in(desk, "manoj.yadav").status_code == 429
+    forged = _from(app, "10.0.0.1")  # a device cookie not signed by the app counts for nothing
+    forged.set_cookie(throttle.DEVICE_COOKIE, desk.get_cookie(throttle.DEVICE_COOKIE).value[:-3]
+                      + "AAA")
+    assert sign_in(forged, "manoj.yadav").status_code == 429
+
+
+def test_a_guesser_spread_over_many_addresses_meets_a_limit_for_the_login(
+        session, tmp_path, monkeypatch):
+    monkeypatch.setattr("time.sleep", _no_sleep)
+    app = make_app(session, tmp_path, SIGN_IN_LIMIT_EVERYWHERE="4 per hour")
+    desk = _from(app, "10.0.0.1")
+    assert sign_in(desk, "rajesh.prasad").status_code == 302
+    post(desk, "/sign-off")
+    for n in range(4):
+        assert sign_in(_from(app, f"10.0.1.{n}"), "rajesh.prasad", "guess").status_code == 401
+        assert sign_in(_from(app, f"10.0.2.{n}"), "no.such.person", "guess").status_code == 401
+    known = sign_in(_from(app, "10.0.3.1"), "rajesh.prasad")
+    unknown = sign_in(_from(app, "10.0.3.1"), "no.such.person")
+    assert known.status_code == unknown.status_code == 429  # the same for a login that is not
+    assert flashes(known) == flashes(unknown)
+    assert sign_in(desk, "rajesh.prasad").status_code == 302  # his own computer still lets him in
 
 
 def test_wrong_sign_ins_from_one_address_are_throttled_in_the_users_language(

@@ -16,7 +16,7 @@ def create_app(config=None):
     Creating the app starts nothing in the background: the scheduler is started by
     ``sanchika serve`` or ``sanchika scheduler`` only.
     """
-    from . import security
+    from . import security, throttle
     app = Flask(__name__, instance_path=str(Path(DEFAULT_INSTANCE).resolve()))
     app.config.update(
         DATABASE_URL=None,
@@ -29,6 +29,7 @@ def create_app(config=None):
         # how long a mailed link to choose a password stays good, from when it was sent
         PASSWORD_LINK_DAYS=int(os.environ.get("SANCHIKA_PASSWORD_LINK_DAYS") or 3),
         **security.settings(),
+        **throttle.settings(),
     )
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
@@ -44,8 +45,9 @@ def create_app(config=None):
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from . import admin
+    from . import account, admin
     admin.init_app(app)
+    account.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(outbox.bp)

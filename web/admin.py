@@ -50,7 +50,7 @@ def office(office_id):
             "admin/office.html", office=office, chart=orgchart.chart(db, office),
             sections=list(db.scalars(select(Section).where(Section.office_id == office.id))),
             users=list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
-            today=clock.office_today(office))
+            holders=orgchart.holders_of_office(db, office), today=clock.office_today(office))
 
 
 @bp.route("/offices/<int:office_id>/<action>", methods=["POST"])
@@ -125,8 +125,19 @@ def _end_holding(db, office):
              post=holding.post.title, day=holding.to_date.isoformat())
 
 
+def _login(db, office):
+    """Disable an official's login (their sessions end at once) or enable it again."""
+    user = orgchart.user_by_id(db, request.form.get("user", type=int) or 0)
+    active = request.form.get("state") == "on"
+    orgchart.set_login_active(db, current_user, user, active)
+    if active:
+        return _("The login %(login)s is enabled.", login=user.login)
+    return _("The login %(login)s is disabled; its sessions have ended.", login=user.login)
+
+
 _ACTIONS = {"post": _add_post, "assign": _assign, "transfer": _transfer,
-            "section": _add_section, "office": _add_office, "end": _end_holding}
+            "section": _add_section, "office": _add_office, "end": _end_holding,
+            "login": _login}
 
 
 @bp.route("/offices/<int:office_id>/onboarding", methods=["GET", "POST"])

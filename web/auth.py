@@ -2,7 +2,7 @@
 
 import time
 from urllib.parse import urlsplit
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
@@ -10,16 +10,18 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workflows import org
-from workflows.org import password_links, people
-from workflows.clock import IST
+from workflows import audit, org
+from workflows.org import password_links, people, second_factor
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import User
 
 from .i18n import LANGUAGES, say
-from .security import limiter, transaction
+from . import throttle
+from .security import transaction
 
 bp = Blueprint("auth", __name__)
+PENDING = "sign_in_pending"   # the password was right; the second factor's code is awaited
+PENDING_FOR = 5 * 60          # seconds
 
 
 def local_path(target):
@@ -34,74 +36,98 @@ def local_path(target):
     return target
 
 
-def _refused(response):
-    """Only a refused sign-in counts against the throttle; signing in does not."""
-    return response.status_code == 401
+def _typed_login():
+    return request.form.get("login", "").strip().lower()
 
 
-def _login_key():
-    return "login:" + request.form.get("login", "").strip().lower()
+def _pending():
+    """The sign-in waiting for its second factor in this browser (login and password given
+    within the last few minutes), or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_FOR:
+        return None
+    return pending
 
 
-def _until():
-    """When the throttle that was hit lets this login or address try again, in Indian time."""
-    reset_at = limiter.current_limit.reset_at
-    return datetime.fromtimestamp(reset_at, IST).strftime("%H:%M")
+def _pending_login():
+    return (_pending() or {}).get("login", "")
 
 
-def _too_many_for_login():
-    return _("Too many wrong sign-ins for this login; try again after %(time)s IST.",
-             time=_until())
-
-
-def _too_many_from_here():
-    return _("Too many wrong sign-ins from this computer; try again after %(time)s IST.",
-             time=_until())
-
-
-# Each refused sign-in counts, per login and per client address; past the limit the answer is
-# 429 at once: no worker waits.  The lock after wrong passwords (workflows.people) stays.
+# Each refused step counts (web.throttle); past a limit the answer is 429 at once: no worker
+# waits, and nothing locks the login.
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_refused, error_message=_too_many_from_here)
-@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_LOGIN"], methods=["POST"],
-               key_func=_login_key, deduct_when=_refused, error_message=_too_many_for_login)
+@throttle.guard(_typed_login)
 def sign_in():
     if request.method == "GET":
         return render_template("auth/sign_in.html", login="")
-    login = request.form.get("login", "").strip().lower()
+    login = _typed_login()
+    target = local_path(request.args.get("next", "")) or url_for("inbox.index")
     with transaction() as db:
         try:
-            user = people.sign_in(db, login, request.form.get("password", ""))
+            user = people.check_password(db, login, request.form.get("password", ""))
         except people.SignInRefused as exc:
-            refusal = exc  # the failed count must be committed, so leave the block normally
+            refusal = exc  # the audit of the failure must be committed: leave the block normally
         else:
-            refusal = None
-            if session.get("lang") in LANGUAGES:  # chosen on the sign-in page: keep it
-                user.language = session["lang"]
-            _start_session(user)
+            refusal, needs_code = None, second_factor.enrolled(db, user) is not None
+            if not needs_code:
+                _begin(db, user)
+                if second_factor.must_enrol(db, user, current_app.config["SECOND_FACTOR_EXEMPT"]):
+                    target = url_for("account.second_factor_page")
     if refusal is not None:
         flash(say(refusal), "error")
         return render_template("auth/sign_in.html", login=login), 401
-    target = local_path(request.args.get("next", "")) or url_for("inbox.index")
-    if user.must_change_password:
-        flash(_("Please choose a new password before you start."), "info")
-        target = url_for("auth.password")
-    return redirect(target)
+    if needs_code:
+        session[PENDING] = {"user": user.id, "login": user.login, "at": int(time.time()),
+                            "next": target}
+        return redirect(url_for("auth.code"))
+    return _signed_in(user, target)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@throttle.guard(_pending_login)
+def code():
+    """The second step for an official with a second factor: a code of their authenticator,
+    or one of their recovery codes."""
+    pending = _pending()
+    if pending is None:
+        flash(_("Sign in again: the sign-in waited too long for its code."), "info")
+        return redirect(url_for("auth.sign_in"))
+    if request.method == "GET":
+        return render_template("auth/code.html")
+    with transaction() as db:
+        user = db.get(User, pending["user"])
+        taken = (user is not None and user.active
+                 and second_factor.check(db, user, request.form.get("code", "")))
+        if taken:
+            _begin(db, user)
+        elif user is not None:
+            audit.record(db, "user.second_factor_failed", user)
+    if not taken:
+        flash(_("The code is wrong or has been used; give the one your app shows now."), "error")
+        return render_template("auth/code.html"), 401
+    return _signed_in(user, pending["next"])
 
 
 @bp.errorhandler(RateLimitExceeded)
 def _throttled(exc):
     flash(exc.description, "error")
-    login = request.form.get("login", "").strip().lower()
-    wait = max(1, limiter.current_limit.reset_at - int(time.time()))
-    return render_template("auth/sign_in.html", login=login), 429, {"Retry-After": str(wait)}
+    wait, _time = throttle.retry_after(time.time())
+    if request.endpoint == "auth.code":
+        page = render_template("auth/code.html")
+    else:
+        page = render_template("auth/sign_in.html", login=_typed_login())
+    return page, 429, {"Retry-After": str(wait)}
 
 
-def _start_session(user):
-    """A fresh session for ``user`` at every sign-in (nothing of an earlier one survives, not
-    even its CSRF token); the language chosen before signing in is kept."""
+def _begin(db, user):
+    """``user`` is signed in: a session of their own on the server, named by this browser's
+    fresh cookie (nothing of an earlier one survives, not even its CSRF token); the language
+    chosen before signing in is kept."""
     lang = session.get("lang")
+    if lang in LANGUAGES:  # chosen on the sign-in page: keep it
+        user.language = lang
+    people.sign_in(db, user, user_agent=request.user_agent.string,
+                   address=request.remote_addr or "")
     session.clear()
     login_user(user)
     if lang:
@@ -109,12 +135,20 @@ def _start_session(user):
     session.permanent = True
 
 
+def _signed_in(user, target):
+    if user.must_change_password:
+        flash(_("Please choose a new password before you start."), "info")
+        target = url_for("auth.password")
+    return throttle.remember_device(redirect(local_path(target) or url_for("inbox.index")),
+                                    user.login)
+
+
 @bp.route("/sign-off", methods=["POST"])
 def sign_off():
     language = session.get("lang")
     if current_user.is_authenticated:
         with transaction() as db:
-            people.sign_off(db, db.get(User, current_user.id),
+            people.sign_off(db, db.get(User, current_user.id), current_user.session_key,
                             everywhere=request.form.get("everywhere") == "1")
         language = current_user.language
         logout_user()
@@ -133,14 +167,17 @@ def password():
             user = db.get(User, current_user.id)
             try:
                 people.change_password(db, user, request.form.get("current", ""),
-                                       request.form.get("new", ""), request.form.get("repeat", ""))
+                                       request.form.get("new", ""), request.form.get("repeat", ""),
+                                       token=current_user.session_key)
             except InvalidInput as exc:
                 flash(say(exc), "error")
                 return render_template("auth/password.html"), 400
-            _start_session(user)  # the new password made a new session token
-        flash(_("Your password is changed."), "info")
+        flash(_("Your password is changed; your other sessions have ended."), "info")
         return redirect(url_for("inbox.index"))
-    return render_template("auth/password.html")
+    with transaction() as db:
+        factor = second_factor.enrolled(db, current_user)
+        page = render_template("auth/password.html", factor=factor)
+    return page
 
 
 @bp.route("/set-password/<token>")

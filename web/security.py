@@ -3,14 +3,14 @@
 
 import os
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflows.org import access, orgchart, people, tokens
+from workflows.org import access, orgchart, second_factor, sessions, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 
 from .i18n import say
@@ -33,8 +33,11 @@ def settings():
         # share the counts through e.g. redis://host:6379 (docs/deploy.md).
         RATELIMIT_STORAGE_URI=os.environ.get("SANCHIKA_RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_SWALLOW_ERRORS=True,  # a store out of reach is logged; sign-in goes on
-        SIGN_IN_LIMIT_PER_LOGIN="10 per 15 minutes",
-        SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",
+        # Logins of heads of office and administrators let in without a second factor: for a
+        # demo or a test only (the demo's are published with their password); an office
+        # leaves it empty.  SANCHIKA_SECOND_FACTOR_EXEMPT=login,login
+        SECOND_FACTOR_EXEMPT=tuple(login.strip().lower() for login in os.environ.get(
+            "SANCHIKA_SECOND_FACTOR_EXEMPT", "").split(",") if login.strip()),
         # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed, so
         # that the client address counted is the official's, not the proxy's.
         PROXIES=int(os.environ.get("SANCHIKA_PROXIES", "0") or 0),
@@ -68,10 +71,15 @@ def _load_user_first():
 
 @login_manager.user_loader
 def _user_for_session(token):
+    """The official whose live session the cookie names (an ended, idle or unknown one names
+    no one), and whether they must enrol a second factor before anything else."""
     if is_api():
         return None  # a browser's signed-in cookie never lends its rights to a script
     with transaction() as db:
-        return people.user_for_session(db, token)
+        user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"])
+        g.enrol_first = user is not None and second_factor.must_enrol(
+            db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
+    return user
 
 
 @login_manager.request_loader

@@ -1,7 +1,7 @@
 """password links: a new official chooses their password from a link, none is mailed
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03
 
 Onboarding used to mail a first password, kept readable in the outbox.  A mail now carries a
@@ -15,7 +15,7 @@ import workflows.db
 
 
 revision = '0021'
-down_revision = '0018'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -23,6 +23,10 @@ def serve(host, port, threads, no_scheduler):
         scheduler.start_background(app.extensions["sanchika.sessionmaker"],
                                    lambda: outbox.transport_from_settings(app.config,
                                                                           app.instance_path))
+    if app.config["SECOND_FACTOR_EXEMPT"]:
+        click.echo("warning: signing in without a second factor: "
+                   + ", ".join(app.config["SECOND_FACTOR_EXEMPT"])
+                   + " (SANCHIKA_SECOND_FACTOR_EXEMPT; for a demo only)", err=True)
     click.echo(f"Sanchika serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="Sanchika")
 

@@ -13,6 +13,7 @@ from .password_link import PasswordLink
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
+from .signin import RecoveryCode, SecondFactor, SignInSession
 from .task import Movement, Task
 from .token import ApiToken
 
@@ -24,5 +25,6 @@ __all__ = [
     "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt", "ApiToken", "PasswordLink",
+    "NumberCounter", "Receipt", "ApiToken", "PasswordLink", "RecoveryCode", "SecondFactor",
+    "SignInSession",
 ]

@@ -1,6 +1,5 @@
 """Users (one login per employee) and who holds which post, from when to when."""
 
-import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, String
@@ -11,14 +10,9 @@ from ..clock import utcnow
 from .office import Post
 
 
-def new_session_token() -> str:
-    """A fresh random token naming a user's sessions (nothing derived from the password)."""
-    return secrets.token_urlsafe(32)
-
-
 class User(Base):
-    """An official's login.  ``session_token`` is what a signed-in browser's cookie names the
-    user by; a new one ends every session at once (a changed password, signing off everywhere).
+    """An official's login.  A signed-in browser's cookie names its session
+    (``models.signin.SignInSession``), not the user: each session can be ended on its own.
 
     ``is_authenticated``, ``is_active``, ``is_anonymous`` and ``get_id`` are what Flask-Login
     asks of a user, written out here so that ``workflows`` needs no Flask."""
@@ -36,22 +30,18 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Nullable only because SQLite cannot add a NOT NULL column without a constant default;
-    # every user gets one when made (and from migration 0014), and a user without one has no
-    # session to be found by.
-    session_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True,
-                                                      default=new_session_token)
+    # Not a column: the token of the sign-in session this object was loaded for (what the
+    # cookie carries), set by ``workflows.org.sessions``; Flask-Login asks for it as the id.
+    session_key = None  # type: str | None
 
     @property
     def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str | None:
-        return self.session_token
+        return self.session_key
 
 
 class PostHolding(Base):

@@ -10,7 +10,7 @@ cover them, and ``sanchika verify`` digests the tables again and names every row
 Rows written through the ORM are digested from its flush (``after_flush``), those written by
 Core statements by the code that writes them (``wrote``), with the values it has in hand.
 Columns that change in the ordinary course without being the record (a file's route state,
-a task's escalation clock, an official's failed sign-ins) are left out; a change of a recorded
+a task's escalation clock, an official's language) are left out; a change of a recorded
 column through the application is itself digested, so only a change behind its back differs.
 """
 

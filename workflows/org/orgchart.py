@@ -15,6 +15,7 @@ from .. import audit, clock, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, named
 from ..models import Movement, Office, Post, PostHolding, Section, Task, User
+from . import sessions
 
 
 def administered_offices(session: Session, user: User, day: date | None = None) -> set[int]:
@@ -177,11 +178,13 @@ def give_charge(session: Session, admin: User, post: Post, user: User, from_date
 
 
 def end_holding(session: Session, admin: User, holding: PostHolding, last_day: date) -> None:
-    """``holding`` ends on ``last_day``."""
+    """``holding`` ends on ``last_day``.  The holder's sessions end at once: whatever they
+    still hold, they sign in again and see it."""
     require_admin(session, admin, holding.post.office)
     if last_day < holding.from_date:
         raise InvalidInput("the holding ends before it begins")
     holding.to_date = last_day
+    sessions.end_all(session, holding.user, sessions.HOLDING)
     audit.record(session, "org.holding_ended", admin, office_id=holding.post.office_id,
                  post=holding.post.code, holder=holding.user.login, to_date=last_day)
     session.flush()
@@ -204,6 +207,7 @@ def transfer(session: Session, admin: User, post: Post, successor: User, on_date
         current.to_date = on_date - timedelta(days=1)
         if current.to_date < current.from_date:
             current.to_date = current.from_date
+        sessions.end_all(session, current.user, sessions.HOLDING, now=now)
     session.add(PostHolding(post_id=post.id, user_id=successor.id, from_date=on_date,
                             kind="regular"))
     pending = list(session.scalars(select(Task).where(Task.post_id == post.id,
@@ -220,6 +224,35 @@ def transfer(session: Session, admin: User, post: Post, successor: User, on_date
                  on_date=on_date, pending_files=len(pending))
     session.flush()
     return pending
+
+
+def holders_of_office(session: Session, office: Office) -> list[User]:
+    """Everyone who holds or held a post in ``office``, disabled logins too, by name."""
+    return list(session.scalars(
+        select(User).join(PostHolding, PostHolding.user_id == User.id)
+        .join(Post, Post.id == PostHolding.post_id).where(Post.office_id == office.id)
+        .distinct().order_by(User.name, User.id)))
+
+
+def set_login_active(session: Session, admin: User, user: User, active: bool) -> None:
+    """Disable ``user``'s login (every session of theirs ends at once and no password signs
+    them in) or enable it again.  Only an administrator of an office where they hold or held a
+    post may; no one disables their own."""
+    offices = administered_offices(session, admin)
+    held = set(session.scalars(select(Post.office_id).join(PostHolding,
+                                                           PostHolding.post_id == Post.id)
+                               .where(PostHolding.user_id == user.id)))
+    if not offices & held:
+        raise NotAllowed("only an administrator of an office where %(user)s holds a post may "
+                         "change their login", user=named(user))
+    if user.id == admin.id and not active:
+        raise InvalidInput("you cannot disable your own login")
+    user.active = bool(active)
+    if not user.active:
+        sessions.end_all(session, user, sessions.DISABLED)
+    audit.record(session, "org.login_enabled" if user.active else "org.login_disabled", admin,
+                 login=user.login)
+    session.flush()
 
 
 def user_by_id(session: Session, user_id: int) -> User:

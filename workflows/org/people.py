@@ -1,53 +1,48 @@
-"""Signing in and out: passwords, the lock after wrong guesses, sessions, and the day's
-attendance."""
+"""Signing in and out: passwords, sessions, and the day's attendance.
 
-from datetime import timedelta
+Nothing here locks a login after wrong passwords: a stranger could then keep its holder out of
+their own office.  How often anyone may guess is the web's throttle (per login and client, and
+per client address), which lets the holder in from where they signed in before."""
+
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from .. import audit, clock, org
-from ..clock import IST, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..models import Attendance, Post, PostHolding, User
-from ..models.people import new_session_token
+from . import sessions
 
-LOCK_AFTER = 6       # wrong passwords in a row that lock the login
-LOCK_FOR = timedelta(minutes=15)
+# A hash to check a password against when the login is unknown, so that the answer takes as
+# long as for a known login (made on first use: argon2 takes a moment).
+_STAND_IN: list[str] = []
 
 
 class SignInRefused(NotAllowed):
-    """Wrong login or password, or a locked login."""
+    """Wrong login or password (one answer for both, so that logins cannot be discovered)."""
 
 
-def sign_in(session, login, password, now=None):
-    """Check a login and password; record the day's sign-in. Wrong guesses in a row lock the
-    login for a while; the same message is given for an unknown login so that logins cannot be
-    discovered.  (How often anyone may guess is the web's throttle, not this function's.)"""
-    now = now or utcnow()
+def check_password(session, login, password):
+    """The active user with this login and password, or SignInRefused.  An unknown login, a
+    disabled one and a wrong password get the same answer in the same time."""
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None or not user.active:
+        if not _STAND_IN:
+            _STAND_IN.append(org.hash_password(sessions.digest("stand-in")))
+        org.check_password(SimpleNamespace(password_hash=_STAND_IN[0]), password)
         raise SignInRefused("The login or password is wrong.")
-    if user.locked_until is not None and user.locked_until > now:
-        local = user.locked_until.astimezone(IST).strftime("%H:%M")
-        raise SignInRefused("This login is locked after repeated wrong passwords; try again "
-                            "after %(time)s IST or ask the administrator.", time=local)
     if not org.check_password(user, password):
-        user.failed_logins += 1
-        audit.record(session, "user.sign_in_failed", user, failures=user.failed_logins)
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-            raise SignInRefused("Too many wrong passwords: this login is locked for "
-                                "%(minutes)s minutes.",
-                                minutes=int(LOCK_FOR.total_seconds() // 60))
-        left = LOCK_AFTER - user.failed_logins
-        if left == 1:
-            raise SignInRefused("The login or password is wrong. %(left)s more wrong attempt "
-                                "will lock it.", left=left)
-        raise SignInRefused("The login or password is wrong. %(left)s more wrong attempts "
-                            "will lock it.", left=left)
-    user.failed_logins, user.locked_until = 0, None
+        audit.record(session, "user.sign_in_failed", user)
+        raise SignInRefused("The login or password is wrong.")
+    return user
+
+
+def sign_in(session, user, *, user_agent="", address="", now=None):
+    """``user`` is signed in (their password, and second factor if they have one, checked):
+    the day's first sign-in is recorded and a session begins.  Returns its token."""
+    now = now or utcnow()
     day = clock.today(now=now)
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
                                                   Attendance.day == day))
@@ -57,38 +52,36 @@ def sign_in(session, login, password, now=None):
                 session.add(Attendance(user_id=user.id, day=day, signed_in_at=now))
         except IntegrityError:
             pass  # signed in at the same moment in another window: the first time stands
+    token = sessions.start(session, user, user_agent=user_agent, address=address, now=now)
     audit.record(session, "user.signed_in", user)
     session.flush()
-    return user
+    return token
 
 
-def user_for_session(session: Session, token: str | None) -> User | None:
-    """The active user whose sessions ``token`` names, or None (a token made stale by a new
-    password or by signing off everywhere names no one)."""
-    if not token:
-        return None
-    return session.scalar(select(User).where(User.session_token == token, User.active))
-
-
-def sign_off(session, user, everywhere=False, now=None):
-    """Record the sign-off time for today (the last one counts).  ``everywhere`` also ends the
-    user's sessions in every other browser."""
+def sign_off(session, user, token, everywhere=False, now=None):
+    """Record the sign-off time for today (the last one counts) and end the session ``token``
+    names; ``everywhere`` ends every session of the user."""
     now = now or utcnow()
     row = session.scalar(select(Attendance).where(Attendance.user_id == user.id,
                                                   Attendance.day == clock.today(now=now)))
     if row is not None:
         row.signed_off_at = now
     if everywhere:
-        user.session_token = new_session_token()
+        sessions.end_all(session, user, sessions.EVERYWHERE, now=now)
+    else:
+        sessions.end_current(session, token, now=now)
     audit.record(session, "user.signed_off_everywhere" if everywhere else "user.signed_off", user)
 
 
-def change_password(session, user, current, new, repeat):
+def change_password(session, user, current, new, repeat, token=None):
+    """A new password for ``user``; every session of theirs but ``token``'s (the browser
+    that changed it) ends: whoever knew the old password is signed out."""
     if not org.check_password(user, current):
         raise InvalidInput("the current password is wrong")
     if new == current and new == repeat:
         raise InvalidInput("the new password must differ from the current one")
-    use_password(session, user, checked_password(new, repeat), "user.password_changed")
+    use_password(session, user, checked_password(new, repeat), "user.password_changed",
+                 keep=token)
 
 
 def checked_password(new, repeat):
@@ -99,10 +92,12 @@ def checked_password(new, repeat):
     return org.hash_password(new)
 
 
-def use_password(session, user, password_hash, action):
-    """Give ``user`` the password of ``password_hash`` (from ``checked_password``)."""
+def use_password(session, user, password_hash, action, keep=None):
+    """Give ``user`` the password of ``password_hash`` (from ``checked_password``); every
+    session of theirs but ``keep``'s (the browser that changed it) ends: whoever knew the old
+    password is signed out."""
     user.password_hash = password_hash
-    user.session_token = new_session_token()  # whoever knew the old password is signed out
+    sessions.end_all(session, user, sessions.PASSWORD, keep=keep)
     user.must_change_password = False
     audit.record(session, action, user)
 
