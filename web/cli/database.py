@@ -3,15 +3,18 @@
 import click
 from sqlalchemy.exc import OperationalError
 
+from workflows.audit import keys
 from workflows.db import schema
 from workflows.db import make_engine
+from workflows.errors import SanchikaError
 
 from .common import Fail, database_message, session_scope
 
 
 @click.command()
 def init():
-    """Create the database or bring it to the newest schema."""
+    """Create the database or bring it to the newest schema, and make the key that signs the
+    audit chain's checkpoints if there is none."""
     db = make_engine()
     try:
         schema.upgrade(db)
@@ -21,6 +24,19 @@ def init():
         raise Fail(database_message(exc)) from None
     finally:
         db.dispose()
+    _signing_key()
+
+
+def _signing_key():
+    path = keys.key_path()
+    if path.exists():
+        return
+    try:
+        public = keys.new_key(path)
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(f"signing key {public.key_id} made at {path} (readable by its owner only); "
+               f"its public key is in {keys.keyring_path(path)}: keep a copy elsewhere")
 
 
 @click.command()

@@ -3,6 +3,7 @@
 from .attendance import Attendance
 from .audit import AuditChain, AuditEvent
 from .calendar import Holiday
+from .checkpoint import Checkpoint
 from .escalation import Escalation, FileTimer, PriorityLimit
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
@@ -23,5 +24,5 @@ __all__ = [
     "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt", "ApiToken",
+    "NumberCounter", "Receipt", "ApiToken", "Checkpoint",
 ]
