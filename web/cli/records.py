@@ -13,7 +13,7 @@ from workflows.files import filing, records
 from workflows.audit.rereading import adopt, reread
 from workflows.files.attachments import blob_path, default_store
 from workflows.audit import keys
-from workflows.db import database_url, make_engine, make_sessionmaker
+from workflows.db import database_url, make_engine, make_sessionmaker, roles
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
 
@@ -141,10 +141,15 @@ def backup_command(dest):
 def restore_command(src, force):
     """Bring a backup made by 'sanchika backup' into the configured database and document
     store, then verify its audit chain."""
+    owner = make_engine(roles.owner_url())
     try:
-        manifest = backups.restore(src, database_url(), default_store(), force=force)
+        manifest = backups.restore(src, roles.owner_url(), default_store(), force=force)
+        if roles.two_roles():  # PostgreSQL: the application's grants, made again
+            roles.prepare(owner, database_url())
     except SanchikaError as exc:
         raise Fail(str(exc)) from None
+    finally:
+        owner.dispose()
     db = make_engine()
     try:
         with make_sessionmaker(db)() as session:

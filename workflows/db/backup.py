@@ -162,7 +162,9 @@ def restore(src, url, store, force=False):
     if kind == "sqlite":
         _sqlite_restore(src / "sanchika.db", make_url(url).database)
     else:
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+        # as the owner; the application's grants are made again by its caller (roles.prepare)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl",
+              "--single-transaction",
               "--exit-on-error", "--dbname", _libpq_url(url), str(src / "sanchika.dump")])
         _analyze(url)
     copy_store(src / "attachments", store)
