@@ -326,9 +326,11 @@ def test_the_background_scheduler_catches_up_as_soon_as_it_starts(demo_db, tmp_p
     running = scheduler.start_background(maker, lambda: outbox.EmlTransport(tmp_path))
     try:
         jobs = {j.id: j for j in running.get_jobs()}
-        assert set(jobs) == {"sanchika.escalate", "sanchika.send"}
-        assert all(j.trigger.interval == timedelta(seconds=scheduler.INTERVAL)
-                   for j in jobs.values())
+        assert set(jobs) == {"sanchika.escalate", "sanchika.send", "sanchika.checkpoint"}
+        assert all(jobs[j].trigger.interval == timedelta(seconds=scheduler.INTERVAL)
+                   for j in ("sanchika.escalate", "sanchika.send"))
+        assert jobs["sanchika.checkpoint"].trigger.interval == timedelta(
+            seconds=scheduler.CHECKPOINT_EVERY)
         deadline = time.monotonic() + 30
         sent = []
         while not sent and time.monotonic() < deadline:

@@ -161,4 +161,30 @@ def test_sessions_replace_the_one_token_per_official_and_go_back_down(demo_db):
     upgrade(eng)
     with eng.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM sign_in_sessions")).scalar() == 0
+
+
+def test_checkpoints_are_never_changed_or_removed_and_the_table_goes_back_down(empty_db):
+    """Migration 0019 makes the table of signed checkpoints, whose rows the database refuses
+    to change or delete (as it does audit events'), and takes it away again going down."""
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DatabaseError
+    from workflows.db.schema import alembic_config, upgrade
+    eng = make_engine(empty_db)
+    with eng.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES "
+            "(0, :h, '2026-12-03 05:00:00+00:00', '0123456789abcdef', 'c2lnbmVk')"),
+            {"h": "0" * 64})
+    for sql in ("UPDATE audit_checkpoints SET seq = 5", "DELETE FROM audit_checkpoints"):
+        with pytest.raises(DatabaseError, match="rows of audit_checkpoints are never changed"):
+            with eng.begin() as connection:
+                connection.execute(text(sql))
+    with eng.connect() as connection:
+        assert connection.execute(text("SELECT seq FROM audit_checkpoints")).scalar() == 0
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0018")
+    assert "audit_checkpoints" not in inspect(eng).get_table_names()
+    upgrade(eng)
+    assert "audit_checkpoints" in inspect(eng).get_table_names()
     eng.dispose()

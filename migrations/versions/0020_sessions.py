@@ -1,7 +1,7 @@
 """sessions: each sign-in a session of its own on the server; a second factor; no lockout
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-10
 
 One token per user (``users.session_token``, migration 0014) could end all of an official's
@@ -23,7 +23,7 @@ import workflows.db
 
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,11 @@ only place that puts them there.  No module of the package imports it back.
 
 import click
 
-from . import database, drafts, escalation, files, receipts, records, routes, serving, tokens
+from . import (checkpoints, database, drafts, escalation, files, receipts, records, routes,
+               serving, tokens)
 
-MODULES = (database, routes, files, receipts, drafts, escalation, records, tokens, serving)
+MODULES = (database, routes, files, receipts, drafts, escalation, records, checkpoints, tokens,
+           serving)
 
 
 @click.group()

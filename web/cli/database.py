@@ -1,26 +1,49 @@
 """``sanchika init`` and ``sanchika demo``: the database's schema and the demo offices."""
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from workflows.db import schema
-from workflows.db import make_engine
+from workflows.audit import keys
+from workflows.db import database_url, make_engine, roles, schema
+from workflows.errors import SanchikaError
 
 from .common import Fail, database_message, session_scope
 
 
 @click.command()
 def init():
-    """Create the database or bring it to the newest schema."""
-    db = make_engine()
+    """Create the database or bring it to the newest schema, and make the key that signs the
+    audit chain's checkpoints if there is none.  On PostgreSQL the migrations run as the
+    tables' owner (SANCHIKA_OWNER_DATABASE_URL) and the application's role
+    (SANCHIKA_DATABASE_URL) is granted what it needs, no more; a role that could switch off
+    the guards of the record (a superuser, one owning tables) is refused."""
+    db = make_engine(roles.owner_url())
     try:
-        schema.upgrade(db)
+        role = roles.prepare(db, database_url(), migrate=schema.migrate)
         click.echo(f"database ready at revision {schema.current_revision(db)}: "
                    f"{db.url.render_as_string(hide_password=True)}")
-    except OperationalError as exc:
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
+    except (OperationalError, ProgrammingError) as exc:
         raise Fail(database_message(exc)) from None
     finally:
         db.dispose()
+    if role is not None:
+        click.echo(f"the application's role {role} may read and write rows as the application "
+                   "does, and owns nothing")
+    _signing_key()
+
+
+def _signing_key():
+    path = keys.key_path()
+    if path.exists():
+        return
+    try:
+        public = keys.new_key(path)
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(f"signing key {public.key_id} made at {path} (readable by its owner only); "
+               f"its public key is in {keys.keyring_path(path)}: keep a copy elsewhere")
 
 
 @click.command()

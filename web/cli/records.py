@@ -12,10 +12,12 @@ from workflows.db import backup as backups
 from workflows.files import filing, records
 from workflows.audit.rereading import adopt, reread
 from workflows.files.attachments import blob_path, default_store
-from workflows.db import database_url, make_engine, make_sessionmaker
+from workflows.audit import keys
+from workflows.db import database_url, make_engine, make_sessionmaker, roles
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
 
+from .checkpoints import check_all, read_checks, tell_checks
 from .common import Fail, session_scope
 
 RETENTION_HELP = "A or B: kept for good, reviewed after 25 years; C: kept --keep-years (1-10)"
@@ -30,11 +32,19 @@ RETENTION_HELP = "A or B: kept for good, reviewed after 25 years; C: kept --keep
                    "never saw are always named)")
 @click.option("--progress/--no-progress", default=None,
               help="say how far the reading has come (default: when stderr is a terminal)")
-def verify(anchor, since, progress):
-    """Walk the audit chain, then read the record again (notes, movements, tasks, documents
-    on disk, drafts, receipts, posts and who holds them) and name every row that differs
-    from what was chained.  Exit 1 on any finding."""
+@click.option("--checkpoints", "exported", default=None, type=click.Path(dir_okay=False),
+              metavar="FILE", help="an exported copy of the checkpoints (checkpoints.jsonl) "
+                                   "to hold the chain against as well")
+@click.option("--public-key", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="the public key(s) to check the checkpoints' signatures with (default: "
+                   "those kept beside the signing key)")
+def verify(anchor, since, progress, exported, public_key):
+    """Walk the audit chain, check its signed checkpoints (a chain rewritten or cut short
+    after one is named by it), then read the record again (notes, movements, tasks,
+    documents on disk, drafts, receipts, posts and who holds them) and name every row that
+    differs from what was chained.  Exit 1 on any finding."""
     anchor = _anchor(anchor)
+    copy, found, where = read_checks(exported, public_key)
     if progress is None:
         progress = sys.stderr.isatty()
     tell = (lambda message: click.echo(message, err=True)) if progress else None
@@ -43,10 +53,17 @@ def verify(anchor, since, progress):
     try:
         with make_sessionmaker(db)() as session:
             verdict = audit.verify(session, anchor=anchor)
+            checked = check_all(session, copy, found, where)
             findings = reread(session, read_document=lambda sha: _document(store, sha),
                               since=since, progress=tell)
     finally:
         db.dispose()
+    _tell(verdict, checked, findings)
+    if findings or not verdict.ok or not all(report.ok for _, report in checked):
+        sys.exit(1)
+
+
+def _tell(verdict, checked, findings):
     if not verdict.ok:
         click.echo(f"audit chain BROKEN at {verdict.problem}", err=True)
         click.echo(f"({verdict.events} events read; the chain is sound up to seq "
@@ -54,14 +71,13 @@ def verify(anchor, since, progress):
     else:
         click.echo(f"audit chain intact: {verdict.events} events, last seq {verdict.last_seq}, "
                    f"hash {verdict.last_hash}")
+    tell_checks(checked)
     for finding in findings:
         click.echo(f"record differs: {finding}", err=True)
     if findings:
         click.echo(f"{len(findings)} record(s) differ from the chain", err=True)
     else:
         click.echo("record intact: every row of the record matches the chain")
-    if findings or not verdict.ok:
-        sys.exit(1)
 
 
 @click.command("chain-record")
@@ -103,14 +119,20 @@ def _anchor(value):
 def backup_command(dest):
     """Copy the database and the documents into DEST while Sanchika runs."""
     try:
-        manifest = backups.backup(database_url(), dest, default_store())
+        manifest = backups.backup(database_url(), dest, default_store(),
+                                  signing_key=keys.key_path())
     except SanchikaError as exc:
         raise Fail(str(exc)) from None
+    if manifest.get("checkpoint_refused"):
+        click.echo(f"warning: the backup has no signed checkpoint: "
+                   f"{manifest['checkpoint_refused']}", err=True)
     click.echo(f"backup of the {manifest['database']} database (revision "
                f"{manifest['revision']}) in {dest}: {manifest['counts']['files']} files, "
                f"{manifest['counts']['audit_events']} audit events, {manifest['documents']} "
                f"documents ({manifest['documents_copied']} new); audit head "
-               f"{manifest['audit_seq']}:{manifest['audit_hash']}")
+               f"{manifest['audit_seq']}:{manifest['audit_hash']}"
+               + (f", signed with key {manifest['checkpoint']['key_id']}"
+                  if manifest.get("checkpoint") else ""))
 
 
 @click.command("restore")
@@ -119,10 +141,15 @@ def backup_command(dest):
 def restore_command(src, force):
     """Bring a backup made by 'sanchika backup' into the configured database and document
     store, then verify its audit chain."""
+    owner = make_engine(roles.owner_url())
     try:
-        manifest = backups.restore(src, database_url(), default_store(), force=force)
+        manifest = backups.restore(src, roles.owner_url(), default_store(), force=force)
+        if roles.two_roles():  # PostgreSQL: the application's grants, made again
+            roles.prepare(owner, database_url())
     except SanchikaError as exc:
         raise Fail(str(exc)) from None
+    finally:
+        owner.dispose()
     db = make_engine()
     try:
         with make_sessionmaker(db)() as session:

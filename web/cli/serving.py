@@ -6,6 +6,9 @@ from workflows.mail import outbox
 
 from workflows.deadlines import scheduler
 from workflows.db import make_engine, make_sessionmaker
+from workflows.errors import SanchikaError
+
+from .common import Fail
 
 
 @click.command()
@@ -18,6 +21,7 @@ def serve(host, port, threads, no_scheduler):
     """Serve the web app on a production WSGI server (waitress), with the scheduler."""
     from waitress import serve as waitress_serve
     from web import create_app
+    _checkpoint_every()
     app = create_app()
     if not no_scheduler:
         scheduler.start_background(app.extensions["sanchika.sessionmaker"],
@@ -34,15 +38,23 @@ def serve(host, port, threads, no_scheduler):
 @click.command("scheduler")
 def scheduler_command():
     """Run the escalation and mail jobs in this process (with several web workers)."""
+    every = _checkpoint_every()
     db = make_engine()
-    click.echo(f"Sanchika scheduler: escalation and mail every {scheduler.INTERVAL} s "
-               "(Ctrl+C to stop)")
+    click.echo(f"Sanchika scheduler: escalation and mail every {scheduler.INTERVAL} s, "
+               f"a signed checkpoint every {every} s (Ctrl+C to stop)")
     try:
         scheduler.run_blocking(make_sessionmaker(db), outbox.transport_from_settings)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         db.dispose()
+
+
+def _checkpoint_every():
+    try:
+        return scheduler.checkpoint_interval()
+    except SanchikaError as exc:
+        raise Fail(str(exc)) from None
 
 
 COMMANDS = (serve, scheduler_command)

@@ -60,15 +60,21 @@ _COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.user_id,
             AuditEvent.prev_hash, AuditEvent.hash)
 
 
-def verify(session, anchor=None):
+def verify(session, anchor=None, after=None, until=None):
     """Walk the audit chain in order and return a Verdict with the first broken link, if any.
 
     ``anchor`` (seq, hash), e.g. from a backup's manifest, must still be in the chain: it
-    catches a chain rewritten from some event on with freshly computed hashes.
+    catches a chain rewritten from some event on with freshly computed hashes.  ``after``
+    (seq, hash), a head already vouched for (a signed checkpoint), starts the walk there
+    instead of at the genesis; ``until`` (a seq) ends it there, and then the chain's head is
+    not compared with the last event walked.
     """
-    seq, last, count = 0, GENESIS, 0
-    rows = session.execute(select(*_COLUMNS).where(AuditEvent.seq.is_not(None))
-                           .order_by(AuditEvent.seq).execution_options(yield_per=2000))
+    seq, last = after or (0, GENESIS)
+    count = 0
+    walked = select(*_COLUMNS).where(AuditEvent.seq.is_not(None), AuditEvent.seq > seq)
+    if until is not None:
+        walked = walked.where(AuditEvent.seq <= until)
+    rows = session.execute(walked.order_by(AuditEvent.seq).execution_options(yield_per=2000))
     try:
         for row in rows:
             count += 1
@@ -81,6 +87,8 @@ def verify(session, anchor=None):
             seq, last = row.seq, row.hash
     finally:
         rows.close()  # a server-side cursor on PostgreSQL
+    if until is not None:
+        return Verdict(count, seq, last)
     return Verdict(count, seq, last, _check_ends(session, seq, last, anchor))
 
 

@@ -21,17 +21,22 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from . import analyze
+from . import analyze, make_engine, make_sessionmaker
+from ..audit import checkpoints
+from ..models.audit import GENESIS
 from ..clock import utcnow
-from ..errors import InvalidInput, NotAllowed
+from ..errors import InvalidInput, NotAllowed, SanchikaError
 
 MANIFEST = "manifest.json"
 COUNTED = ("files", "movements", "notes", "attachments", "audit_events", "users")
 
 
-def backup(url, dest, store):
+def backup(url, dest, store, signing_key=None):
     """Copy the database at ``url`` and the document ``store`` into the folder ``dest``;
-    return the manifest written there."""
+    return the manifest written there.  With ``signing_key`` (a key file's path) the copy's
+    audit head is signed, as a checkpoint stored in the database and recorded in the
+    manifest; a key that cannot sign leaves the checkpoint out and says why, and the backup
+    is made all the same."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     kind = make_url(url).get_backend_name()
@@ -44,8 +49,24 @@ def backup(url, dest, store):
     copied = copy_store(store, dest / "attachments")
     manifest = {"made_at": utcnow().isoformat(), "database": kind, **facts,
                 "documents": _count_blobs(dest / "attachments"), "documents_copied": copied}
+    if signing_key is not None:
+        manifest.update(_checkpoint(url, signing_key, (facts["audit_seq"], facts["audit_hash"])))
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def _checkpoint(url, signing_key, head):
+    """The copy's head signed (``checkpoint``: the line an export would hold), or why not
+    (``checkpoint_refused``)."""
+    engine = make_engine(url)
+    try:
+        signed = checkpoints.checkpoint_head(make_sessionmaker(engine), Path(signing_key),
+                                             (head[0], head[1] or GENESIS))
+    except SanchikaError as exc:
+        return {"checkpoint": None, "checkpoint_refused": str(exc)}
+    finally:
+        engine.dispose()
+    return {"checkpoint": json.loads(signed.line())}
 
 
 def _sqlite_backup(source, target):
@@ -141,7 +162,9 @@ def restore(src, url, store, force=False):
     if kind == "sqlite":
         _sqlite_restore(src / "sanchika.db", make_url(url).database)
     else:
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+        # as the owner; the application's grants are made again by its caller (roles.prepare)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl",
+              "--single-transaction",
               "--exit-on-error", "--dbname", _libpq_url(url), str(src / "sanchika.dump")])
         _analyze(url)
     copy_store(src / "attachments", store)

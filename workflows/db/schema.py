@@ -34,8 +34,13 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 def upgrade(engine: Engine) -> None:
     """Bring the database behind ``engine`` to the newest schema."""
     with engine.begin() as connection:
-        # "heads": branches made side by side (one per feature) are all applied
-        command.upgrade(alembic_config(connection=connection), "heads")
+        migrate(connection)
+
+
+def migrate(connection):
+    """Bring the database to the newest schema in the transaction of ``connection``."""
+    # "heads": branches made side by side (one per feature) are all applied
+    command.upgrade(alembic_config(connection=connection), "heads")
 
 
 def current_revision(engine: Engine) -> str:

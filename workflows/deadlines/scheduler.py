@@ -1,4 +1,5 @@
-"""Scheduler jobs: escalate what is due and send the outbox, every ``INTERVAL``.
+"""Scheduler jobs: escalate what is due and send the outbox, every ``INTERVAL``; sign the
+audit chain's head (a checkpoint), every ``checkpoint_interval()``.
 
 ``register_jobs`` is the one place jobs are defined; ``sanchika serve`` runs them in a
 background thread of its one process, ``sanchika scheduler`` in a process of its own (for
@@ -7,15 +8,30 @@ job starts at once when the scheduler starts, so a scheduler that was down catch
 """
 
 import logging
+import os
 from dataclasses import dataclass, field
 
+from ..audit import checkpoints, keys
 from ..clock import utcnow
+from ..errors import InvalidInput, SanchikaError
 from .escalation import BATCH, escalate_due, fire_due_timers
 from ..models import File, Post
 from ..mail.outbox import send_pending
 
 INTERVAL = 30  # seconds: an escalation fires within a minute of its due time
+CHECKPOINT_EVERY = 300  # seconds, unless SANCHIKA_CHECKPOINT_INTERVAL says otherwise
 log = logging.getLogger("sanchika.scheduler")
+
+
+def checkpoint_interval() -> int:
+    """Seconds between two checkpoints: SANCHIKA_CHECKPOINT_INTERVAL, or 300."""
+    value = os.environ.get("SANCHIKA_CHECKPOINT_INTERVAL", "").strip()
+    if not value:
+        return CHECKPOINT_EVERY
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidInput("SANCHIKA_CHECKPOINT_INTERVAL must be a whole number of seconds, "
+                           "not '%(value)s'", value=value)
+    return int(value)
 
 
 @dataclass
@@ -60,9 +76,17 @@ def run_pass(session_factory, transport, now=None):
     return report
 
 
-def register_jobs(scheduler, session_factory, transport_factory):
-    """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started)."""
+def register_jobs(scheduler, session_factory, transport_factory, checkpoint_every=None,
+                  signing_key=None):
+    """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started).  Checkpoints are
+    signed every ``checkpoint_every`` seconds (``checkpoint_interval()`` by default) with the
+    key at ``signing_key`` (``keys.key_path()`` by default, read again at every run)."""
     first = utcnow()
+    scheduler.add_job(_checkpoint_job, "interval",
+                      seconds=checkpoint_every or checkpoint_interval(),
+                      args=(session_factory, signing_key), id="sanchika.checkpoint",
+                      name="sign the audit chain's head", next_run_time=first,
+                      max_instances=1, coalesce=True, replace_existing=True)
     scheduler.add_job(_escalate_job, "interval", seconds=INTERVAL,
                       args=(session_factory, transport_factory),
                       id="sanchika.escalate", name="escalate files past their limit",
@@ -93,6 +117,18 @@ def _send_job(session_factory, transport_factory):
             log.info("mail: %s", ", ".join(f"{o.mail_id} {o.status}" for o in outcomes))
     except Exception:
         log.exception("sending the outbox failed")
+
+
+def _checkpoint_job(session_factory, signing_key=None):
+    try:
+        made = checkpoints.checkpoint_pass(session_factory, signing_key or keys.key_path())
+        if made is not None:
+            log.info("checkpoint %d: event %d signed with key %s", made.id, made.seq,
+                     made.key_id)
+    except SanchikaError as exc:  # no key, a key others can read, a broken chain: told
+        log.warning("no checkpoint signed: %s", exc)
+    except Exception:
+        log.exception("signing a checkpoint failed")
 
 
 def start_background(session_factory, transport_factory):

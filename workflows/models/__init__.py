@@ -3,6 +3,7 @@
 from .attendance import Attendance
 from .audit import AuditChain, AuditEvent
 from .calendar import Holiday
+from .checkpoint import Checkpoint
 from .escalation import Escalation, FileTimer, PriorityLimit
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
@@ -25,6 +26,6 @@ __all__ = [
     "PRIORITIES", "RETENTION", "STATUSES", "Attachment", "AuditChain", "Attendance", "AuditEvent", "File", "Movement",
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
-    "NumberCounter", "Receipt", "ApiToken", "PasswordLink", "RecoveryCode", "SecondFactor",
-    "SignInSession",
+    "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
+    "SecondFactor", "SignInSession",
 ]
