@@ -37,7 +37,7 @@ def upgrade(engine: Engine) -> None:
         migrate(connection)
 
 
-def migrate(connection):
+def migrate(connection: Connection) -> None:
     """Bring the database to the newest schema in the transaction of ``connection``."""
     # "heads": branches made side by side (one per feature) are all applied
     command.upgrade(alembic_config(connection=connection), "heads")
