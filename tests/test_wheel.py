@@ -69,7 +69,9 @@ def server(place):
     log = work / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen([str(bin_dir / "sanchika"), "serve", "--host", "127.0.0.1",
-                                    "--port", str(port), "--no-scheduler"], cwd=work, env=env,
+                                    "--port", str(port), "--no-scheduler"], cwd=work,
+                                   # the demo's head walks the pages without a second factor
+                                   env={**env, "SANCHIKA_SECOND_FACTOR_EXEMPT": "sunita.kumari"},
                                    stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
