@@ -74,7 +74,7 @@ def test_receipts_orders_and_attendance_take_the_offices_date(session, sadar, pe
     drafts.issue_draft(session, draft_id=draft.id, user=people.manoj)
     assert draft.issue_number.startswith(f"SADAR/ORDER/{day.year}/")
 
-    staff.sign_in(session, "manoj.yadav", "sanchika-demo")
+    staff.sign_in(session, staff.check_password(session, "manoj.yadav", "sanchika-demo"))
     attended = session.scalar(select(Attendance.day).where(
         Attendance.user_id == people.manoj.id).order_by(Attendance.id.desc()))
     assert attended == day
