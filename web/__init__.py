@@ -40,28 +40,22 @@ def create_app(config=None):
         factory = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
     app.extensions["sanchika.sessionmaker"] = factory
 
-    from . import auth, errors, files, i18n, inbox, outbox, receipts, vendor
-    from . import api, tokens
+    _register(app)
+    return app
+
+
+def _register(app):
+    """The app's extensions and blueprints."""
+    from . import (account, admin, api, auth, errors, files, i18n, inbox, outbox, receipts,
+                   records, reports, security, tokens, vendor)
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from . import account, admin
     admin.init_app(app)
     account.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(inbox.bp)
-    app.register_blueprint(outbox.bp)
-    app.register_blueprint(files.bp)
-    app.register_blueprint(receipts.bp)
-    app.register_blueprint(vendor.bp)
-    from . import reports
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(reports.search_bp)
-    from . import records
-    app.register_blueprint(records.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(tokens.bp)
-    return app
+    for bp in (auth.bp, inbox.bp, outbox.bp, files.bp, receipts.bp, vendor.bp, reports.bp,
+               reports.search_bp, records.bp, api.bp, tokens.bp):
+        app.register_blueprint(bp)
 
 
 def _instance_secret(app):

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
-from typing import Any, Protocol, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, select
@@ -22,6 +22,7 @@ from .. import clock, org
 from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
 from ..errors import NotAllowed, NotFound
+from .shapes import StayFile, StayPost, StayTask, StayUser
 from ..models import (PRIORITIES, File, Movement, Office, Post, PostHolding, Route, RouteVersion,
                      Section, Task, User)
 
@@ -53,74 +54,6 @@ class Filters:
     priority: str | None = None
     start: date | None = None   # first day, office time
     end: date | None = None     # last day (inclusive)
-
-
-# What a Stay reads of its task, file, post and user: the columns of ``_columns``' bundles, or
-# the same attributes of the models (``file_stays``).
-class StayTask(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def file_id(self) -> int: ...
-    @property
-    def step_id(self) -> str: ...
-    @property
-    def step_name(self) -> str: ...
-    @property
-    def post_id(self) -> int: ...
-    @property
-    def since(self) -> datetime: ...
-    @property
-    def due_at(self) -> datetime | None: ...
-    @property
-    def done_at(self) -> datetime | None: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def choice(self) -> str: ...
-    @property
-    def escalation_level(self) -> int: ...
-
-
-class StayFile(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def priority(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def route_version_id(self) -> int: ...
-    @property
-    def office_id(self) -> int: ...
-    @property
-    def section_id(self) -> int: ...
-
-
-class StayPost(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def title_hi(self) -> str: ...
-    @property
-    def section_id(self) -> int | None: ...
-
-
-class StayUser(Protocol):
-    @property
-    def id(self) -> int | None: ...  # None: the outer join found no one (see ``_someone``)
-    @property
-    def name(self) -> str: ...
-    @property
-    def name_hi(self) -> str: ...
 
 
 def _columns() -> tuple[Bundle[Any], Bundle[Any], Bundle[Any], Bundle[Any]]:
