@@ -127,6 +127,7 @@ def test_password_links_come_and_go_with_migration_0021(empty_db):
     assert "password_links" not in inspect(eng).get_table_names()
     upgrade(eng)
     assert "password_links" in inspect(eng).get_table_names()
+    eng.dispose()
 
 
 def test_sessions_replace_the_one_token_per_official_and_go_back_down(demo_db):
@@ -161,6 +162,7 @@ def test_sessions_replace_the_one_token_per_official_and_go_back_down(demo_db):
     upgrade(eng)
     with eng.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM sign_in_sessions")).scalar() == 0
+    eng.dispose()
 
 
 def test_checkpoints_are_never_changed_or_removed_and_the_table_goes_back_down(empty_db):

@@ -65,7 +65,7 @@ def test_the_mail_carries_a_link_made_when_it_is_sent_and_nothing_stored_signs_i
     assert link.token_sha256 == password_links.digest(token)
     signed = password_links.set_password(session, token, "my own pass 1", "my own pass 1", DAYS)
     assert signed.id == user.id and not signed.must_change_password
-    assert signing.sign_in(session, "neha.verma", "my own pass 1").id == user.id
+    assert signing.check_password(session, "neha.verma", "my own pass 1").id == user.id
 
 
 def test_a_link_works_once(session, factory, smtp, people):

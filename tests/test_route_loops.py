@@ -24,7 +24,7 @@ from workflows.models import AuditEvent, File, FileTimer, Movement, Task
 from workflows.org import tokens
 from workflows.routes import routing
 
-from webtools import csrf, flashes, post, sign_in
+from webtools import DEMO_EXEMPT, csrf, flashes, post, sign_in
 
 BOTH = pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
 #: A route that never stops fails its test instead of hanging the run.
@@ -98,7 +98,7 @@ def test_opening_a_file_on_a_route_that_would_never_reach_a_step_is_refused(sess
 def app(demo_db, tmp_path):
     """The web app on its own database, committing as in production."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": demo_db,
-                      "ATTACHMENTS": str(tmp_path / "store")})
+                      "ATTACHMENTS": str(tmp_path / "store"), "SECOND_FACTOR_EXEMPT": DEMO_EXEMPT})
     yield app
     app.extensions["sanchika.sessionmaker"].kw["bind"].dispose()
 
