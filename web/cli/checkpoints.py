@@ -49,7 +49,12 @@ def keys_group():
 @keys_group.command("new")
 def keys_new():
     """Make the signing key (refused if there is one: rotate it instead)."""
-    path = keys.key_path()
+    make_signing_key(keys.key_path())
+
+
+def make_signing_key(path):
+    """Make the signing key at ``path`` and say where it and its public key are (``init``
+    makes it too, when there is none)."""
     try:
         public = keys.new_key(path)
     except SanchikaError as exc:

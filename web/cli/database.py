@@ -7,6 +7,7 @@ from workflows.audit import keys
 from workflows.db import database_url, make_engine, roles, schema
 from workflows.errors import SanchikaError
 
+from .checkpoints import make_signing_key
 from .common import Fail, database_message, session_scope
 
 
@@ -36,14 +37,8 @@ def init():
 
 def _signing_key():
     path = keys.key_path()
-    if path.exists():
-        return
-    try:
-        public = keys.new_key(path)
-    except SanchikaError as exc:
-        raise Fail(str(exc)) from None
-    click.echo(f"signing key {public.key_id} made at {path} (readable by its owner only); "
-               f"its public key is in {keys.keyring_path(path)}: keep a copy elsewhere")
+    if not path.exists():
+        make_signing_key(path)
 
 
 @click.command()
