@@ -26,8 +26,9 @@ SHOTS = (ROOT / "docs" / "images" if os.environ.get("SANCHIKA_GUIDE_SHOTS")
          else ARTIFACTS / "guide")
 SANCHIKA = str(Path(sys.executable).parent / "sanchika")
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (make test installs it)")
+pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                 reason="Debian's chromium is not installed (make test installs it)"),
+              pytest.mark.xdist_group("browser")]
 
 
 def _free_port():

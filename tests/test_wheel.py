@@ -20,7 +20,7 @@ import pytest
 
 # Building and installing with pip (dependencies from PyPI) take a minute or two before the
 # first test; the fixtures' time counts against that test's timeout.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "sanchika-demo"
