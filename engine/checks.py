@@ -14,6 +14,7 @@ from lxml import etree
 
 from . import conditions
 from .cycles import STEPS, cycle_problems, fires_at_once
+from .parallel import parallel_problems
 from .refusals import N_, english
 from .spiff_internals import schema_errors
 
@@ -27,7 +28,7 @@ ROUTING_VARIABLES = frozenset({"choice", "priority"})
 MAX_ROUTE_BYTES = 2 * 1024 * 1024
 
 _FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "exclusiveGateway",
-               "boundaryEvent", "intermediateCatchEvent"}
+               "parallelGateway", "boundaryEvent", "intermediateCatchEvent"}
 _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
               "outgoing", "conditionExpression", "documentation", "extensionElements",
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
@@ -47,10 +48,10 @@ _WHY_UNSUPPORTED = {
     "subProcess": N_("%(kind)s: sub-processes are not supported; draw the steps in this route"),
     "transaction": N_("%(kind)s: transactions are not supported"),
     "adHocSubProcess": N_("%(kind)s: ad-hoc sub-processes are not supported"),
-    "parallelGateway": N_("%(kind)s: a file is in one place at a time; "
-                          "parallel gateways are not supported"),
-    "inclusiveGateway": N_("%(kind)s: a file is in one place at a time; "
-                           "inclusive gateways are not supported"),
+    "inclusiveGateway": N_("%(kind)s: inclusive gateways are not supported: which parts "
+                           "a file is split into would depend on conditions, and its join "
+                           "would have to guess which parts to wait for; draw a parallel "
+                           "gateway for parts that all go, exclusive gateways for a choice"),
     "eventBasedGateway": N_("%(kind)s: event-based gateways are not supported"),
     "complexGateway": N_("%(kind)s: complex gateways are not supported"),
     "intermediateThrowEvent": N_("%(kind)s: throw events are not supported"),
@@ -233,6 +234,8 @@ def _structure_problems(process: Any) -> list[Problem]:
     problems.extend(_timer_problems(process, nodes))
     if not problems:
         problems.extend(_reachability_problems(nodes, outgoing))
+        problems.extend(_problem(nodes[element_id], template, **params) for element_id, template,
+                        params in parallel_problems(nodes, outgoing, incoming))
         problems.extend(_loop_problems(process, nodes, flows))
     return problems
 

@@ -11,32 +11,53 @@ nothing of value is lost.
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.util.task import TaskState
 
 from .instance import ready_tasks
-from .spiff_internals import graft
+from .spiff_internals import graft, subtree_ids
+
+_ALIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 def compact(workflow: Any) -> None:
     """Bound the engine's history after a movement.
 
-    The first occurrence of the ready step is found by climbing from the step, not by walking
+    The first occurrence of each ready step is found by climbing from the step, not by walking
     the whole tree.  The tree left is the one SpiffWorkflow's ``reset_from_task_id`` of the
     first occurrence would leave, except that the step keeps the task (and id) and the data of
-    its new occurrence, and the tasks already predicted after it are not predicted again.
+    its new occurrence, and the tasks already predicted after it are not predicted again.  A
+    file in parts is compacted part by part: a step's first occurrence is replaced only when
+    nothing else still waiting (another part, a join) lies under it.
     """
     ready = ready_tasks(workflow)
-    if len(ready) != 1:
-        return
-    current = first = ready[0]
-    task = current.parent
+    for current in ready:
+        if current.id not in workflow.tasks:
+            continue
+        first = _first_occurrence(current)
+        if first is current:
+            continue
+        top, keep = _branch(first), _branch(current)
+        if len(ready) > 1 and _holds_others(workflow, top, keep):
+            continue
+        graft(workflow, top, keep)
+        workflow.last_task = current.parent
+
+
+def _first_occurrence(current: Any) -> Any:
+    first, task = current, current.parent
     while task is not None:
         if task.task_spec is current.task_spec:
             first = task
         task = task.parent
-    if first is current:
-        return
-    graft(workflow, _branch(first), _branch(current))
-    workflow.last_task = current.parent
+    return first
+
+
+def _holds_others(workflow: Any, top: Any, keep: Any) -> bool:
+    """Whether a task still waiting (ready, waiting or started) lies under ``top`` but not
+    under ``keep``: grafting would drop it."""
+    kept = set(subtree_ids(workflow, keep))
+    return any(workflow.tasks[task_id].state & _ALIVE
+               for task_id in subtree_ids(workflow, top) if task_id not in kept)
 
 
 def _branch(task: Any) -> Any:

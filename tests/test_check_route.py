@@ -64,9 +64,9 @@ BROKEN = {
     "the same choice twice": (
         mutate('name="Return" sourceRef', 'name="Approve" sourceRef'),
         "offered twice", "F_Return"),
-    "parallel gateway": (
-        mutate(TASK_DECIDE, '<bpmn:parallelGateway id="Par_1"/>' + TASK_DECIDE),
-        "parallel gateways are not supported", "Par_1"),
+    "inclusive gateway": (
+        mutate(TASK_DECIDE, '<bpmn:inclusiveGateway id="Inc_1"/>' + TASK_DECIDE),
+        "inclusive gateways are not supported", "Inc_1"),
     "call activity": (
         mutate(TASK_DECIDE, '<bpmn:callActivity id="Call_1" calledElement="x"/>' + TASK_DECIDE),
         "call activities", "Call_1"),
