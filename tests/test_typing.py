@@ -1,6 +1,5 @@
 """engine/ type-checks clean under ``mypy --strict``, and workflows/ under mypy's defaults, with
-every function annotated and checked in the modules its override lists (the configuration is
-in pyproject.toml)."""
+every function of every module annotated and checked (the configuration is in pyproject.toml)."""
 
 from pathlib import Path
 

@@ -10,7 +10,7 @@ so that a refused sheet saves nothing and says where to look.
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import InvalidInput
@@ -39,7 +39,8 @@ def read(data: str | bytes, *, max_field: int = MAX_FIELD) -> list[Record]:
     return records
 
 
-def with_header(records: Sequence[Record], columns: Sequence[str]) -> list[tuple[int, dict]]:
+def with_header(records: Sequence[Record],
+                columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
     """``records`` whose first one names ``columns`` (in any order, other columns allowed):
     (line, {column: value}) for each record after it; a missing or repeated column, or a row
     with values beyond the named columns, is refused."""
@@ -74,7 +75,7 @@ def at_most(record: Record, width: int) -> None:
                                line=record.line, column=column, count=width)
 
 
-def _decode(data):
+def _decode(data: str | bytes) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     if len(data) > MAX_BYTES:
@@ -103,13 +104,13 @@ def _parse(text: str) -> Iterator[Record]:
         start = reader.line_num + 1
 
 
-def _kept(source, lines):
+def _kept(source: Iterable[str], lines: list[str]) -> Iterator[str]:
     for line in source:
         lines.append(line)
         yield line
 
 
-def _unreadable(line, raw, exc):
+def _unreadable(line: int, raw: str, exc: csv.Error) -> InvalidInput:
     if "field limit" in str(exc):
         return InvalidInput("line %(line)s, column %(column)s: the field is longer than "
                             "%(limit)s characters", line=line,
@@ -119,7 +120,7 @@ def _unreadable(line, raw, exc):
                         "in quotes whole and double a quote inside it (\"\")", line=line)
 
 
-def _long_column(raw, limit):
+def _long_column(raw: str, limit: int) -> int:
     """The column of the first field in ``raw`` (a record's text) longer than ``limit``,
     counting commas outside quotes as the csv module does."""
     column, length, quoted = 1, 0, False
@@ -135,7 +136,7 @@ def _long_column(raw, limit):
     return column
 
 
-def _check_cell(line, column, cell, max_field):
+def _check_cell(line: int, column: int, cell: str, max_field: int) -> None:
     found = _UNREADABLE.search(cell)
     if found and found.group() == "\x00":
         raise InvalidInput("line %(line)s, column %(column)s: the field holds a NUL character "

@@ -3,15 +3,28 @@ by hashes at commit (``models.audit``), and checked by ``sanchika verify``."""
 
 import json
 from dataclasses import dataclass
+from typing import Any, Protocol, Unpack
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
 
 from ..clock import utcnow
-from ..models import AuditEvent
+from ..models import AuditEvent, User
 from ..models.audit import GENESIS, PENDING, AuditChain, Pending, event_hash
 
 
-def record(session, action, user=None, file=None, office_id=None, **detail):
+class OnAFile(Protocol):
+    """What an event reads of its file: a File, or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def office_id(self) -> int: ...
+
+
+def record(session: Session, action: str, user: User | None = None,
+           file: OnAFile | None = None, office_id: int | None = None,
+           **detail: object) -> None:
     """Record an audit event for ``action`` by ``user`` on ``file`` (anything with ``id`` and
     ``office_id``); it is written, in its place in the chain, when the transaction commits,
     and dropped if the transaction (or the savepoint it was recorded in) does not."""
@@ -37,7 +50,7 @@ class ChainBreak:
     seq: int | None
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f"event {self.event_id}" if self.event_id is not None else "the chain"
         at = f" (seq {self.seq})" if self.seq is not None else ""
         return f"{where}{at}: {self.kind}: {self.message}"
@@ -51,7 +64,7 @@ class Verdict:
     problem: ChainBreak | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.problem is None
 
 
@@ -60,7 +73,8 @@ _COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.user_id,
             AuditEvent.prev_hash, AuditEvent.hash)
 
 
-def verify(session, anchor=None, after=None, until=None):
+def verify(session: Session, anchor: tuple[int, str] | None = None,
+           after: tuple[int, str] | None = None, until: int | None = None) -> Verdict:
     """Walk the audit chain in order and return a Verdict with the first broken link, if any.
 
     ``anchor`` (seq, hash), e.g. from a backup's manifest, must still be in the chain: it
@@ -92,7 +106,7 @@ def verify(session, anchor=None, after=None, until=None):
     return Verdict(count, seq, last, _check_ends(session, seq, last, anchor))
 
 
-def _check(row, seq, last):
+def _check(row: Row[Unpack[tuple[Any, ...]]], seq: int, last: str) -> ChainBreak | None:
     if event_hash(row.seq, row.at, row.user_id, row.office_id, row.file_id, row.action,
                   row.detail, row.prev_hash) != row.hash:
         return ChainBreak("changed", row.id, row.seq,
@@ -107,7 +121,8 @@ def _check(row, seq, last):
     return None
 
 
-def _check_ends(session, seq, last, anchor):
+def _check_ends(session: Session, seq: int, last: str,
+                anchor: tuple[int, str] | None) -> ChainBreak | None:
     stray = session.execute(select(AuditEvent.id).where(AuditEvent.seq.is_(None))
                             .order_by(AuditEvent.id).limit(1)).scalar()
     if stray is not None:
@@ -127,7 +142,7 @@ def _check_ends(session, seq, last, anchor):
     return None
 
 
-def chain_head(session):
+def chain_head(session: Session) -> tuple[int, str] | tuple[None, None]:
     """(seq, hash) of the last event in the chain."""
     head = session.execute(select(AuditChain.seq, AuditChain.hash)
                            .where(AuditChain.id == 1)).first()

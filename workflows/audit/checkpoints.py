@@ -18,12 +18,14 @@ import binascii
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from .. import audit
 from ..clock import utcnow
@@ -77,7 +79,7 @@ def signed(row: Checkpoint) -> Signed:
 
 
 @contextmanager
-def snapshot(sessions):
+def snapshot(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction that sees one state of the chain throughout: REPEATABLE READ on
     PostgreSQL (SQLite's transactions take the write lock, so nothing moves meanwhile)."""
     with sessions.begin() as session:
@@ -86,7 +88,9 @@ def snapshot(sessions):
         yield session
 
 
-def make_checkpoint(session, signer: Signer, keys: list[PublicKey], head=None, now=None):
+def make_checkpoint(session: Session, signer: Signer, keys: list[PublicKey],
+                    head: tuple[int, str] | None = None,
+                    now: datetime | None = None) -> Checkpoint:
     """Sign the chain's head (or ``head``, an earlier (seq, hash) of the chain, e.g. a
     backup's) and store the checkpoint; refused if the chain does not link from the last
     checkpoint ``keys`` vouch for up to that head.  Run it in a ``snapshot`` transaction."""
@@ -108,7 +112,8 @@ def make_checkpoint(session, signer: Signer, keys: list[PublicKey], head=None, n
     return row
 
 
-def last_vouched(session, keys: list[PublicKey], until=None):
+def last_vouched(session: Session, keys: list[PublicKey],
+                 until: int | None = None) -> Checkpoint | None:
     """The newest stored checkpoint (at or below event ``until``) signed by one of ``keys``."""
     by_id = {k.key_id: k for k in keys}
     query = select(Checkpoint).order_by(Checkpoint.seq.desc(), Checkpoint.id.desc())
@@ -129,7 +134,8 @@ def _verifies(key: PublicKey, cp: Signed) -> bool:
     return len(signature) == 64 and key.verifies(signature, cp.message())
 
 
-def checkpoint_pass(sessions, path: Path, now=None):
+def checkpoint_pass(sessions: sessionmaker[Session], path: Path,
+                    now: datetime | None = None) -> Checkpoint | None:
     """The scheduler's job: sign the chain's head with the key at ``path`` unless the newest
     checkpoint already holds it; the new Checkpoint, or None."""
     signer = load_signer(path)
@@ -143,18 +149,20 @@ def checkpoint_pass(sessions, path: Path, now=None):
         return make_checkpoint(session, signer, public_keys(path), now=now)
 
 
-def checkpoint_head(sessions, path: Path, head, now=None) -> Signed:
+def checkpoint_head(sessions: sessionmaker[Session], path: Path, head: tuple[int, str],
+                    now: datetime | None = None) -> Signed:
     """Sign ``head`` (seq, hash), e.g. a backup's, with the key at ``path``."""
     signer = load_signer(path)
     with snapshot(sessions) as session:
         return signed(make_checkpoint(session, signer, public_keys(path), head=head, now=now))
 
 
-def stored(session) -> list[Signed]:
+def stored(session: Session) -> list[Signed]:
     return [signed(row) for row in session.scalars(select(Checkpoint).order_by(Checkpoint.id))]
 
 
-def export(session, folder: Path, keys: list[PublicKey], current=None):
+def export(session: Session, folder: Path, keys: list[PublicKey],
+           current: str | None = None) -> tuple[Path, int, int]:
     """Append the stored checkpoints that ``folder``'s copy lacks to its checkpoints.jsonl,
     and write the public keys beside it; (path, how many appended, how many it holds)."""
     path = Path(folder) / EXPORT_NAME
@@ -194,7 +202,7 @@ def read_export(path: Path) -> list[Signed]:
 
 
 class _NotACheckpoint(Exception):
-    def __init__(self, why):
+    def __init__(self, why: Sentence) -> None:
         super().__init__(why)
         self.why = why
 
@@ -229,22 +237,23 @@ class Failure:
     kind: str  # rewritten | truncated | missing | forged | unknown key | no key
     message: Sentence
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
 
 
 @dataclass
 class Report:
     checked: int
-    problems: list = field(default_factory=list)
+    problems: list[Failure] = field(default_factory=list)
     vouched: Signed | None = None  # the newest checkpoint that the chain still matches
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.problems
 
 
-def check(session, checkpoints: list[Signed], keys: list[PublicKey], keys_from: str) -> Report:
+def check(session: Session, checkpoints: list[Signed], keys: list[PublicKey],
+          keys_from: str) -> Report:
     """Hold ``checkpoints`` against their signatures (``keys``, read from ``keys_from``) and
     against the chain: a Report naming each checkpoint that fails, and how."""
     report = Report(len(checkpoints))
@@ -275,7 +284,7 @@ def check(session, checkpoints: list[Signed], keys: list[PublicKey], keys_from: 
     return report
 
 
-def _against_chain(session, good: list[Signed], report: Report) -> None:
+def _against_chain(session: Session, good: list[Signed], report: Report) -> None:
     end = session.scalar(select(func.max(AuditEvent.seq))) or 0
     hashes = _hashes_at(session, sorted({cp.seq for cp in good if 0 < cp.seq <= end}))
     hashes[0] = GENESIS
@@ -305,8 +314,8 @@ def _against_chain(session, good: list[Signed], report: Report) -> None:
             checkpoint=beyond[-1].named(), count=len(beyond))))
 
 
-def _hashes_at(session, seqs: list[int]) -> dict:
-    hashes = {}
+def _hashes_at(session: Session, seqs: list[int]) -> dict[int | None, str | None]:
+    hashes: dict[int | None, str | None] = {}
     for start in range(0, len(seqs), 500):
         hashes.update(session.execute(select(AuditEvent.seq, AuditEvent.hash)
                                       .where(AuditEvent.seq.in_(seqs[start:start + 500]))).all())

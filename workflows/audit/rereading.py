@@ -14,13 +14,15 @@ import hashlib
 from array import array
 import json
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from .. import audit
 from ..models import AuditEvent, Draft, DraftVersion, File, records
-from ..models.records import KINDS, digest
+from ..models.records import KINDS, Kind, digest
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Finding:
     what: str
     file_number: str | None = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f"file {self.file_number}: " if self.file_number else ""
         return f"{where}{self.kind} {self.row_id}: {self.what}"
 
@@ -41,8 +43,12 @@ EVENTS_PAGE = 2000  # events read at a time, newest first
 ROWS_PAGE = 500  # rows read again in one query
 TABLE_PAGE = 10000  # ids read at a time when looking for rows the chain never saw
 
+_Found = tuple[str, int, str, int | None]  # kind, row id, what, file id
+_Chained = dict[int, tuple[int | None, str, int]]  # row id: (file id, digest, seq)
 
-def reread(session, read_document=None, since=0, progress=None):
+
+def reread(session: Session, read_document: Callable[[str], bytes | None] | None = None,
+           since: int = 0, progress: Callable[[str], object] | None = None) -> list[Finding]:
     """Every record row that differs from the chain, as Findings (file by file, kind by kind).
 
     ``read_document(sha256)`` gives a stored document's bytes (None when missing); ``since``
@@ -50,7 +56,7 @@ def reread(session, read_document=None, since=0, progress=None):
     saw are always named); ``progress(message)`` is told how far the reading has come."""
     report = _Progress(progress)
     seen = {name: _Seen() for name in KINDS}
-    found = []
+    found: list[_Found] = []
     for due in _last_writes(session, seen, since, report):
         for name, chained in due.items():
             found += _compare(session, KINDS[name], chained, report)
@@ -63,7 +69,8 @@ def reread(session, read_document=None, since=0, progress=None):
     return _with_file_numbers(session, found)
 
 
-def _last_writes(session, seen, since, report):
+def _last_writes(session: Session, seen: dict[str, "_Seen"], since: int | None,
+                 report: "_Progress") -> Iterator[dict[str, _Chained]]:
     """The chain's events newest first, a page at a time; for each page, {kind: {row id:
     (file id, digest, seq)}} of the rows whose last chained write is in it and at or after
     ``since`` (None: none, only ``seen`` is filled).  ``seen`` marks each row met, so that
@@ -78,8 +85,9 @@ def _last_writes(session, seen, since, report):
         events = session.execute(query).all()
         if not events:
             return
-        due = {}
+        due: dict[str, _Chained] = {}
         for seq, detail in events:
+            assert seq is not None  # noqa: S101  (the query takes chained events only)
             for kind, row_id, file_id, value in json.loads(detail).get("records", ()):
                 if seen[kind].add(row_id) and since is not None and seq >= since:
                     due.setdefault(kind, {})[row_id] = (file_id, value, seq)
@@ -88,10 +96,12 @@ def _last_writes(session, seen, since, report):
         yield due
 
 
-def _compare(session, kind, chained, report):
+def _compare(session: Session, kind: Kind, chained: _Chained,
+             report: "_Progress") -> list[_Found]:
     """The rows of ``chained`` ({row id: (file id, digest, seq)}) that differ from their
     digest or are gone, as (kind, row id, what, file id)."""
-    model, found = kind.model, []
+    model = kind.model
+    found: list[_Found] = []
     columns = [model.id] + [getattr(model, c) for c in kind.columns if c != "id"]
     for batch in _runs(sorted(chained)):
         rows = {row.id: row._mapping for row in session.execute(
@@ -108,10 +118,10 @@ def _compare(session, kind, chained, report):
     return found
 
 
-def _runs(ids):
+def _runs(ids: Iterable[int]) -> Iterator[list[int]]:
     """Sorted ``ids`` in runs of at most ROWS_PAGE, each spanning at most twice that many
     ids, so that each run is read by one range of ids: the same statement every time."""
-    run = []
+    run: list[int] = []
     for row_id in ids:
         if run and (len(run) == ROWS_PAGE or row_id - run[0] >= 2 * ROWS_PAGE):
             yield run
@@ -121,7 +131,8 @@ def _runs(ids):
         yield run
 
 
-def _unchained(session, kind, seen, report):
+def _unchained(session: Session, kind: Kind, seen: "_Seen",
+               report: "_Progress") -> Iterator[tuple[int, int | None]]:
     """(row id, file id) of each ``kind`` row whose id ``seen`` does not hold, in id order,
     read a page of ids at a time."""
     model = kind.model
@@ -140,8 +151,9 @@ def _unchained(session, kind, seen, report):
         report.tick(kind.name + " ids", after)
 
 
-def _documents(session, read_document, report):
-    found = []
+def _documents(session: Session, read_document: Callable[[str], bytes | None],
+               report: "_Progress") -> list[_Found]:
+    found: list[_Found] = []
     for kind, query in (("document", select(KINDS["document"].model.id,
                                             KINDS["document"].model.sha256,
                                             KINDS["document"].model.filename,
@@ -162,7 +174,7 @@ def _documents(session, read_document, report):
     return found
 
 
-def _with_file_numbers(session, found):
+def _with_file_numbers(session: Session, found: list[_Found]) -> list[Finding]:
     """Findings of ``found`` ((kind, row id, what, file id)), each with the number of the
     file its row belongs to (a draft version's through its draft), in file order."""
     versions = [row_id for kind, row_id, _, file_id in found
@@ -172,8 +184,8 @@ def _with_file_numbers(session, found):
         .where(DraftVersion.id.in_(versions))).all()) if versions else {}
     ids = [file_id if file_id is not None else of_version.get(row_id)
            for kind, row_id, _, file_id in found]
-    numbers = dict(session.execute(select(File.id, File.number)
-                                   .where(File.id.in_({i for i in ids if i}))).all())
+    numbers: dict[int | None, str] = dict(session.execute(
+        select(File.id, File.number).where(File.id.in_({i for i in ids if i}))).all())
     named = [Finding(kind, row_id, what, numbers.get(file_id))
              for (kind, row_id, what, _), file_id in zip(found, ids, strict=True)]
     return sorted(named, key=lambda f: (f.file_number or "", f.kind, f.row_id))
@@ -184,11 +196,13 @@ class _Seen:
     for a bit (a row no sequence of this database made) is kept in a set."""
 
     BITS = 1 << 32
+    bits: bytearray
+    large: set[int]
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.bits, self.large = bytearray(), set()
 
-    def add(self, row_id):
+    def add(self, row_id: int) -> bool:
         """Mark ``row_id``; True if it was not marked before."""
         if not 0 <= row_id < self.BITS:
             new = row_id not in self.large
@@ -202,7 +216,7 @@ class _Seen:
         self.bits[byte] |= mask
         return True
 
-    def __contains__(self, row_id):
+    def __contains__(self, row_id: int) -> bool:
         if not 0 <= row_id < self.BITS:
             return row_id in self.large
         byte = row_id >> 3
@@ -212,16 +226,16 @@ class _Seen:
 class _Progress:
     """Tells ``progress`` where the reading is, every few seconds."""
 
-    def __init__(self, progress, every=5.0):
+    def __init__(self, progress: Callable[[str], object] | None, every: float = 5.0) -> None:
         self.progress, self.every, self.last = progress, every, time.monotonic()
 
-    def tick(self, what, at):
+    def tick(self, what: str, at: object) -> None:
         if self.progress is not None and time.monotonic() - self.last >= self.every:
             self.last = time.monotonic()
             self.progress(f"reading {what}: at {at}")
 
 
-def adopt(sessions, batch=1000):
+def adopt(sessions: sessionmaker[Session], batch: int = 1000) -> int:
     """Chain the rows of the record that the chain has never seen (a database from before
     the chain covered the record), ``batch`` rows to an event; how many were chained.  Run it
     once after the upgrade and before the database is exposed: whatever it finds, it trusts."""

@@ -16,7 +16,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -31,7 +33,8 @@ MANIFEST = "manifest.json"
 COUNTED = ("files", "movements", "notes", "attachments", "audit_events", "users")
 
 
-def backup(url, dest, store, signing_key=None):
+def backup(url: str, dest: str | Path, store: str | Path,
+           signing_key: str | Path | None = None) -> dict[str, Any]:
     """Copy the database at ``url`` and the document ``store`` into the folder ``dest``;
     return the manifest written there.  With ``signing_key`` (a key file's path) the copy's
     audit head is signed, as a checkpoint stored in the database and recorded in the
@@ -55,7 +58,8 @@ def backup(url, dest, store, signing_key=None):
     return manifest
 
 
-def _checkpoint(url, signing_key, head):
+def _checkpoint(url: str, signing_key: str | Path,
+                head: tuple[int, str | None]) -> dict[str, Any]:
     """The copy's head signed (``checkpoint``: the line an export would hold), or why not
     (``checkpoint_refused``)."""
     engine = make_engine(url)
@@ -69,7 +73,7 @@ def _checkpoint(url, signing_key, head):
     return {"checkpoint": json.loads(signed.line())}
 
 
-def _sqlite_backup(source, target):
+def _sqlite_backup(source: str | None, target: Path) -> dict[str, Any]:
     part = target.with_suffix(".db.part")
     part.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
@@ -86,7 +90,7 @@ def _sqlite_backup(source, target):
     return facts
 
 
-def _pg_backup(url, target):
+def _pg_backup(url: str, target: Path) -> dict[str, Any]:
     """pg_dump from a snapshot exported by a repeatable-read transaction, whose counts and
     audit head go into the manifest: both describe the same instant."""
     engine = create_engine(_driver_url(url), isolation_level="REPEATABLE READ")
@@ -103,7 +107,7 @@ def _pg_backup(url, target):
     return facts
 
 
-def _facts(query):
+def _facts(query: Callable[[str], Sequence[Sequence[Any]]]) -> dict[str, Any]:
     counts = {t: query(f"SELECT count(*) FROM {t}")[0][0]  # noqa: S608 (our own tables)
               for t in COUNTED}
     head = query("SELECT seq, hash FROM audit_chain WHERE id = 1")
@@ -112,7 +116,7 @@ def _facts(query):
             "audit_seq": head[0][0] if head else 0, "audit_hash": head[0][1] if head else None}
 
 
-def copy_store(store, target):
+def copy_store(store: str | Path, target: str | Path) -> int:
     """Copy every document of ``store`` missing from ``target``; return how many were copied.
     Names are sha256 digests, so a file already there is the same file."""
     store, target = Path(store), Path(target)
@@ -135,18 +139,19 @@ def copy_store(store, target):
     return copied
 
 
-def _count_blobs(folder):
+def _count_blobs(folder: str | Path) -> int:
     return sum(1 for p in Path(folder).rglob("*") if p.is_file())
 
 
-def read_manifest(src):
+def read_manifest(src: str | Path) -> dict[str, Any]:
     path = Path(src) / MANIFEST
     if not path.is_file():
         raise InvalidInput("%(src)s is not a Sanchika backup (no manifest.json)", src=str(src))
     return json.loads(path.read_text())
 
 
-def restore(src, url, store, force=False):
+def restore(src: str | Path, url: str, store: str | Path,
+            force: bool = False) -> dict[str, Any]:
     """Bring the backup in folder ``src`` into the database at ``url`` and the document
     ``store``.  A target that already holds files, users or audit events is refused unless
     ``force``.  Returns the backup's manifest."""
@@ -171,7 +176,7 @@ def restore(src, url, store, force=False):
     return manifest
 
 
-def _analyze(url):
+def _analyze(url: str) -> None:
     """PostgreSQL: gather the planner's statistics of the restored tables, which pg_restore
     does not bring (PostgreSQL's documentation advises it); until autovacuum came round, the
     reports' plans would rest on guesses."""
@@ -182,7 +187,8 @@ def _analyze(url):
         engine.dispose()
 
 
-def _sqlite_restore(source, target):
+def _sqlite_restore(source: Path, target: str | None) -> None:
+    assert target is not None  # noqa: S101  (the URLs Sanchika runs on name a file)
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=30)
@@ -193,7 +199,7 @@ def _sqlite_restore(source, target):
         dst.close()
 
 
-def _empty(url):
+def _empty(url: str) -> bool:
     engine = create_engine(_driver_url(url))
     try:
         with engine.connect() as conn:
@@ -204,16 +210,16 @@ def _empty(url):
         engine.dispose()
 
 
-def _driver_url(url):
+def _driver_url(url: str) -> str:
     return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql") else url
 
 
-def _libpq_url(url):
+def _libpq_url(url: str) -> str:
     u = make_url(url).set(drivername="postgresql")
     return u.render_as_string(hide_password=False)
 
 
-def _run(argv):
+def _run(argv: list[str]) -> None:
     try:
         done = subprocess.run(argv, capture_output=True, text=True)  # noqa: S603 (no shell)
     except FileNotFoundError:

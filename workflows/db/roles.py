@@ -11,8 +11,9 @@ the replication role, and then grants it exactly the privileges below.
 """
 
 import os
+from collections.abc import Callable
 
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 
 from . import database_url, make_engine
 from ..errors import InvalidInput, NotAllowed
@@ -67,7 +68,7 @@ def application_role(app_url: str) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def refuse_unsafe(conn, role: str, database: str) -> None:
+def refuse_unsafe(conn: Connection, role: str, database: str) -> None:
     """Refuse an application role that could switch the guards off (``conn`` is the
     owner's connection)."""
     owner, here = conn.execute(text("SELECT current_user, current_database()")).one()
@@ -101,7 +102,7 @@ def refuse_unsafe(conn, role: str, database: str) -> None:
                          "it (REVOKE SET ON PARAMETER session_replication_role)", role=role)
 
 
-def owned_by(conn, role: str) -> list[str]:
+def owned_by(conn: Connection, role: str) -> list[str]:
     """What ``role`` owns in this database: the database, schemas, tables, sequences,
     views and functions (any of which would let it undo a guard)."""
     return list(conn.execute(text("""
@@ -122,15 +123,17 @@ def owned_by(conn, role: str) -> list[str]:
         ORDER BY 1"""), {"role": role}).scalars())
 
 
-def _may_set_replication_role(conn, role: str) -> bool:
-    if conn.dialect.server_version_info < (15,):
+def _may_set_replication_role(conn: Connection, role: str) -> bool:
+    version = conn.dialect.server_version_info
+    assert version is not None  # noqa: S101  (known once connected)
+    if version < (15,):
         return False  # before PostgreSQL 15 only a superuser may set it
     return bool(conn.execute(text("SELECT has_parameter_privilege(:role, "
                                   "'session_replication_role', 'SET')"),
                              {"role": role}).scalar())
 
 
-def grant(conn, role: str) -> dict[str, str]:
+def grant(conn: Connection, role: str) -> dict[str, str]:
     """Grant ``role`` exactly what the application does to each table of the public schema,
     and the use of the sequences behind their ids; {table: privileges}."""
     who = conn.dialect.identifier_preparer.quote(role)
@@ -149,7 +152,8 @@ def grant(conn, role: str) -> dict[str, str]:
     return granted
 
 
-def prepare(owner_engine, app_url: str, migrate=None) -> str | None:
+def prepare(owner_engine: Engine, app_url: str,
+            migrate: Callable[[Connection], object] | None = None) -> str | None:
     """Check the application's role against the owner's, run ``migrate(connection)`` as the
     owner, then grant the application its privileges; the application's role (None on a
     database without roles)."""

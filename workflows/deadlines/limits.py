@@ -163,7 +163,7 @@ def set_limits(session: Session, office: Office, *, default: int | str | None = 
                                           limit_days=days_for))
         changes[priority] = days
     session.flush()
-    audit.record(session, "limits.set", user, office_id=office.id, **changes)
+    audit.record(session, "limits.set", user, None, office_id=office.id, **changes)
     return changes
 
 

@@ -9,14 +9,23 @@ job starts at once when the scheduler starts, so a scheduler that was down catch
 
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..audit import checkpoints, keys
 from ..clock import utcnow
 from ..errors import InvalidInput, SanchikaError
 from .escalation import BATCH, escalate_due, fire_due_timers
-from ..models import File, Post
-from ..mail.outbox import send_pending
+from ..models import Escalation, File, Post
+from ..mail.outbox import Outcome, Transport, send_pending
+
+if TYPE_CHECKING:  # APScheduler 3 ships no type information
+    from apscheduler.schedulers.base import BaseScheduler  # type: ignore[import-untyped]
 
 INTERVAL = 30  # seconds: an escalation fires within a minute of its due time
 CHECKPOINT_EVERY = 300  # seconds, unless SANCHIKA_CHECKPOINT_INTERVAL says otherwise
@@ -36,12 +45,15 @@ def checkpoint_interval() -> int:
 
 @dataclass
 class PassReport:
-    escalations: list = field(default_factory=list)  # (number, level, to post, cause)
-    timers: list = field(default_factory=list)       # (number, timer name, interrupting)
-    mails: list = field(default_factory=list)        # outbox.Outcome
+    # (number, level, to post, cause)
+    escalations: list[tuple[str, int, str, str]] = field(default_factory=list)
+    # (number, timer name, interrupting)
+    timers: list[tuple[str, str, bool]] = field(default_factory=list)
+    mails: list[Outcome] = field(default_factory=list)
 
 
-def escalate_pass(session_factory, now=None):
+def escalate_pass(session_factory: sessionmaker[Session],
+                  now: datetime | None = None) -> PassReport:
     """Fire every escalation and timer due at ``now``, one transaction per batch, until none is
     left; return a PassReport (without mail)."""
     now = now or utcnow()
@@ -49,7 +61,7 @@ def escalate_pass(session_factory, now=None):
     while True:
         with session_factory.begin() as session:
             timers = fire_due_timers(session, now, BATCH)
-            report.timers.extend((session.get(File, t.file_id).number, t.name or t.timer_id,
+            report.timers.extend((session.get_one(File, t.file_id).number, t.name or t.timer_id,
                                   t.interrupting) for t, _esc, _new in timers.fired)
             escalations = [e for _t, e, _new in timers.fired if e is not None]
             tasks = escalate_due(session, now, BATCH)
@@ -60,15 +72,17 @@ def escalate_pass(session_factory, now=None):
             return report
 
 
-def _describe(session, escalations):
+def _describe(session: Session,
+              escalations: Iterable[Escalation]) -> list[tuple[str, int, str, str]]:
     rows = []
-    for e in escalations:
-        file, post = session.get(File, e.file_id), session.get(Post, e.to_post_id)
+    for e in escalations:  # its file and post are there (foreign keys)
+        file, post = session.get_one(File, e.file_id), session.get_one(Post, e.to_post_id)
         rows.append((file.number, e.level, post.title, e.cause))
     return rows
 
 
-def run_pass(session_factory, transport, now=None):
+def run_pass(session_factory: sessionmaker[Session], transport: Transport,
+             now: datetime | None = None) -> PassReport:
     """One pass of escalation and then of sending; what ``sanchika escalate`` prints."""
     now = now or utcnow()
     report = escalate_pass(session_factory, now)
@@ -76,8 +90,10 @@ def run_pass(session_factory, transport, now=None):
     return report
 
 
-def register_jobs(scheduler, session_factory, transport_factory, checkpoint_every=None,
-                  signing_key=None):
+def register_jobs(scheduler: "BaseScheduler", session_factory: sessionmaker[Session],
+                  transport_factory: Callable[[], Transport],
+                  checkpoint_every: int | None = None,
+                  signing_key: Path | None = None) -> "BaseScheduler":
     """Add Sanchika's jobs to an APScheduler 3 scheduler (not yet started).  Checkpoints are
     signed every ``checkpoint_every`` seconds (``checkpoint_interval()`` by default) with the
     key at ``signing_key`` (``keys.key_path()`` by default, read again at every run)."""
@@ -99,7 +115,8 @@ def register_jobs(scheduler, session_factory, transport_factory, checkpoint_ever
     return scheduler
 
 
-def _escalate_job(session_factory, transport_factory):
+def _escalate_job(session_factory: sessionmaker[Session],
+                  transport_factory: Callable[[], Transport]) -> None:
     try:
         # the mail of a new escalation goes out at once, not at the sender's next run
         report = run_pass(session_factory, transport_factory())
@@ -110,7 +127,8 @@ def _escalate_job(session_factory, transport_factory):
         log.exception("escalation pass failed")
 
 
-def _send_job(session_factory, transport_factory):
+def _send_job(session_factory: sessionmaker[Session],
+              transport_factory: Callable[[], Transport]) -> None:
     try:
         outcomes = send_pending(session_factory, utcnow(), transport_factory())
         if outcomes:
@@ -119,7 +137,8 @@ def _send_job(session_factory, transport_factory):
         log.exception("sending the outbox failed")
 
 
-def _checkpoint_job(session_factory, signing_key=None):
+def _checkpoint_job(session_factory: sessionmaker[Session],
+                    signing_key: Path | None = None) -> None:
     try:
         made = checkpoints.checkpoint_pass(session_factory, signing_key or keys.key_path())
         if made is not None:
@@ -131,7 +150,8 @@ def _checkpoint_job(session_factory, signing_key=None):
         log.exception("signing a checkpoint failed")
 
 
-def start_background(session_factory, transport_factory):
+def start_background(session_factory: sessionmaker[Session],
+                     transport_factory: Callable[[], Transport]) -> "BaseScheduler":
     """Start the jobs in a background thread of this process (``sanchika serve``)."""
     from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -140,7 +160,8 @@ def start_background(session_factory, transport_factory):
     return scheduler
 
 
-def run_blocking(session_factory, transport_factory):
+def run_blocking(session_factory: sessionmaker[Session],
+                 transport_factory: Callable[[], Transport]) -> None:
     """Run the jobs in this process until it is stopped (``sanchika scheduler``)."""
     from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[import-untyped]
     scheduler = BlockingScheduler(timezone="UTC")

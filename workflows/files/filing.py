@@ -148,8 +148,8 @@ def _set_status(session: Session, file: File, user: User, status: str, kind: str
     file.status = status
     session.add(Movement(file_id=file.id, kind=kind, from_post_id=post_id, from_user_id=user.id,
                          to_post_id=post_id, remark=(remark or "").strip(), at=now))
-    audit.record(session, f"file.{kind}", user, file, remark=(remark or "").strip() or None,
-                 **detail)
+    audit.record(session, f"file.{kind}", user, file, office_id=file.office_id,
+                 remark=(remark or "").strip() or None, **detail)
     session.flush()
     return file
 

@@ -1,9 +1,14 @@
 """The words of escalation mail, in Hindi and English: the reader's language first."""
 
 import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from . import outbox
 from ..clock import IST
+from ..models import Escalation, File, OutboxMail, Post, Task, User
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -39,13 +44,14 @@ _LABELS = {
 }
 
 
-def file_link(file):
+def file_link(file: File) -> str:
     base = os.environ.get("SANCHIKA_BASE_URL") or DEFAULT_BASE_URL
     return f"{base.rstrip('/')}/files/{file.id}"
 
 
-def enqueue_escalation(session, escalation, file, task, holder_post, holder_users, to_post,
-                       to_users, now):
+def enqueue_escalation(session: Session, escalation: Escalation, file: File, task: Task,
+                       holder_post: Post, holder_users: Sequence[User], to_post: Post,
+                       to_users: Sequence[User], now: datetime) -> OutboxMail | None:
     """Queue the mail of one escalation: level 1 to the holder; later levels to the post told,
     the holder in copy.  None when no one told has an email address."""
     to = _addresses(to_users)
@@ -67,7 +73,8 @@ def enqueue_escalation(session, escalation, file, task, holder_post, holder_user
                           escalation_id=escalation.id, now=now)
 
 
-def _body(lang, escalation, file, task, holder_post, holder_users):
+def _body(lang: str, escalation: Escalation, file: File, task: Task, holder_post: Post,
+          holder_users: Sequence[User]) -> str:
     label = _LABELS[lang]
     names = ", ".join((u.name_hi or u.name) if lang == "hi" else u.name
                       for u in holder_users) or ("रिक्त" if lang == "hi" else "vacant")
@@ -82,13 +89,13 @@ def _body(lang, escalation, file, task, holder_post, holder_users):
     return "\n".join(lines)
 
 
-def _title(post, lang):
+def _title(post: Post, lang: str) -> str:
     return (post.title_hi or post.title) if lang == "hi" else post.title
 
 
-def _addresses(users):
+def _addresses(users: Iterable[User]) -> list[str]:
     return list(dict.fromkeys(u.email.strip() for u in users if u.email and u.email.strip()))
 
 
-def _ist(moment):
+def _ist(moment: datetime | None) -> str:
     return moment.astimezone(IST).strftime("%d-%m-%Y %H:%M IST") if moment else "-"

@@ -21,18 +21,21 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from .. import audit
 from ..db import DEFAULT_INSTANCE
 from ..errors import NotAllowed, NotFound
-from ..models import OutboxMail
+from ..models import OutboxMail, User
 from ..org import password_links
 
 CLAIM = timedelta(minutes=1)            # how much longer than the longest send a claim lasts
@@ -44,8 +47,9 @@ DEFAULT_SENDER = "Sanchika <sanchika@localhost>"
 log = logging.getLogger("sanchika.outbox")
 
 
-def enqueue(session, *, to, subject, body, cc=(), language="en", office_id=None,
-            escalation_id=None, now=None):
+def enqueue(session: Session, *, to: Iterable[str], subject: str, body: str,
+            cc: Iterable[str] = (), language: str = "en", office_id: int | None = None,
+            escalation_id: int | None = None, now: datetime | None = None) -> OutboxMail:
     """Queue a message in the caller's transaction; nothing is sent before it commits."""
     mail = OutboxMail(to_addrs=", ".join(to), cc_addrs=", ".join(cc), subject=subject[:500],
                       body=body, language=language, office_id=office_id,
@@ -57,7 +61,7 @@ def enqueue(session, *, to, subject, body, cc=(), language="en", office_id=None,
     return mail
 
 
-def back_off(attempts):
+def back_off(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try: 1, 2, 4 ... minutes, at most 1 h."""
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
@@ -71,14 +75,24 @@ class Outcome:
     error: str = ""
 
 
-def send_pending(session_factory, now, transport, limit=500):
+class Transport(Protocol):
+    """What the sender needs of a transport (``SmtpTransport``, ``EmlTransport``); one may
+    also say how long a send can take (``longest``, a timedelta)."""
+
+    sender: str
+
+    def send(self, message: EmailMessage) -> str: ...
+
+
+def send_pending(session_factory: sessionmaker[Session], now: datetime, transport: Transport,
+                 limit: int = 500) -> list[Outcome]:
     """Deliver queued mail due at ``now`` through ``transport``, one transaction to claim and
     one to record each message; return an Outcome per message tried.  ``now`` moves on with
     the time the pass has taken (whole seconds), so that each claim starts when it is made."""
     outcomes, started = [], time.monotonic()
     claim = getattr(transport, "longest", LONGEST_SEND) + CLAIM
 
-    def moment():
+    def moment() -> datetime:
         return now + timedelta(seconds=int(time.monotonic() - started))
 
     for _ in range(limit):
@@ -92,7 +106,8 @@ def send_pending(session_factory, now, transport, limit=500):
                 mail.attempts
         where, error, permanent = _send(transport, message)
         with session_factory.begin() as session:
-            mail = session.get(OutboxMail, mail_id, with_for_update=True)
+            # claimed above, and outbox rows are never deleted
+            mail = session.get_one(OutboxMail, mail_id, with_for_update=True)
             if (mail.status, mail.attempts) != ("sending", attempt):
                 log.warning("mail %s: the claim of attempt %s was taken over", mail_id, attempt)
                 outcomes.append(Outcome(mail_id, "lost", mail.to_addrs, where, error))
@@ -101,7 +116,7 @@ def send_pending(session_factory, now, transport, limit=500):
     return outcomes
 
 
-def _send(transport, message):
+def _send(transport: Transport, message: EmailMessage) -> tuple[str, str, bool]:
     """(where, error, permanent) of one try."""
     try:
         return transport.send(message), "", False
@@ -113,7 +128,7 @@ def _send(transport, message):
         return "", f"{type(exc).__name__}: {exc}", False
 
 
-def _claim_next(session, now, claim):
+def _claim_next(session: Session, now: datetime, claim: timedelta) -> OutboxMail | None:
     stmt = (select(OutboxMail).where(OutboxMail.status.in_(("queued", "sending")),
                                      OutboxMail.next_attempt_at <= now)
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(1))
@@ -126,7 +141,8 @@ def _claim_next(session, now, claim):
     return mail
 
 
-def _record(session, mail, now, where, error, permanent):
+def _record(session: Session, mail: OutboxMail, now: datetime, where: str, error: str,
+            permanent: bool) -> Outcome:
     if not error:
         mail.status, mail.sent_at, mail.delivered_to, mail.last_error = "sent", now, where, ""
     elif permanent or mail.attempts >= MAX_ATTEMPTS:
@@ -139,7 +155,8 @@ def _record(session, mail, now, where, error, permanent):
     return Outcome(mail.id, mail.status, mail.to_addrs, where, error)
 
 
-def build_message(mail, sender=DEFAULT_SENDER, body=None):
+def build_message(mail: OutboxMail, sender: str = DEFAULT_SENDER,
+                  body: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_addrs
@@ -155,7 +172,7 @@ def build_message(mail, sender=DEFAULT_SENDER, body=None):
     return message
 
 
-def _text(value):
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
@@ -166,8 +183,10 @@ class SmtpTransport:
     (seconds) the whole of it once connected: a server that answers slowly, step after step,
     is cut off there, so that a send never outlasts its claim (``longest``)."""
 
-    def __init__(self, host, port=None, security="starttls", username="", password="",
-                 sender=DEFAULT_SENDER, timeout=15, cafile=None, deadline=None):
+    def __init__(self, host: str, port: int | str | None = None, security: str = "starttls",
+                 username: str = "", password: str = "", sender: str = DEFAULT_SENDER,
+                 timeout: float = 15, cafile: str | None = None,
+                 deadline: float | None = None) -> None:
         if security not in ("starttls", "tls", "none"):
             raise ValueError("SMTP security must be starttls, tls or none")
         self.host, self.security = host, security
@@ -178,10 +197,11 @@ class SmtpTransport:
         # the deadline, and one step's timeout for connecting before the socket can be cut
         self.longest = timedelta(seconds=self.deadline + self.timeout)
 
-    def send(self, message):
+    def send(self, message: EmailMessage) -> str:
         context = ssl.create_default_context(cafile=self.cafile)
         if self.security == "tls":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                                  context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         late = threading.Event()  # connected: from here the deadline runs
@@ -205,7 +225,7 @@ class SmtpTransport:
         return f"smtp://{self.host}:{self.port}"
 
 
-def _cut(smtp, late):
+def _cut(smtp: smtplib.SMTP, late: threading.Event) -> None:
     """At the deadline: end the conversation from under the sender (a shutdown wakes a
     blocked read, where a close might not)."""
     late.set()
@@ -222,10 +242,10 @@ class EmlTransport:
 
     longest = timedelta(seconds=30)  # one file written and renamed
 
-    def __init__(self, folder, sender=DEFAULT_SENDER):
+    def __init__(self, folder: str | Path, sender: str = DEFAULT_SENDER) -> None:
         self.folder, self.sender = Path(folder), sender
 
-    def send(self, message):
+    def send(self, message: EmailMessage) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{int(message['X-Sanchika-Outbox']):08d}.eml"
         partial = path.with_suffix(".part")
@@ -234,11 +254,12 @@ class EmlTransport:
         return str(path)
 
 
-def transport_from_settings(settings=None, instance=None):
+def transport_from_settings(settings: Mapping[str, object] | None = None,
+                            instance: str | Path | None = None) -> SmtpTransport | EmlTransport:
     """The transport the settings name: ``SANCHIKA_SMTP_HOST``, ``_PORT``, ``_SECURITY``,
     ``_USER``, ``_PASSWORD``, ``_FROM`` and ``_CAFILE`` (a CA for a private server) from ``settings`` (a mapping), else the
     environment; with no host, .eml files under ``instance``/mail."""
-    def get(name, default=""):
+    def get(name: str, default: str = "") -> str:
         key = f"SANCHIKA_SMTP_{name}"
         value = (settings or {}).get(key)
         return str(value) if value not in (None, "") else os.environ.get(key, default)
@@ -251,7 +272,8 @@ def transport_from_settings(settings=None, instance=None):
                          get("PASSWORD"), sender, cafile=get("CAFILE"))
 
 
-def mails(session, office_ids, status=None, limit=200):
+def mails(session: Session, office_ids: Iterable[int], status: str | None = None,
+          limit: int = 200) -> list[OutboxMail]:
     """The latest mail of the given offices, newest first."""
     stmt = (select(OutboxMail).where(OutboxMail.office_id.in_(office_ids))
             .order_by(OutboxMail.id.desc()).limit(limit))
@@ -260,7 +282,8 @@ def mails(session, office_ids, status=None, limit=200):
     return list(session.scalars(stmt))
 
 
-def retry(session, mail_id, user, now, office_ids=None):
+def retry(session: Session, mail_id: int, user: User | None, now: datetime,
+          office_ids: Collection[int] | None = None) -> OutboxMail:
     """Put a failed (or waiting) message back in the queue to be sent at once."""
     mail = session.get(OutboxMail, mail_id)
     if mail is None or (office_ids is not None and mail.office_id not in office_ids):

@@ -11,10 +11,11 @@ ordered without holding a global lock through the action or risking a deadlock w
 import hashlib
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (ForeignKey, Integer, String, Text, bindparam, event, insert, select,
                         update)
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from . import records
 from ..db import Base, UTCDateTime, for_update
@@ -50,14 +51,15 @@ class AuditChain(Base):
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
 
 
-def event_hash(seq, at, user_id, office_id, file_id, action, detail, prev_hash):
+def event_hash(seq: int, at: datetime, user_id: int | None, office_id: int | None,
+               file_id: int | None, action: str, detail: str, prev_hash: str) -> str:
     """The sha256 (hex) of an event's fields and the previous event's hash, canonically listed."""
     body = json.dumps([CHAIN_VERSION, seq, _moment(at), user_id, office_id, file_id, action,
                        detail, prev_hash], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _moment(at):
+def _moment(at: datetime) -> str:
     """An event's time as it is hashed."""
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -68,7 +70,7 @@ _MOVE_HEAD = (update(AuditChain.__table__).where(AuditChain.__table__.c.id == 1)
               .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
 
 
-def chain_pending(session):
+def chain_pending(session: Session) -> None:
     """Give the events written in this transaction their places in the chain and write them
     (before commit).  Everything else the transaction writes is flushed first, so the chain
     head is the last lock taken, and held only for the commit's instant."""
@@ -84,7 +86,7 @@ def chain_pending(session):
                                     ensure_ascii=False, sort_keys=True)
     if not waiting:
         return
-    head = session.execute(for_update(_HEAD, session)).first()
+    head: tuple[int, str] | None = session.execute(for_update(_HEAD, session)).first()
     if head is None:  # a database whose head row is gone: the chain starts at the genesis
         session.execute(insert(AuditChain.__table__).values(id=1, seq=0, hash=GENESIS))
         head = (0, GENESIS)
@@ -105,11 +107,11 @@ class Pending:
 
     __slots__ = ("values", "transaction")
 
-    def __init__(self, values, transaction):
+    def __init__(self, values: dict[str, Any], transaction: SessionTransaction | None) -> None:
         self.values, self.transaction = values, transaction
 
 
-def drop_ended(session, transaction):
+def drop_ended(session: Session, transaction: SessionTransaction) -> None:
     """Events recorded in a transaction that ended without committing are never written (a
     committed one has had its events chained and written already)."""
     waiting = session.info.get(PENDING)
@@ -117,7 +119,7 @@ def drop_ended(session, transaction):
         waiting[:] = [e for e in waiting if not _inside(e.transaction, transaction)]
 
 
-def _inside(transaction, ended):
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
     while transaction is not None:
         if transaction is ended:
             return True

@@ -16,11 +16,13 @@ column through the application is itself digested, so only a change behind its b
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import RowMapping, event, inspect
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
@@ -35,8 +37,8 @@ WRITTEN = "sanchika.records_written"
 @dataclass(frozen=True)
 class Kind:
     name: str
-    model: type
-    columns: tuple
+    model: type[Any]  # a model class; its columns are read by name
+    columns: tuple[str, ...]
     file_column: str | None  # the column naming the row's file, if it belongs to one
 
 
@@ -70,7 +72,7 @@ KINDS = {k.name: k for k in (
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, date):
@@ -81,14 +83,15 @@ def _plain(value):
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one a row
 
 
-def digest(kind, values):
+def digest(kind: str, values: Mapping[str, Any] | RowMapping) -> str:
     """The sha256 (hex) of the record columns of a ``kind`` row, from ``values`` (a mapping)."""
     columns = KINDS[kind].columns
     body = _COMPACT.encode([kind] + [_plain(values[c]) for c in columns])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def wrote(session, kind, row_id, values):
+def wrote(session: Session, kind: str, row_id: int,
+          values: Mapping[str, Any] | RowMapping) -> None:
     """Note that this transaction wrote the ``kind`` row ``row_id`` with ``values`` (a Core
     write; the ORM's writes are noted from its flush)."""
     file_column = KINDS[kind].file_column
@@ -98,14 +101,14 @@ def wrote(session, kind, row_id, values):
                                                             transaction)
 
 
-def take_written(session):
+def take_written(session: Session) -> list[list[str | int | None]]:
     """The rows written and not yet chained, as [kind, id, file id, digest] lists."""
     written = session.info.pop(WRITTEN, None) or {}
     return [[kind, row_id, file_id, value] for (kind, row_id), (file_id, value, _) in
             written.items()]
 
 
-def _drop_rolled_back(session, rolled_back):
+def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
     """Rows written in a transaction (or savepoint) rolled back were never written."""
     written = session.info.get(WRITTEN)
     if written:
@@ -113,7 +116,7 @@ def _drop_rolled_back(session, rolled_back):
             del written[key]
 
 
-def _within(transaction, ended):
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
     while transaction is not None:
         if transaction is ended:
             return True
@@ -121,7 +124,7 @@ def _within(transaction, ended):
     return False
 
 
-def _noted_in_flush(session, _context):
+def _noted_in_flush(session: Session, _context: UOWTransaction) -> None:
     for obj in list(session.new) + list(session.dirty):
         kind = _BY_MODEL.get(type(obj))
         if kind is None:

@@ -34,6 +34,13 @@ class PostLike(Protocol):
 _PostT = TypeVar("_PostT", bound=PostLike)
 
 
+class HasPassword(Protocol):
+    """What checking a password needs: a User, or a stand-in holding only a hash."""
+
+    @property
+    def password_hash(self) -> str: ...
+
+
 def hash_password(password: str | None) -> str:
     """The argon2 hash of ``password`` (refused under 8 characters)."""
     if not password or len(password) < 8:
@@ -41,7 +48,7 @@ def hash_password(password: str | None) -> str:
     return _hasher.hash(password)
 
 
-def check_password(user: User, password: str | None) -> bool:
+def check_password(user: HasPassword, password: str | None) -> bool:
     """Whether ``password`` is ``user``'s."""
     try:
         return _hasher.verify(user.password_hash, password or "")

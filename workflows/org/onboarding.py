@@ -9,9 +9,12 @@ is created with ``role``.
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .. import audit, clock, org, sheets
 from . import orgchart, password_links
@@ -23,6 +26,7 @@ COLUMNS = ("name", "email", "mobile", "office", "section", "post", "role")
 MAX_ROWS = 2000
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _MOBILE = re.compile(r"^\+?[0-9 ]{10,15}$")
+_PostKey = tuple[int | None, int | str]  # (office id, post id or the post's text)
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Row:
     post_text: str = ""
     role: str = ""
     login: str = ""
-    problems: list = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 # the longest each column may be, as its table keeps it
@@ -48,7 +52,7 @@ _LENGTHS = {column: table.__table__.c[name].type.length  # type: ignore[attr-def
                 ("post", Post, "title"), ("role", Post, "role"))}
 
 
-def check_csv(session, admin, data):
+def check_csv(session: Session, admin: User, data: str | bytes) -> list[Row]:
     """Read and check the CSV ``data`` (bytes as uploaded, or text); return its rows, each
     with its line number and the problems found (a row without problems can be imported).
     A sheet that cannot be read as one is refused naming the line and column."""
@@ -56,7 +60,10 @@ def check_csv(session, admin, data):
     if len(records) > MAX_ROWS + 1:
         raise InvalidInput("a sheet may have at most %(limit)s rows", limit=MAX_ROWS)
     administered = orgchart.administered_offices(session, admin)
-    rows, emails, logins, posts_taken = [], set(), set(), set()
+    rows: list[Row] = []
+    emails: set[str] = set()
+    logins: set[str] = set()
+    posts_taken: set[_PostKey] = set()
     for line, raw in sheets.with_header(records, COLUMNS):
         values = {c: " ".join(raw[c].split()) for c in COLUMNS}
         if not any(values.values()):
@@ -71,14 +78,15 @@ def check_csv(session, admin, data):
     return rows
 
 
-def _too_long(row, values):
+def _too_long(row: Row, values: dict[str, str]) -> bool:
     for column, limit in _LENGTHS.items():
         if len(values[column]) > limit:
             row.problems.append(f"the {column} is longer than {limit} characters")
     return bool(row.problems)
 
 
-def _check_row(session, row, values, administered):
+def _check_row(session: Session, row: Row, values: dict[str, str],
+               administered: Collection[int]) -> None:
     if not row.name:
         row.problems.append("the name is empty")
     if not _EMAIL.match(row.email):
@@ -112,7 +120,8 @@ def _check_row(session, row, values, administered):
         row.problems.append(f"the post '{row.post.title}' is held already; transfer it instead")
 
 
-def _check_unique(session, row, emails, logins, posts_taken):
+def _check_unique(session: Session, row: Row, emails: set[str], logins: set[str],
+                  posts_taken: set[_PostKey]) -> None:
     if row.email:
         if row.email in emails:
             row.problems.append(f"the email {row.email} appears twice in the sheet")
@@ -127,7 +136,7 @@ def _check_unique(session, row, emails, logins, posts_taken):
         posts_taken.add(key)
 
 
-def _login_for(session, email, taken):
+def _login_for(session: Session, email: str, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:56] or "user"
     login, n = base, 1
     while login in taken or session.scalar(select(User.id).where(User.login == login)):
@@ -137,8 +146,9 @@ def _login_for(session, email, taken):
     return login
 
 
-def import_staff(session, admin, data, today=None, site_url="",
-                 link_days=password_links.DEFAULT_DAYS):
+def import_staff(session: Session, admin: User, data: str | bytes, today: date | None = None,
+                 site_url: str = "",
+                 link_days: int = password_links.DEFAULT_DAYS) -> list[tuple[Row, User]]:
     """Create the users (and new posts) of a CSV whose every row is good; mail each person
     their login and a link to choose their password, good for ``link_days`` days from when
     the mail is sent.  Refused, naming the bad lines, when any row is bad.
@@ -154,13 +164,16 @@ def import_staff(session, admin, data, today=None, site_url="",
     created = []
     for row in rows:
         created.append((row, _create(session, admin, row, today, site_url, link_days)))
+    assert rows[0].office is not None  # noqa: S101  (a good row names its office)
     audit.record(session, "org.staff_imported", admin, office_id=rows[0].office.id,
                  users=[u.login for _r, u in created])
     session.flush()
     return created
 
 
-def _create(session, admin, row, today, site_url, link_days):
+def _create(session: Session, admin: User, row: Row, today: date, site_url: str,
+            link_days: int) -> User:
+    assert row.office is not None  # noqa: S101  (a good row names its office)
     # a password no one knows: the official chooses theirs from the link
     user = User(login=row.login, name=row.name, email=row.email, mobile=row.mobile,
                 password_hash=org.hash_password(secrets.token_urlsafe(32)),
@@ -187,7 +200,7 @@ def _create(session, admin, row, today, site_url, link_days):
     return user
 
 
-def _free_code(session, office, code):
+def _free_code(session: Session, office: Office, code: str) -> str:
     candidate, n = code, 1
     while session.scalar(select(Post.id).where(Post.office_id == office.id,
                                                Post.code == candidate)):

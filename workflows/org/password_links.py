@@ -90,7 +90,7 @@ def set_password(session: Session, token: str, new: str, repeat: str, valid_for:
     return link.user
 
 
-def _good(session, token, valid_for, now):
+def _good(session: Session, token: str, valid_for: timedelta, now: datetime) -> PasswordLink:
     link = session.scalar(select(PasswordLink).where(
         PasswordLink.token_sha256 == digest(token or "")))
     if (link is None or link.used_at is not None or link.created_at + valid_for <= now
@@ -99,6 +99,6 @@ def _good(session, token, valid_for, now):
     return link
 
 
-def _refused():
+def _refused() -> NotAllowed:
     return NotAllowed("this link cannot be used: it was used already, it has lapsed, or the "
                       "password was changed since; ask your office's administrator")

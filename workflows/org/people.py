@@ -4,15 +4,17 @@ Nothing here locks a login after wrong passwords: a stranger could then keep its
 their own office.  How often anyone may guess is the web's throttle (per login and client, and
 per client address), which lets the holder in from where they signed in before."""
 
+from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import audit, clock, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
-from ..models import Attendance, Post, PostHolding, User
+from ..models import Attendance, Office, Post, PostHolding, User
 from . import sessions
 
 # A hash to check a password against when the login is unknown, so that the answer takes as
@@ -24,7 +26,7 @@ class SignInRefused(NotAllowed):
     """Wrong login or password (one answer for both, so that logins cannot be discovered)."""
 
 
-def check_password(session, login, password):
+def check_password(session: Session, login: str | None, password: str | None) -> User:
     """The active user with this login and password, or SignInRefused.  An unknown login, a
     disabled one and a wrong password get the same answer in the same time."""
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
@@ -39,7 +41,8 @@ def check_password(session, login, password):
     return user
 
 
-def sign_in(session, user, *, user_agent="", address="", now=None):
+def sign_in(session: Session, user: User, *, user_agent: str = "", address: str = "",
+            now: datetime | None = None) -> str:
     """``user`` is signed in (their password, and second factor if they have one, checked):
     the day's first sign-in is recorded and a session begins.  Returns its token."""
     now = now or utcnow()
@@ -58,7 +61,8 @@ def sign_in(session, user, *, user_agent="", address="", now=None):
     return token
 
 
-def sign_off(session, user, token, everywhere=False, now=None):
+def sign_off(session: Session, user: User, token: str | None, everywhere: bool = False,
+             now: datetime | None = None) -> None:
     """Record the sign-off time for today (the last one counts) and end the session ``token``
     names; ``everywhere`` ends every session of the user."""
     now = now or utcnow()
@@ -73,7 +77,8 @@ def sign_off(session, user, token, everywhere=False, now=None):
     audit.record(session, "user.signed_off_everywhere" if everywhere else "user.signed_off", user)
 
 
-def change_password(session, user, current, new, repeat, token=None):
+def change_password(session: Session, user: User, current: str, new: str, repeat: str,
+                    token: str | None = None) -> None:
     """A new password for ``user``; every session of theirs but ``token``'s (the browser
     that changed it) ends: whoever knew the old password is signed out."""
     if not org.check_password(user, current):
@@ -84,7 +89,7 @@ def change_password(session, user, current, new, repeat, token=None):
                  keep=token)
 
 
-def checked_password(new, repeat):
+def checked_password(new: str, repeat: str) -> str:
     """The hash of ``new``, a password an official chose, if it will do: typed the same twice
     and long enough (refused otherwise, with nothing changed)."""
     if new != repeat:
@@ -92,7 +97,8 @@ def checked_password(new, repeat):
     return org.hash_password(new)
 
 
-def use_password(session, user, password_hash, action, keep=None):
+def use_password(session: Session, user: User, password_hash: str, action: str,
+                 keep: str | None = None) -> None:
     """Give ``user`` the password of ``password_hash`` (from ``checked_password``); every
     session of theirs but ``keep``'s (the browser that changed it) ends: whoever knew the old
     password is signed out."""
@@ -102,7 +108,8 @@ def use_password(session, user, password_hash, action, keep=None):
     audit.record(session, action, user)
 
 
-def attendance_today(session, office, viewer, now=None):
+def attendance_today(session: Session, office: Office, viewer: User,
+                     now: datetime | None = None) -> list[tuple[User, Post, Attendance | None]]:
     """Everyone holding a post in ``office`` today with their sign-in and sign-off times.
     Only the head of the office or its administrator may see it."""
     now = now or utcnow()

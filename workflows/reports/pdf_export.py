@@ -11,14 +11,17 @@ is written in pieces of at most ``PIECE`` characters (``pieces``), each shaped o
 
 import unicodedata
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
+from sqlalchemy.orm import Session
 from zoneinfo import ZoneInfo
 
 from ..files import attachments, drafts, notes, receipts
 from .. import reports
 from ..clock import utcnow
+from ..models import DraftVersion, File
 
 
 def font_path() -> Path:
@@ -52,19 +55,19 @@ def pieces(text: str, size: int = PIECE) -> Iterator[str]:
     yield text[start:]
 
 
-def _may_cut(text, i):
+def _may_cut(text: str, i: int) -> bool:
     here, before = text[i], text[i - 1]
     return not (unicodedata.category(here).startswith("M") or here in _JOINERS
                 or "\U0001f3fb" <= here <= "\U0001f3ff"
                 or before in _JOINERS or unicodedata.combining(before) == _VIRAMA)
 
 
-def _when(moment, tz):
+def _when(moment: datetime | None, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M") if moment else "-"
 
 
 class _Pdf(FPDF):
-    def __init__(self, number):
+    def __init__(self, number: str) -> None:
         super().__init__(format="A4")
         self.number = number
         self.add_font("deva", "", str(font_path()))
@@ -72,17 +75,17 @@ class _Pdf(FPDF):
         self.set_text_shaping(True)
         self.set_auto_page_break(True, margin=15)
 
-    def footer(self):
+    def footer(self) -> None:
         self.set_y(-12)
         self.set_font("deva", size=8)
         self.cell(0, 8, f"{self.number} · {self.page_no()}", align="C")
 
-    def heading(self, label):
+    def heading(self, label: str) -> None:
         self.ln(3)
         self.para(label, size=14, height=8)
         self.set_font("deva", size=11)
 
-    def para(self, text, size=11, height=6):
+    def para(self, text: str, size: float = 11, height: float = 6) -> None:
         """A paragraph from the left margin, written piece by piece (see ``pieces``)."""
         self.set_font("deva", size=size)
         self.set_x(self.l_margin)
@@ -91,7 +94,7 @@ class _Pdf(FPDF):
         self.ln(height)
 
 
-def file_pdf(session, file, now=None):
+def file_pdf(session: Session, file: File, now: datetime | None = None) -> bytes:
     """The PDF of ``file`` as bytes (the caller checks the viewer may see the file)."""
     now, tz = now or utcnow(), file.office.timezone
     pdf = _Pdf(file.number)
@@ -111,7 +114,7 @@ def file_pdf(session, file, now=None):
     return bytes(pdf.output())
 
 
-def _notes(pdf, session, file, tz):
+def _notes(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
     pdf.add_page()
     pdf.heading("Note sheet / टिप्पणी")
     for note in notes.notes_of(session, file):
@@ -120,7 +123,7 @@ def _notes(pdf, session, file, tz):
                  f"{_when(note.frozen_at or note.updated_at, tz)}", size=9)
 
 
-def _correspondence(pdf, session, file, tz):
+def _correspondence(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
     pdf.heading("Correspondence / पत्राचार")
     found = False
     for receipt in receipts.receipts_of(session, file):
@@ -134,11 +137,12 @@ def _correspondence(pdf, session, file, tz):
         pdf.para("-")
 
 
-def _drafts(pdf, session, file, tz):
+def _drafts(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
     pdf.heading("Drafts issued / जारी प्रारूप")
     issued = [d for d in drafts.drafts_of(session, file) if d.status == "issued"]
     for draft in issued:
-        versions = {v.number: v for v in drafts.versions_of(session, draft.id)}
+        versions: dict[int | None, DraftVersion] = {
+            v.number: v for v in drafts.versions_of(session, draft.id)}
         body = versions.get(draft.approved_version)
         pdf.para(f"{draft.issue_number} · {draft.kind} · {draft.title} · "
                  f"{_when(draft.issued_at, tz)}")
@@ -147,7 +151,7 @@ def _drafts(pdf, session, file, tz):
         pdf.para("-")
 
 
-def _track(pdf, session, file, tz, now):
+def _track(pdf: _Pdf, session: Session, file: File, tz: str, now: datetime) -> None:
     pdf.heading("Track with holding times / ट्रैक")
     widths = (44, 44, 36, 36, 30)
     pdf.set_font("deva", size=9)
