@@ -57,6 +57,11 @@ TARGETS = [  # name, numerator, denominator, comparison, target (None: for infor
     ("sanchika_prepared / naive_prepared", "sanchika_prepared", "naive_prepared", ">=", None),
     ("sanchika_h1000 / sanchika", "sanchika_h1000", "sanchika", ">=", 0.8),
     ("state_bytes_h1000 / state_bytes", "state_bytes_h1000", "state_bytes", "<=", 1.2),
+    # a file in parts (the DDMO's consultation of three sections), bounced inside one part
+    ("sanchika_part / sanchika", "sanchika_part", "sanchika", ">=", None),
+    ("sanchika_part_h1000 / sanchika_part", "sanchika_part_h1000", "sanchika_part", ">=", 0.8),
+    ("state_bytes_part_h1000 / state_bytes_part", "state_bytes_part_h1000", "state_bytes_part",
+     "<=", 1.2),
 ]
 
 
@@ -254,6 +259,66 @@ class Mover:
         return len(state.encode("utf-8"))
 
 
+class PartMover(Mover):
+    """A file of the DDMO's consultation of three sections, sent for comments, and then
+    bounced inside the Accounts part (Accounts asks for papers, the dealing assistant supplies
+    them) while the Relief and General parts stay open."""
+
+    BOUNCE = {"Comments of the Accounts section": ("kavita.devi", "Ask for papers"),
+              "Supply papers to Accounts": ("ramesh.singh", "Papers supplied")}
+    FIRST = "Comments of the Accounts section"
+    NEXT = {"Comments of the Accounts section": "Supply papers to Accounts",
+            "Supply papers to Accounts": "Comments of the Accounts section"}
+
+    def __init__(self, sessions):
+        self.sessions = sessions
+        with sessions.begin() as session:
+            self.users = {login: org.user_by_login(session, login)
+                          for login, _ in self.BOUNCE.values()}
+        self.number, self.step, self.movements = None, self.FIRST, 0
+
+    def open(self, subject="Benchmark consultation"):
+        with self.sessions.begin() as session:
+            number = filing.open_file(
+                session, office=org.office_by_code(session, "DDMO"),
+                user=self.users["ramesh.singh"], route_key="sections_consultation",
+                subject=subject).number
+            filing.act(session, number=number, user=self.users["ramesh.singh"],
+                       choice="Send for comments")
+        self.number, self.step, self.movements = number, self.FIRST, 0
+
+    def act(self):
+        login, choice = self.BOUNCE[self.step]
+        with self.sessions.begin() as session:
+            filing.act(session, number=self.number, user=self.users[login], choice=choice,
+                       remark="Benchmark movement.")
+        self.step, self.movements = self.NEXT[self.step], self.movements + 1
+
+    def bounce(self, movements):
+        for _ in range(movements):
+            self.act()
+        with self.sessions.begin() as session:
+            steps = {t.step_name for t in filing.open_tasks(session,
+                                                            filing.lock_file(session, self.number))}
+        expected = {self.step, "Comments of the Relief section", "Comments of the General section"}
+        if steps != expected:
+            raise RuntimeError(f"file {self.number} is at {sorted(steps)}, expected "
+                               f"{sorted(expected)}")
+
+
+def bench_parts(sessions, rounds, results):
+    fresh = PartMover(sessions)
+    fresh.open()
+    results["state_bytes_part"] = fresh.state_bytes()
+    rounds.add("sanchika_part", fresh.act, reset=fresh.open)
+    mover = PartMover(sessions)
+    mover.open("Benchmark consultation bounced 1000 times inside a part")
+    mover.bounce(1000)
+    results["state_bytes_part_h1000"] = mover.state_bytes()
+    rounds.add("sanchika_part_h1000", mover.act)
+    return {"sanchika_part_h1000": mover}
+
+
 # -- the run --------------------------------------------------------------------------------
 
 def bench_naive(engine, rounds, results, prepared):
@@ -336,6 +401,7 @@ def run(url, seconds, rounds=20):
         bench_naive(engine, turns, results, prepared)
         bench_engine_only(turns)
         movers = bench_sanchika(engine, sessions, turns, results, prepared)
+        movers.update(bench_parts(sessions, turns, results))
         # PostgreSQL, before each round: the planner's statistics brought up to date, as
         # autovacuum keeps them in a database in service.  This database is minutes old and
         # grows through the run; planned on no statistics, the read of an act scanned every

@@ -30,6 +30,7 @@ OFFICES = [
 SECTIONS = [
     ("DDMO", "RELIEF", "Relief", "राहत प्रशाखा"),
     ("DDMO", "GEN", "General", "सामान्य प्रशाखा"),
+    ("DDMO", "ACCTS", "Accounts", "लेखा प्रशाखा"),
     ("SADAR", "REV", "Revenue", "राजस्व प्रशाखा"),
     ("SADAR", "GEN", "General", "सामान्य प्रशाखा"),
 ]
@@ -46,6 +47,10 @@ POSTS = [
      "अंचल अधिकारी, सदर (राहत सत्यापन)", "Circle Officer", "ADM", False, False),
     ("DDMO", "GEN", "SYSADM", "System Administrator", "प्रणाली प्रशासक", "Administrator",
      "ADM", False, True),
+    ("DDMO", "GEN", "HC-GEN", "Head Clerk, General", "प्रधान लिपिक, सामान्य", "Head Clerk",
+     "ADM", False, False),
+    ("DDMO", "ACCTS", "AO", "Accounts Officer", "लेखा पदाधिकारी", "Accounts Officer", "ADM",
+     False, False),
     ("SADAR", None, "CO", "Circle Officer, Sadar", "अंचल अधिकारी, सदर", "Circle Officer", None,
      True, True),
     ("SADAR", "REV", "CI", "Circle Inspector, Sadar", "अंचल निरीक्षक, सदर", "Circle Inspector",
@@ -69,6 +74,10 @@ STAFF = [
      [("DDMO", "DA-REL", "regular")]),
     ("vikas.kumar", "Vikas Kumar", "विकास कुमार", "vikas.kumar@saran.example",
      [("DDMO", "SYSADM", "regular")]),
+    ("kavita.devi", "Kavita Devi", "कविता देवी", "kavita.devi@saran.example",
+     [("DDMO", "AO", "regular")]),
+    ("suresh.ram", "Suresh Ram", "सुरेश राम", "suresh.ram@saran.example",
+     [("DDMO", "HC-GEN", "regular")]),
     ("sunita.kumari", "Sunita Kumari", "सुनीता कुमारी", "sunita.kumari@saran.example",
      [("SADAR", "CO", "regular"), ("DDMO", "CO-VER", "regular")]),
     ("rajesh.prasad", "Rajesh Prasad", "राजेश प्रसाद", "rajesh.prasad@saran.example",
@@ -83,7 +92,8 @@ STAFF = [
      [("SADAR", "DA-GEN", "regular")]),
 ]
 
-ROUTES = {"DDMO": ["relief_grant", "general_noting"], "SADAR": ["land_mutation", "general_noting"]}
+ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation"],
+          "SADAR": ["land_mutation", "general_noting"]}
 
 # office, route, opener, subject, priority, days ago, then (login, choice, remark) movements
 FILES = [
@@ -104,6 +114,11 @@ FILES = [
      "Procurement of 500 tarpaulin sheets for flood relief stock", "Priority", 6,
      [("ramesh.singh", "Submit", "Rates from three suppliers compared; L1 is M/s Sharma Traders."),
       ("priya.sharma", "Forward", "May kindly approve.")]),
+    ("DDMO", "sections_consultation", "ramesh.singh",
+     "Revision of ex-gratia rates for huts damaged by flood: comments of the sections",
+     "Priority", 4,
+     [("ramesh.singh", "Send for comments", "Draft revision of the rates put up for comments."),
+      ("suresh.ram", "Send comments", "No objection from the General section.")]),
 ]
 
 

@@ -128,11 +128,11 @@ def file_show(session, number):
             out.append(f"Step     {task.step_name}; choices: {', '.join(step.choices)}")
     out.append("Track")
     movements = filing.track(session, file)
-    for i, m in enumerate(movements):
+    for m, stay in zip(movements, filing.stays(movements), strict=True):
         who = f"{m.from_user.name if m.from_user else '-'} ({m.from_post.title if m.from_post else '-'})"
         to = m.to_post.title if m.to_post else (file.outcome or "-")
         choice = f" [{m.choice}]" if m.choice else ""
-        held = duration(filing.held_for(movements, i))
+        held = duration(stay)
         out.append(f"  {ist(m.at)}  {m.kind:9} {who} -> {to}{choice}  held {held}"
                    + (f"\n      remark: {m.remark}" if m.remark else ""))
     paragraphs = notes.notes_of(session, file)

@@ -175,10 +175,11 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     if not moved:  # the lock rules it out; a file changed under it is not overwritten
         raise FileMoved()
     to_posts = tuple(t.post_id for t in placed)
-    movement = dict(file_id=file.id, kind="act", from_post_id=task.post_id,
-                    from_user_id=user.id, to_post_id=to_posts[0] if to_posts else None,
-                    step_name=task.step_name, choice=choice, remark=remark, at=now)
-    records.wrote(session, "movement", session.scalar(_MOVEMENT, movement), movement)
+    for to_post in to_posts or (None,):  # a split sends the file on to each part's post
+        movement = dict(file_id=file.id, kind="act", from_post_id=task.post_id,
+                        from_user_id=user.id, to_post_id=to_post, step_name=task.step_name,
+                        choice=choice, remark=remark, at=now)
+        records.wrote(session, "movement", session.scalar(_MOVEMENT, movement), movement)
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
                  to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
     return Acted(file.id, file.number, status, task.step_name, choice, to_posts)

@@ -20,8 +20,8 @@ from . import records
 from .acting import (OpenTask, Placed, act, lock_file, open_tasks, open_tasks_of,  # noqa: F401
                      pick_task, place_tasks, require_open, save_state)
 from ..clock import utcnow
-from ..errors import NotAllowed
-from ..models import File, Movement, Task, User
+from ..errors import InvalidInput, NotAllowed
+from ..models import File, Movement, Post, Task, User
 from .opening import open_file  # noqa: F401
 from ..routes.routing import engine_refusals, engine_route
 
@@ -37,7 +37,7 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
         raise NotAllowed("only the last sender can pull a file back, right after sending it")
     if file.status == "closed" and file.outcome:
         raise NotAllowed("the route has finished for this file; it cannot be pulled back")
-    waiting = open_tasks(session, file)
+    waiting = sent_by(open_tasks(session, file), last)  # other parts stay where they are
     if any(t.opened_at is not None for t in waiting):
         raise NotAllowed("the receiver has already opened the file; ask them to return it")
     for task in waiting:
@@ -53,6 +53,12 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
     audit.record(session, "file.pulled_back", user, file, step=last.step_name)
     session.flush()
     return file
+
+
+def sent_by(tasks: Sequence[Task], movement: Movement) -> list[Task]:
+    """Of a file's open ``tasks``, those its ``movement`` placed (all of them, on a file in
+    one part)."""
+    return [t for t in tasks if t.since == movement.at]
 
 
 def park(session: Session, *, number: str, user: User, remark: str | None = "",
@@ -86,12 +92,32 @@ def close(session: Session, *, number: str, user: User, retention: str | None = 
     post = access.creator_or_head(session, file, user, NotAllowed(
         "only the file's creator or the head of office may close file %(number)s",
         number=file.number))
+    tasks = open_tasks(session, file)
+    if len(tasks) > 1:
+        post = _head_ending_parts(session, file, user, tasks, remark)
     review_on = records.set_retention(file, retention, keep_years, now)
-    for task in open_tasks(session, file):
+    for task in tasks:
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
+    ended = {"ended_parts": [t.step_name for t in tasks]} if len(tasks) > 1 else {}
     return _set_status(session, file, user, "closed", "close", post.id, remark, now,
-                       retention=file.retention, review_on=review_on.isoformat())
+                       retention=file.retention, review_on=review_on.isoformat(), **ended)
+
+
+def _head_ending_parts(session: Session, file: File, user: User, tasks: Sequence[Task],
+                       remark: str | None) -> Post:
+    """A file lying with several posts at once is closed only by the head of office, who
+    gives the reason for ending its open parts; the head's post."""
+    head = next((p for p in org.posts_of(session, user)
+                 if p.office_id == file.office_id and p.is_head), None)
+    if head is None:
+        raise NotAllowed("file %(number)s lies with %(count)s posts at once; only the head of "
+                         "office may close it, ending those parts", number=file.number,
+                         count=len(tasks))
+    if not (remark or "").strip():
+        raise InvalidInput("file %(number)s lies with %(count)s posts at once; give the reason "
+                           "for ending those parts", number=file.number, count=len(tasks))
+    return head
 
 
 def reopen(session: Session, *, number: str, user: User, remark: str | None = "",
@@ -162,9 +188,30 @@ def track(session: Session, file: File) -> list[Movement]:
 
 def held_for(movements: Sequence[Movement], index: int,
              now: datetime | None = None) -> timedelta:
-    """How long the file stayed where movement ``index`` left it."""
-    end = movements[index + 1].at if index + 1 < len(movements) else (now or utcnow())
-    return end - movements[index].at
+    """How long the file stayed where movement ``index`` left it (see ``stays``)."""
+    return stays(movements, now)[index]
+
+
+def stays(movements: Sequence[Movement], now: datetime | None = None) -> list[timedelta]:
+    """For each movement, how long the file stayed where it left it: until the next movement,
+    or on a file that has been in parts, until that post next moved it (a part's stay is not
+    cut short by another part's movement).  One pass from the end."""
+    now = now or utcnow()
+    sent = [(m.at, m.from_post_id) for m in movements if m.kind == "act"]
+    in_parts = len(set(sent)) < len(sent)  # one act sent the file to several posts at once
+    out: list[timedelta] = []
+    next_at = closed_at = None
+    next_from: dict[int | None, datetime] = {}  # post -> when it next moved the file
+    for m in reversed(movements):
+        if in_parts:  # a part still held lies until now; one ended by a closing, until then
+            end = next_from.get(m.to_post_id, closed_at or now)
+        else:
+            end = next_at or now
+        out.append(end - m.at)
+        next_at, next_from[m.from_post_id] = m.at, m.at
+        if m.kind == "close":
+            closed_at = m.at
+    return out[::-1]
 
 
 def holders(session: Session, tasks: Sequence[Task]) -> dict[int, list[User]]:

@@ -66,14 +66,14 @@ def inbox(session: Session, user: User, *, priority: str | None = None, query: s
                    File.status == "open")
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
-    senders = _last_moves(session, [f.id for _t, f, _p in rows])
+    senders = _arrivals(session, [f.id for _t, f, _p in rows])
     calendars: dict[int, OfficeCalendar] = {}
     for _t, f, _p in rows:
         if f.office_id not in calendars:
             since = (now - timedelta(days=400)).date()
             calendars[f.office_id] = office_calendar(session, f.office, since=since)
     return [Row(file=f, task=t, post=p,
-                sender=_who(senders.get(f.id)),
+                sender=_who(senders.get((f.id, t.post_id))),
                 pending_days=calendars[f.office_id].days_between(t.since, now),
                 overdue=t.due_at is not None and t.due_at < now)
             for t, f, p in rows]
@@ -150,6 +150,16 @@ def _last_moves(session: Session, file_ids: list[int]) -> dict[int, Movement]:
     latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids))
               .group_by(Movement.file_id))
     return {m.file_id: m for m in session.scalars(select(Movement).where(Movement.id.in_(latest)))}
+
+
+def _arrivals(session: Session, file_ids: list[int]) -> dict[tuple[int, int | None], Movement]:
+    """The latest movement to each post of each file: who sent a part to the post holding it."""
+    if not file_ids:
+        return {}
+    latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids))
+              .group_by(Movement.file_id, Movement.to_post_id))
+    return {(m.file_id, m.to_post_id): m
+            for m in session.scalars(select(Movement).where(Movement.id.in_(latest)))}
 
 
 def _open_tasks_by_file(session: Session, file_ids: list[int]) -> dict[int, list[Task]]:

@@ -56,7 +56,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view = FileView(
         file=file, paragraphs=notes.notes_of(session, file),
         documents=attachments.attachments_of(session, file),
-        track=[(m, filing.held_for(movements, i, now)) for i, m in enumerate(movements)],
+        track=list(zip(movements, filing.stays(movements, now), strict=True)),
         holders=[(t, org.holders_of(session, t.post)) for t in tasks])
     held = [t for t in tasks if t.post_id in mine]
     if file.status == "open" and held:
@@ -106,5 +106,5 @@ def _can_pull_back(file: File, movements: Sequence[Movement], tasks: Iterable[Ta
         return False
     last = movements[-1]
     return (last.kind == "act" and last.from_post_id in mine and bool(file.previous_state)
-            and all(t.opened_at is None for t in tasks))
+            and all(t.opened_at is None for t in filing.sent_by(list(tasks), last)))
 

@@ -1,0 +1,166 @@
+"""A file in parts on the office's side: a consultation of three sections at the DDMO, each
+part in its holder's inbox, acted on at once, pulled back, and closed only by the head."""
+
+import json
+import multiprocessing
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import clock, org
+from workflows.db import make_engine, make_sessionmaker
+from workflows.errors import FileMoved, InvalidInput, NotAllowed
+from workflows.files import filing, inbox
+from workflows.models import AuditEvent, File, Post, PostHolding
+
+PARTS = {"Comments of the Relief section": "SO-REL", "Comments of the Accounts section": "AO",
+         "Comments of the General section": "HC-GEN"}
+
+
+def consultation(session, ddmo, people, subject="Revision of the rates of ex-gratia"):
+    file = filing.open_file(session, office=ddmo, user=people.ramesh,
+                            route_key="sections_consultation", subject=subject)
+    filing.act(session, number=file.number, user=people.ramesh, choice="Send for comments",
+               remark="For comments of the sections.")
+    return file
+
+
+def parts(session, file):
+    return {t.step_name: t.post.code for t in filing.open_tasks(session, file)}
+
+
+def test_the_file_lies_with_three_sections_at_once_each_in_its_inbox(session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    assert parts(session, file) == PARTS
+    sent = [m for m in filing.track(session, file) if m.choice == "Send for comments"]
+    assert sorted(m.to_post.code for m in sent) == sorted(PARTS.values())
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments")
+    for login in ("priya", "kavita"):
+        [row] = [r for r in inbox.inbox(session, getattr(people, login))
+                 if r.file.number == file.number]
+        assert "Ramesh" in row.sender  # who sent this part, not the last movement of the file
+
+
+def test_each_part_moves_on_its_own_and_the_head_takes_it_up_when_all_have_answered(
+        session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    filing.act(session, number=file.number, user=people.kavita, choice="Ask for papers")
+    assert parts(session, file) == {**{k: v for k, v in PARTS.items() if v != "AO"},
+                                    "Supply papers to Accounts": "DA-REL"}
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments")
+    filing.act(session, number=file.number, user=people.ramesh, choice="Papers supplied")
+    filing.act(session, number=file.number, user=people.priya, choice="Send comments")
+    assert parts(session, file) == {"Comments of the Accounts section": "AO"}
+    filing.act(session, number=file.number, user=people.kavita, choice="Send comments")
+    assert parts(session, file) == {"Consider the comments and decide": "ADM"}
+    filing.act(session, number=file.number, user=people.anil, choice="Approve")
+    assert (file.status, file.outcome) == ("closed", "Approved")
+
+
+def test_a_part_pulled_back_leaves_the_other_parts_where_they_are(session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments")
+    filing.pull_back(session, number=file.number, user=people.suresh)
+    assert parts(session, file) == PARTS
+    filing.mark_opened(session, file, people.priya)
+    with pytest.raises(NotAllowed, match="only the last sender"):
+        filing.pull_back(session, number=file.number, user=people.ramesh)
+
+
+def test_the_whole_consultation_is_pulled_back_while_no_section_has_opened_it(
+        session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    filing.pull_back(session, number=file.number, user=people.ramesh)
+    assert parts(session, file) == {"Put up for consultation": "DA-REL"}
+
+
+def test_only_the_head_closes_a_file_in_parts_giving_the_reason(session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    with pytest.raises(NotAllowed, match="lies with 3 posts at once; only the head"):
+        filing.close(session, number=file.number, user=people.ramesh, retention="C")
+    with pytest.raises(InvalidInput, match="give the reason for ending those parts"):
+        filing.close(session, number=file.number, user=people.anil, retention="C")
+    assert parts(session, file) == PARTS  # nothing was ended by the refusals
+    filing.close(session, number=file.number, user=people.anil, retention="C",
+                 remark="The rates were revised by the state; no comments are needed.")
+    assert file.status == "closed" and parts(session, file) == {}
+    session.commit()  # audit events are written, in their place in the chain, at commit
+    event = session.scalars(select(AuditEvent).where(AuditEvent.file_id == file.id,
+                                                     AuditEvent.action == "file.close")).one()
+    assert sorted(json.loads(event.detail)["ended_parts"]) == sorted(PARTS)
+
+
+def test_each_parts_stay_on_the_track_runs_until_its_own_post_moves_it(session, ddmo, people):
+    t0 = clock.utcnow()
+    file = filing.open_file(session, office=ddmo, user=people.ramesh,
+                            route_key="sections_consultation", subject="Stays", now=t0)
+    filing.act(session, number=file.number, user=people.ramesh, choice="Send for comments",
+               now=t0 + timedelta(hours=1))
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments",
+               now=t0 + timedelta(hours=3))
+    filing.act(session, number=file.number, user=people.priya, choice="Send comments",
+               now=t0 + timedelta(hours=7))
+    track = filing.track(session, file)
+    stays = dict(((m.kind, m.to_post.code if m.to_post else None), s)
+                 for m, s in zip(track, filing.stays(track, now=t0 + timedelta(hours=9)),
+                                 strict=True))
+    assert stays["act", "HC-GEN"] == timedelta(hours=2)
+    assert stays["act", "SO-REL"] == timedelta(hours=6)
+    assert stays["act", "AO"] == timedelta(hours=8)  # still with Accounts
+
+
+# -- at the same instant, in two processes ---------------------------------------------------
+
+def _act_at_once(url, login, numbers, choice, barrier, results):
+    eng = make_engine(url)
+    maker = make_sessionmaker(eng)
+    for number in numbers:
+        barrier.wait(timeout=60)
+        try:
+            with maker.begin() as session:
+                filing.act(session, number=number, user=org.user_by_login(session, login),
+                           choice=choice)
+            results.put((number, login, "ok"))
+        except FileMoved as exc:
+            results.put((number, login, f"FileMoved: {exc}"))
+    eng.dispose()
+
+
+def _race(url, logins, choice, numbers):
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_act_at_once, args=(url, login, numbers, choice, barrier,
+                                                      results)) for login in logins]
+    for w in workers:
+        w.start()
+    outcomes = [results.get(timeout=120) for _ in range(2 * len(numbers))]
+    for w in workers:
+        w.join(timeout=60)
+    by_file: dict[str, list[str]] = {}
+    for number, _login, outcome in outcomes:
+        by_file.setdefault(number, []).append(outcome)
+    return by_file
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_two_parts_acted_on_at_the_same_instant_both_move_one_part_twice_once(demo_db):
+    eng = make_engine(demo_db)
+    with Session(eng) as session, session.begin():
+        ddmo = org.office_by_code(session, "DDMO")
+        people = type("P", (), {"ramesh": org.user_by_login(session, "ramesh.singh")})
+        numbers = [consultation(session, ddmo, people, f"Race {i}").number for i in range(6)]
+        ao = session.scalar(select(Post).where(Post.office_id == ddmo.id, Post.code == "AO"))
+        session.add(PostHolding(post_id=ao.id, user_id=people.ramesh.id, kind="charge",
+                                from_date=clock.today() - timedelta(days=1)))
+    both = _race(demo_db, ("priya.sharma", "suresh.ram"), "Send comments", numbers)
+    assert all(seen == ["ok", "ok"] for seen in both.values()), both
+    one = _race(demo_db, ("kavita.devi", "ramesh.singh"), "Send comments", numbers)
+    for number, seen in one.items():
+        assert sorted(o == "ok" for o in seen) == [False, True], (number, seen)
+    with Session(eng) as session:
+        for number in numbers:
+            file = session.scalar(select(File).where(File.number == number))
+            assert parts(session, file) == {"Consider the comments and decide": "ADM"}
+    eng.dispose()
