@@ -139,6 +139,12 @@ def _words():
         _l("Pass mutation order"), _l("Correct the register"),
         _l("Receive and register application"), _l("Verify in field and report"),
         _l("Inform applicant"), _l("Consider sanction"), _l("Issue sanction order"),
+        _l("Put up for consultation"), _l("Comments of the Relief section"),
+        _l("Comments of the Accounts section"), _l("Comments of the General section"),
+        _l("Supply papers to Accounts"), _l("Consider the comments and decide"),
+        _l("Send for comments"), _l("Send comments"), _l("Ask for papers"),
+        _l("Papers supplied"), _l("Consult again"), _l("Approved"), _l("Rejected"),
+        _l("Accounts Officer"), _l("Head Clerk"), _l("Consultation of sections"),
         # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
         _l("the file has moved: someone acted on it first; look at it again before acting"),
     ]

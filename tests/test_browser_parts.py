@@ -1,0 +1,89 @@
+"""A consultation walked in the browser, in English and Hindi: the dealing assistant sends the
+file to three sections at once, each section's holder finds it in their inbox and sends their
+comments, the page shows the parts still open, and the head takes it up once all have answered.
+"""
+
+import pytest
+
+from test_browser import (ARTIFACTS, CHROMIUM, Official, browser, listed,  # noqa: F401
+                          server)
+
+pytestmark = [pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
+                                 and not __import__("os").environ.get("CI"),
+                                 reason="Debian's chromium is not installed"),
+              pytest.mark.xdist_group("browser_parts")]
+
+SECTIONS = {"priya.sharma": "Comments of the Relief section",
+            "suresh.ram": "Comments of the General section",
+            "kavita.devi": "Comments of the Accounts section"}
+SAID = {"en": {"Comments of the Relief section": "Comments of the Relief section",
+               "Comments of the Accounts section": "Comments of the Accounts section",
+               "Comments of the General section": "Comments of the General section",
+               "decide": "Consider the comments and decide"},
+        "hi": {"Comments of the Relief section": "राहत प्रशाखा का मंतव्य",
+               "Comments of the Accounts section": "लेखा प्रशाखा का मंतव्य",
+               "Comments of the General section": "सामान्य प्रशाखा का मंतव्य",
+               "decide": "मंतव्यों पर विचार कर निर्णय लें"}}
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_consultation_of_three_sections_end_to_end(server, browser, language, request):
+    said = SAID[language]
+    officials = []
+
+    def official(login):
+        person = Official(browser, server, login, None, language)
+        officials.append(person)
+        person.sign_in()
+        return person
+
+    try:
+        ramesh = official("ramesh.singh")
+        page = ramesh.page
+        page.click("header nav a[href='/files/new']")
+        page.fill("#subject", f"Revision of the ex-gratia rates ({language})")
+        page.select_option("#route", "sections_consultation")
+        page.fill("#note", "The state has proposed new rates; comments of the sections needed.")
+        page.locator("form.card button.primary").click()
+        page.wait_for_url("**/files/*")
+        file_url = page.url
+        number = page.locator(".filehead h1").inner_text()
+        ramesh.act("Send for comments", "For the comments of Relief, Accounts and General.")
+        ramesh.sign_off()
+
+        for i, login in enumerate(SECTIONS):
+            holder = official(login)
+            assert number in listed(holder.page)
+            holder.open_from_inbox(number)
+            holders = holder.page.locator(".holder").all_inner_texts()
+            open_parts = [s for s in SECTIONS.values() if s not in list(SECTIONS.values())[:i]]
+            assert len(holders) == len(open_parts)  # every open part and who holds it
+            for part in open_parts:
+                assert any(said[part] in line for line in holders), (part, holders)
+            holder.act("Send comments", f"Comments of {login}: no objection.")
+            holder.sign_off()
+
+        anil = official("anil.sinha")
+        anil.open_from_inbox(number)
+        assert said["decide"] in anil.page.locator("#actions").inner_text()
+        track = anil.page.locator(".track").inner_text()
+        for login in SECTIONS:
+            assert f"Comments of {login}" in track
+        anil.page.click(".filehead a[href$='/route']")
+        anil.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+        assert anil.page.locator(".step-done").count() >= 4  # the put-up and the three parts
+        anil.page.goto(file_url)
+        anil.act("Approve", "The revised rates are approved.")
+        anil.sign_off()
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for person in officials:
+            if not person.page.is_closed():
+                person.page.screenshot(
+                    path=str(ARTIFACTS / f"{request.node.name}-{person.login}.png"),
+                    full_page=True)
+        raise
+    finally:
+        for person in officials:
+            if not person.page.is_closed():
+                person.context.close()
