@@ -1,13 +1,15 @@
 """Sanchika's BPMN engine: the only package that knows SpiffWorkflow.
 
 It reads routes (BPMN processes) and runs them; it knows nothing of offices, files or databases.
-The modules, by concern: ``routes`` (read a route; the parsed-route cache), ``checks`` (what
-a route must pass) and ``cycles`` (its loops that no official stops), ``conditions`` and
-``scripting`` (the restricted evaluator every route runs with), ``runtime`` (start, ready
-steps, complete; every run of the engine bounded), ``timers``, ``history`` (compacting the
-engine's memory), ``storing`` and ``state`` (dump and load), ``live`` (instances kept between
-actions), ``moving`` (to another route version), and ``spiff_internals`` (the one module that
-touches SpiffWorkflow's private parts).
+The modules, by concern: ``routes`` (read a route; the parsed-route cache), ``checks`` (what a
+route must pass), ``cycles`` (its loops that no official stops), ``roles`` (who holds each step:
+its lane, or the role a modeler wrote on it), ``extensions`` (what modelers add beyond BPMN, and
+what of it a route may carry) and ``bpmn_names`` (naming it all as modelers do), ``conditions``,
+``expressions`` (conditions written as ``${...}``) and ``scripting`` (the restricted evaluator
+every route runs with), ``runtime`` (start, ready steps, complete; every run of the engine
+bounded), ``timers``, ``history`` (compacting the engine's memory), ``storing`` and ``state``
+(dump and load), ``live`` (instances kept between actions), ``moving`` (to another route
+version), and ``spiff_internals`` (the one module that touches SpiffWorkflow's private parts).
 """
 
 from .checks import Problem, RouteInvalid

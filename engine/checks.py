@@ -13,15 +13,13 @@ from typing import Any
 from lxml import etree
 
 from . import conditions
+from .bpmn_names import BPMN, NS, kind_of, name_of, owner_of
 from .cycles import STEPS, cycle_problems, fires_at_once
+from .extensions import extension_problems, schema_problem
 from .parallel import parallel_problems
 from .refusals import N_, english
+from .roles import step_roles
 from .spiff_internals import schema_errors
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF, "camunda": CAMUNDA}
 
 #: Variables a condition may read: the official's choice and the file's priority.
 ROUTING_VARIABLES = frozenset({"choice", "priority"})
@@ -32,7 +30,9 @@ _FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "excl
 _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
               "outgoing", "conditionExpression", "documentation", "extensionElements",
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
-              "timeDuration", "timeDate", "terminateEventDefinition"}
+              "timeDuration", "timeDate", "terminateEventDefinition",
+              "potentialOwner", "resourceRef", "resourceAssignmentExpression",
+              "formalExpression"}
 _RESERVED_IDS = {"Start", "End", "Root"}
 
 
@@ -144,8 +144,16 @@ def check_document(data: bytes) -> tuple[Any, Any]:
 
 
 def _schema_problems(root: Any) -> list[Problem]:
-    return [Problem("not valid BPMN 2.0: %(why)s", line=line, params={"why": why})
-            for line, why in schema_errors(deepcopy(root))]
+    problems = []
+    for line, why in schema_errors(deepcopy(root)):
+        el, template, params = schema_problem(root, line, why)
+        if el is None:  # the schema's complaint names no element that can be found
+            problems.append(Problem(template, line=line, params=params))
+        else:
+            owner = owner_of(el)
+            problems.append(Problem(template, owner.get("id") or "", name_of(owner), line,
+                                    params))
+    return problems
 
 
 def _the_process(root: Any) -> tuple[Any, list[Problem]]:
@@ -161,13 +169,15 @@ def _the_process(root: Any) -> tuple[Any, list[Problem]]:
                           "one process", params={"count": len(runnable), "ids": ids})]
 
 
-def name_of(el: Any) -> str:
-    """The element's name, trimmed ("" when it has none)."""
-    return (el.get("name") or "").strip()
-
-
 def _problem(el: Any, template: str, **params: Any) -> Problem:
     return Problem(template, el.get("id") or "", name_of(el), el.sourceline, params)
+
+
+def _part_problem(el: Any, template: str, **params: Any) -> Problem:
+    """A problem about ``el`` at its line, named on the element of the drawing it is part of
+    (``owner_of``: a timer's definition on its event, an extension on its step)."""
+    owner = owner_of(el)
+    return Problem(template, owner.get("id") or "", name_of(owner), el.sourceline, params)
 
 
 def _unsupported(process: Any) -> list[Problem]:
@@ -176,14 +186,13 @@ def _unsupported(process: Any) -> list[Problem]:
         qn = etree.QName(el)
         if qn.namespace == BPMN:
             if qn.localname in _WHY_UNSUPPORTED:
-                problems.append(_problem(el, _WHY_UNSUPPORTED[qn.localname], kind=qn.localname))
+                problems.append(_part_problem(el, _WHY_UNSUPPORTED[qn.localname],
+                                              kind=qn.localname))
             elif qn.localname not in _FLOW_NODES | _STRUCTURE and el is not process:
-                problems.append(_problem(el, "%(kind)s is not supported by Sanchika",
-                                         kind=qn.localname))
-        elif qn.namespace == SPIFF and qn.localname not in ("properties", "property"):
-            owner = el.getparent().getparent()
-            problems.append(_problem(owner, "spiffworkflow:%(kind)s is not supported (routes may "
-                                     "not carry scripts or service calls)", kind=qn.localname))
+                problems.append(_part_problem(el, "%(kind)s is not supported by Sanchika",
+                                              kind=kind_of(el)))
+    problems.extend(_part_problem(el, template, **params)
+                    for el, template, params in extension_problems(process))
     for event in process.xpath("bpmn:startEvent", namespaces=NS):
         if len(event):
             defs = [etree.QName(c).localname for c in event
@@ -208,7 +217,8 @@ def _structure_problems(process: Any) -> list[Problem]:
             if flow.get(end) not in nodes:
                 problems.append(_problem(flow, "%(end)s '%(ref)s' is not a step of this route",
                                          end=end, ref=flow.get(end)))
-    lanes = lanes_of(process)
+    problems.extend(_part_problem(el, template, **params)
+                    for el, template, params in step_roles(process)[1])
     starts = process.xpath("bpmn:startEvent", namespaces=NS)
     if len(starts) != 1:
         problems.append(Problem("a route has exactly one start event; this one has %(count)s",
@@ -224,8 +234,6 @@ def _structure_problems(process: Any) -> list[Problem]:
         if kind != "endEvent" and not outs:
             problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
         if kind in STEPS:
-            if not lanes.get(node_id):
-                problems.append(_problem(el, "is not in a named lane: no role would hold it"))
             if len(outs) > 1:
                 problems.append(_problem(el, "has several flows leaving it; lead it to one "
                                          "exclusive gateway whose flows are the choices"))
@@ -367,13 +375,3 @@ def _reachability_problems(nodes: dict[str, Any],
     return [_problem(nodes[i], "no path leads from here to an end event")
             for i in nodes if i not in reaches_end
             and etree.QName(nodes[i]).localname != "boundaryEvent"]
-
-
-def lanes_of(process: Any) -> dict[str, str]:
-    """The name of the lane each flow node is in, by the node's id."""
-    lanes = {}
-    for ref in process.xpath(".//bpmn:lane/bpmn:flowNodeRef", namespaces=NS):
-        lane_name = name_of(ref.getparent())
-        if ref.text and lane_name:
-            lanes[ref.text.strip()] = lane_name
-    return lanes

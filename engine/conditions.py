@@ -4,6 +4,9 @@ Gateway conditions and timer expressions come from BPMN that an administrator up
 must never reach Python's ``eval``.  This module accepts comparisons, ``and``/``or``/``not``,
 ``in``/``not in``, names, and literals (strings, numbers, booleans, None, tuples and lists of
 literals) and nothing else: no calls, attributes, subscripts, lambdas or comprehensions.
+An expression written as ``${...}`` (Camunda's and Signavio's way) is read by
+``engine.expressions`` into the same language first, here, so that the checks and the
+running route both see the same condition.
 """
 
 import ast
@@ -12,7 +15,8 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .refusals import Refusal
+from . import expressions
+from .refusals import UnsafeExpression as UnsafeExpression  # where it always was
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
@@ -28,10 +32,6 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 }
 
 _MAX_LENGTH = 2000
-
-
-class UnsafeExpression(Refusal, ValueError):
-    """The expression uses something the restricted evaluator does not allow."""
 
 
 def check(expression: object) -> ast.Expression:
@@ -51,8 +51,9 @@ def _checked(expression: str) -> ast.Expression:
     if len(expression) > _MAX_LENGTH:
         raise UnsafeExpression("the expression is longer than %(limit)s characters",
                                limit=_MAX_LENGTH)
+    text = expressions.to_python(expression) if expressions.is_el(expression) else expression
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise UnsafeExpression("the expression is not valid: %(why)s", why=exc.msg) from None
     for node in ast.walk(tree):

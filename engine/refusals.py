@@ -30,3 +30,7 @@ class Refusal(Exception):
 
 class RouteError(Refusal):
     """An action the route does not allow (an unknown choice, a step not ready, ...)."""
+
+
+class UnsafeExpression(Refusal, ValueError):
+    """The expression uses something the restricted evaluator does not allow."""

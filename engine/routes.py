@@ -14,9 +14,10 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .checks import (BPMN, NS, Problem, RouteInvalid, _problem, check_document, lanes_of,
-                     name_of, timer_value)
+from .bpmn_names import BPMN, NS, name_of
+from .checks import Problem, RouteInvalid, _problem, check_document, timer_value
 from .cycles import STEPS
+from .roles import step_roles
 
 DEFAULT_CHOICE = "Forward"
 
@@ -127,7 +128,7 @@ def _timers_of(process: Any) -> dict[str, Timer]:
 
 
 def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
-    lanes = lanes_of(process)
+    roles = step_roles(process)[0]
     nodes = {el.get("id"): el for el in process.iter(etree.Element)}
     out: dict[str, list[Any]] = {}
     for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS):
@@ -135,14 +136,14 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     steps = {}
     problems = []
     for el in process.xpath(" | ".join(f"bpmn:{kind}" for kind in STEPS), namespaces=NS):
-        choices, next_roles = _choices(out.get(el.get("id"), []), out, nodes, lanes)
+        choices, next_roles = _choices(out.get(el.get("id"), []), out, nodes, roles)
         limit = _properties(el).get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
             problems.append(_problem(el, "limit_days '%(limit)s' must be a whole number of "
                                      "working days from 1 to 365", limit=limit))
             limit = None
         steps[el.get("id")] = Step(
-            el.get("id"), name_of(el) or el.get("id"), lanes[el.get("id")], choices,
+            el.get("id"), name_of(el) or el.get("id"), roles[el.get("id")], choices,
             int(limit) if limit else None,
             tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles)
     if problems:
@@ -151,7 +152,7 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
 
 
 def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
-             lanes: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+             roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """A step's choices (the names of the flows leaving the gateway after it, or of its one
     flow) and, for each, the role of the step it leads to ("" for an end or a decision)."""
     target: Any = nodes.get(outs[0].get("targetRef"))
@@ -161,7 +162,7 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
     else:
         leaving = outs[:1]
         choices = (name_of(outs[0]) or DEFAULT_CHOICE,)
-    next_roles = tuple((choice, lanes.get(flow.get("targetRef"), "")
+    next_roles = tuple((choice, roles.get(flow.get("targetRef"), "")
                         if etree.QName(nodes[flow.get("targetRef")]).localname
                         in STEPS else "")
                        for choice, flow in zip(choices, leaving, strict=True))

@@ -366,4 +366,4 @@ def test_every_schema_error_of_a_route_is_told_with_its_line():
     assert len(problems) >= 2 and all(p.line for p in problems), (
         "SpiffWorkflow's VALIDATOR no longer offers preprocess and its schema as .validator "
         f"(with error_log); got {problems}" + REDO.format(what="schema_errors"))
-    assert all(p.template == "not valid BPMN 2.0: %(why)s" for p in problems)
+    assert all(p.template.startswith("not valid BPMN 2.0: ") for p in problems)
