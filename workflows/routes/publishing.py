@@ -181,9 +181,14 @@ def plan_move(session: Session, source: RouteVersion,
 def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
     tasks = filing.open_tasks(session, file)
     names = ", ".join(t.step_name for t in tasks)
-    if len(tasks) != 1:
+    if not tasks:
         return PlannedMove(file.number, file.subject, names, False,
                            Sentence("the file is not waiting at exactly one step"))
+    if len(tasks) > 1:  # each part would need its own place in the new version's parts
+        return PlannedMove(file.number, file.subject, names, False, Sentence(
+            "the file lies in %(count)s parts at once (%(parts)s); a file in parts does not "
+            "move to another version until its parts have met", count=len(tasks),
+            parts=names))
     task = tasks[0]
     step = new.steps.get(task.step_id)
     if step is None:
