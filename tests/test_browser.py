@@ -26,9 +26,8 @@ SHOTS = (ROOT / "docs" / "images" if os.environ.get("SANCHIKA_GUIDE_SHOTS")
          else ARTIFACTS / "guide")
 SANCHIKA = str(Path(sys.executable).parent / "sanchika")
 
-pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                 reason="Debian's chromium is not installed (make test installs it)"),
-              pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (make test installs it)")
 
 
 def _free_port():

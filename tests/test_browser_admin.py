@@ -12,7 +12,6 @@ from test_browser import CHROMIUM, ARTIFACTS, Official, browser, server  # noqa:
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
                                 and not __import__("os").environ.get("CI"),
                                 reason="Debian's chromium is not installed")
-pytestmark = [pytestmark, pytest.mark.xdist_group("browser_admin")]
 
 
 def _open_file(browser, server, subject):

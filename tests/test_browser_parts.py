@@ -8,10 +8,9 @@ import pytest
 from test_browser import (ARTIFACTS, CHROMIUM, Official, browser, listed,  # noqa: F401
                           server)
 
-pytestmark = [pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
-                                 and not __import__("os").environ.get("CI"),
-                                 reason="Debian's chromium is not installed"),
-              pytest.mark.xdist_group("browser_parts")]
+pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
+                                and not __import__("os").environ.get("CI"),
+                                reason="Debian's chromium is not installed")
 
 SECTIONS = {"priya.sharma": "Comments of the Relief section",
             "suresh.ram": "Comments of the General section",

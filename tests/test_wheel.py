@@ -17,10 +17,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 # Building and installing with pip (dependencies from PyPI) take a minute or two before the
 # first test; the fixtures' time counts against that test's timeout.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("wheel")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "sanchika-demo"
@@ -32,23 +33,37 @@ def _run(*args, **kwargs):
     return done
 
 
+def _shared(tmp_path_factory, worker_id):
+    """A folder of this run that every worker of a parallel run sees (pytest-xdist's way)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    dist = tmp_path_factory.mktemp("dist")
-    _run(sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT))
-    (built,) = dist.glob("sanchika-*.whl")
+def wheel(tmp_path_factory, worker_id):
+    """The wheel, built once per run: workers share it, and a second build at once would race
+    the first over the checkout's build files."""
+    shared = _shared(tmp_path_factory, worker_id)
+    with FileLock(shared / "wheel.lock"):
+        if not list((shared / "dist").glob("sanchika-*.whl")):
+            _run(sys.executable, "-m", "build", "--outdir", str(shared / "dist"), str(ROOT))
+    (built,) = (shared / "dist").glob("sanchika-*.whl")
     return built
 
 
 @pytest.fixture(scope="module")
-def place(tmp_path_factory, wheel):
-    """A fresh virtual environment with the wheel installed, and an empty working folder."""
+def place(tmp_path_factory, worker_id, wheel):
+    """A fresh virtual environment with the wheel installed (once per run, shared by the
+    workers), and an empty working folder and database of the worker's own."""
+    shared = _shared(tmp_path_factory, worker_id)
+    bin_dir = shared / "installed" / "venv" / "bin"
+    assert not bin_dir.is_relative_to(ROOT)
+    with FileLock(shared / "installed.lock"):
+        if not (bin_dir / "sanchika").exists():
+            _run(sys.executable, "-m", "venv", str(bin_dir.parent))
+            _run(str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-compile",
+                 str(wheel))  # modules compile as they are first imported
     base = tmp_path_factory.mktemp("installed")
-    assert not base.is_relative_to(ROOT)
-    _run(sys.executable, "-m", "venv", str(base / "venv"))
-    bin_dir = base / "venv" / "bin"
-    _run(str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-compile",
-         str(wheel))  # modules compile as they are first imported
     work = base / "work"
     work.mkdir()
     env = {key: value for key, value in os.environ.items()
