@@ -7,6 +7,9 @@ that wait could be for ever, or could end early: a part that can reach an end ev
 join, parts of one split that meet at different joins, a join with a flow no part of its split
 arrives by (or that two parts share), a join no split comes before, and a part that goes back
 to its own split.  Splits inside a part are followed to their own join first.
+
+The same walk tells which steps lie in a part (``steps_in_parts``): a file at one of them lies
+in parts, even when the other parts have already come to the join and wait there.
 """
 
 from typing import Any
@@ -26,6 +29,17 @@ def parallel_problems(nodes: dict[str, Any], outgoing: dict[str, list[Any]],
     return _Parts(nodes, outgoing, incoming).problems()
 
 
+def steps_in_parts(nodes: dict[str, Any], outgoing: dict[str, list[Any]],
+                   incoming: dict[str, list[Any]]) -> frozenset[str]:
+    """The ids of the nodes that lie in a part of the file: after a parallel split and before
+    the join its parts meet at (of a route whose parts all meet; see ``parallel_problems``)."""
+    parts = _Parts(nodes, outgoing, incoming)
+    for node_id in nodes:
+        if parts.is_parallel(node_id) and len(outgoing.get(node_id, [])) > 1:
+            parts.join_of(node_id)
+    return frozenset(parts.inside)
+
+
 def _kind(el: Any) -> str:
     return str(etree.QName(el).localname)
 
@@ -42,6 +56,7 @@ class _Parts:
         self.found: Problems = []
         self.joins: dict[str, str | None] = {}  # split id -> the join its parts meet at
         self.walking: set[str] = set()
+        self.inside: set[str] = set()  # the nodes the parts walked pass through
         self.after: dict[str, list[str]] = {i: [f.get("targetRef") for f in outgoing.get(i, [])]
                                             for i in nodes}
         for node_id, el in nodes.items():  # a step's timers lead on from the step
@@ -95,6 +110,7 @@ class _Parts:
                 continue
             seen.add(node_id)
             el = self.nodes[node_id]
+            self.inside.add(node_id)
             if node_id == split:
                 self._part_problem(split, flow, N_(
                     "a part of the file leaving by %(flow)s comes back to this split before "

@@ -17,7 +17,11 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from .bpmn_names import BPMN, NS, name_of
 from .checks import Problem, RouteInvalid, _problem, check_document, timer_value
 from .cycles import STEPS
+<<<<<<< HEAD
 from .roles import step_roles
+=======
+from .parallel import steps_in_parts
+>>>>>>> noteparts
 
 DEFAULT_CHOICE = "Forward"
 
@@ -62,6 +66,8 @@ class Route:
     timers: dict[str, Timer] = field(default_factory=dict)
     #: flow id -> (flow name, condition)
     conditions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: ids of the steps that lie in a part of the file (between a parallel split and its join)
+    part_steps: frozenset[str] = frozenset()
     spec: Any = field(default=None, repr=False)  # engine-private parsed spec
 
 
@@ -110,11 +116,18 @@ def _describe(process: Any, data: bytes) -> Route:
     conditions_ = {flow.get("id"): (name_of(flow), " ".join(expr.split()))
                    for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS)
                    for expr in flow.xpath("bpmn:conditionExpression/text()", namespaces=NS)}
+    nodes = {el.get("id"): el for el in process.iter(etree.Element) if el.get("id")}
+    outgoing: dict[str, list[Any]] = {}
+    incoming: dict[str, list[Any]] = {}
+    for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS):
+        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+        incoming.setdefault(flow.get("targetRef"), []).append(flow)
     return Route(
         key=process.get("id"), name=name_of(process) or process.get("id"),
         sha256=hashlib.sha256(data).hexdigest(), xml=data, steps=steps,
         roles=tuple(dict.fromkeys(s.role for s in steps.values())), end_names=ends,
-        timers=timers, conditions=conditions_)
+        timers=timers, conditions=conditions_,
+        part_steps=steps_in_parts(nodes, outgoing, incoming).intersection(steps))
 
 
 def _timers_of(process: Any) -> dict[str, Timer]:

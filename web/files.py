@@ -95,7 +95,8 @@ def _act_on(file_id, action):
         flash(say(exc), "error")
         # the file page again, at once, with what the official typed: it stays out of the
         # address (a 70 KB remark made a 70 KB Location header) and out of the logs
-        kept = {k: v for k, v in request.form.items() if k in ("remark", "reason", "note")}
+        kept = {k: v for k, v in request.form.items()
+                if k in ("remark", "reason", "note", "task_id")}
         return _page(file_id, form=kept), 409 if isinstance(exc, FileMoved) else 400
     if message:
         flash(str(message), "info")
@@ -131,7 +132,9 @@ def add_note(file_id):
             notes.edit_note(db, number=file.number, paragraph=int(paragraph), user=current_user,
                             body=request.form.get("note", ""))
             return _("Note paragraph %(n)s saved.", n=paragraph)
-        note = notes.add_note(db, number=file.number, user=current_user, body=request.form.get("note", ""))
+        note = notes.add_note(db, number=file.number, user=current_user,
+                              body=request.form.get("note", ""),
+                              task_id=request.form.get("task_id") or None)
         return _("Note paragraph %(n)s added.", n=note.number)
     return _act_on(file_id, run) or _back(file_id)
 

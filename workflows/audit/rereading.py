@@ -102,7 +102,7 @@ def _compare(session: Session, kind: Kind, chained: _Chained,
     digest or are gone, as (kind, row id, what, file id)."""
     model = kind.model
     found: list[_Found] = []
-    columns = [model.id] + [getattr(model, c) for c in kind.columns if c != "id"]
+    columns = [model.id] + [getattr(model, c) for c in kind.read if c != "id"]
     for batch in _runs(sorted(chained)):
         rows = {row.id: row._mapping for row in session.execute(
             select(*columns).where(model.id >= batch[0], model.id <= batch[-1]))}
@@ -250,7 +250,7 @@ def adopt(sessions: sessionmaker[Session], batch: int = 1000) -> int:
     for kind in KINDS.values():
         model, ids = kind.model, unseen[kind.name]
         extra = (kind.file_column,) if kind.file_column else ()
-        columns = [getattr(model, c) for c in dict.fromkeys(("id",) + kind.columns + extra)]
+        columns = [getattr(model, c) for c in dict.fromkeys(("id",) + kind.read + extra)]
         for start in range(0, len(ids), batch):
             with sessions.begin() as session:
                 rows = session.execute(select(*columns).where(

@@ -52,9 +52,10 @@ def open_file(session: Session, *, office: Office, user: User, route_key: str,
                 created_by_post_id=post.id, created_at=now)
     save_state(file, instance)
     placed = place_tasks(session, file, instance, now, prefer=(post.id,))  # the file joins here
-    if first_note:
+    if first_note:  # written on the first step, when the opener's post holds it
+        on = next((p.id for p in placed if p.post_id == post.id), None)
         session.add(Note(file_id=file.id, number=1, author_id=user.id, author_post_id=post.id,
-                         body=first_note, created_at=now, updated_at=now))
+                         task_id=on, body=first_note, created_at=now, updated_at=now))
     session.add(Movement(file_id=file.id, kind="open", from_post_id=post.id,
                          from_user_id=user.id, to_post_id=placed[0].post_id if placed else None,
                          step_name=arrivals[0].name if arrivals else "", at=now))

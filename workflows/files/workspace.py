@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, drafts, filing, notes, receipts
+from . import attachments, drafts, filing, notes, notesheet, receipts
 from ..deadlines import escalation
 from .. import org
 from ..routes import routing
@@ -44,6 +44,8 @@ class FileView:
     receipts: list[Receipt] = field(default_factory=list)
     drafts: list[tuple[Draft, list[DraftVersion]]] = field(default_factory=list)
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)  # (it, description)
+    #: the paragraphs as the note sheet shows them: of the file in one piece, and of each part
+    sheet: list[notesheet.Block] = field(default_factory=list)
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -70,6 +72,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.can_pull_back = _can_pull_back(file, movements, tasks, mine)
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
+    view.sheet = notesheet.note_sheet(session, file, view.paragraphs)
     view.receipts = receipts.receipts_of(session, file)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
     fired = escalation.escalations_of(session, file)

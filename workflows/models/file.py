@@ -68,6 +68,9 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the part (open task) it was written on; empty for a note from before parts were
+    # remembered (migration 0022), or by an official holding no part of the file
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
 
     author: Mapped[User] = relationship()
     author_post: Mapped[Post] = relationship()

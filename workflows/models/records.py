@@ -40,6 +40,15 @@ class Kind:
     model: type[Any]  # a model class; its columns are read by name
     columns: tuple[str, ...]
     file_column: str | None  # the column naming the row's file, if it belongs to one
+    # columns added to the record later: digested only when set, so that a row chained
+    # before the column existed (empty in it) keeps its digest, and a value set, changed or
+    # taken away behind the application's back still differs
+    later: tuple[str, ...] = ()
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """The columns a digest reads."""
+        return self.columns + self.later
 
 
 KINDS = {k.name: k for k in (
@@ -48,7 +57,7 @@ KINDS = {k.name: k for k in (
     Kind("movement", Movement, ("file_id", "kind", "from_post_id", "from_user_id", "to_post_id",
                                 "step_name", "choice", "remark", "at"), "file_id"),
     Kind("note", Note, ("file_id", "number", "author_id", "author_post_id", "body",
-                        "created_at"), "file_id"),
+                        "created_at"), "file_id", later=("task_id",)),
     Kind("task", Task, ("file_id", "engine_task_id", "step_name", "role", "post_id", "since"),
          "file_id"),
     Kind("document", Attachment, ("file_id", "filename", "content_type", "size", "sha256",
@@ -85,8 +94,9 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, n
 
 def digest(kind: str, values: Mapping[str, Any] | RowMapping) -> str:
     """The sha256 (hex) of the record columns of a ``kind`` row, from ``values`` (a mapping)."""
-    columns = KINDS[kind].columns
-    body = _COMPACT.encode([kind] + [_plain(values[c]) for c in columns])
+    of = KINDS[kind]
+    later = [[c, _plain(values[c])] for c in of.later if values[c] is not None]
+    body = _COMPACT.encode([kind] + [_plain(values[c]) for c in of.columns] + later)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -131,10 +141,10 @@ def _noted_in_flush(session: Session, _context: UOWTransaction) -> None:
             continue
         state = inspect(obj)
         if obj not in session.new and not any(
-                state.attrs[c].history.has_changes() for c in kind.columns):
+                state.attrs[c].history.has_changes() for c in kind.read):
             continue
         wrote(session, kind.name, obj.id, {c: getattr(obj, c) for c in
-                                           kind.columns + ((kind.file_column,) if kind.file_column else ())})
+                                           kind.read + ((kind.file_column,) if kind.file_column else ())})
 
 
 event.listen(Session, "after_flush", _noted_in_flush)

@@ -18,7 +18,7 @@ from fpdf import FPDF
 from sqlalchemy.orm import Session
 from zoneinfo import ZoneInfo
 
-from ..files import attachments, drafts, notes, receipts
+from ..files import attachments, drafts, notesheet, receipts
 from .. import reports
 from ..clock import utcnow
 from ..models import DraftVersion, File
@@ -115,12 +115,19 @@ def file_pdf(session: Session, file: File, now: datetime | None = None) -> bytes
 
 
 def _notes(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
+    """The note sheet: a part's paragraphs under its step and post (see ``notesheet``)."""
     pdf.add_page()
     pdf.heading("Note sheet / टिप्पणी")
-    for note in notes.notes_of(session, file):
-        pdf.para(f"{note.number}. {note.body}")
-        pdf.para(f"    {note.author.name}, {note.author_post.title} · "
-                 f"{_when(note.frozen_at or note.updated_at, tz)}", size=9)
+    for block in notesheet.note_sheet(session, file):
+        if block.part is not None:
+            post = block.part.post
+            pdf.ln(2)
+            pdf.para(f"Part / भाग: {block.part.step_name} · {post.title}"
+                     + (f" / {post.title_hi}" if post.title_hi else ""), size=12, height=7)
+        for note in block.paragraphs:
+            pdf.para(f"{note.number}. {note.body}")
+            pdf.para(f"    {note.author.name}, {note.author_post.title} · "
+                     f"{_when(note.frozen_at or note.updated_at, tz)}", size=9)
 
 
 def _correspondence(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
