@@ -17,11 +17,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from .bpmn_names import BPMN, NS, name_of
 from .checks import Problem, RouteInvalid, _problem, check_document, timer_value
 from .cycles import STEPS
-<<<<<<< HEAD
-from .roles import step_roles
-=======
 from .parallel import steps_in_parts
->>>>>>> noteparts
+from .roles import step_roles
 
 DEFAULT_CHOICE = "Forward"
 

@@ -155,7 +155,7 @@ def test_the_file_page_shows_each_part_under_its_step_and_post(session, ddmo, pe
     assert "&lt;b&gt;Issue&lt;/b&gt; the order &amp; inform." in body and "<b>Issue" not in body
     post(client, "/language", {"language": "hi", "next": "/"})
     hindi = page_text(client.get(f"/files/{file.id}"))
-    assert "भाग: " + RELIEF + " · प्रशाखा पदाधिकारी, राहत" in hindi
+    assert "भाग: राहत प्रशाखा का मंतव्य · प्रशाखा पदाधिकारी, राहत" in hindi  # the step in Hindi
 
 
 def test_a_file_never_in_parts_shows_no_part(session, sadar, people, tmp_path):
