@@ -2,7 +2,7 @@
 
 Revision ID: 0022
 Revises: 0021
-Create Date: 2026-12-04
+Create Date: 2026-12-03
 
 A file split by a parallel gateway lies with several posts at once, each open task a part; the
 note sheet shows the paragraphs written on a part under that part's step.  Notes written
