@@ -5,6 +5,7 @@ savepoint that is rolled back at teardown."""
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -116,6 +117,9 @@ class _Templates:
 
     def __init__(self, tmp_path_factory):
         self.tmp_path_factory, self.made, self.drops = tmp_path_factory, {}, []
+        # PostgreSQL's copy is the server writing files while this worker waits: the next
+        # copy of each kind is made while the test that got the last one runs
+        self.ahead, self.pool = {}, ThreadPoolExecutor(max_workers=1)
 
     def copy(self, kind, demo):
         source = self.made.get((kind, demo))
@@ -125,7 +129,19 @@ class _Templates:
             path = self.tmp_path_factory.mktemp("db") / "sanchika.db"
             shutil.copyfile(source, path)
             return f"sqlite:///{path}", lambda: None
-        return fresh_database(kind, self.tmp_path_factory, template=source)
+        made = self.ahead.pop((kind, demo), None)  # one copy of a template at a time
+        url, drop = (made.result() if made is not None
+                     else fresh_database(kind, self.tmp_path_factory, template=source))
+        self.ahead[kind, demo] = self.pool.submit(fresh_database, kind, self.tmp_path_factory,
+                                                  template=source)
+        return url, drop
+
+    def close(self):
+        for made in self.ahead.values():  # copies made ahead that no test asked for
+            made.result()[1]()
+        self.pool.shutdown()
+        for drop in self.drops:
+            drop()
 
     def _make(self, kind, demo):
         url, drop = fresh_database(kind, self.tmp_path_factory)
@@ -143,8 +159,7 @@ class _Templates:
 def templates(tmp_path_factory):
     made = _Templates(tmp_path_factory)
     yield made
-    for drop in made.drops:
-        drop()
+    made.close()
 
 
 @pytest.fixture
