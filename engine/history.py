@@ -37,7 +37,7 @@ def compact(workflow: Any) -> None:
         if first is current:
             continue
         top, keep = _branch(first), _branch(current)
-        if len(ready) > 1 and _holds_others(workflow, top, keep):
+        if _holds_others(workflow, top, keep):
             continue
         graft(workflow, top, keep)
         workflow.last_task = current.parent

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,34 @@ def listed(page):
     return " ".join(page.locator("main table.list").all_inner_texts())
 
 
+@contextmanager
+def walk(browser, base, language, shots, name):
+    """Officials signing in one after another at windows of their own, as ``official(login)``;
+    when a step fails, each open page is kept as a screenshot in test-artifacts/ (``name``),
+    and every window is closed at the end."""
+    officials = []
+
+    def official(login):
+        person = Official(browser, base, login, shots, language)
+        officials.append(person)
+        person.sign_in()
+        return person
+
+    try:
+        yield official
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for person in officials:
+            if not person.page.is_closed():
+                person.page.screenshot(path=str(ARTIFACTS / f"{name}-{person.login}.png"),
+                                       full_page=True)
+        raise
+    finally:
+        for person in officials:
+            if not person.page.is_closed():
+                person.context.close()
+
+
 WORDS = {
     "en": {"submit": "Submit", "return": "Return", "forward": "Forward", "approve": "Approve",
            "inbox": "Inbox", "track": "Track", "closed": "closed"},
@@ -149,16 +178,7 @@ WORDS = {
 def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, language,
                                                               request):
     words = WORDS[language]
-    shots = True
-    officials = []
-
-    def official(login):
-        person = Official(browser, server, login, shots, language)
-        officials.append(person)
-        person.sign_in()
-        return person
-
-    try:
+    with walk(browser, server, language, True, request.node.name) as official:
         pooja = official("pooja.kumari")
         file_url = pooja.open_file(f"Roof repair of the record room ({language})")
         number = pooja.page.locator(".filehead h1").inner_text()
@@ -228,17 +248,6 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
             assert remark in track
         pooja.shot("closed")
         pooja.sign_off()
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for person in officials:
-            if not person.page.is_closed():
-                person.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{person.login}.png"),
-                                       full_page=True)
-        raise
-    finally:
-        for person in officials:
-            if not person.page.is_closed():
-                person.context.close()
 
 
 def test_chromium_is_debians(browser):

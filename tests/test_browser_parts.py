@@ -5,8 +5,7 @@ comments, the page shows the parts still open, and the head takes it up once all
 
 import pytest
 
-from test_browser import (ARTIFACTS, CHROMIUM, Official, browser, listed,  # noqa: F401
-                          server)
+from test_browser import CHROMIUM, browser, listed, server, walk  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
                                 and not __import__("os").environ.get("CI"),
@@ -28,15 +27,7 @@ SAID = {"en": {"Comments of the Relief section": "Comments of the Relief section
 @pytest.mark.parametrize("language", ["en", "hi"])
 def test_a_consultation_of_three_sections_end_to_end(server, browser, language, request):
     said = SAID[language]
-    officials = []
-
-    def official(login):
-        person = Official(browser, server, login, None, language)
-        officials.append(person)
-        person.sign_in()
-        return person
-
-    try:
+    with walk(browser, server, language, None, request.node.name) as official:
         ramesh = official("ramesh.singh")
         page = ramesh.page
         page.click("header nav a[href='/files/new']")
@@ -74,15 +65,3 @@ def test_a_consultation_of_three_sections_end_to_end(server, browser, language, 
         anil.page.goto(file_url)
         anil.act("Approve", "The revised rates are approved.")
         anil.sign_off()
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for person in officials:
-            if not person.page.is_closed():
-                person.page.screenshot(
-                    path=str(ARTIFACTS / f"{request.node.name}-{person.login}.png"),
-                    full_page=True)
-        raise
-    finally:
-        for person in officials:
-            if not person.page.is_closed():
-                person.context.close()

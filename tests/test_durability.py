@@ -39,7 +39,7 @@ def _setup_shared_post(url, files):
     return numbers
 
 
-def _act_at_once(url, login, numbers, barrier, results):
+def _act_at_once(url, login, numbers, choice, barrier, results):
     eng = make_engine(url)
     maker = make_sessionmaker(eng)
     for number in numbers:
@@ -47,28 +47,37 @@ def _act_at_once(url, login, numbers, barrier, results):
         try:
             with maker.begin() as session:
                 filing.act(session, number=number, user=org.user_by_login(session, login),
-                           choice="Submit report", remark=f"by {login}")
+                           choice=choice, remark=f"by {login}")
             results.put((number, login, "ok"))
         except Exception as exc:
             results.put((number, login, f"{type(exc).__name__}: {exc}"))
     eng.dispose()
 
 
-@BOTH
-def test_two_officials_acting_at_once_one_wins_the_other_is_told(demo_db):
-    numbers = _setup_shared_post(demo_db, files=8)
+def race(url, logins, numbers, choice):
+    """Two officials (``logins``), each in a process of their own, act with ``choice`` on each
+    file of ``numbers`` at the same instant; each file's two outcomes ("ok", or the refusal
+    as "Kind: message"), by number."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_act_at_once, args=(demo_db, login, numbers, barrier, results))
-               for login in ("manoj.yadav", "arvind.mishra")]
+    workers = [ctx.Process(target=_act_at_once,
+                           args=(url, login, numbers, choice, barrier, results))
+               for login in logins]
     for w in workers:
         w.start()
     outcomes = [results.get(timeout=120) for _ in range(2 * len(numbers))]
     for w in workers:
         w.join(timeout=60)
-    by_file = {}
+    by_file: dict[str, list[str]] = {}
     for number, _login, outcome in outcomes:
         by_file.setdefault(number, []).append(outcome)
+    return by_file
+
+
+@BOTH
+def test_two_officials_acting_at_once_one_wins_the_other_is_told(demo_db):
+    numbers = _setup_shared_post(demo_db, files=8)
+    by_file = race(demo_db, ("manoj.yadav", "arvind.mishra"), numbers, "Submit report")
     for number, seen in by_file.items():
         assert sorted(o == "ok" for o in seen) == [False, True], (number, seen)
         [lost] = [o for o in seen if o != "ok"]

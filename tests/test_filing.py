@@ -62,7 +62,7 @@ def test_forward_and_return_follow_the_route_and_return_goes_to_the_same_officia
     assert [m.choice for m in track] == ["", "Submit report", "Return", "Submit report",
                                          "Forward", "Reject"]
     assert track[2].remark == "Heir certificate missing"
-    assert filing.held_for(track, 1) == timedelta(hours=21)
+    assert filing.stays(track)[1] == timedelta(hours=21)
 
 
 def test_choice_not_offered_is_refused_naming_the_choices(session, sadar, people):

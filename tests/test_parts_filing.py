@@ -2,17 +2,17 @@
 part in its holder's inbox, acted on at once, pulled back, and closed only by the head."""
 
 import json
-import multiprocessing
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from test_durability import race
 
 from workflows import clock, org
-from workflows.db import make_engine, make_sessionmaker
-from workflows.errors import FileMoved, InvalidInput, NotAllowed
+from workflows.db import make_engine
+from workflows.errors import InvalidInput, NotAllowed
 from workflows.files import filing, inbox
 from workflows.models import AuditEvent, File, Post, PostHolding
 from workflows.routes import publishing
@@ -115,38 +115,7 @@ def test_each_parts_stay_on_the_track_runs_until_its_own_post_moves_it(session, 
     assert stays["act", "AO"] == timedelta(hours=8)  # still with Accounts
 
 
-# -- at the same instant, in two processes ---------------------------------------------------
-
-def _act_at_once(url, login, numbers, choice, barrier, results):
-    eng = make_engine(url)
-    maker = make_sessionmaker(eng)
-    for number in numbers:
-        barrier.wait(timeout=60)
-        try:
-            with maker.begin() as session:
-                filing.act(session, number=number, user=org.user_by_login(session, login),
-                           choice=choice)
-            results.put((number, login, "ok"))
-        except FileMoved as exc:
-            results.put((number, login, f"FileMoved: {exc}"))
-    eng.dispose()
-
-
-def _race(url, logins, choice, numbers):
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_act_at_once, args=(url, login, numbers, choice, barrier,
-                                                      results)) for login in logins]
-    for w in workers:
-        w.start()
-    outcomes = [results.get(timeout=120) for _ in range(2 * len(numbers))]
-    for w in workers:
-        w.join(timeout=60)
-    by_file: dict[str, list[str]] = {}
-    for number, _login, outcome in outcomes:
-        by_file.setdefault(number, []).append(outcome)
-    return by_file
-
+# -- at the same instant, in two processes (test_durability.race) -----------------------
 
 @pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
 def test_two_parts_acted_on_at_the_same_instant_both_move_one_part_twice_once(demo_db):
@@ -158,11 +127,13 @@ def test_two_parts_acted_on_at_the_same_instant_both_move_one_part_twice_once(de
         ao = session.scalar(select(Post).where(Post.office_id == ddmo.id, Post.code == "AO"))
         session.add(PostHolding(post_id=ao.id, user_id=people.ramesh.id, kind="charge",
                                 from_date=clock.today() - timedelta(days=1)))
-    both = _race(demo_db, ("priya.sharma", "suresh.ram"), "Send comments", numbers)
+    both = race(demo_db, ("priya.sharma", "suresh.ram"), numbers, "Send comments")
     assert all(seen == ["ok", "ok"] for seen in both.values()), both
-    one = _race(demo_db, ("kavita.devi", "ramesh.singh"), "Send comments", numbers)
+    one = race(demo_db, ("kavita.devi", "ramesh.singh"), numbers, "Send comments")
     for number, seen in one.items():
         assert sorted(o == "ok" for o in seen) == [False, True], (number, seen)
+        [lost] = [o for o in seen if o != "ok"]
+        assert lost.startswith("FileMoved: "), lost  # the other is told the part moved
     with Session(eng) as session:
         for number in numbers:
             file = session.scalar(select(File).where(File.number == number))

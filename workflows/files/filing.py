@@ -186,12 +186,6 @@ def track(session: Session, file: File) -> list[Movement]:
                                 .order_by(Movement.id)))
 
 
-def held_for(movements: Sequence[Movement], index: int,
-             now: datetime | None = None) -> timedelta:
-    """How long the file stayed where movement ``index`` left it (see ``stays``)."""
-    return stays(movements, now)[index]
-
-
 def stays(movements: Sequence[Movement], now: datetime | None = None) -> list[timedelta]:
     """For each movement, how long the file stayed where it left it: until the next movement,
     or on a file that has been in parts, until that post next moved it (a part's stay is not
