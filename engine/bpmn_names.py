@@ -68,3 +68,14 @@ def owner_of(el: Any) -> Any:
             return node
         node = node.getparent()
     return el
+
+
+def properties(el: Any) -> dict[str, str]:
+    """The properties a modeler set on ``el`` (SpiffWorkflow's or Camunda's), by name."""
+    found = {}
+    for prop in el.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                         " | bpmn:extensionElements/camunda:properties/camunda:property",
+                         namespaces=NS):
+        if prop.get("name"):
+            found[prop.get("name")] = prop.get("value", "")
+    return found

@@ -12,8 +12,8 @@ from typing import Any
 
 from lxml import etree
 
-from . import conditions
-from .bpmn_names import BPMN, NS, kind_of, name_of, owner_of
+from . import circulation, conditions
+from .bpmn_names import BPMN, NS, kind_of, name_of, owner_of, properties
 from .cycles import STEPS, cycle_problems, fires_at_once
 from .extensions import extension_problems, schema_problem
 from .parallel import parallel_problems
@@ -32,7 +32,9 @@ _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", 
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
               "timeDuration", "timeDate", "terminateEventDefinition",
               "potentialOwner", "resourceRef", "resourceAssignmentExpression",
-              "formalExpression"}
+              "formalExpression", "multiInstanceLoopCharacteristics", "loopDataInputRef",
+              "inputDataItem", "completionCondition", "loopCardinality",
+              "loopDataOutputRef", "outputDataItem"}
 _RESERVED_IDS = {"Start", "End", "Root"}
 
 
@@ -56,7 +58,6 @@ _WHY_UNSUPPORTED = {
     "complexGateway": N_("%(kind)s: complex gateways are not supported"),
     "intermediateThrowEvent": N_("%(kind)s: throw events are not supported"),
     "timeCycle": N_("%(kind)s: repeating timers are not supported; use a duration or a date"),
-    "multiInstanceLoopCharacteristics": N_("%(kind)s: multi-instance steps are not supported"),
     "standardLoopCharacteristics": N_("%(kind)s: loop steps are not supported; "
                                       "draw the loop with flows"),
     "dataObject": N_("%(kind)s: data objects are not supported"),
@@ -240,6 +241,8 @@ def _structure_problems(process: Any) -> list[Problem]:
         if kind == "exclusiveGateway":
             problems.extend(_gateway_problems(el, outs, nodes, incoming))
     problems.extend(_timer_problems(process, nodes))
+    problems.extend(_part_problem(el, template, **params) for el, template, params
+                    in circulation.problems(process, properties, ROUTING_VARIABLES))
     if not problems:
         problems.extend(_reachability_problems(nodes, outgoing))
         problems.extend(_problem(nodes[element_id], template, **params) for element_id, template,

@@ -14,11 +14,13 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .bpmn_names import BPMN, NS, name_of
+from .bpmn_names import BPMN, NS, name_of, properties
+from .circulation import Circulation, for_the_engine, of_step
 from .checks import Problem, RouteInvalid, _problem, check_document, timer_value
 from .cycles import STEPS
 from .parallel import steps_in_parts
 from .roles import step_roles
+from .spiff_internals import answers_merge
 
 DEFAULT_CHOICE = "Forward"
 
@@ -34,10 +36,18 @@ class Step:
     timers: tuple[str, ...] = ()
     #: (choice, role of the step it leads to, or "" for an end or a decision)
     next_roles: tuple[tuple[str, str], ...] = ()
+    #: how the step goes to many posts (None: it is held by one)
+    circulation: Circulation | None = None
+    #: (choice, id of the step it leads to, or "" for an end or a decision)
+    next_steps: tuple[tuple[str, str], ...] = ()
 
     def next_role(self, choice: str) -> str:
         """The role of the step ``choice`` leads to ("" for an end or a decision)."""
         return dict(self.next_roles).get(choice, "")
+
+    def next_step(self, choice: str) -> str:
+        """The id of the step ``choice`` leads to ("" for an end or a decision)."""
+        return dict(self.next_steps).get(choice, "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,11 @@ class Route:
     part_steps: frozenset[str] = frozenset()
     spec: Any = field(default=None, repr=False)  # engine-private parsed spec
 
+    @property
+    def circulations(self) -> dict[str, Circulation]:
+        """The steps that go to many posts, by id, with how they do."""
+        return {step.id: step.circulation for step in self.steps.values() if step.circulation}
+
 
 def check_route(data: bytes | bytearray | memoryview | str) -> list[Problem]:
     """Return the problems that stop ``data`` (bytes or str) being run as a route."""
@@ -94,16 +109,6 @@ def _parse_cached(data: bytes) -> "Route":
     route = _describe(process, data)
     route.spec = _spiff_spec(root, route.key)
     return route
-
-
-def _properties(el: Any) -> dict[str, str]:
-    props = {}
-    for prop in el.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
-                         " | bpmn:extensionElements/camunda:properties/camunda:property",
-                         namespaces=NS):
-        if prop.get("name"):
-            props[prop.get("name")] = prop.get("value", "")
-    return props
 
 
 def _describe(process: Any, data: bytes) -> Route:
@@ -146,8 +151,9 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     steps = {}
     problems = []
     for el in process.xpath(" | ".join(f"bpmn:{kind}" for kind in STEPS), namespaces=NS):
-        choices, next_roles = _choices(out.get(el.get("id"), []), out, nodes, roles)
-        limit = _properties(el).get("limit_days")
+        choices, next_roles, next_steps = _choices(out.get(el.get("id"), []), out, nodes, roles)
+        props = properties(el)
+        limit = props.get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
             problems.append(_problem(el, "limit_days '%(limit)s' must be a whole number of "
                                      "working days from 1 to 365", limit=limit))
@@ -155,16 +161,19 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
         steps[el.get("id")] = Step(
             el.get("id"), name_of(el) or el.get("id"), roles[el.get("id")], choices,
             int(limit) if limit else None,
-            tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles)
+            tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles,
+            of_step(el, props), next_steps)
     if problems:
         raise RouteInvalid(problems)
     return steps
 
 
 def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
-             roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+             roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...],
+                                             tuple[tuple[str, str], ...]]:
     """A step's choices (the names of the flows leaving the gateway after it, or of its one
-    flow) and, for each, the role of the step it leads to ("" for an end or a decision)."""
+    flow) and, for each, the role and the id of the step it leads to ("" for an end or a
+    decision)."""
     target: Any = nodes.get(outs[0].get("targetRef"))
     if etree.QName(target).localname == "exclusiveGateway":
         leaving = out.get(target.get("id"), [])
@@ -172,21 +181,23 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
     else:
         leaving = outs[:1]
         choices = (name_of(outs[0]) or DEFAULT_CHOICE,)
-    next_roles = tuple((choice, roles.get(flow.get("targetRef"), "")
-                        if etree.QName(nodes[flow.get("targetRef")]).localname
-                        in STEPS else "")
-                       for choice, flow in zip(choices, leaving, strict=True))
-    return choices, next_roles
+    targets = [flow.get("targetRef") if etree.QName(nodes[flow.get("targetRef")]).localname
+               in STEPS else "" for flow in leaving]
+    next_roles = tuple((choice, roles.get(target, "") if target else "")
+                       for choice, target in zip(choices, targets, strict=True))
+    return choices, next_roles, tuple(zip(choices, targets, strict=True))
 
 
 def _spiff_spec(root: Any, key: str) -> Any:
     parser = SpiffBpmnParser()
     try:
-        parser.add_bpmn_xml(root)
-        return parser.get_spec(key)
+        parser.add_bpmn_xml(for_the_engine(root))
+        spec = parser.get_spec(key)
     except Exception as exc:  # the engine's own parser may object to what our checks allowed
         raise RouteInvalid([Problem("the workflow engine could not read the route: %(why)s",
                                     params={"why": str(exc)})]) from None
+    answers_merge(spec)
+    return spec
 
 
 def lane_id(route: Route, role: str) -> str:

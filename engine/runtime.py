@@ -16,6 +16,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
+from .circulation import answering, reached, require_posts
 from .history import compact
 from .instance import Instance, ready_tasks
 from .live import LIVE
@@ -46,13 +47,15 @@ class RouteRunsOn(RouteError):
 
 @dataclass(frozen=True)
 class ReadyStep:
-    """A step waiting for an official: its task, the step of the route, and its choices."""
+    """A step waiting for an official: its task, the step of the route, and its choices; a
+    part of a circulation names the post it goes to (``post_id``)."""
 
     task_id: str
     step_id: str
     name: str
     role: str
     choices: tuple[str, ...]
+    post_id: int | None = None
 
 
 def start(route: Route, variables: dict[str, Any] | None = None) -> Instance:
@@ -60,8 +63,9 @@ def start(route: Route, variables: dict[str, Any] | None = None) -> Instance:
     wf = RouteWorkflow(route.spec, {}, script_engine=SCRIPT_ENGINE)
     wf.data.update(variables or {})
     wf.task_tree.data.update(variables or {})
-    run_engine(wf)
-    return Instance(route, wf)
+    instance = Instance(route, wf)
+    run_on(instance)
+    return instance
 
 
 def ready_steps(instance: Instance) -> list[ReadyStep]:
@@ -69,7 +73,9 @@ def ready_steps(instance: Instance) -> list[ReadyStep]:
     steps = []
     for task in ready_tasks(instance._wf):
         step = instance.route.steps[task.task_spec.bpmn_id]
-        steps.append(ReadyStep(str(task.id), step.id, step.name, step.role, step.choices))
+        post_id = task.data.get(step.circulation.item) if step.circulation else None
+        steps.append(ReadyStep(str(task.id), step.id, step.name, step.role, step.choices,
+                               post_id if isinstance(post_id, int) else None))
     return steps
 
 
@@ -85,14 +91,25 @@ def complete(instance: Instance, task_id: object, choice: str,
     LIVE.drop(instance)
     task.data.update(variables or {})
     task.data["choice"] = choice
+    if step.circulation:
+        answering(task, step.circulation)
     run_on(instance, task)
 
 
 def run_on(instance: Instance, task: Any = None) -> None:
     """Run ``task`` (if any) and the engine's own steps after it, then compact the history.
-    Refused with RouteRunsOn past the engine's bounds, the instance left half run: the caller
-    drops it (its stored text is unchanged)."""
+    Refused with RouteRunsOn past the engine's bounds, or when a circulation is reached with
+    no post to go to, the instance left half run: the caller drops it (its stored text is
+    unchanged)."""
+    circulations = instance.route.circulations
+    if circulations:
+        data = task.data if task is not None else instance._wf.task_tree.data
+        for circulation in circulations.values():  # the library cannot read a missing list
+            data.setdefault(circulation.collection, [])
+        before = reached(instance._wf)
     run_engine(instance._wf, task)
+    if circulations:
+        require_posts(instance, before)
     compact(instance._wf)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.task import Task
@@ -179,3 +180,16 @@ def schema_errors(root: Any, limit: int = 20) -> list[tuple[int | None, str]]:
         return []
     return [(error.line, str(error.message))
             for error in list(VALIDATOR.validator.error_log)[:limit]]
+
+
+def answers_merge(spec: Any) -> None:
+    """Have each multi-instance step of the parsed ``spec`` take in its instances' answers as
+    they complete, however the workflow was made.  The library connects a step's instances
+    to it only when it makes one, or when its own serializer reads a spec; a route's spec is
+    parsed once and a file's state is read in Sanchika's own format, so a process that loads a
+    circulation already begun would otherwise never see it end."""
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, MultiInstanceTask):
+            child = spec.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)

@@ -55,10 +55,10 @@ def write(workflow: Any, registry: Any, spiff_version: str) -> str:
         data = task.data
         if parent is None:
             updates, deletions = data, []
-        else:
+        else:  # by name: a task's data read back has its parent's order, not its own
             above = parent.data
-            updates = {k: v for k, v in data.items() if k not in above or above[k] != v}
-            deletions = [k for k in above if k not in data]
+            updates = {k: data[k] for k in sorted(data) if k not in above or above[k] != data[k]}
+            deletions = sorted(k for k in above if k not in data)
         extra = [task.triggered, _stored(task.internal_data, registry),
                  _stored(updates, registry), deletions]
         while extra and not extra[-1]:

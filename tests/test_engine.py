@@ -273,14 +273,15 @@ def _apply(instance, move):
     kind, task_id, choice = move
     if kind == "timer":
         engine.fire_timer(instance, task_id, NOW)
-    else:
-        engine.complete(instance, task_id, choice)
+    else:  # a circulation goes to three posts
+        engine.complete(instance, task_id, choice, {
+            c.collection: [11, 12, 13] for c in instance.route.circulations.values()})
 
 
 def _seen(instance, ids=True):
     """What an official or the scheduler could see of ``instance``; without the task ids
     (which new tasks draw at random) when ``ids`` is false."""
-    steps = [(s.task_id if ids else None, s.step_id, s.name, s.role, s.choices)
+    steps = [(s.task_id if ids else None, s.step_id, s.name, s.role, s.choices, s.post_id)
              for s in engine.ready_steps(instance)]
     timers = [(t.task_id if ids else None, t.timer_id, t.step_id, t.expression, t.interrupting)
               for t in engine.waiting_timers(instance)]

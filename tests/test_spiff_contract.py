@@ -367,3 +367,27 @@ def test_every_schema_error_of_a_route_is_told_with_its_line():
         "SpiffWorkflow's VALIDATOR no longer offers preprocess and its schema as .validator "
         f"(with error_log); got {problems}" + REDO.format(what="schema_errors"))
     assert all(p.template.startswith("not valid BPMN 2.0: ") for p in problems)
+
+
+def test_a_multi_instance_step_is_told_of_its_instances_only_once_it_makes_one():
+    # engine.spiff_internals.answers_merge connects each parsed circulation to its instances'
+    # completion, as the library's own spec serializer does: a file loaded in a process that
+    # has not yet made an instance of the step would otherwise never see it end.
+    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from test_circulation import route as circulation_route
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(circulation_route().encode())
+    spec = parser.get_spec("circulate")
+    step = spec.task_specs["report"]
+    assert isinstance(step, MultiInstanceTask), REDO.format(what="answers_merge (no class)")
+    child = spec.task_specs[step.task_spec]
+    assert not child.completed_event.is_connected(step.merge_child), REDO.format(
+        what="answers_merge (the library now connects on parsing; it may be dropped)")
+    spiff_internals.answers_merge(spec)
+    assert child.completed_event.is_connected(step.merge_child), REDO.format(
+        what="answers_merge")
+    parsed = engine.parse_route(circulation_route()).spec
+    mi = parsed.task_specs["report"]
+    assert parsed.task_specs[mi.task_spec].completed_event.is_connected(mi.merge_child)

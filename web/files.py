@@ -117,7 +117,8 @@ def act(file_id):
         to_post = form.get("to_post") or None
         filing.act(db, number=file.number, user=current_user, choice=form.get("choice", ""),
                    remark=form.get("remark", ""), reason=form.get("reason", ""),
-                   task_id=form.get("task_id"), to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
+                   task_id=form.get("task_id"), mark_to=form.getlist("mark_to"),
+                   to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
                  choice=form.get("choice", ""))
     return _act_on(file_id, run) or redirect(url_for("inbox.index"))

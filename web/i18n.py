@@ -145,6 +145,11 @@ def _words():
         _l("Send for comments"), _l("Send comments"), _l("Ask for papers"),
         _l("Papers supplied"), _l("Consult again"), _l("Approved"), _l("Rejected"),
         _l("Accounts Officer"), _l("Head Clerk"), _l("Consultation of sections"),
+        _l("Flood damage report from the circles"), _l("Draft the call for reports"),
+        _l("Approve the circulation"), _l("Report flood damage of the circle"),
+        _l("Report flood damage (marked circles)"), _l("Compile the reports"),
+        _l("Put up for approval"), _l("Circulate to every circle"),
+        _l("Circulate to marked circles"), _l("Report sent"), _l("Reports compiled"),
         # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
         _l("the file has moved: someone acted on it first; look at it again before acting"),
     ]

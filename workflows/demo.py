@@ -25,6 +25,8 @@ OFFICES = [
     ("DDMO", "District Disaster Management Office, Saran", "जिला आपदा प्रबंधन कार्यालय, सारण",
      "office", "SARAN"),
     ("SADAR", "Circle Office, Sadar (Chhapra)", "अंचल कार्यालय, सदर (छपरा)", "office", "SARAN"),
+    ("REVELGANJ", "Circle Office, Revelganj", "अंचल कार्यालय, रिविलगंज", "office", "SARAN"),
+    ("EKMA", "Circle Office, Ekma", "अंचल कार्यालय, एकमा", "office", "SARAN"),
 ]
 
 SECTIONS = [
@@ -62,6 +64,10 @@ POSTS = [
     ("SADAR", "GEN", "HC", "Head Clerk", "प्रधान लिपिक", "Section Officer", "CO", False, False),
     ("SADAR", "GEN", "DA-GEN", "Dealing Assistant, General", "सहायक, सामान्य",
      "Dealing Assistant", "HC", False, False),
+    ("REVELGANJ", None, "CO", "Circle Officer, Revelganj", "अंचल अधिकारी, रिविलगंज",
+     "Circle Officer", None, True, True),
+    ("EKMA", None, "CO", "Circle Officer, Ekma", "अंचल अधिकारी, एकमा",
+     "Circle Officer", None, True, True),
 ]
 
 # login, name, Hindi name, email, [(office, post code, kind)]
@@ -90,9 +96,14 @@ STAFF = [
      [("SADAR", "HC", "regular")]),
     ("pooja.kumari", "Pooja Kumari", "पूजा कुमारी", "pooja.kumari@saran.example",
      [("SADAR", "DA-GEN", "regular")]),
+    ("amit.ranjan", "Amit Ranjan", "अमित रंजन", "amit.ranjan@saran.example",
+     [("REVELGANJ", "CO", "regular")]),
+    ("neha.bharti", "Neha Bharti", "नेहा भारती", "neha.bharti@saran.example",
+     [("EKMA", "CO", "regular")]),
 ]
 
-ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation"],
+ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation",
+                  "flood_damage_report"],
           "SADAR": ["land_mutation", "general_noting"]}
 
 # office, route, opener, subject, priority, days ago, then (login, choice, remark) movements
@@ -119,6 +130,12 @@ FILES = [
      "Priority", 4,
      [("ramesh.singh", "Send for comments", "Draft revision of the rates put up for comments."),
       ("suresh.ram", "Send comments", "No objection from the General section.")]),
+    ("DDMO", "flood_damage_report", "ramesh.singh",
+     "Damage to houses and crops in the floods of the Gandak: report of every circle",
+     "Immediate", 3,
+     [("ramesh.singh", "Put up for approval", "Call for reports drafted in the state's format."),
+      ("anil.sinha", "Circulate to every circle", "Every Circle Officer to report in 3 days."),
+      ("sunita.kumari", "Report sent", "Sadar: 212 houses and 340 hectares of crops damaged.")]),
 ]
 
 

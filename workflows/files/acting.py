@@ -34,6 +34,7 @@ from ..models import (File, FileTimer, Movement, Note, Office, Post, PostHolding
 from ..models import records
 from ..models.textguard import check_text
 from ..routes.routing import route_of_version
+from . import circulation
 
 F, T = File.__table__, Task.__table__
 
@@ -138,12 +139,14 @@ _CANCEL_TASKS = update(T).where(T.c.id.in_(bindparam("task_keys", expanding=True
 
 def act(session: Session, *, number: str, user: User, choice: str, remark: str | None = "",
         task_id: int | str | None = None, to_post_id: int | None = None,
-        reason: str | None = "", now: datetime | None = None) -> Acted:
+        mark_to: Sequence[int | str] = (), reason: str | None = "",
+        now: datetime | None = None) -> Acted:
     """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
 
     ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
-    picks the receiving post when several posts hold the next role.  A file more than its
-    limit late needs a ``reason``, which goes on the track with the remark.
+    picks the receiving post when several posts hold the next role; ``mark_to`` are the posts
+    a circulation of marked posts goes to.  A file more than its limit late needs a
+    ``reason``, which goes on the track with the remark.
     """
     now = now or utcnow()
     file = _lock_for_act(session, number)
@@ -151,10 +154,11 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
     task = pick_task(session, file, user, tasks, task_id)
     remark = _remark(task, now, remark, reason)
-    instance = engine.load(route_of_version(session, file.route_version_id, file.sha256),
-                           file.workflow_state)
+    route = route_of_version(session, file.route_version_id, file.sha256)
+    instance = engine.load(route, file.workflow_state)
+    variables = circulation.variables(session, file.office, file.priority, route, mark_to)
     try:
-        engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
+        engine.complete(instance, task.engine_task_id, choice, variables)
     except engine.RouteError as exc:
         raise InvalidInput(exc.template, **exc.params) from None
 
@@ -291,7 +295,9 @@ def place_tasks(session: Session, file: File | _Locked, instance: engine.Instanc
             .where(Task.file_id == file.id, Task.done_at.is_(None))).all()
     by_engine_id = {t.engine_task_id: t for t in waiting}
     arrivals = [step for step in ready if step.task_id not in by_engine_id]
-    posts = [_post_for(session, file, step.role, prefer) for step in arrivals]
+    named_posts = org.posts_by_id(session, {s.post_id for s in arrivals if s.post_id})
+    posts = [named_posts[step.post_id] if step.post_id else
+             _post_for(session, file, step.role, prefer) for step in arrivals]
     if file.id is None:
         session.add(file)
         session.flush()

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, drafts, filing, notes, notesheet, receipts
+from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
 from ..deadlines import escalation
-from .. import org
+from .. import clock, org
 from ..routes import routing
 from ..clock import utcnow
 from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
@@ -25,6 +25,9 @@ class Action:
     #: [(choice, next role, [posts that could receive it])]
     choices: list[tuple[str, str, list[Post]]]
     overdue: bool
+    #: the choices that go to the posts the official marks, and the posts they may mark
+    marking: list[str] = field(default_factory=list)
+    candidates: list[circulation.Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -95,11 +98,18 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
         choices: list[tuple[str, str, list[Post]]] = []
         for choice in spec.choices:
             role = spec.next_role(choice)
+            target = route.steps.get(spec.next_step(choice))
             options = (org.posts_for_role(session, file.office_id, file.section_id, role)
-                       if role else [])
+                       if role and not (target and target.circulation) else [])
             choices.append((choice, role, options))
-        actions.append(Action(task.id, task.step_name, task.post, choices,
-                              task.due_at is not None and task.due_at < now))
+        action = Action(task.id, task.step_name, task.post, choices,
+                        task.due_at is not None and task.due_at < now,
+                        circulation.marking(route, spec))
+        if action.marking:
+            role = route.steps[spec.next_step(action.marking[0])].role
+            action.candidates = circulation.candidates(session, file.office, role,
+                                                       clock.office_today(file.office, now))
+        actions.append(action)
     return actions
 
 

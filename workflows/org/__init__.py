@@ -135,6 +135,15 @@ _POSTS_FOR_ROLE = select(_P.c.id, _P.c.section_id, _P.c.role, _P.c.is_head).wher
     or_(_P.c.role == bindparam("role"), _P.c.is_head & (bindparam("role") == HEAD_OF_OFFICE)))
 
 
+def posts_by_id(session: Session, ids: Iterable[int]) -> dict[int, PostLike]:
+    """The posts ``ids`` as a step's placing reads them (see ``resolve_role``), by id."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(
+        select(_P.c.id, _P.c.section_id, _P.c.role, _P.c.is_head).where(_P.c.id.in_(ids)))}
+
+
 def resolve_role(session: Session, office: Office, section_id: int | None, role: str,
                  prefer: Iterable[int] = (),
                  earlier: Callable[[str], Iterable[int]] | None = None) -> PostLike:

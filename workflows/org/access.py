@@ -1,5 +1,6 @@
-"""Who may see a file: the posts on its track, their superiors, its creator, and the heads and
-administrators of its office.  Checked on every request that shows or changes a file.  Only
+"""Who may see a file: the posts on its track (in any office: a circulation goes to other
+offices), their superiors in its office, its creator, and the heads and administrators of its
+office.  Checked on every request that shows or changes a file.  Only
 its creator or a head of office closes, reopens or records it."""
 
 from collections.abc import Iterable
@@ -34,11 +35,14 @@ def _superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
 
 
 def check_can_view(session: Session, user: User, file: File) -> list[Post]:
-    """Raise NotFound for a file of an office where the user holds no post, NotAllowed for a
-    file of their office that they have no business with; return the user's posts."""
+    """Raise NotFound for a file of an office where the user holds no post (unless the file
+    has been with one of their posts, as a circulation sends it to other offices), NotAllowed
+    for a file of their office that they have no business with; return the user's posts."""
     posts = org.posts_of(session, user)
     in_office = [p for p in posts if p.office_id == file.office_id]
     if not in_office:
+        if {p.id for p in posts} & track_post_ids(session, file):
+            return posts
         raise NotFound("no such file")
     if file.created_by_id == user.id or any(p.is_head or p.is_admin for p in in_office):
         return posts

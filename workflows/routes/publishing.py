@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..files import filing
+from ..files import circulation, filing
 from ..org import orgchart
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
@@ -35,19 +35,35 @@ def check(session: Session, office: Office, xml: bytes | str) -> list[engine.Pro
 
 def lane_problems(session: Session, office: Office,
                   route: engine.Route) -> list[engine.Problem]:
-    """Lanes of ``route`` that no post of ``office`` would hold."""
+    """Lanes of ``route`` that no post of ``office`` would hold, and steps that go to many
+    posts (``circulation``) where no post of the role is there to go to."""
     roles = set(session.scalars(select(Post.role).where(Post.office_id == office.id)))
     has_head = session.scalar(select(Post.id).where(Post.office_id == office.id,
                                                     Post.is_head.is_(True)).limit(1)) is not None
-    problems: list[engine.Problem] = []
+    problems = _circulation_problems(session, office, route)
+    held_by_one = {step.role for step in route.steps.values() if step.circulation is None}
     for role in route.roles:
-        if role in roles or (role == HEAD_OF_OFFICE and has_head):
+        if role in roles or (role == HEAD_OF_OFFICE and has_head) or role not in held_by_one:
             continue
         lane_id = engine.lane_id(route, role)
         problems.append(engine.Problem(
             "no post of %(office)s holds the role '%(role)s': a file reaching this lane would "
             "be stranded; create the post or rename the lane", lane_id, role,
             params={"office": named(office), "role": role}))
+    return problems
+
+
+def _circulation_problems(session: Session, office: Office,
+                          route: engine.Route) -> list[engine.Problem]:
+    problems: list[engine.Problem] = []
+    for step in route.steps.values():
+        if step.circulation and not circulation.post_ids(session, office, step.role,
+                                                         step.circulation.recipients):
+            problems.append(engine.Problem(
+                "no post holds the role '%(role)s' where '%(step)s' goes (%(recipients)s): "
+                "a file reaching it would go to no one; create the posts or change the role",
+                step.id, step.name, params={"role": step.role, "step": step.name,
+                                            "recipients": step.circulation.recipients}))
     return problems
 
 
