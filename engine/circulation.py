@@ -190,3 +190,31 @@ def require_posts(instance: Any, before: set[Any]) -> None:
             raise RouteError(N_("'%(step)s' goes to every post holding the role '%(role)s', "
                                 "and no post holds it there; an administrator must create "
                                 "or fill those posts"), step=step.name, role=step.role)
+
+
+def settle(instance: Any) -> None:
+    """After an action, keep a circulation still waiting as small as when it began: the
+    answers given are on the file's track, so the engine forgets them.  The library merges
+    each answer (its choice and counts) into the step; while other posts still have to answer,
+    the step's data goes back to what the waiting posts were given, and each answered post's
+    data is the step's own.  Without this each answer would add to every waiting post's
+    stored state."""
+    steps = instance.route.steps
+    for task in instance._wf.tasks.values():
+        step = steps.get(getattr(task.task_spec, "bpmn_id", None))
+        if (step is None or step.circulation is None or task.task_spec.name != step.id
+                or task.state != TaskState.STARTED):
+            continue
+        instances = [c for c in task.children if c.task_spec.name != step.id]
+        given = next((c.data for c in instances if not c.state & TaskState.FINISHED_MASK),
+                     None)
+        if given is None:
+            continue
+        for key in COUNTS | {"choice"}:
+            if key in given:
+                task.data[key] = given[key]
+            else:
+                task.data.pop(key, None)
+        for child in instances:
+            if child.state & TaskState.FINISHED_MASK:
+                child.data = task.data

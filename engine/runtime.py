@@ -16,7 +16,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .circulation import answering, reached, require_posts
+from .circulation import answering, reached, require_posts, settle
 from .history import compact
 from .instance import Instance, ready_tasks
 from .live import LIVE
@@ -110,6 +110,7 @@ def run_on(instance: Instance, task: Any = None) -> None:
     run_engine(instance._wf, task)
     if circulations:
         require_posts(instance, before)
+        settle(instance)
     compact(instance._wf)
 
 

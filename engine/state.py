@@ -37,6 +37,13 @@ FORMAT = 2
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is kept in JSON as it is: a string, number, boolean or None, or a
+    list of them (a circulation's list of posts)."""
+    kind = type(value)
+    return kind in _PLAIN or (kind is list and all(type(x) in _PLAIN for x in value))
+
+
 class StateUnreadable(ValueError):
     """Stored text that does not describe an instance of the route it is loaded with."""
 
@@ -143,22 +150,22 @@ def _restore_data(root: int, rows: list[list[Any]], made: list[Any], registry: A
 
 
 def _stored(values: dict[str, Any], registry: Any) -> Any:
-    """A dict of values as JSON can hold it: as it is when every value is a string, number,
-    boolean or None (routing variables are), else through the registry's converters."""
-    if all(type(value) in _PLAIN for value in values.values()):
+    """A dict of values as JSON can hold it: as it is when every value is plain (routing
+    variables are; see ``_plain``), else through the registry's converters."""
+    if all(_plain(value) for value in values.values()):
         return values
     return registry.convert(registry.clean(values))
 
 
 def _restored(values: Any, registry: Any) -> Any:
     """The values ``_stored`` gave, as they were."""
-    if all(type(value) in _PLAIN for value in values.values()):
+    if all(_plain(value) for value in values.values()):
         return dict(values)
     return registry.restore(values)
 
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:
     """A task's own copy of its parent's data (deep only when a value could be shared)."""
-    if all(type(value) in _PLAIN for value in data.values()):
-        return dict(data)
+    if all(_plain(value) for value in data.values()):
+        return {k: list(v) if type(v) is list else v for k, v in data.items()}
     return deepcopy(data)

@@ -93,6 +93,8 @@ class OpenTask(Waiting, Protocol):
     (the user holds its post) and ``drafts`` (they have draft notes on the file)."""
 
     @property
+    def step_id(self) -> str: ...
+    @property
     def step_name(self) -> str: ...
     @property
     def post_id(self) -> int: ...
@@ -114,8 +116,8 @@ _LOCK = (select(F.c.id, F.c.number, Office, F.c.section_id, F.c.priority, F.c.st
          .join(Office, Office.id == F.c.office_id)
          .join(RouteVersion.__table__, RouteVersion.__table__.c.id == F.c.route_version_id)
          .where(F.c.number == bindparam("number")))
-_OPEN = (select(T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_name, T.c.post_id,
-                T.c.since, T.c.due_at, T.c.limit_days)
+_OPEN = (select(T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_id, T.c.step_name,
+                T.c.post_id, T.c.since, T.c.due_at, T.c.limit_days)
          .where(T.c.file_id == bindparam("file_id"), T.c.done_at.is_(None)).order_by(T.c.id))
 _OPEN_HELD = _OPEN.add_columns(
     exists().where(PostHolding.__table__.c.post_id == T.c.post_id,
@@ -156,7 +158,8 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     remark = _remark(task, now, remark, reason)
     route = route_of_version(session, file.route_version_id, file.sha256)
     instance = engine.load(route, file.workflow_state)
-    variables = circulation.variables(session, file.office, file.priority, route, mark_to)
+    variables = circulation.variables(session, file.office, file.priority, route, mark_to,
+                                      route.steps.get(task.step_id), choice)
     try:
         engine.complete(instance, task.engine_task_id, choice, variables)
     except engine.RouteError as exc:

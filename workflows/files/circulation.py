@@ -79,12 +79,17 @@ def marking(route: engine.Route, step: engine.Step) -> list[str]:
 
 
 def variables(session: Session, office: Office, priority: str, route: engine.Route,
-              mark_to: Sequence[int | str] = ()) -> dict[str, object]:
+              mark_to: Sequence[int | str] = (), step: engine.Step | None = None,
+              choice: str = "") -> dict[str, object]:
     """The routing variables an action on a file of ``office`` gives its route: the file's
-    priority and, on a route that circulates, its lists of posts (see ``lists``)."""
+    priority and, on a route that circulates, its lists of posts (see ``lists``) unless the
+    action is ``choice`` at ``step`` and leads straight to a step held by one post (an
+    answer to a circulation does not read the lists again)."""
     found: dict[str, object] = {"priority": priority}
     if route.circulations:
-        found.update(lists(session, office, route, mark_to))
+        target = route.steps.get(step.next_step(choice)) if step is not None else None
+        if target is None or target.circulation is not None:
+            found.update(lists(session, office, route, mark_to))
     return found
 
 
