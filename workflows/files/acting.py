@@ -152,7 +152,6 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     """
     now = now or utcnow()
     file = _lock_for_act(session, number)
-    require_open(file)
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
     task = pick_task(session, file, user, tasks, task_id)
     remark = _remark(task, now, remark, reason)
@@ -193,12 +192,14 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
 
 
 def _lock_for_act(session: Session, number: str | None) -> _Locked:
-    """The file numbered ``number``, locked, as an act reads it."""
+    """The file numbered ``number``, locked, as an act reads it; refused unless open."""
     stmt = _LOCK_PG if session.get_bind().dialect.name == "postgresql" else _LOCK
     row = session.execute(stmt, {"number": (number or "").strip()}).first()
     if row is None:
         raise NotFound("no file numbered '%(number)s'", number=number)
-    return _Locked(*row)
+    file = _Locked(*row)
+    require_open(file)
+    return file
 
 
 def _remark(task: OpenTask, now: datetime, remark: str | None, reason: str | None) -> str:
