@@ -102,6 +102,8 @@ class OpenTask(Waiting, Protocol):
     @property
     def limit_days(self) -> int | None: ...
     @property
+    def parked_at(self) -> datetime | None: ...
+    @property
     def held(self) -> bool: ...
     @property
     def drafts(self) -> bool: ...
@@ -114,7 +116,7 @@ _LOCK = (select(F.c.id, F.c.number, Office, F.c.section_id, F.c.priority, F.c.st
          .join(RouteVersion.__table__, RouteVersion.__table__.c.id == F.c.route_version_id)
          .where(F.c.number == bindparam("number")))
 _OPEN = (select(T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_name, T.c.post_id,
-                T.c.since, T.c.due_at, T.c.limit_days)
+                T.c.since, T.c.due_at, T.c.limit_days, T.c.parked_at)
          .where(T.c.file_id == bindparam("file_id"), T.c.done_at.is_(None)).order_by(T.c.id))
 _OPEN_HELD = _OPEN.add_columns(
     exists().where(PostHolding.__table__.c.post_id == T.c.post_id,
@@ -149,7 +151,7 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     file = _lock_for_act(session, number)
     require_open(file)
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
-    task = pick_task(session, file, user, tasks, task_id)
+    task = _movable(file, pick_task(session, file, user, tasks, task_id))
     remark = _remark(task, now, remark, reason)
     instance = engine.load(route_of_version(session, file.route_version_id, file.sha256),
                            file.workflow_state)
@@ -165,7 +167,8 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
         _frozen_in_session(session, file.id, user.id, now)
     placed = place_tasks(session, file, instance, now, prefer=(to_post_id,) if to_post_id else (),
                          waiting=[t for t in tasks if t is not task])
-    status = "closed" if instance.finished else file.status
+    status = _status_after(file.status, instance.finished, placed,
+                           [t for t in tasks if t is not task])
     finished = {"outcome": instance.end_name, "closed_at": now} if instance.finished else {}
     moved = updated(session, File, file.id, _FILE_MOVED,
                     {"file_key": file.id, "seen_version": file.row_version}, dict(
@@ -183,6 +186,25 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
                  to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
     return Acted(file.id, file.number, status, task.step_name, choice, to_posts)
+
+
+def _movable(file: _Locked, task: OpenTask) -> OpenTask:
+    """``task``, unless it is a part parked (the file's other parts go on meanwhile)."""
+    if task.parked_at is not None:
+        raise NotAllowed("your part of file %(number)s (%(step)s) is parked; take it up "
+                         "again first", number=file.number, step=task.step_name)
+    return task
+
+
+def _status_after(status: str, finished: bool, placed: Sequence[Placed],
+                  others: Sequence[OpenTask]) -> str:
+    """The file's status after an act: closed at an end; parked when only parked parts are
+    left; else as it was."""
+    if finished:
+        return "closed"
+    if not placed and others and all(t.parked_at is not None for t in others):
+        return "parked"
+    return status
 
 
 def _lock_for_act(session: Session, number: str | None) -> _Locked:
@@ -258,8 +280,8 @@ def pick_task(session: Session, file: File | _Locked, user: User, tasks: Sequenc
             raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
                              number=file.number, post=post_title(session, task.post_id))
         return task
-    mine = [t for t in tasks if t.held]
-    if mine:
+    mine = sorted((t for t in tasks if t.held), key=lambda t: t.parked_at is not None)
+    if mine:  # a part that can move before one parked
         return mine[0]
     if not tasks:
         raise NotAllowed("file %(number)s is waiting with no one", number=file.number)
