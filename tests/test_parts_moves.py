@@ -185,3 +185,34 @@ def test_the_note_of_a_part_holder_goes_on_their_part(session, ddmo, people):
     note = notes.add_note(session, number=file.number, user=people.kavita, body="Papers?")
     [accounts] = [t for t in filing.open_tasks(session, file) if t.post.code == "AO"]
     assert note.task_id == accounts.id and note.author_post_id == accounts.post_id
+
+
+def test_move_files_command_dry_run_names_parts_then_moves(cli, tmp_path):
+    number = cli("file", "open", "--office", "DDMO", "--route", "sections_consultation",
+                 "--subject", "Rates", "--as", "ramesh.singh").stdout.strip()
+    cli("file", "act", number, "--as", "ramesh.singh", "--choice", "Send for comments")
+    drawing = tmp_path / "renamed.bpmn"
+    drawing.write_text(ROUTE.replace("Task_GeneralComments", "Task_GeneralRemarks"))
+    assert cli("deploy-route", str(drawing), "--office", "DDMO").exit_code == 0
+    dry = cli("move-files", "sections_consultation", "--office", "DDMO", "--from", "1",
+              "--as", "vikas.kumar", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    [line] = [x for x in dry.stdout.splitlines() if x.startswith(number)]
+    assert ("[Comments of the Relief section | Comments of the Accounts section | Comments of "
+            "the General section]  stays: the file lies in 3 parts at once") in line
+    assert "'Comments of the General section' (Task_GeneralComments)" in line
+    assert "(dry run: nothing moved)" in dry.stdout
+    refused = cli("move-files", "sections_consultation", "--office", "DDMO", "--from", "1",
+                  "--as", "ramesh.singh", "--dry-run")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    nowhere = cli("move-files", "sections_consultation", "--office", "DDMO", "--from", "2",
+                  "--as", "vikas.kumar")
+    assert nowhere.exit_code == 1 and "is its newest" in nowhere.stderr
+    drawing.write_text(ROUTE.replace('name="limit_days" value="3"', 'name="limit_days" '
+                                     'value="4"', 1))
+    assert cli("deploy-route", str(drawing), "--office", "DDMO").exit_code == 0
+    moved = cli("move-files", "sections_consultation", "--office", "DDMO", "--from", "1",
+                "--as", "vikas.kumar")
+    assert moved.exit_code == 0, moved.output
+    assert f"{number}  [Comments of the Relief section" in moved.stdout and "moved" in moved.stdout
+    assert "v3" in cli("file", "show", number).stdout
