@@ -12,7 +12,7 @@ from workflows import clock, reports
 from workflows.deadlines import escalation
 from workflows.errors import NotAllowed
 from workflows.files import filing, inbox, workspace
-from workflows.models import Post, User
+from workflows.models import File, Post, User
 from workflows.org import orgchart
 
 MONDAY = datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)  # 10:30 IST
@@ -126,3 +126,48 @@ def test_a_transfer_passes_only_that_posts_part_to_the_successor(session, ddmo, 
     assert parts(session, file) == {"Comments of the Relief section": "SO-REL"}
     assert file.number in numbers(inbox.inbox(session, people.priya))
     assert set(PARTS.values()) == {"SO-REL", "AO", "HC-GEN"}
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_migration_0024_parks_the_open_task_of_a_file_parked_before(demo_db):
+    from alembic import command
+    from sqlalchemy import text
+    from workflows.db import make_engine, make_sessionmaker
+    from workflows.db.schema import alembic_config, upgrade
+    from workflows import org
+    eng = make_engine(demo_db)
+    with make_sessionmaker(eng).begin() as session:
+        pooja = org.user_by_login(session, "pooja.kumari")
+        file = filing.open_file(session, office=org.office_by_code(session, "SADAR"),
+                                user=pooja, route_key="general_noting", subject="Parked")
+        filing.park(session, number=file.number, user=pooja, now=MONDAY)
+        number = file.number
+    with eng.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "0022")
+    upgrade(eng)
+    with make_sessionmaker(eng).begin() as session:
+        file = session.scalar(select(File).where(File.number == number))
+        [task] = filing.open_tasks(session, file)
+        assert file.status == "parked" and task.parked_at == MONDAY
+        assert session.execute(text("SELECT count(*) FROM tasks WHERE parked_at IS NOT NULL "
+                                    "AND done_at IS NOT NULL")).scalar() == 0
+        filing.unpark(session, number=number, user=org.user_by_login(session, "pooja.kumari"))
+        assert file.status == "open"
+    eng.dispose()
+
+
+def test_the_file_page_parks_one_part_and_shows_it_parked(client, session, ddmo, people):
+    from webtools import post, sign_in
+    file = consultation(session, ddmo, people)
+    session.flush()
+    sign_in(client, "kavita.devi")
+    post(client, f"/files/{file.id}/park", {"remark": "Budget awaited"})
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert "Your step" not in page and "Take up again" in page
+    holder = [line for line in page.splitlines() if "Accounts Officer</strong>" in line]
+    assert holder and "parked" in page[page.index(holder[0]):page.index("</p>",
+                                                                       page.index(holder[0]))]
+    post(client, "/sign-off")
+    sign_in(client, "priya.sharma")
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert "Your step" in page and "Park" in page
