@@ -16,7 +16,7 @@ from .checks import Problem, RouteInvalid
 from .conditions import UnsafeExpression
 from .instance import Instance
 from .live import clear_cache
-from .moving import start_at
+from .moving import start_at, start_at_steps
 from .refusals import RouteError
 from .routes import Route, Step, check_route, lane_id, parse_route
 from .runtime import (MAX_ENGINE_STEPS, MAX_NEW_TASKS, ReadyStep, RouteRunsOn, complete,
@@ -28,5 +28,6 @@ __all__ = [
     "MAX_ENGINE_STEPS", "MAX_NEW_TASKS", "SPIFF_VERSION", "Instance", "Problem", "ReadyStep",
     "Route", "RouteError", "RouteInvalid", "RouteRunsOn", "Step", "UnsafeExpression",
     "WaitingTimer", "check_route", "clear_cache", "complete", "dump", "fire_timer", "lane_id",
-    "load", "parse_route", "ready_steps", "start", "start_at", "waiting_timers",
+    "load", "parse_route", "ready_steps", "start", "start_at", "start_at_steps",
+    "waiting_timers",
 ]

@@ -2,11 +2,13 @@
 
 The engine's state belongs to one route version, so a file cannot simply be handed a newer
 spec.  Instead a fresh instance of the new version is driven, along the choices its own flows
-offer, to the step the file stands at, and its history is compacted away: what the new
-instance remembers is only "the file is at this step, with these routing variables".
+offer, to the step (or, for a file in parts, the steps at once) the file stands at, and its
+history is compacted away: what the new instance remembers is only "the file is at these
+steps, with these routing variables".
 """
 
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -18,22 +20,43 @@ from .refusals import RouteError
 from .routes import Route
 from .runtime import complete, ready_steps, start
 
-#: How many steps a search for the target step may take before giving up (a route has tens).
+#: How many places a search for the target steps may look at before giving up (a route has
+#: tens of steps; a consultation of a few parts some hundreds of places).
 MAX_EXPANSIONS = 500
+
+#: One move of the search: complete the ready step ``step id`` with ``choice``.
+_Move = tuple[str, str]
 
 
 def start_at(route: Route, step_id: str, variables: dict[str, Any] | None = None) -> Instance:
-    """A new instance of ``route`` waiting at the step ``step_id``, carrying ``variables``.
+    """A new instance of ``route`` waiting at the step ``step_id``, carrying ``variables``
+    (``start_at_steps`` with one step)."""
+    return start_at_steps(route, (step_id,), variables)
 
-    The path to the step is found by trying the choices the route offers (breadth first, so
-    the shortest path wins); conditions on routing variables such as the priority are honoured.
-    Raises RouteError when the route has no such step or no path reaches it."""
-    if step_id not in route.steps:
-        raise RouteError("the route has no step '%(step)s'", step=step_id)
+
+def start_at_steps(route: Route, step_ids: Sequence[str],
+                   variables: dict[str, Any] | None = None) -> Instance:
+    """A new instance of ``route`` waiting at exactly the steps ``step_ids`` at once (a file
+    in parts: one step per open part; the parts that already answered wait at their join),
+    carrying ``variables``.
+
+    The way there is found by trying the choices the route offers at each ready step (breadth
+    first, so the shortest way wins); conditions on routing variables such as the priority are
+    honoured.  Raises RouteError when the route has no such step, or no way of its choices
+    leaves the file at those steps together (they lie in different parallel blocks, or one is
+    reached only after another is done)."""
+    missing = [s for s in dict.fromkeys(step_ids) if s not in route.steps]
+    if missing:
+        raise RouteError("the route has no step '%(step)s'", step=", ".join(missing))
+    target = tuple(sorted(step_ids))
     variables = {k: v for k, v in (variables or {}).items() if k != "choice"}
-    path = _path_to(route, step_id, variables)
+    path = _path_to(route, target, variables)
     if path is None:
-        raise RouteError("no path of the route leads to the step '%(step)s'", step=step_id)
+        if len(target) == 1:
+            raise RouteError("no path of the route leads to the step '%(step)s'",
+                             step=target[0])
+        raise RouteError("no path of the route leaves the file at the steps %(steps)s at "
+                         "once", steps=", ".join(f"'{route.steps[s].name}'" for s in step_ids))
     instance = _replay(route, path, variables)
     wf = instance._wf
     compact(wf)
@@ -43,32 +66,40 @@ def start_at(route: Route, step_id: str, variables: dict[str, Any] | None = None
     return instance
 
 
-def _replay(route: Route, path: tuple[str, ...], variables: dict[str, Any]) -> Instance:
+def _replay(route: Route, path: tuple[_Move, ...], variables: dict[str, Any]) -> Instance:
     instance = start(route, variables)
-    for choice in path:
-        step = ready_steps(instance)[0]
+    for step_id, choice in path:
+        step = next(s for s in ready_steps(instance) if s.step_id == step_id)
         complete(instance, step.task_id, choice, variables)
     LIVE.drop(instance)
     return instance
 
 
-def _path_to(route: Route, step_id: str,
-             variables: dict[str, Any]) -> tuple[str, ...] | None:
-    """The shortest list of choices that brings a fresh instance to ``step_id``."""
-    queue: deque[tuple[str, ...]] = deque([()])
-    seen: set[str] = set()
+def _place(instance: Instance) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where an instance stands: its ready steps, and the joins (or other tasks) waiting."""
+    ready = tuple(sorted(s.step_id for s in ready_steps(instance)))
+    waiting = tuple(sorted(t.task_spec.name
+                           for t in instance._wf.get_tasks(state=TaskState.WAITING)))
+    return ready, waiting
+
+
+def _path_to(route: Route, target: tuple[str, ...],
+             variables: dict[str, Any]) -> tuple[_Move, ...] | None:
+    """The shortest list of moves that leaves a fresh instance at exactly the ``target``
+    steps (sorted step ids)."""
+    queue: deque[tuple[_Move, ...]] = deque([()])
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     expansions = 0
     while queue and expansions < MAX_EXPANSIONS:
         path = queue.popleft()
         expansions += 1
-        ready = ready_steps(_replay(route, path, variables))
-        if len(ready) != 1:
-            continue
-        current = ready[0]
-        if current.step_id == step_id:
+        instance = _replay(route, path, variables)
+        place = _place(instance)
+        if place[0] == target:
             return path
-        if current.step_id in seen:
+        if place in seen or instance.finished:
             continue
-        seen.add(current.step_id)
-        queue.extend(path + (choice,) for choice in current.choices)
+        seen.add(place)
+        queue.extend(path + ((step.step_id, choice),) for step in ready_steps(instance)
+                     for choice in step.choices)
     return None

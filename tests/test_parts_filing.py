@@ -3,7 +3,6 @@ part in its holder's inbox, acted on at once, pulled back, and closed only by th
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,9 +14,6 @@ from workflows.db import make_engine
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.files import filing, inbox
 from workflows.models import AuditEvent, File, Post, PostHolding
-from workflows.routes import publishing
-
-ROOT = Path(__file__).resolve().parent.parent
 
 PARTS = {"Comments of the Relief section": "SO-REL", "Comments of the Accounts section": "AO",
          "Comments of the General section": "HC-GEN"}
@@ -139,19 +135,3 @@ def test_two_parts_acted_on_at_the_same_instant_both_move_one_part_twice_once(de
             file = session.scalar(select(File).where(File.number == number))
             assert parts(session, file) == {"Consider the comments and decide": "ADM"}
     eng.dispose()
-
-
-def test_a_file_in_parts_stays_on_its_version_and_the_dry_run_names_its_parts(
-        session, ddmo, people):
-    file = consultation(session, ddmo, people)
-    old_version = file.route_version
-    xml = (ROOT / "bpmn" / "sections_consultation.bpmn").read_text().replace(
-        'name="limit_days" value="3"', 'name="limit_days" value="4"', 1)
-    new_version = publishing.publish(session, ddmo, xml, people.vikas)
-    [plan] = [p for p in publishing.plan_move(session, old_version, new_version)
-              if p.number == file.number]
-    assert not plan.can_move
-    assert "lies in 3 parts at once" in str(plan.reason)
-    assert all(part in str(plan.reason) for part in PARTS)
-    publishing.move_files(session, old_version, new_version, people.vikas)
-    assert file.route_version_id == old_version.id and parts(session, file) == PARTS

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from workflows.files import attachments, filing, notes
+from workflows.files import attachments, filing, notes, notesheet
 
 from workflows.deadlines import escalation
 
@@ -99,7 +99,9 @@ def _status_command(name, service, help_text):
     def command(session, number, login, remark):
         file = service(session, number=number, user=org.user_by_login(session, login),
                        remark=remark)
-        click.echo(f"{file.number}: {file.status}")
+        last = filing.track(session, file)[-1]  # a part of a file in parts names its step
+        part = f" (part: {last.step_name})" if last.kind == name and last.step_name else ""
+        click.echo(f"{file.number}: {file.status}{part}")
     return command
 
 
@@ -117,31 +119,18 @@ def file_show(session, number):
            f"Priority {file.priority}",
            f"Route    {file.route_version.route.key} v{file.route_version.version}",
            f"Status   {file.status}" + (f" ({file.outcome})" if file.outcome else "")]
-    tasks = filing.open_tasks(session, file)
-    steps = routing.engine_route(session, file.route_version).steps
-    for task in tasks:
-        people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
-        out.append(f"With     {task.post.title} ({people}) since {ist(task.since)}, "
-                   f"due {ist(task.due_at)}")
-        step = steps.get(task.step_id)
-        if step is not None and file.status == "open":
-            out.append(f"Step     {task.step_name}; choices: {', '.join(step.choices)}")
+    out.extend(_holder_lines(session, file))
     out.append("Track")
     movements = filing.track(session, file)
     for m, stay in zip(movements, filing.stays(movements), strict=True):
         who = f"{m.from_user.name if m.from_user else '-'} ({m.from_post.title if m.from_post else '-'})"
         to = m.to_post.title if m.to_post else (file.outcome or "-")
         choice = f" [{m.choice}]" if m.choice else ""
+        part = f" ({m.step_name})" if m.kind in ("park", "unpark") and m.step_name else ""
         held = duration(stay)
-        out.append(f"  {ist(m.at)}  {m.kind:9} {who} -> {to}{choice}  held {held}"
+        out.append(f"  {ist(m.at)}  {m.kind:9} {who} -> {to}{choice}{part}  held {held}"
                    + (f"\n      remark: {m.remark}" if m.remark else ""))
-    paragraphs = notes.notes_of(session, file)
-    if paragraphs:
-        out.append("Notes")
-        for note in paragraphs:
-            state = "" if note.frozen_at else " (draft)"
-            out.append(f"  {note.number}. {note.body}  -- {note.author.name}, "
-                       f"{note.author_post.title}{state}")
+    out.extend(_note_lines(session, file))
     out.extend(_escalation_lines(session, file))
     documents = attachments.attachments_of(session, file)
     if documents:
@@ -149,6 +138,39 @@ def file_show(session, number):
         out.extend(f"  {d.filename} ({d.content_type}, {d.size} bytes, sha256 {d.sha256[:12]})"
                    for d in documents)
     click.echo("\n".join(out))
+
+
+def _holder_lines(session, file):
+    """Who holds the file since when, and the choices open: one line pair per open part."""
+    tasks = filing.open_tasks(session, file)
+    steps = routing.engine_route(session, file.route_version).steps
+    out = [f"Parts    {len(tasks)} open at once"] if len(tasks) > 1 else []
+    for task in tasks:
+        people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
+        parked = f", parked since {ist(task.parked_at)}" if task.parked_at else ""
+        out.append(f"With     {task.post.title} ({people}) since {ist(task.since)}, "
+                   f"due {ist(task.due_at)}" + (parked if len(tasks) > 1 else ""))
+        step = steps.get(task.step_id)
+        if step is not None and file.status == "open":
+            state = " (parked)" if task.parked_at else ""
+            out.append(f"Step     {task.step_name}{state}; choices: {', '.join(step.choices)}")
+    return out
+
+
+def _note_lines(session, file):
+    """The note sheet: the paragraphs of the file in one piece, and each part's under it."""
+    blocks = notesheet.note_sheet(session, file)
+    out = ["Notes"] if blocks else []
+    for block in blocks:
+        indent = "  "
+        if block.part is not None:
+            out.append(f"  Part: {block.part.step_name} ({block.part.post.title})")
+            indent = "    "
+        for note in block.paragraphs:
+            state = "" if note.frozen_at else " (draft)"
+            out.append(f"{indent}{note.number}. {note.body}  -- {note.author.name}, "
+                       f"{note.author_post.title}{state}")
+    return out
 
 
 def _where(session, file):

@@ -110,7 +110,8 @@ def escalate_due(session: Session, now: datetime, batch: int = BATCH) -> Batch[E
     fired: list[Escalation] = []
     for task in tasks:
         file = files[task.file_id]
-        if file.status != "open":  # parked: not lying forgotten; look again later
+        if file.status != "open" or task.parked_at is not None:  # parked: not lying
+            # forgotten (a part parked, or the whole file); look again later
             task.escalate_at = now + RECHECK_PARKED
             continue
         if task.escalate_at is None:  # never: escalate_at <= now chose the task
@@ -140,7 +141,7 @@ def fire_due_timers(session: Session, now: datetime,
         if task.done_at is not None or file.status == "closed":
             timer.state = "dropped"
             continue
-        if file.status != "open":
+        if file.status != "open" or task.parked_at is not None:
             timer.due_at = now + RECHECK_PARKED
             continue
         try:

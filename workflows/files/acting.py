@@ -1,12 +1,10 @@
 """An official acts on a file: the step they hold is completed with one of its choices and the
 file goes on to the post (or posts) the route names next.
 
-This is what an office does all day, so an act is a handful of statements through the session,
-in the caller's one transaction: the file row is read and locked first (two officials acting
-at once queue, and the second is told the file has moved), then its open tasks; the route is
-run on the state the file keeps (``engine``, its spec parsed once per route version); the
-writes are Core statements built once (SQLAlchemy caches their compilation), and a row the
-session holds as an object (the file, the task, the notes) is given the values written
+An act is a handful of statements in the caller's one transaction: the file row is locked
+first (two officials acting at once queue; the second is told the file has moved), then its
+open tasks are read and the route run on the file's state; the writes are Core statements
+built once, and a row the session holds as an object is given the values written
 (``updated``), as an ORM update would give them, at a fraction of its cost.
 
 ``place_tasks`` is the one place where a step the route reaches gets its post, limit, due time
@@ -19,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, Unpack, cast
 
 import engine
-from sqlalchemy import (CursorResult, ScalarResult, Update, bindparam, exists, func, insert, select,
+from sqlalchemy import (CursorResult, Update, bindparam, exists, insert, select,
                         update)
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,14 +25,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import audit, clock, org
 from ..clock import utcnow
 from ..deadlines import limits
-from ..errors import FileMoved, InvalidInput, Moment, Named, NotAllowed, NotFound, listed, named
+from ..errors import FileMoved, InvalidInput, Moment, NotAllowed, NotFound, listed, named
 from ..db import Base
-from ..models import (File, FileTimer, Movement, Note, Office, Post, PostHolding, RouteVersion,
+from ..models import (File, FileTimer, Movement, Note, Office, PostHolding, RouteVersion,
                      Task, User)
 from ..models import records
 from ..models.textguard import check_text
+from ..org import post_title
 from ..routes.routing import route_of_version
 from . import circulation
+from .tracking import earlier_posts
 
 F, T = File.__table__, Task.__table__
 
@@ -105,6 +105,8 @@ class OpenTask(Waiting, Protocol):
     @property
     def limit_days(self) -> int | None: ...
     @property
+    def parked_at(self) -> datetime | None: ...
+    @property
     def held(self) -> bool: ...
     @property
     def drafts(self) -> bool: ...
@@ -117,7 +119,7 @@ _LOCK = (select(F.c.id, F.c.number, Office, F.c.section_id, F.c.priority, F.c.st
          .join(RouteVersion.__table__, RouteVersion.__table__.c.id == F.c.route_version_id)
          .where(F.c.number == bindparam("number")))
 _OPEN = (select(T.c.id.label("task_id"), T.c.engine_task_id, T.c.step_id, T.c.step_name,
-                T.c.post_id, T.c.since, T.c.due_at, T.c.limit_days)
+                T.c.post_id, T.c.since, T.c.due_at, T.c.limit_days, T.c.parked_at)
          .where(T.c.file_id == bindparam("file_id"), T.c.done_at.is_(None)).order_by(T.c.id))
 _OPEN_HELD = _OPEN.add_columns(
     exists().where(PostHolding.__table__.c.post_id == T.c.post_id,
@@ -144,16 +146,13 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
         mark_to: Sequence[int | str] = (), reason: str | None = "",
         now: datetime | None = None) -> Acted:
     """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
-
     ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
-    picks the receiving post when several posts hold the next role; ``mark_to`` are the posts
-    a circulation of marked posts goes to.  A file more than its limit late needs a
-    ``reason``, which goes on the track with the remark.
-    """
+    picks the receiving post when several hold the next role; ``mark_to``, the posts a
+    circulation of marked posts goes to.  A file past its limit needs a ``reason``."""
     now = now or utcnow()
     file = _lock_for_act(session, number)
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
-    task = pick_task(session, file, user, tasks, task_id)
+    task = _movable(file, pick_task(session, file, user, tasks, task_id))
     remark = _remark(task, now, remark, reason)
     route = route_of_version(session, file.route_version_id, file.sha256)
     instance = engine.load(route, file.workflow_state)
@@ -169,9 +168,10 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     if task.drafts:
         session.execute(_FREEZE_NOTES, {"file_key": file.id, "author": user.id, "frozen_at": now})
         _frozen_in_session(session, file.id, user.id, now)
+    others = [t for t in tasks if t is not task]
     placed = place_tasks(session, file, instance, now, prefer=(to_post_id,) if to_post_id else (),
-                         waiting=[t for t in tasks if t is not task])
-    status = "closed" if instance.finished else file.status
+                         waiting=others)
+    status = _status_after(file.status, instance.finished, placed, others)
     finished = {"outcome": instance.end_name, "closed_at": now} if instance.finished else {}
     moved = updated(session, File, file.id, _FILE_MOVED,
                     {"file_key": file.id, "seen_version": file.row_version}, dict(
@@ -181,14 +181,38 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     if not moved:  # the lock rules it out; a file changed under it is not overwritten
         raise FileMoved()
     to_posts = tuple(t.post_id for t in placed)
-    for to_post in to_posts or (None,):  # a split sends the file on to each part's post
-        movement = dict(file_id=file.id, kind="act", from_post_id=task.post_id,
-                        from_user_id=user.id, to_post_id=to_post, step_name=task.step_name,
-                        choice=choice, remark=remark, at=now)
-        records.wrote(session, "movement", session.scalar(_MOVEMENT, movement), movement)
+    _moved(session, dict(file_id=file.id, kind="act", from_post_id=task.post_id,
+                         from_user_id=user.id, step_name=task.step_name, choice=choice,
+                         remark=remark, at=now), to_posts)
     audit.record(session, "file.moved", user, file, step=task.step_name, choice=choice,
                  to_posts=list(to_posts), outcome=instance.end_name if instance.finished else None)
     return Acted(file.id, file.number, status, task.step_name, choice, to_posts)
+
+
+def _moved(session: Session, movement: dict[str, Any], to_posts: Sequence[int]) -> None:
+    """The act's movement on the track, once per receiving post (a split, a circulation)."""
+    for to_post in to_posts or (None,):
+        row = dict(movement, to_post_id=to_post)
+        records.wrote(session, "movement", session.scalar(_MOVEMENT, row), row)
+
+
+def _movable(file: _Locked, task: OpenTask) -> OpenTask:
+    """``task``, unless it is a part parked (the file's other parts go on meanwhile)."""
+    if task.parked_at is not None:
+        raise NotAllowed("your part of file %(number)s (%(step)s) is parked; take it up "
+                         "again first", number=file.number, step=task.step_name)
+    return task
+
+
+def _status_after(status: str, finished: bool, placed: Sequence[Placed],
+                  others: Sequence[OpenTask]) -> str:
+    """The file's status after an act: closed at an end; parked when only parked parts are
+    left; else as it was."""
+    if finished:
+        return "closed"
+    if not placed and others and all(t.parked_at is not None for t in others):
+        return "parked"
+    return status
 
 
 def _lock_for_act(session: Session, number: str | None) -> _Locked:
@@ -266,8 +290,8 @@ def pick_task(session: Session, file: File | _Locked, user: User, tasks: Sequenc
             raise NotAllowed("this step of file %(number)s is with %(post)s, not with you",
                              number=file.number, post=post_title(session, task.post_id))
         return task
-    mine = [t for t in tasks if t.held]
-    if mine:
+    mine = sorted((t for t in tasks if t.held), key=lambda t: t.parked_at is not None)
+    if mine:  # a part that can move before one parked
         return mine[0]
     if not tasks:
         raise NotAllowed("file %(number)s is waiting with no one", number=file.number)
@@ -368,19 +392,8 @@ def _post_for(session: Session, file: File | _Locked, role: str,
                             earlier=earlier)
 
 
-def earlier_posts(session: Session, file_id: int, role: str) -> ScalarResult[int]:
-    """Posts that held ``role`` on this file before, latest first."""
-    return session.scalars(select(Task.post_id).where(Task.file_id == file_id, Task.role == role)
-                           .group_by(Task.post_id).order_by(func.max(Task.id).desc()))
-
-
 def save_state(file: File, instance: engine.Instance) -> None:
     """Keep the route's state on the file, with the engine version that wrote it."""
     file.workflow_state = engine.dump(instance)
     file.engine_version = engine.SPIFF_VERSION
 
-
-def post_title(session: Session, post_id: int) -> Named:
-    """The title of post ``post_id`` (with its Hindi), for a refusal."""
-    row = session.execute(select(Post.title, Post.title_hi).where(Post.id == post_id)).first()
-    return Named(row.title, row.title_hi) if row else Named(f"post {post_id}")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..org import access
-from .. import audit, clock, org
+from .. import audit, org
 from . import records
 # act and open_file live in acting.py and opening.py; callers know them as filing's
 from .acting import (OpenTask, Placed, act, lock_file, open_tasks, open_tasks_of,  # noqa: F401
@@ -23,6 +23,7 @@ from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..models import File, Movement, Post, Task, User
 from .opening import open_file  # noqa: F401
+from .parking import park, unpark  # noqa: F401
 from ..routes.routing import engine_refusals, engine_route
 
 
@@ -59,25 +60,6 @@ def sent_by(tasks: Sequence[Task], movement: Movement) -> list[Task]:
     """Of a file's open ``tasks``, those its ``movement`` placed (all of them, on a file in
     one part)."""
     return [t for t in tasks if t.since == movement.at]
-
-
-def park(session: Session, *, number: str, user: User, remark: str | None = "",
-         now: datetime | None = None) -> File:
-    """Set a file aside: it stays with its holder and cannot move until unparked."""
-    file = lock_file(session, number)
-    require_open(file)
-    task = _task_of(session, file, user, now)
-    return _set_status(session, file, user, "parked", "park", task.post_id, remark, now)
-
-
-def unpark(session: Session, *, number: str, user: User, remark: str | None = "",
-           now: datetime | None = None) -> File:
-    """Take a parked file up again: it can move once more."""
-    file = lock_file(session, number)
-    if file.status != "parked":
-        raise NotAllowed("file %(number)s is not parked", number=file.number)
-    task = _task_of(session, file, user, now)
-    return _set_status(session, file, user, "open", "unpark", task.post_id, remark, now)
 
 
 def close(session: Session, *, number: str, user: User, retention: str | None = None,
@@ -151,13 +133,6 @@ def mark_opened(session: Session, file: File, user: User, now: datetime | None =
 def load_instance(session: Session, file: File) -> engine.Instance:
     """The route's state of ``file``, loaded into the engine."""
     return engine.load(engine_route(session, file.route_version), file.workflow_state)
-
-
-def _task_of(session: Session, file: File, user: User, now: datetime | None) -> OpenTask:
-    """The open task of ``file`` that ``user`` may set aside or take up again (refused as
-    ``acting.pick_task`` refuses)."""
-    tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
-    return pick_task(session, file, user, tasks, None)
 
 
 def _first_post(tasks: Sequence[Placed]) -> int | None:

@@ -63,7 +63,7 @@ def inbox(session: Session, user: User, *, priority: str | None = None, query: s
     stmt = (select(Task, File, Post).join(File, File.id == Task.file_id)
             .join(Post, Post.id == Task.post_id)
             .where(Task.done_at.is_(None), Task.post_id.in_(_held_posts(user, day)),
-                   File.status == "open")
+                   File.status == "open", Task.parked_at.is_(None))
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
     senders = _arrivals(session, [f.id for _t, f, _p in rows])
@@ -104,10 +104,12 @@ def sent(session: Session, user: User, *, priority: str | None = None,
 
 def parked(session: Session, user: User, *, priority: str | None = None,
            query: str | None = None, day: date | None = None) -> list[Row]:
-    """Parked files waiting at the user's posts, most urgent first."""
+    """Parked files (and parked parts of files in parts) waiting at the user's posts, most
+    urgent first."""
     day = day or clock.today()
     stmt = (select(File, Task).join(Task, Task.file_id == File.id)
-            .where(File.status == "parked", Task.done_at.is_(None),
+            .where(or_(File.status == "parked", Task.parked_at.is_not(None)),
+                   Task.done_at.is_(None),
                    Task.post_id.in_(_held_posts(user, day)))
             .order_by(_urgency(), Task.since).limit(LIMIT))
     return [Row(file=f, task=t, where=t.post.title)
@@ -141,7 +143,7 @@ def counts(session: Session, user: User, day: date | None = None) -> int:
     return session.execute(select(func.count()).select_from(Task)
                            .join(File, File.id == Task.file_id)
                            .where(Task.done_at.is_(None), File.status == "open",
-                                  Task.post_id.in_(_held_posts(user, day)))).scalar_one()
+                                  Task.parked_at.is_(None), Task.post_id.in_(_held_posts(user, day)))).scalar_one()
 
 
 def _last_moves(session: Session, file_ids: list[int]) -> dict[int, Movement]:

@@ -1,8 +1,9 @@
-"""Where a file stands on its route, for the diagram: steps done and steps waiting now."""
+"""Where a file stands on its route, for the diagram: steps done and steps waiting now; and
+the posts that held a role on it before (a file returned goes back to who had it)."""
 
 from typing import TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import ScalarResult, func, select
 from sqlalchemy.orm import Session
 
 from ..models import File, Task
@@ -26,3 +27,9 @@ def step_states(session: Session, file: File) -> StepStates:
         else:
             done[step_id] = done.get(step_id, 0) + 1
     return {"done": done, "current": current, "status": file.status}
+
+
+def earlier_posts(session: Session, file_id: int, role: str) -> ScalarResult[int]:
+    """Posts that held ``role`` on this file before, latest first."""
+    return session.scalars(select(Task.post_id).where(Task.file_id == file_id, Task.role == role)
+                           .group_by(Task.post_id).order_by(func.max(Task.id).desc()))

@@ -64,10 +64,11 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         track=list(zip(movements, filing.stays(movements, now), strict=True)),
         holders=[(t, org.holders_of(session, t.post)) for t in tasks])
     held = [t for t in tasks if t.post_id in mine]
-    if file.status == "open" and held:
-        view.actions = _actions(session, file, held, now)
-    view.can_park = file.status == "open" and bool(held)
-    view.can_unpark = file.status == "parked" and bool(held)
+    movable = [t for t in held if t.parked_at is None]  # a part parked waits, the others go
+    if file.status == "open" and movable:
+        view.actions = _actions(session, file, movable, now)
+    view.can_park = file.status == "open" and bool(movable)
+    view.can_unpark = file.status != "closed" and any(t.parked_at is not None for t in held)
     in_office = [p for p in posts if p.office_id == file.office_id]
     creator_or_head = file.created_by_id == user.id or any(p.is_head for p in in_office)
     view.can_close = file.status != "closed" and creator_or_head and bool(in_office)

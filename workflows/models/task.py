@@ -39,6 +39,8 @@ class Task(Base):
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the holder set this part aside (park); empty while it can move (migration 0024)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(32), default="")  # acted | pulled back | closed

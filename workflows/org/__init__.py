@@ -203,3 +203,9 @@ def section_by_code(session: Session, office: Office, code: str | None) -> Secti
     if section is None:
         raise NotFound("no section '%(code)s' in %(office)s", code=code, office=named(office))
     return section
+
+
+def post_title(session: Session, post_id: int) -> Named:
+    """The title of post ``post_id`` (with its Hindi), for a refusal."""
+    row = session.execute(select(Post.title, Post.title_hi).where(Post.id == post_id)).first()
+    return Named(row.title, row.title_hi) if row else Named(f"post {post_id}")

@@ -4,7 +4,8 @@ file before (here); the office dashboard (``dashboard``); a whole file as one PD
 
 Holding time runs from a task's ``since`` to its ``done_at`` (or now, for a file still there);
 a returned file makes a new task row, so every stay counts.  Time the file spent parked (between
-a park and the next unpark movement) is not holding time: it is shown apart.  Working days are
+a park and the next unpark movement) is not holding time: it is shown apart; on a file in parts
+a part's parking holds back that part alone.  Working days are
 the office calendar's (weekly offs and holidays); hours are clock hours.
 """
 
@@ -22,8 +23,9 @@ from .. import clock, org
 from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
 from ..errors import NotAllowed, NotFound
+from .parked import Parked, Span, parked_spans, spans_of  # noqa: F401
 from .shapes import StayFile, StayPost, StayTask, StayUser
-from ..models import (PRIORITIES, File, Movement, Office, Post, PostHolding, Route, RouteVersion,
+from ..models import (PRIORITIES, File, Office, Post, PostHolding, Route, RouteVersion,
                      Section, Task, User)
 
 # Ageing buckets in working days: (label, lowest, highest or None)
@@ -32,8 +34,7 @@ DEFAULT_DAYS = 30
 NOT_STAYS = ("pulled back",)  # a file pulled back unopened never really reached its receiver
 
 _Select = TypeVar("_Select", bound=Select[Unpack[tuple[Any, ...]]])
-#: a parked period of a file: (parked at, unparked at or None while it is parked)
-Span = tuple[datetime, datetime | None]
+
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _columns() -> tuple[Bundle[Any], Bundle[Any], Bundle[Any], Bundle[Any]]:
     """What a stay row carries: light bundles, not whole rows (a file row holds its workflow)."""
     return (Bundle("task", Task.id, Task.file_id, Task.step_id, Task.step_name, Task.post_id,
                    Task.since, Task.due_at, Task.done_at, Task.outcome, Task.choice,
-                   Task.escalation_level),
+                   Task.escalation_level, Task.parked_at),
             Bundle("file", File.id, File.number, File.subject, File.priority, File.status,
                    File.route_version_id, File.office_id, File.section_id),
             Bundle("post", Post.id, Post.code, Post.title, Post.title_hi, Post.section_id),
@@ -201,24 +202,6 @@ class WorkingDays:
         return self._seen[key]
 
 
-def parked_spans(session: Session, file_ids: Iterable[int]) -> dict[int, list[Span]]:
-    """For each file, its parked periods [(parked at, unparked at or None)], in order."""
-    spans: dict[int, list[Span]] = {}
-    ids = sorted(set(file_ids))
-    for i in range(0, len(ids), 5000):
-        rows = session.execute(
-            select(Movement.file_id, Movement.kind, Movement.at)
-            .where(Movement.file_id.in_(ids[i:i + 5000]), Movement.kind.in_(("park", "unpark")))
-            .order_by(Movement.file_id, Movement.at, Movement.id))
-        for file_id, kind, at in rows:
-            periods = spans.setdefault(file_id, [])
-            if kind == "park":
-                periods.append((at, None))
-            elif periods and periods[-1][1] is None:
-                periods[-1] = (periods[-1][0], at)
-    return spans
-
-
 def holding(days: WorkingDays, since: datetime, end: datetime,
             spans: Iterable[Span]) -> tuple[int, float, float]:
     """(working days, hours, parked hours) of a stay from ``since`` to ``end``."""
@@ -251,10 +234,11 @@ def _stays(session: Session, scope: Scope, rows: Sequence[Row[Unpack[tuple[Any, 
     result: list[Stay] = []
     for task, file, post, user in rows:
         end = now if open_ else task.done_at
-        periods = spans.get(file.id, [])
+        periods = spans_of(spans.get(file.id, []), task)
         wd, hours, parked = holding(days, task.since, end, periods)
         result.append(Stay(file, task, post, _someone(user), wd, hours, parked,
-                           parked_now=open_ and file.status == "parked"))
+                           parked_now=open_ and (file.status == "parked"
+                                                 or task.parked_at is not None)))
     return result
 
 
@@ -303,9 +287,11 @@ def file_stays(session: Session, file: File, now: datetime | None = None) -> lis
     spans = parked_spans(session, [file.id]).get(file.id, [])
     result: list[Stay] = []
     for task, f, post, user in rows:
-        wd, hours, parked = holding(days, task.since, task.done_at or now, spans)
+        wd, hours, parked = holding(days, task.since, task.done_at or now,
+                                    spans_of(spans, task))
         result.append(Stay(f, task, post, _someone(user), wd, hours, parked,
-                           parked_now=task.done_at is None and f.status == "parked"))
+                           parked_now=task.done_at is None and (f.status == "parked"
+                                                                or task.parked_at is not None)))
     return result
 
 

@@ -7,6 +7,7 @@ every file that reaches it.  Files in flight keep the version they started on un
 administrator moves them (dry run first).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from ..files import circulation, filing
 from ..org import orgchart
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
-from ..models import File, Movement, Office, Post, Route, RouteVersion, User
+from ..models import File, Movement, Office, Post, Route, RouteVersion, Task, User
 from ..org import HEAD_OF_OFFICE
 from .routing import deploy_route, engine_route, latest_version
 
@@ -171,11 +172,15 @@ def changes(old: engine.Route | None, new: engine.Route) -> list[Sentence]:
 
 @dataclass(frozen=True)
 class PlannedMove:
+    """What a move would do with one open file: whether it can move and why not.
+    ``step_name`` names the step it waits at (the steps of its open parts, joined); ``parts``
+    lists them one by one."""
     number: str
     subject: str
     step_name: str
     can_move: bool
-    reason: str
+    reason: str | Sentence
+    parts: tuple[str, ...] = ()
 
 
 def _open_files(session: Session, version: RouteVersion) -> list[File]:
@@ -186,7 +191,8 @@ def _open_files(session: Session, version: RouteVersion) -> list[File]:
 def plan_move(session: Session, source: RouteVersion,
               target: RouteVersion) -> list[PlannedMove]:
     """Dry run: for every open file of version ``source``, whether it can move to ``target``
-    (its current step still exists there, held by the same role) and why not."""
+    (each step it waits at, one per open part, still exists there, held by the same role, and
+    the new version can hold the file at all of them at once) and why not."""
     new = engine_route(session, target)
     plan: list[PlannedMove] = []
     for file in _open_files(session, source):
@@ -196,31 +202,45 @@ def plan_move(session: Session, source: RouteVersion,
 
 def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
     tasks = filing.open_tasks(session, file)
-    names = ", ".join(t.step_name for t in tasks)
+    names = tuple(t.step_name for t in tasks)
+
+    def planned(reason: str | Sentence = "") -> PlannedMove:
+        return PlannedMove(file.number, file.subject, ", ".join(names), not reason, reason,
+                           names)
+
     if not tasks:
-        return PlannedMove(file.number, file.subject, names, False,
-                           Sentence("the file is not waiting at exactly one step"))
-    if len(tasks) > 1:  # each part would need its own place in the new version's parts
-        return PlannedMove(file.number, file.subject, names, False, Sentence(
-            "the file lies in %(count)s parts at once (%(parts)s); a file in parts does not "
-            "move to another version until its parts have met", count=len(tasks),
-            parts=names))
-    task = tasks[0]
-    step = new.steps.get(task.step_id)
-    if step is None:
-        return PlannedMove(file.number, file.subject, names, False,
-                           Sentence("the step '%(step)s' (%(id)s) is not in the new version",
-                                    step=task.step_name, id=task.step_id))
-    if step.role != task.role:
-        return PlannedMove(file.number, file.subject, names, False,
-                           Sentence("the step is held by '%(new)s' in the new version, not "
-                                    "'%(old)s'", new=step.role, old=task.role))
+        return planned(Sentence("the file is not waiting at any step"))
+    reason = _no_counterpart(tasks, new)
+    if reason:
+        return planned(reason)
     try:
-        engine.start_at(new, task.step_id, {"priority": file.priority})
+        engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority})
     except engine.RouteError as exc:
-        return PlannedMove(file.number, file.subject, names, False,
-                           Sentence(exc.template, **exc.params))
-    return PlannedMove(file.number, file.subject, names, True, "")
+        return planned(Sentence(exc.template, **exc.params))
+    return planned()
+
+
+def _no_counterpart(tasks: Sequence[Task], new: engine.Route) -> Sentence | None:
+    """Why the open ``tasks`` (parts) of a file have no counterpart in ``new``: a step gone, or
+    held by another role; None when every one has its step there."""
+    if len(tasks) == 1:
+        task = tasks[0]
+        step = new.steps.get(task.step_id)
+        if step is None:
+            return Sentence("the step '%(step)s' (%(id)s) is not in the new version",
+                            step=task.step_name, id=task.step_id)
+        if step.role != task.role:
+            return Sentence("the step is held by '%(new)s' in the new version, not "
+                            "'%(old)s'", new=step.role, old=task.role)
+        return None
+    lost = [t for t in tasks
+            if t.step_id not in new.steps or new.steps[t.step_id].role != t.role]
+    if not lost:
+        return None
+    return Sentence("the file lies in %(count)s parts at once, and these parts have no "
+                    "counterpart in the new version (the same step, held by the same role): "
+                    "%(parts)s", count=len(tasks),
+                    parts=", ".join(f"'{t.step_name}' ({t.step_id})" for t in lost))
 
 
 def move_files(session: Session, source: RouteVersion, target: RouteVersion, user: User,
@@ -243,20 +263,28 @@ def move_files(session: Session, source: RouteVersion, target: RouteVersion, use
 
 def _move(session: Session, file: File, source: RouteVersion, target: RouteVersion,
           new: engine.Route, user: User, now: datetime) -> None:
-    task = filing.open_tasks(session, file)[0]
-    instance = engine.start_at(new, task.step_id, {"priority": file.priority})
-    ready = engine.ready_steps(instance)[0]
-    task.engine_task_id, task.step_name = ready.task_id, ready.name
+    """Put ``file`` at the same steps of version ``target``: each open part's task takes the
+    new instance's task of its step, and gets a "route" movement on the track."""
+    tasks = filing.open_tasks(session, file)
+    instance = engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority})
+    ready: dict[str, list[engine.ReadyStep]] = {}
+    for step in engine.ready_steps(instance):
+        ready.setdefault(step.step_id, []).append(step)
     file.route_version_id = target.id
     file.workflow_state = engine.dump(instance)
     file.engine_version = engine.SPIFF_VERSION
     file.previous_state = ""  # the old version's state cannot be pulled back to
-    session.add(Movement(file_id=file.id, kind="route", from_post_id=task.post_id,
-                         from_user_id=user.id, to_post_id=task.post_id, step_name=ready.name,
-                         remark=f"Route {source.route.key} version {source.version} → "
-                                f"{target.version}", at=now))
-    audit.record(session, "file.route_migrated", user, file, route=source.route.key,
-                 from_version=source.version, to_version=target.version, step=task.step_id)
+    remark = f"Route {source.route.key} version {source.version} → {target.version}"
+    for task in tasks:
+        step = ready[task.step_id].pop(0)
+        task.engine_task_id, task.step_name = step.task_id, step.name
+        session.add(Movement(file_id=file.id, kind="route", from_post_id=task.post_id,
+                             from_user_id=user.id, to_post_id=task.post_id, step_name=step.name,
+                             remark=remark, at=now))
+    where: dict[str, str | list[str]] = ({"step": tasks[0].step_id} if len(tasks) == 1
+                                         else {"steps": [t.step_id for t in tasks]})
+    audit.record(session, "file.route_migrated", user, file, None, route=source.route.key,
+                 from_version=source.version, to_version=target.version, **where)
 
 
 def latest(session: Session, route: Route) -> RouteVersion | None:
