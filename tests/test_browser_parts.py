@@ -65,3 +65,52 @@ def test_a_consultation_of_three_sections_end_to_end(server, browser, language, 
         anil.page.goto(file_url)
         anil.act("Approve", "The revised rates are approved.")
         anil.sign_off()
+
+
+CIRCLES = {"en": {"neha.bharti": "Neha", "amit.ranjan": "Amit", "compile": "Compile the reports"},
+           "hi": {"neha.bharti": "नेहा", "amit.ranjan": "अमित", "compile": "प्रतिवेदनों का संकलन करें"}}
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_circulation_to_the_circles_the_head_marks_end_to_end(server, browser, language,
+                                                                  request):
+    said = CIRCLES[language]
+    with walk(browser, server, language, None, request.node.name) as official:
+        ramesh = official("ramesh.singh")
+        page = ramesh.page
+        page.click("header nav a[href='/files/new']")
+        page.fill("#subject", f"Damage by the second flood wave ({language})")
+        page.select_option("#route", "flood_damage_report")
+        page.locator("form.card button.primary").click()
+        page.wait_for_url("**/files/*")
+        number = page.locator(".filehead h1").inner_text()
+        ramesh.act("Put up for approval", "Call for reports drafted.")
+        ramesh.sign_off()
+
+        anil = official("anil.sinha")
+        anil.open_from_inbox(number)
+        page = anil.page
+        items = page.locator("fieldset.mark-to .mark-list li")
+        assert items.count() == 4  # the three circles and the DDMO's own Circle Officer
+        for login in ("neha.bharti", "amit.ranjan"):  # found by name, then ticked
+            page.fill("fieldset.mark-to .mark-search", said[login])
+            shown = page.locator("fieldset.mark-to .mark-list li:not([hidden])")
+            assert shown.count() == 1 + (login == "amit.ranjan")  # Neha, ticked, stays
+            shown.locator("input:not(:checked)").check()
+        anil.act("Circulate to marked circles", "Report within three days.")
+        anil.sign_off()
+
+        for i, login in enumerate(("neha.bharti", "amit.ranjan")):
+            officer = official(login)
+            assert number in listed(officer.page)  # in the inbox of a circle office
+            officer.open_from_inbox(number)
+            assert officer.page.locator(".holder").count() == 2 - i
+            officer.act("Report sent", f"Report of {login}.")
+            officer.sign_off()
+
+        ramesh = official("ramesh.singh")
+        ramesh.open_from_inbox(number)
+        assert said["compile"] in ramesh.page.locator("#actions").inner_text()
+        track = ramesh.page.locator(".track").inner_text()
+        assert "Report of neha.bharti" in track and "Report of amit.ranjan" in track
+        ramesh.sign_off()
