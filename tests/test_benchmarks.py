@@ -21,9 +21,12 @@ def test_movements_benchmark_runs_and_reports_every_figure():
                 "sanchika_engine", "naive_prepared", "sanchika_prepared"):
         assert doc["results"][key] > 0, key
     # size, not speed: a thousand movements leave the stored state as small as a fresh one,
-    # on a single line and inside one part of a file in parts
+    # on a single line and inside one part of a file in parts, and four hundred answers to a
+    # circulation leave it as small as when it began
     assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
     assert doc["ratios"]["state_bytes_part_h1000 / state_bytes_part"]["met"] is True
+    assert doc["ratios"]["state_bytes_circ500_late / state_bytes_circ500"]["met"] is True
+    assert doc["results"]["circulate_500_ms"] > 0
     # what each commit writes: an act's records take more pages than one row of state
     pages = {name: doc["results"]["wal_pages_" + name]
              for name in ("bare_commit", "naive", "sanchika")}
