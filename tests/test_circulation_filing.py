@@ -2,6 +2,8 @@
 Circle Officer of Saran, or to the circles the ADM marks; each circle's part is in its inbox,
 in its own office, and the file comes back when all have answered."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,3 +162,38 @@ def test_the_file_page_lists_the_posts_to_mark_and_sends_the_file_to_those_ticke
                                                      "choice": "Circulate to marked circles"})
     assert reply.status_code == 400
     assert "mark at least one post" in text(reply)
+
+
+def test_the_api_and_the_command_line_circulate_to_marked_posts(session, ddmo, people,
+                                                                   client):
+    from test_api import bearer
+    file = call_for_reports(session, ddmo, people)
+    anil = bearer(session, people.anil)
+    ekma = post_of(session, "EKMA", "CO").id
+    refused = client.post(f"/api/v1/files/{file.id}/act", headers=anil, json={
+        "choice": "Circulate to marked circles", "mark_to": ["Ekma"]})
+    assert refused.status_code == 400 and "mark_to" in json.dumps(refused.get_json())
+    acted = client.post(f"/api/v1/files/{file.id}/act", headers=anil, json={
+        "choice": "Circulate to marked circles", "mark_to": [ekma]})
+    assert acted.status_code == 200, acted.get_json()
+    assert parts(session, file) == [(MARKED, "EKMA", "CO")]
+
+
+def test_the_command_line_marks_posts_by_id(demo_db, tmp_path):
+    from click.testing import CliRunner
+    from web.cli import main
+    eng = make_engine(demo_db)
+    with Session(eng) as session, session.begin():
+        file = call_for_reports(session, org.office_by_code(session, "DDMO"), People(session))
+        number = file.number
+        ekma, revelganj = (post_of(session, code, "CO").id for code in ("EKMA", "REVELGANJ"))
+    run = CliRunner(env={"SANCHIKA_DATABASE_URL": demo_db,
+                         "SANCHIKA_ATTACHMENTS": str(tmp_path)}).invoke
+    out = run(main, ["file", "act", number, "--as", "anil.sinha", "--choice",
+                     "Circulate to marked circles", "--mark-to", str(ekma), "--mark-to",
+                     str(revelganj)])
+    assert out.exit_code == 0, out.output
+    with Session(eng) as session:
+        assert parts(session, filing.lock_file(session, number)) == [
+            (MARKED, "EKMA", "CO"), (MARKED, "REVELGANJ", "CO")]
+    eng.dispose()

@@ -74,7 +74,7 @@ def act(file_id, json: schemas.Act):
         file = _file(db, str(file_id))
         filing.act(db, number=file.number, user=current_user, choice=json.choice,
                    remark=json.remark or "", reason=json.reason or "",
-                   task_id=json.task_id, to_post_id=json.to_post_id)
+                   task_id=json.task_id, to_post_id=json.to_post_id, mark_to=json.mark_to)
         result = _file_json(db, file)
     return jsonify(result)
 

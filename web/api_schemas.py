@@ -72,6 +72,8 @@ def Maybe(kind: Any, description: str = "") -> Any:
 
 
 Id = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_ID)]
+#: The most posts one act may mark for a circulation (a state's district has fewer).
+MAX_MARKED = 2000
 Priority = Literal[PRIORITIES]
 Mode = Literal[MODES]
 
@@ -130,6 +132,9 @@ class Act(Input):
     reason: Maybe(Text(notes.MAX_NOTE), "why the file was kept past its limit")
     task_id: Maybe(Id, "the step you saw (a stale one gets 409)")
     to_post_id: Maybe(Id, "the receiving post, when several could")
+    mark_to: Annotated[list[Id], Field(
+        default_factory=list, max_length=MAX_MARKED,
+        description="the posts a circulation of marked posts goes to")]
 
 
 class Document(Input):

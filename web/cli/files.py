@@ -44,12 +44,14 @@ def file_open(session, office_code, route_key, subject, priority, section_code, 
 @click.option("--choice", required=True)
 @click.option("--remark", default="")
 @click.option("--reason", default="", help="why the file was kept past its limit")
+@click.option("--mark-to", "mark_to", multiple=True, metavar="POST_ID",
+              help="a post a circulation of marked posts goes to (repeat for each)")
 @session_scope
-def file_act(session, number, login, choice, remark, reason):
+def file_act(session, number, login, choice, remark, reason, mark_to):
     """Complete your step of a file with one of the choices its route offers."""
     user = org.user_by_login(session, login)
     acted = filing.act(session, number=number, user=user, choice=choice, remark=remark,
-                       reason=reason)
+                       reason=reason, mark_to=mark_to)
     file = session.get(File, acted.file_id)
     click.echo(f"{file.number}: {choice} -> {_where(session, file)}")
 
