@@ -185,7 +185,8 @@ def stays(movements: Sequence[Movement], now: datetime | None = None) -> list[ti
 
 def holders(session: Session, tasks: Sequence[Task]) -> dict[int, list[User]]:
     """For each open task, the users who hold its post today."""
-    return {t.id: org.holders_of(session, t.post) for t in tasks}
+    holding = org.holders_by_post(session, {t.post_id for t in tasks})
+    return {t.id: holding[t.post_id] for t in tasks}
 
 
 def fire_timer(session: Session, file: File, task: Task, timer_id: str,

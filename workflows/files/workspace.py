@@ -58,11 +58,14 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     mine = {p.id for p in posts}
     tasks = filing.open_tasks(session, file)
     movements = filing.track(session, file)
+    # one query for every holder's post and one for who holds it, however many parts
+    list(session.scalars(select(Post).where(Post.id.in_({t.post_id for t in tasks}))))
+    holding = org.holders_by_post(session, {t.post_id for t in tasks})
     view = FileView(
         file=file, paragraphs=notes.notes_of(session, file),
         documents=attachments.attachments_of(session, file),
         track=list(zip(movements, filing.stays(movements, now), strict=True)),
-        holders=[(t, org.holders_of(session, t.post)) for t in tasks])
+        holders=[(t, holding[t.post_id]) for t in tasks])
     held = [t for t in tasks if t.post_id in mine]
     movable = [t for t in held if t.parked_at is None]  # a part parked waits, the others go
     if file.status == "open" and movable:
