@@ -272,6 +272,18 @@ class Mover:
         return len(state.encode("utf-8"))
 
 
+def open_at_ddmo(sessions, users, route_key, subject, acts):
+    """A file of the DDMO opened by its dealing assistant on ``route_key`` and sent on by
+    ``acts`` ((login, choice), in one transaction); its number and the last act."""
+    with sessions.begin() as session:
+        number = filing.open_file(session, office=org.office_by_code(session, "DDMO"),
+                                  user=users["ramesh.singh"], route_key=route_key,
+                                  subject=subject).number
+        for login, choice in acts:
+            acted = filing.act(session, number=number, user=users[login], choice=choice)
+    return number, acted
+
+
 class PartMover(Mover):
     """A file of the DDMO's consultation of three sections, sent for comments, and then
     bounced inside the Accounts part (Accounts asks for papers, the dealing assistant supplies
@@ -291,13 +303,8 @@ class PartMover(Mover):
         self.number, self.step, self.movements = None, self.FIRST, 0
 
     def open(self, subject="Benchmark consultation"):
-        with self.sessions.begin() as session:
-            number = filing.open_file(
-                session, office=org.office_by_code(session, "DDMO"),
-                user=self.users["ramesh.singh"], route_key="sections_consultation",
-                subject=subject).number
-            filing.act(session, number=number, user=self.users["ramesh.singh"],
-                       choice="Send for comments")
+        number, _acted = open_at_ddmo(self.sessions, self.users, "sections_consultation",
+                                      subject, [("ramesh.singh", "Send for comments")])
         self.number, self.step, self.movements = number, self.FIRST, 0
 
     def act(self):
@@ -338,15 +345,9 @@ class CircMover(Mover):
 
     def open(self, subject="Benchmark call for reports"):
         start = time.perf_counter()
-        with self.sessions.begin() as session:
-            number = filing.open_file(
-                session, office=org.office_by_code(session, "DDMO"),
-                user=self.users["ramesh.singh"], route_key="flood_damage_report",
-                subject=subject).number
-            filing.act(session, number=number, user=self.users["ramesh.singh"],
-                       choice="Put up for approval")
-            acted = filing.act(session, number=number, user=self.users["anil.sinha"],
-                               choice="Circulate to every circle")
+        number, acted = open_at_ddmo(self.sessions, self.users, "flood_damage_report", subject,
+                                     [("ramesh.singh", "Put up for approval"),
+                                      ("anil.sinha", "Circulate to every circle")])
         self.circulating.append(time.perf_counter() - start)
         self.number, self.movements = number, 0
         self.waiting = [self.by_post[p] for p in acted.to_post_ids]
