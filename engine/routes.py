@@ -8,7 +8,7 @@ route version is parsed once per process however many files travel on it.
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lxml import etree
@@ -77,7 +77,7 @@ class Route:
     part_steps: frozenset[str] = frozenset()
     spec: Any = field(default=None, repr=False)  # engine-private parsed spec
 
-    @property
+    @cached_property
     def circulations(self) -> dict[str, Circulation]:
         """The steps that go to many posts, by id, with how they do."""
         return {step.id: step.circulation for step in self.steps.values() if step.circulation}
