@@ -197,3 +197,21 @@ def test_the_command_line_marks_posts_by_id(demo_db, tmp_path):
         assert parts(session, filing.lock_file(session, number)) == [
             (MARKED, "EKMA", "CO"), (MARKED, "REVELGANJ", "CO")]
     eng.dispose()
+
+
+def test_an_official_holding_two_parts_parks_the_one_they_choose(session, ddmo, people, tmp_path):
+    from webtools import make_app, post, sign_in, text
+    file = call_for_reports(session, ddmo, people)
+    sadar, dd = post_of(session, "SADAR", "CO"), post_of(session, "DDMO", "CO-VER")
+    filing.act(session, number=file.number, user=people.anil,
+               choice="Circulate to marked circles", mark_to=[sadar.id, dd.id])
+    client = make_app(session, tmp_path).test_client()
+    sign_in(client, "sunita.kumari")  # she holds both posts
+    page = client.get(f"/files/{file.id}")
+    assert text(page).count("Park this part") == 2
+    [at_ddmo] = [t for t in filing.open_tasks(session, file) if t.post_id == dd.id]
+    reply = post(client, f"/files/{file.id}/park", {"task_id": at_ddmo.id})
+    assert reply.status_code == 302
+    session.expire_all()
+    parked = {t.post.code: t.parked_at is not None for t in filing.open_tasks(session, file)}
+    assert parked == {"CO": False, "CO-VER": True}

@@ -191,7 +191,8 @@ def _inline(data, content_type, filename):
 def _simple(verb, service, done):
     def view(file_id):
         def run(db, file):
-            service(db, number=file.number, user=current_user, remark=request.form.get("remark", ""))
+            service(db, number=file.number, user=current_user, remark=request.form.get("remark", ""),
+                    task_id=request.form.get("task_id") or None)  # the part, when several
             return done
         return _act_on(file_id, run) or _back(file_id)
     view.__name__ = verb
