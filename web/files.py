@@ -188,19 +188,20 @@ def _inline(data, content_type, filename):
     return response
 
 
-def _simple(verb, service, done):
+def _simple(verb, service, done, by_part=False):
     def view(file_id):
         def run(db, file):
+            part = {"task_id": request.form.get("task_id") or None} if by_part else {}
             service(db, number=file.number, user=current_user, remark=request.form.get("remark", ""),
-                    task_id=request.form.get("task_id") or None)  # the part, when several
+                    **part)  # park and unpark: the part named, when the official holds several
             return done
         return _act_on(file_id, run) or _back(file_id)
     view.__name__ = verb
     bp.add_url_rule(f"/<int:file_id>/{verb}", verb, login_required(view), methods=["POST"])
 
 
-_simple("park", filing.park, _l("File parked."))
-_simple("unpark", filing.unpark, _l("File taken up again."))
+_simple("park", filing.park, _l("File parked."), by_part=True)
+_simple("unpark", filing.unpark, _l("File taken up again."), by_part=True)
 
 
 @bp.route("/<int:file_id>/close", methods=["POST"])
