@@ -215,3 +215,23 @@ def test_an_official_holding_two_parts_parks_the_one_they_choose(session, ddmo, 
     session.expire_all()
     parked = {t.post.code: t.parked_at is not None for t in filing.open_tasks(session, file)}
     assert parked == {"CO": False, "CO-VER": True}
+
+
+def test_the_file_page_reads_as_many_statements_for_three_parts_as_for_one(
+        session, ddmo, people):
+    from sqlalchemy import event
+    counts = []
+    for marked in (["EKMA"], ["EKMA", "REVELGANJ", "SADAR"]):
+        file = call_for_reports(session, ddmo, people, f"Flood damage to {len(marked)} circles")
+        filing.act(session, number=file.number, user=people.anil,
+                   choice="Circulate to marked circles",
+                   mark_to=[post_of(session, code, "CO").id for code in marked])
+        session.expire_all()
+        seen = []
+        listen = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(session.get_bind(), "before_cursor_execute", listen)
+        view = workspace.file_view(session, people.ramesh, file)
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+        assert len(view.holders) == len(marked)
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts  # no statement per part

@@ -8,6 +8,7 @@ reached.  The posts an official may mark are those that hold the step's role in 
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 
 import engine
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import org
 from ..errors import InvalidInput
-from ..models import Office, Post, PostHolding, User
+from ..models import Office, Post, User
 
 
 @dataclass(frozen=True)
@@ -42,29 +43,28 @@ def _offices(session: Session, office: Office, recipients: str) -> list[int]:
     return others + [office.id] if recipients == "marked" else others
 
 
-def post_ids(session: Session, office: Office, role: str, recipients: str) -> list[int]:
-    """The posts holding ``role`` that a circulation of ``recipients`` goes to, by id."""
-    return list(session.scalars(select(Post.id).where(
+def _of_role(session: Session, office: Office, role: str, recipients: str,
+             column: Any = Post) -> list[Any]:
+    """``column`` of the posts holding ``role`` that a circulation of ``recipients`` means."""
+    return list(session.scalars(select(column).where(
         Post.office_id.in_(_offices(session, office, recipients)), Post.role == role)
         .order_by(Post.office_id, Post.id)))
+
+
+def post_ids(session: Session, office: Office, role: str, recipients: str) -> list[int]:
+    """The posts holding ``role`` that a circulation of ``recipients`` goes to, by id."""
+    return _of_role(session, office, role, recipients, Post.id)
 
 
 def candidates(session: Session, office: Office, role: str, day: date) -> list[Candidate]:
     """The posts an official may mark for a step of ``role`` of a file of ``office``, each
     with who holds it on ``day``."""
-    posts = list(session.scalars(select(Post).where(
-        Post.office_id.in_(_offices(session, office, "marked")), Post.role == role)
-        .order_by(Post.office_id, Post.id)))
-    holders: dict[int, list[User]] = {}
-    for post_id, user in session.execute(
-            select(PostHolding.post_id, User).join(User, User.id == PostHolding.user_id)
-            .where(PostHolding.post_id.in_([p.id for p in posts]), org.held_on(day))
-            .order_by(PostHolding.kind.desc(), PostHolding.id)):
-        holders.setdefault(post_id, []).append(user)
+    posts = _of_role(session, office, role, "marked")
+    holders = org.holders_by_post(session, [p.id for p in posts], day)
     offices = {o.id: o for o in session.scalars(
         select(Office).where(Office.id.in_({p.office_id for p in posts})))}
     return [Candidate(p.id, p.code, p.title, p.title_hi or "", offices[p.office_id],
-                      tuple(holders.get(p.id, ()))) for p in posts]
+                      tuple(holders[p.id])) for p in posts]
 
 
 def marking(route: engine.Route, step: engine.Step) -> list[str]:
