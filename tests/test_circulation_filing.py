@@ -2,10 +2,11 @@
 Circle Officer of Saran, or to the circles the ADM marks; each circle's part is in its inbox,
 in its own office, and the file comes back when all have answered."""
 
+import contextlib
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from conftest import People
 from test_durability import race
@@ -217,9 +218,23 @@ def test_an_official_holding_two_parts_parks_the_one_they_choose(session, ddmo, 
     assert parked == {"CO": False, "CO-VER": True}
 
 
+@contextlib.contextmanager
+def statements(session):
+    """The SQL statements the session sends inside the block."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+
+
 def test_the_file_page_reads_as_many_statements_for_three_parts_as_for_one(
         session, ddmo, people):
-    from sqlalchemy import event
     counts = []
     for marked in (["EKMA"], ["EKMA", "REVELGANJ", "SADAR"]):
         file = call_for_reports(session, ddmo, people, f"Flood damage to {len(marked)} circles")
@@ -227,11 +242,8 @@ def test_the_file_page_reads_as_many_statements_for_three_parts_as_for_one(
                    choice="Circulate to marked circles",
                    mark_to=[post_of(session, code, "CO").id for code in marked])
         session.expire_all()
-        seen = []
-        listen = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(session.get_bind(), "before_cursor_execute", listen)
-        view = workspace.file_view(session, people.ramesh, file)
-        event.remove(session.get_bind(), "before_cursor_execute", listen)
+        with statements(session) as seen:
+            view = workspace.file_view(session, people.ramesh, file)
         assert len(view.holders) == len(marked)
         counts.append(len(seen))
     assert counts[0] == counts[1], counts  # no statement per part
