@@ -20,13 +20,14 @@ from .parallel import parallel_problems
 from .refusals import N_, english
 from .roles import step_roles
 from .spiff_internals import schema_errors
+from .subroutes import ACTIVITIES, call_problems, passes_a_step, scope_problems, sub_processes
 
 #: Variables a condition may read: the official's choice and the file's priority.
 ROUTING_VARIABLES = frozenset({"choice", "priority"})
 MAX_ROUTE_BYTES = 2 * 1024 * 1024
 
 _FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "exclusiveGateway",
-               "parallelGateway", "boundaryEvent", "intermediateCatchEvent"}
+               "parallelGateway", "boundaryEvent", "intermediateCatchEvent", *ACTIVITIES}
 _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
               "outgoing", "conditionExpression", "documentation", "extensionElements",
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
@@ -43,9 +44,6 @@ _WHY_UNSUPPORTED = {
     "businessRuleTask": N_("%(kind)s: business rule tasks are not supported"),
     "sendTask": N_("%(kind)s: message tasks are not supported"),
     "receiveTask": N_("%(kind)s: message tasks are not supported"),
-    "callActivity": N_("%(kind)s: call activities are not supported; "
-                       "draw the steps in this route"),
-    "subProcess": N_("%(kind)s: sub-processes are not supported; draw the steps in this route"),
     "transaction": N_("%(kind)s: transactions are not supported"),
     "adHocSubProcess": N_("%(kind)s: ad-hoc sub-processes are not supported"),
     "inclusiveGateway": N_("%(kind)s: inclusive gateways are not supported: which parts "
@@ -193,7 +191,7 @@ def _unsupported(process: Any) -> list[Problem]:
                                               kind=kind_of(el)))
     problems.extend(_part_problem(el, template, **params)
                     for el, template, params in extension_problems(process))
-    for event in process.xpath("bpmn:startEvent", namespaces=NS):
+    for event in process.xpath(".//bpmn:startEvent", namespaces=NS):
         if len(event):
             defs = [etree.QName(c).localname for c in event
                     if etree.QName(c).localname.endswith("Definition")]
@@ -204,10 +202,22 @@ def _unsupported(process: Any) -> list[Problem]:
 
 
 def _structure_problems(process: Any) -> list[Problem]:
+    problems = [_part_problem(el, template, **params)
+                for el, template, params in step_roles(process)[1]]
+    problems.extend(_problem(el, template, **params)
+                    for el, template, params in call_problems(process))
+    for scope in [process, *sub_processes(process)]:
+        problems.extend(_scope_problems(scope, scope is process))
+    return problems
+
+
+def _scope_problems(scope: Any, top: bool) -> list[Problem]:
+    """The problems of the route's process (``top``) or of one of its sub-processes: the flow
+    nodes and flows drawn directly in it."""
     problems: list[Problem] = []
-    nodes = {el.get("id"): el for el in process.iter(etree.Element)
+    nodes = {el.get("id"): el for el in scope.iterchildren(etree.Element)
              if etree.QName(el).localname in _FLOW_NODES}
-    flows = process.xpath("bpmn:sequenceFlow", namespaces=NS)
+    flows = scope.xpath("bpmn:sequenceFlow", namespaces=NS)
     outgoing: dict[str, list[Any]] = {}
     incoming: dict[str, list[Any]] = {}
     for flow in flows:
@@ -217,14 +227,7 @@ def _structure_problems(process: Any) -> list[Problem]:
             if flow.get(end) not in nodes:
                 problems.append(_problem(flow, "%(end)s '%(ref)s' is not a step of this route",
                                          end=end, ref=flow.get(end)))
-    problems.extend(_part_problem(el, template, **params)
-                    for el, template, params in step_roles(process)[1])
-    starts = process.xpath("bpmn:startEvent", namespaces=NS)
-    if len(starts) != 1:
-        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
-                                params={"count": len(starts)}))
-    if not process.xpath("bpmn:endEvent", namespaces=NS):
-        problems.append(Problem("the route has no end event: a file could never be finished"))
+    problems.extend(_ends_problems(scope, top))
     for node_id, el in nodes.items():
         kind = etree.QName(el).localname
         if node_id in _RESERVED_IDS:
@@ -233,18 +236,35 @@ def _structure_problems(process: Any) -> list[Problem]:
         outs = outgoing.get(node_id, [])
         if kind != "endEvent" and not outs:
             problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
-        if kind in STEPS:
-            if len(outs) > 1:
-                problems.append(_problem(el, "has several flows leaving it; lead it to one "
-                                         "exclusive gateway whose flows are the choices"))
+        if (kind in STEPS or kind in ACTIVITIES) and len(outs) > 1:
+            problems.append(_problem(el, "has several flows leaving it; lead it to one "
+                                     "exclusive gateway whose flows are the choices"))
         if kind == "exclusiveGateway":
             problems.extend(_gateway_problems(el, outs, nodes, incoming))
-    problems.extend(_timer_problems(process, nodes))
+    problems.extend(_timer_problems(scope, nodes))
     if not problems:
         problems.extend(_reachability_problems(nodes, outgoing))
         problems.extend(_problem(nodes[element_id], template, **params) for element_id, template,
                         params in parallel_problems(nodes, outgoing, incoming))
-        problems.extend(_loop_problems(process, nodes, flows))
+        problems.extend(_loop_problems(scope, nodes, flows))
+    return problems
+
+
+def _ends_problems(scope: Any, top: bool) -> list[Problem]:
+    starts = scope.xpath("bpmn:startEvent", namespaces=NS)
+    ends = scope.xpath("bpmn:endEvent", namespaces=NS)
+    if not top:
+        if scope.get("triggeredByEvent", "false") == "true":
+            return [_problem(scope, "event sub-processes are not supported: a sub-process "
+                                    "groups steps that a file goes through in turn")]
+        return [_problem(el, template, **params)
+                for el, template, params in scope_problems(scope, starts, ends)]
+    problems = []
+    if len(starts) != 1:
+        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
+                                params={"count": len(starts)}))
+    if not ends:
+        problems.append(Problem("the route has no end event: a file could never be finished"))
     return problems
 
 
@@ -356,8 +376,10 @@ def _loop_problems(process: Any, nodes: dict[str, Any], flows: list[Any]) -> lis
                for event in process.xpath("bpmn:boundaryEvent", namespaces=NS)
                if fires_at_once(timer_value(_timer_expression(
                    event.find(f"{{{BPMN}}}timerEventDefinition"))[1]))}
+    stops = frozenset(i for i, el in nodes.items()
+                      if etree.QName(el).localname in ACTIVITIES and passes_a_step(el))
     return [_problem(nodes[element_id], template, **params)
-            for element_id, template, params in cycle_problems(nodes, flows, instant)]
+            for element_id, template, params in cycle_problems(nodes, flows, instant, stops)]
 
 
 def _reachability_problems(nodes: dict[str, Any],

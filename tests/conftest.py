@@ -190,7 +190,8 @@ class People:
         logins = {"anil": "anil.sinha", "priya": "priya.sharma", "ramesh": "ramesh.singh",
                   "vikas": "vikas.kumar", "sunita": "sunita.kumari", "rajesh": "rajesh.prasad",
                   "manoj": "manoj.yadav", "shabnam": "shabnam.parveen", "arvind": "arvind.mishra",
-                  "pooja": "pooja.kumari", "kavita": "kavita.devi", "suresh": "suresh.ram"}
+                  "pooja": "pooja.kumari", "kavita": "kavita.devi", "suresh": "suresh.ram",
+                  "meena": "meena.gupta"}
         return org.user_by_login(self._session, logins[short])
 
 

@@ -145,6 +145,11 @@ def _words():
         _l("Send for comments"), _l("Send comments"), _l("Ask for papers"),
         _l("Papers supplied"), _l("Consult again"), _l("Approved"), _l("Rejected"),
         _l("Accounts Officer"), _l("Head Clerk"), _l("Consultation of sections"),
+        _l("Legal vetting"), _l("Supply contract approval"), _l("Law Officer"),
+        _l("Vet the draft"), _l("Give clarification"), _l("Put up draft agreement"),
+        _l("Check rates and funds"), _l("Examine the agreement"), _l("Approve the agreement"),
+        _l("Vetted"), _l("Object"), _l("Ask for clarification"), _l("Clarification given"),
+        _l("Objections raised"), _l("Agreement approved"),
         # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
         _l("the file has moved: someone acted on it first; look at it again before acting"),
     ]

@@ -51,6 +51,7 @@ POSTS = [
      "ADM", False, False),
     ("DDMO", "ACCTS", "AO", "Accounts Officer", "लेखा पदाधिकारी", "Accounts Officer", "ADM",
      False, False),
+    ("DDMO", "GEN", "LO", "Law Officer", "विधि पदाधिकारी", "Law Officer", "ADM", False, False),
     ("SADAR", None, "CO", "Circle Officer, Sadar", "अंचल अधिकारी, सदर", "Circle Officer", None,
      True, True),
     ("SADAR", "REV", "CI", "Circle Inspector, Sadar", "अंचल निरीक्षक, सदर", "Circle Inspector",
@@ -78,6 +79,8 @@ STAFF = [
      [("DDMO", "AO", "regular")]),
     ("suresh.ram", "Suresh Ram", "सुरेश राम", "suresh.ram@saran.example",
      [("DDMO", "HC-GEN", "regular")]),
+    ("meena.gupta", "Meena Gupta", "मीना गुप्ता", "meena.gupta@saran.example",
+     [("DDMO", "LO", "regular")]),
     ("sunita.kumari", "Sunita Kumari", "सुनीता कुमारी", "sunita.kumari@saran.example",
      [("SADAR", "CO", "regular"), ("DDMO", "CO-VER", "regular")]),
     ("rajesh.prasad", "Rajesh Prasad", "राजेश प्रसाद", "rajesh.prasad@saran.example",
@@ -92,7 +95,9 @@ STAFF = [
      [("SADAR", "DA-GEN", "regular")]),
 ]
 
-ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation"],
+# a route is published after the routes it calls (supply_contract calls legal_vetting)
+ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation", "legal_vetting",
+                   "supply_contract"],
           "SADAR": ["land_mutation", "general_noting"]}
 
 # office, route, opener, subject, priority, days ago, then (login, choice, remark) movements
@@ -119,6 +124,12 @@ FILES = [
      "Priority", 4,
      [("ramesh.singh", "Send for comments", "Draft revision of the rates put up for comments."),
       ("suresh.ram", "Send comments", "No objection from the General section.")]),
+    ("DDMO", "supply_contract", "ramesh.singh",
+     "Rate contract for supply of dry ration packets during floods: M/s Sharma Traders",
+     "Priority", 5,
+     [("ramesh.singh", "Submit", "Draft agreement on the model form put up."),
+      ("kavita.devi", "Forward", "Rates within the approved schedule; funds available."),
+      ("priya.sharma", "Forward", "Agreement examined; may be sent for legal vetting.")]),
 ]
 
 

@@ -11,7 +11,7 @@ from workflows.deadlines import escalation
 
 from workflows import org
 
-from workflows.routes import routing
+from workflows.routes import calling
 from workflows.models import File, PRIORITIES, Post
 
 from .common import Fail, duration, ist, read_bytes, session_scope
@@ -118,12 +118,11 @@ def file_show(session, number):
            f"Route    {file.route_version.route.key} v{file.route_version.version}",
            f"Status   {file.status}" + (f" ({file.outcome})" if file.outcome else "")]
     tasks = filing.open_tasks(session, file)
-    steps = routing.engine_route(session, file.route_version).steps
     for task in tasks:
         people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
         out.append(f"With     {task.post.title} ({people}) since {ist(task.since)}, "
                    f"due {ist(task.due_at)}")
-        step = steps.get(task.step_id)
+        step = calling.step_of_task(session, file.route_version, task)
         if step is not None and file.status == "open":
             out.append(f"Step     {task.step_name}; choices: {', '.join(step.choices)}")
     out.append("Track")

@@ -33,6 +33,7 @@ from ..models import (File, FileTimer, Movement, Note, Office, Post, PostHolding
                      Task, User)
 from ..models import records
 from ..models.textguard import check_text
+from ..routes.calling import called_routes, version_id_of
 from ..routes.routing import route_of_version
 
 F, T = File.__table__, Task.__table__
@@ -152,7 +153,7 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     task = pick_task(session, file, user, tasks, task_id)
     remark = _remark(task, now, remark, reason)
     instance = engine.load(route_of_version(session, file.route_version_id, file.sha256),
-                           file.workflow_state)
+                           file.workflow_state, called_routes(session, file.office_id))
     try:
         engine.complete(instance, task.engine_task_id, choice, {"priority": file.priority})
     except engine.RouteError as exc:
@@ -307,7 +308,10 @@ def place_tasks(session: Session, file: File | _Locked, instance: engine.Instanc
     for step, post, (limit, due, timers) in zip(arrivals, posts, clocks, strict=True):
         row = dict(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
                    step_name=step.name, role=step.role, post_id=post.id, since=now, due_at=due,
-                   limit_days=limit, escalation_level=0, escalate_at=due)
+                   limit_days=limit, escalation_level=0, escalate_at=due,
+                   route_version_id=version_id_of(session, file.office_id, step.route_key,
+                                                  step.route_sha256)
+                   if step.route_key else None)
         task_id = session.scalar(_NEW_TASK, row)
         records.wrote(session, "task", task_id, row)
         if timers:

@@ -16,6 +16,7 @@ from ..errors import InvalidInput, NotFound, named
 from ..models import PRIORITIES, File, Movement, Note, Office, Post, Section, User
 from ..models.textguard import check_text
 from .numbering import next_file_number
+from ..routes.calling import called_routes
 from ..routes.routing import engine_refusals, engine_route, latest_version, route_by_key
 
 MAX_SUBJECT = 500
@@ -40,7 +41,8 @@ def open_file(session: Session, *, office: Office, user: User, route_key: str,
         raise NotFound("route '%(key)s' of %(office)s has no published version",
                        key=route_key, office=named(office))
     with engine_refusals():
-        instance = engine.start(engine_route(session, version), {"priority": priority})
+        instance = engine.start(engine_route(session, version), {"priority": priority},
+                                called_routes(session, office.id))
     arrivals = engine.ready_steps(instance)
     posts = [p for p in org.posts_of(session, user, today) if p.office_id == office.id]
     post = org.choose_acting_post(posts, user, office, arrivals[0].role if arrivals else None)

@@ -21,16 +21,19 @@ from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
 from ..models import File, Movement, Office, Post, Route, RouteVersion, User
 from ..org import HEAD_OF_OFFICE
+from .calling import call_problems, called_routes
 from .routing import deploy_route, engine_route, latest_version
 
 
 def check(session: Session, office: Office, xml: bytes | str) -> list[engine.Problem]:
     """Every problem that stops ``xml`` being published in ``office``: the route checks of
-    ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
+    ``sanchika check-route`` first, then lanes whose role no post of the office holds and
+    calls to routes the office does not publish or that call back into this one."""
     problems = engine.check_route(xml)
     if problems:
         return problems
-    return lane_problems(session, office, engine.parse_route(xml))
+    route = engine.parse_route(xml)
+    return lane_problems(session, office, route) + call_problems(session, office, route)
 
 
 def lane_problems(session: Session, office: Office,
@@ -190,6 +193,10 @@ def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
             "move to another version until its parts have met", count=len(tasks),
             parts=names))
     task = tasks[0]
+    if task.route_version_id is not None:  # its place is in the called route's state
+        return PlannedMove(file.number, file.subject, names, False, Sentence(
+            "the file is at '%(step)s' of a route this one called; it moves to another "
+            "version once it has come back from that route", step=task.step_name))
     step = new.steps.get(task.step_id)
     if step is None:
         return PlannedMove(file.number, file.subject, names, False,
@@ -200,7 +207,8 @@ def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
                            Sentence("the step is held by '%(new)s' in the new version, not "
                                     "'%(old)s'", new=step.role, old=task.role))
     try:
-        engine.start_at(new, task.step_id, {"priority": file.priority})
+        engine.start_at(new, task.step_id, {"priority": file.priority},
+                        called_routes(session, file.office_id))
     except engine.RouteError as exc:
         return PlannedMove(file.number, file.subject, names, False,
                            Sentence(exc.template, **exc.params))
@@ -228,7 +236,8 @@ def move_files(session: Session, source: RouteVersion, target: RouteVersion, use
 def _move(session: Session, file: File, source: RouteVersion, target: RouteVersion,
           new: engine.Route, user: User, now: datetime) -> None:
     task = filing.open_tasks(session, file)[0]
-    instance = engine.start_at(new, task.step_id, {"priority": file.priority})
+    instance = engine.start_at(new, task.step_id, {"priority": file.priority},
+                               called_routes(session, file.office_id))
     ready = engine.ready_steps(instance)[0]
     task.engine_task_id, task.step_name = ready.task_id, ready.name
     file.route_version_id = target.id
