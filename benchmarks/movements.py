@@ -74,8 +74,23 @@ TARGETS = [  # name, numerator, denominator, comparison, target (None: for infor
      ">=", 0.8),
     ("state_bytes_circ500_late / state_bytes_circ500", "state_bytes_circ500_late",
      "state_bytes_circ500", "<=", 1.2),
+    # a file in a route called by its route (the DDMO's supply contract calls legal vetting),
+    # bounced inside the called route, and sent round the call again and again
+    ("sanchika_subroute / sanchika", "sanchika_subroute", "sanchika", ">=", None),
+    ("sanchika_subroute_h1000 / sanchika_subroute", "sanchika_subroute_h1000",
+     "sanchika_subroute", ">=", 0.8),
+    ("state_bytes_subroute_h1000 / state_bytes_subroute", "state_bytes_subroute_h1000",
+     "state_bytes_subroute", "<=", 1.2),
+    ("sanchika_call_round_h1000 / sanchika_call_round", "sanchika_call_round_h1000",
+     "sanchika_call_round", ">=", 0.8),
+    ("state_bytes_call_round_h1000 / state_bytes_call_round", "state_bytes_call_round_h1000",
+     "state_bytes_call_round", "<=", 1.2),
 ]
 CIRCLE_POSTS = 500
+#: The movements of a long history (the "_h1000" figures).
+LONG = 1000
+#: A smoke run's (``--quick``): the same code paths, shorter histories, fewer posts.
+QUICK_LONG, QUICK_CIRCLE_POSTS = 200, 100
 
 
 class Rounds:
@@ -320,19 +335,63 @@ class PartMover(Mover):
         with self.sessions.begin() as session:
             steps = {t.step_name for t in filing.open_tasks(session,
                                                             filing.lock_file(session, self.number))}
-        expected = {self.step, "Comments of the Relief section", "Comments of the General section"}
+        expected = self.expected()
         if steps != expected:
             raise RuntimeError(f"file {self.number} is at {sorted(steps)}, expected "
                                f"{sorted(expected)}")
 
+    def expected(self):
+        return {self.step, "Comments of the Relief section", "Comments of the General section"}
+
+
+class SubrouteMover(PartMover):
+    """A file of the DDMO's supply contract route, through its scrutiny (an embedded
+    sub-process) and into the route it calls, legal vetting; then bounced inside the called
+    route (the Law Officer asks for clarification, the dealing assistant gives it)."""
+
+    BOUNCE = {"Vet the draft": ("meena.gupta", "Ask for clarification"),
+              "Give clarification": ("ramesh.singh", "Clarification given")}
+    FIRST = "Vet the draft"
+    NEXT = {"Vet the draft": "Give clarification", "Give clarification": "Vet the draft"}
+    TO_FIRST = (("ramesh.singh", "Submit"), ("kavita.devi", "Forward"),
+                ("priya.sharma", "Forward"))
+
+    def __init__(self, sessions):
+        super().__init__(sessions)
+        with sessions.begin() as session:
+            self.users.update({login: org.user_by_login(session, login)
+                               for login, _ in self.TO_FIRST})
+
+    def open(self, subject="Benchmark contract"):
+        number, _acted = open_at_ddmo(self.sessions, self.users, "supply_contract", subject,
+                                      self.TO_FIRST)
+        self.number, self.step, self.movements = number, self.FIRST, 0
+
+    def expected(self):
+        return {self.step}
+
+
+class CallRoundMover(SubrouteMover):
+    """The same file, objected to in legal vetting and sent round the scrutiny and into the
+    call again: every fourth movement enters the called route anew."""
+
+    BOUNCE = {"Vet the draft": ("meena.gupta", "Object"),
+              "Put up draft agreement": ("ramesh.singh", "Submit"),
+              "Check rates and funds": ("kavita.devi", "Forward"),
+              "Examine the agreement": ("priya.sharma", "Forward")}
+    NEXT = {"Vet the draft": "Put up draft agreement",
+            "Put up draft agreement": "Check rates and funds",
+            "Check rates and funds": "Examine the agreement",
+            "Examine the agreement": "Vet the draft"}
+
 
 class CircMover(Mover):
     """A call for flood damage reports of the DDMO, circulated to every Circle Officer of the
-    district (the demo's three and ``CIRCLE_POSTS`` more, each held by an official of their
-    own), answered one post after another.  ``answered`` posts answer before it is measured;
+    district (the demo's three and those ``add_circle_posts`` made, each held by an official
+    of their own), answered one post after another.  ``answered`` posts answer before it is measured;
     when only ``spare`` are left to answer, a fresh call is circulated (untimed)."""
 
-    def __init__(self, sessions, answered=0, spare=CIRCLE_POSTS // 5):
+    def __init__(self, sessions, answered=0, spare=3):
         self.sessions, self.answered, self.spare = sessions, answered, spare
         with sessions.begin() as session:
             self.users = {login: org.user_by_login(session, login)
@@ -389,30 +448,39 @@ def add_circle_posts(sessions, count=CIRCLE_POSTS):
                                     from_date=clock.today() - timedelta(days=1)))
 
 
-def bench_circulation(sessions, rounds, results):
-    add_circle_posts(sessions)
-    first = CircMover(sessions, spare=CIRCLE_POSTS - 100)
+def bench_circulation(sessions, rounds, results, posts=CIRCLE_POSTS):
+    """An answer among the first fifth of ``posts`` against one among the last fifth."""
+    add_circle_posts(sessions, posts)
+    fifth = posts // 5
+    first = CircMover(sessions, spare=posts - fifth)
     first.open()
     results["state_bytes_circ500"] = first.state_bytes()
     rounds.add("sanchika_circ500", first.act, reset=first.refill, every=1)
-    late = CircMover(sessions, answered=CIRCLE_POSTS - 100, spare=3)
+    late = CircMover(sessions, answered=posts - fifth, spare=3)
     late.open()
     results["state_bytes_circ500_late"] = late.state_bytes()
     rounds.add("sanchika_circ500_late", late.act, reset=late.refill, every=1)
     return {"circulate_500_ms": first, "sanchika_circ500_late": late}
 
 
-def bench_parts(sessions, rounds, results):
-    fresh = PartMover(sessions)
-    fresh.open()
-    results["state_bytes_part"] = fresh.state_bytes()
-    rounds.add("sanchika_part", fresh.act, reset=fresh.open)
-    mover = PartMover(sessions)
-    mover.open("Benchmark consultation bounced 1000 times inside a part")
-    mover.bounce(1000)
-    results["state_bytes_part_h1000"] = mover.state_bytes()
-    rounds.add("sanchika_part_h1000", mover.act)
-    return {"sanchika_part_h1000": mover}
+def bench_parts(sessions, rounds, results, long=LONG):
+    movers = {}
+    for name, kind, subject in (
+            ("part", PartMover, "Benchmark consultation bounced 1000 times inside a part"),
+            ("subroute", SubrouteMover, "Benchmark contract bounced 1000 times inside legal "
+                                        "vetting"),
+            ("call_round", CallRoundMover, "Benchmark contract sent 1000 times round its call")):
+        fresh = kind(sessions)
+        fresh.open()
+        results[f"state_bytes_{name}"] = fresh.state_bytes()
+        rounds.add(f"sanchika_{name}", fresh.act, reset=fresh.open)
+        mover = kind(sessions)
+        mover.open(subject)
+        mover.bounce(long)
+        results[f"state_bytes_{name}_h1000"] = mover.state_bytes()
+        rounds.add(f"sanchika_{name}_h1000", mover.act)
+        movers[f"sanchika_{name}_h1000"] = mover
+    return movers
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -456,7 +524,7 @@ def bench_engine_only(rounds):
     rounds.add("sanchika_engine", our_step)
 
 
-def bench_sanchika(engine, sessions, rounds, results, prepared):
+def bench_sanchika(engine, sessions, rounds, results, prepared, long=LONG):
     fresh = Mover(sessions)
     fresh.open()
     results["state_bytes"] = fresh.state_bytes()
@@ -467,17 +535,19 @@ def bench_sanchika(engine, sessions, rounds, results, prepared):
     # opening a file (with its office looked up, as the CLI does), for information
     prepared.add("sanchika_open", functools.partial(mover.open_files, 1))
     movers = {}
-    for name, history in (("sanchika_h100", 100), ("sanchika_h1000", 1000)):
+    for name, history in (("sanchika_h100", 100), ("sanchika_h1000", long)):
         mover = movers[name] = Mover(sessions)
         mover.open(f"Benchmark file bounced {history} times")
         mover.bounce(history)
-        if history == 1000:
+        if name == "sanchika_h1000":
             results["state_bytes_h1000"] = mover.state_bytes()
         rounds.add(name, mover.act)
     return movers
 
 
-def run(url, seconds, rounds=20):
+def run(url, seconds, rounds=20, long=LONG, circle_posts=CIRCLE_POSTS):
+    """Every figure, measured in ``rounds`` turns of ``seconds`` each; the long histories
+    ("_h1000") are ``long`` movements, the circulation goes to ``circle_posts`` posts."""
     url, cleanup = create_database(url)
     engine = None
     results = {}
@@ -496,9 +566,9 @@ def run(url, seconds, rounds=20):
         turns.add("bare_commit", bare)
         bench_naive(engine, turns, results, prepared)
         bench_engine_only(turns)
-        movers = bench_sanchika(engine, sessions, turns, results, prepared)
-        movers.update(bench_parts(sessions, turns, results))
-        circulating = bench_circulation(sessions, turns, results)
+        movers = bench_sanchika(engine, sessions, turns, results, prepared, long)
+        movers.update(bench_parts(sessions, turns, results, long))
+        circulating = bench_circulation(sessions, turns, results, circle_posts)
         # PostgreSQL, before each round: the planner's statistics brought up to date, as
         # autovacuum keeps them in a database in service.  This database is minutes old and
         # grows through the run; planned on no statistics, the read of an act scanned every
@@ -512,6 +582,7 @@ def run(url, seconds, rounds=20):
                 results["wal_pages_" + name] = wal_pages(engine, op, reset, every)
         for name, mover in movers.items():
             results[name + "_history_after"] = mover.movements
+        results["circle_posts"] = circle_posts
         results["circulate_500_ms"] = round(1000 * statistics.median(
             circulating["circulate_500_ms"].circulating), 1)
         return engine.dialect.name, results
@@ -608,11 +679,17 @@ def main(argv=None):
                              "the median of each (default 20: short turns keep the operations "
                              "compared close in time, on a machine whose disk speed drifts)")
     parser.add_argument("--quick", action="store_true",
-                        help="a short smoke run (0.2 s each, one round)")
+                        help="a short smoke run (0.2 s each, one round; long histories of "
+                             f"{QUICK_LONG} movements, a circulation to {QUICK_CIRCLE_POSTS} "
+                             "posts)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     args = parser.parse_args(argv)
-    seconds, rounds = (0.2, 1) if args.quick else (args.seconds, max(1, args.rounds))
-    database, results = run(args.database, seconds, rounds)
+    if args.quick:
+        database, results = run(args.database, 0.2, 1, QUICK_LONG, QUICK_CIRCLE_POSTS)
+        seconds, rounds = 0.2, 1
+    else:
+        seconds, rounds = args.seconds, max(1, args.rounds)
+        database, results = run(args.database, seconds, rounds)
     doc = {"database": database, "python": platform.python_version(),
            "spiffworkflow": version("SpiffWorkflow"), "seconds": seconds, "rounds": rounds,
            "results": {k: (round(v, 1) if isinstance(v, float) else v)

@@ -5,7 +5,6 @@ the elements Sanchika runs safely, and a structure along which no file can be st
 that finds any; ``engine.routes`` describes and parses a route that passes.
 """
 
-import re
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,13 +19,15 @@ from .parallel import parallel_problems
 from .refusals import N_, english
 from .roles import step_roles
 from .spiff_internals import schema_errors
+from .subroutes import ACTIVITIES, call_problems, passes_a_step, scope_problems, sub_processes
+from .timer_checks import timer_expression, timer_problems, timer_value
 
 #: Variables a condition may read: the official's choice and the file's priority.
 ROUTING_VARIABLES = frozenset({"choice", "priority"})
 MAX_ROUTE_BYTES = 2 * 1024 * 1024
 
 _FLOW_NODES = {"startEvent", "endEvent", "userTask", "manualTask", "task", "exclusiveGateway",
-               "parallelGateway", "boundaryEvent", "intermediateCatchEvent"}
+               "parallelGateway", "boundaryEvent", "intermediateCatchEvent", *ACTIVITIES}
 _STRUCTURE = {"laneSet", "lane", "childLaneSet", "flowNodeRef", "sequenceFlow", "incoming",
               "outgoing", "conditionExpression", "documentation", "extensionElements",
               "textAnnotation", "text", "association", "group", "timerEventDefinition",
@@ -45,9 +46,6 @@ _WHY_UNSUPPORTED = {
     "businessRuleTask": N_("%(kind)s: business rule tasks are not supported"),
     "sendTask": N_("%(kind)s: message tasks are not supported"),
     "receiveTask": N_("%(kind)s: message tasks are not supported"),
-    "callActivity": N_("%(kind)s: call activities are not supported; "
-                       "draw the steps in this route"),
-    "subProcess": N_("%(kind)s: sub-processes are not supported; draw the steps in this route"),
     "transaction": N_("%(kind)s: transactions are not supported"),
     "adHocSubProcess": N_("%(kind)s: ad-hoc sub-processes are not supported"),
     "inclusiveGateway": N_("%(kind)s: inclusive gateways are not supported: which parts "
@@ -194,7 +192,7 @@ def _unsupported(process: Any) -> list[Problem]:
                                               kind=kind_of(el)))
     problems.extend(_part_problem(el, template, **params)
                     for el, template, params in extension_problems(process))
-    for event in process.xpath("bpmn:startEvent", namespaces=NS):
+    for event in process.xpath(".//bpmn:startEvent", namespaces=NS):
         if len(event):
             defs = [etree.QName(c).localname for c in event
                     if etree.QName(c).localname.endswith("Definition")]
@@ -205,10 +203,24 @@ def _unsupported(process: Any) -> list[Problem]:
 
 
 def _structure_problems(process: Any) -> list[Problem]:
+    problems = [_part_problem(el, template, **params)
+                for el, template, params in step_roles(process)[1]]
+    problems.extend(_problem(el, template, **params)
+                    for el, template, params in call_problems(process))
+    problems.extend(_part_problem(el, template, **params) for el, template, params
+                    in circulation.problems(process, properties, ROUTING_VARIABLES))
+    for scope in [process, *sub_processes(process)]:
+        problems.extend(_scope_problems(scope, scope is process))
+    return problems
+
+
+def _scope_problems(scope: Any, top: bool) -> list[Problem]:
+    """The problems of the route's process (``top``) or of one of its sub-processes: the flow
+    nodes and flows drawn directly in it."""
     problems: list[Problem] = []
-    nodes = {el.get("id"): el for el in process.iter(etree.Element)
+    nodes = {el.get("id"): el for el in scope.iterchildren(etree.Element)
              if etree.QName(el).localname in _FLOW_NODES}
-    flows = process.xpath("bpmn:sequenceFlow", namespaces=NS)
+    flows = scope.xpath("bpmn:sequenceFlow", namespaces=NS)
     outgoing: dict[str, list[Any]] = {}
     incoming: dict[str, list[Any]] = {}
     for flow in flows:
@@ -218,14 +230,7 @@ def _structure_problems(process: Any) -> list[Problem]:
             if flow.get(end) not in nodes:
                 problems.append(_problem(flow, "%(end)s '%(ref)s' is not a step of this route",
                                          end=end, ref=flow.get(end)))
-    problems.extend(_part_problem(el, template, **params)
-                    for el, template, params in step_roles(process)[1])
-    starts = process.xpath("bpmn:startEvent", namespaces=NS)
-    if len(starts) != 1:
-        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
-                                params={"count": len(starts)}))
-    if not process.xpath("bpmn:endEvent", namespaces=NS):
-        problems.append(Problem("the route has no end event: a file could never be finished"))
+    problems.extend(_ends_problems(scope, top))
     for node_id, el in nodes.items():
         kind = etree.QName(el).localname
         if node_id in _RESERVED_IDS:
@@ -234,20 +239,36 @@ def _structure_problems(process: Any) -> list[Problem]:
         outs = outgoing.get(node_id, [])
         if kind != "endEvent" and not outs:
             problems.append(_problem(el, "has no way out: a file arriving here would be stranded"))
-        if kind in STEPS:
-            if len(outs) > 1:
-                problems.append(_problem(el, "has several flows leaving it; lead it to one "
-                                         "exclusive gateway whose flows are the choices"))
+        if (kind in STEPS or kind in ACTIVITIES) and len(outs) > 1:
+            problems.append(_problem(el, "has several flows leaving it; lead it to one "
+                                     "exclusive gateway whose flows are the choices"))
         if kind == "exclusiveGateway":
             problems.extend(_gateway_problems(el, outs, nodes, incoming))
-    problems.extend(_timer_problems(process, nodes))
-    problems.extend(_part_problem(el, template, **params) for el, template, params
-                    in circulation.problems(process, properties, ROUTING_VARIABLES))
+    problems.extend(_problem(el, template, **params)
+                    for el, template, params in timer_problems(scope, nodes))
     if not problems:
         problems.extend(_reachability_problems(nodes, outgoing))
         problems.extend(_problem(nodes[element_id], template, **params) for element_id, template,
                         params in parallel_problems(nodes, outgoing, incoming))
-        problems.extend(_loop_problems(process, nodes, flows))
+        problems.extend(_loop_problems(scope, nodes, flows))
+    return problems
+
+
+def _ends_problems(scope: Any, top: bool) -> list[Problem]:
+    starts = scope.xpath("bpmn:startEvent", namespaces=NS)
+    ends = scope.xpath("bpmn:endEvent", namespaces=NS)
+    if not top:
+        if scope.get("triggeredByEvent", "false") == "true":
+            return [_problem(scope, "event sub-processes are not supported: a sub-process "
+                                    "groups steps that a file goes through in turn")]
+        return [_problem(el, template, **params)
+                for el, template, params in scope_problems(scope, starts, ends)]
+    problems = []
+    if len(starts) != 1:
+        problems.append(Problem("a route has exactly one start event; this one has %(count)s",
+                                params={"count": len(starts)}))
+    if not ends:
+        problems.append(Problem("the route has no end event: a file could never be finished"))
     return problems
 
 
@@ -295,72 +316,16 @@ def _gateway_problems(gateway: Any, outs: list[Any], nodes: dict[str, Any],
     return problems
 
 
-_ISO = re.compile(r"^\s*(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]+)?)\s*$", re.I)
-
-
-def is_iso_timer(text: str) -> bool:
-    """Whether ``text`` is a bare ISO 8601 timer value (a duration such as P3D, or a date)."""
-    return bool(_ISO.match(text))
-
-
-def timer_value(expression: str | None) -> str:
-    """The ISO 8601 text of a timer expression: a bare ISO value, or a safe quoted string."""
-    text = (expression or "").strip()
-    if is_iso_timer(text):
-        return text
-    value = conditions.evaluate(text, {})
-    if not isinstance(value, str) or not is_iso_timer(value):
-        raise conditions.UnsafeExpression("a timer must be an ISO 8601 duration such as P3D or "
-                                          "a date")
-    return value.strip()
-
-
-def _timer_problems(process: Any, nodes: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for event in process.xpath("bpmn:boundaryEvent | bpmn:intermediateCatchEvent", namespaces=NS):
-        timer = event.find(f"{{{BPMN}}}timerEventDefinition")
-        if timer is None:
-            problems.append(_problem(event, "only timer events are supported here"))
-            continue
-        kind, expression = _timer_expression(timer)
-        try:
-            value = timer_value(expression)
-        except conditions.UnsafeExpression as exc:
-            problems.append(_problem(event, "timer refused: %(why)s", why=exc))
-        else:  # the engine reads a timeDuration as a duration, a timeDate as a date
-            if kind == "timeDuration" and not value.upper().startswith("P"):
-                problems.append(_problem(event, "a timeDuration must be a duration such as "
-                                         "P3D, not '%(value)s'", value=value))
-            elif kind == "timeDate" and value.upper().startswith("P"):
-                problems.append(_problem(event, "a timeDate must be a date (YYYY-MM-DD), not "
-                                         "'%(value)s'", value=value))
-        if etree.QName(event).localname == "intermediateCatchEvent":
-            problems.append(_problem(event, "a file waiting at a timer between steps would lie "
-                                     "with no one; attach the timer to the step before it"))
-        else:
-            host = nodes.get(event.get("attachedToRef"))
-            if host is None or etree.QName(host).localname not in STEPS:
-                problems.append(_problem(event, "a timer must be attached to a step (user task)"))
-    return problems
-
-
-def _timer_expression(timer: Any) -> tuple[str, str]:
-    """The kind (timeDuration, timeDate or "") and the text of a timer definition."""
-    for kind in ("timeDuration", "timeDate"):
-        expr_el = timer.find(f"{{{BPMN}}}{kind}")
-        if expr_el is not None:
-            return kind, expr_el.text or ""
-    return "", ""
-
-
 def _loop_problems(process: Any, nodes: dict[str, Any], flows: list[Any]) -> list[Problem]:
     """Loops a file could go round for ever, with no official to stop it (``engine.cycles``)."""
     instant = {event.get("id"): event
                for event in process.xpath("bpmn:boundaryEvent", namespaces=NS)
-               if fires_at_once(timer_value(_timer_expression(
+               if fires_at_once(timer_value(timer_expression(
                    event.find(f"{{{BPMN}}}timerEventDefinition"))[1]))}
+    stops = frozenset(i for i, el in nodes.items()
+                      if etree.QName(el).localname in ACTIVITIES and passes_a_step(el))
     return [_problem(nodes[element_id], template, **params)
-            for element_id, template, params in cycle_problems(nodes, flows, instant)]
+            for element_id, template, params in cycle_problems(nodes, flows, instant, stops)]
 
 
 def _reachability_problems(nodes: dict[str, Any],

@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import conditions
 from .bpmn_names import BPMN, CAMUNDA, NS
+from .cycles import STEPS
 from .refusals import N_, RouteError
 
 RECIPIENTS = ("district", "office", "marked")
@@ -86,6 +87,10 @@ def problems(process: Any, properties: Any, routing_variables: frozenset[str]) -
     found: list[Found] = []
     for loop in process.iter(_MI):
         step = loop.getparent()
+        where = _placement_problem(process, step)
+        if where:
+            found.append(where)
+            continue
         if loop.find(f"{{{BPMN}}}loopCardinality") is not None or not _collection(loop):
             found.append((step, N_("a multi-instance step needs a list of posts to go to, "
                                    "not a number of copies: name the list in "
@@ -106,6 +111,19 @@ def problems(process: Any, properties: Any, routing_variables: frozenset[str]) -
                                    "supported: each post's time is the step's limit_days, "
                                    "and each is escalated on its own"), {}))
     return found
+
+
+def _placement_problem(process: Any, step: Any) -> Found | None:
+    """A multi-instance that is not a step of the route's own process: the part of the file
+    each post gets is placed and answered in the file's own workflow only."""
+    kind = etree.QName(step).localname
+    if kind not in STEPS:
+        return (step, N_("a multi-instance %(kind)s is not supported: only a step (a user "
+                         "task) goes to many posts"), {"kind": kind})
+    if step.getparent() is not process:
+        return (step, N_("a step inside a sub-process cannot go to many posts: draw the "
+                         "circulation in the route itself, outside the sub-process"), {})
+    return None
 
 
 def _condition_problems(step: Any, loop: Any, routing_variables: frozenset[str]) -> list[Found]:

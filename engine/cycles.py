@@ -29,16 +29,18 @@ def fires_at_once(value: str) -> bool:
     return all(float(n.replace(",", ".")) == 0 for n in _NUMBER.findall(value))
 
 
-def cycle_problems(nodes: dict[str, Any], flows: list[Any],
-                   instant_timers: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+def cycle_problems(nodes: dict[str, Any], flows: list[Any], instant_timers: dict[str, Any],
+                   stops: frozenset[str] = frozenset()) -> list[tuple[str, str, dict[str, str]]]:
     """For each group of elements that a file could go round without an official acting, the
     element to mark, the problem's template and its values (one of the group's loops, named).
     ``nodes`` are the flow nodes by id, in document order; ``instant_timers`` the boundary
-    events that fire as their step is reached, by id."""
+    events that fire as their step is reached, by id; ``stops`` the ids of other elements a
+    file always stops in (a sub-process with steps on every path, a call activity)."""
     after: dict[str, list[str]] = {node_id: [] for node_id in nodes}
     for flow in flows:
         source, target = flow.get("sourceRef"), flow.get("targetRef")
-        if source in nodes and target in nodes and not _is_step(nodes[source]):
+        if (source in nodes and target in nodes and not _is_step(nodes[source])
+                and source not in stops):
             after[source].append(target)
     for timer_id, event in instant_timers.items():
         after[event.get("attachedToRef")].append(timer_id)

@@ -29,18 +29,28 @@ def compact(workflow: Any) -> None:
     file in parts is compacted part by part: a step's first occurrence is replaced only when
     nothing else still waiting (another part, a join) lies under it.
     """
-    ready = ready_tasks(workflow)
-    for current in ready:
-        if current.id not in workflow.tasks:
-            continue
+    for current in _current(workflow):
+        here = current.workflow
+        if here.tasks.get(current.id) is not current or (
+                here is not workflow and workflow.subprocesses.get(here.parent_task_id) is not here):
+            continue  # dropped by a graft before it
         first = _first_occurrence(current)
         if first is current:
             continue
         top, keep = _branch(first), _branch(current)
-        if _holds_others(workflow, top, keep):
+        if _holds_others(here, top, keep):
             continue
-        graft(workflow, top, keep)
-        workflow.last_task = current.parent
+        graft(here, top, keep)
+        here.last_task = current.parent
+
+
+def _current(workflow: Any) -> list[Any]:
+    """The tasks a file stands at: the steps ready, and the tasks running a sub-process now
+    (a route called, a sub-process entered), outer ones first: a file that goes round a loop
+    through a call without a step of its own between passes is compacted at the call."""
+    running = [workflow.get_task_from_id(sub.parent_task_id)
+               for sub in workflow.subprocesses.values() if not sub.completed]
+    return running + ready_tasks(workflow)
 
 
 def _first_occurrence(current: Any) -> Any:

@@ -31,6 +31,15 @@ def lanes_of(process: Any) -> dict[str, str]:
         lane_name = name_of(ref.getparent())
         if ref.text and lane_name:
             lanes[ref.text.strip()] = lane_name
+    # a modeler lists a sub-process in its lane and not always the steps drawn inside it: those
+    # are in the sub-process's lane unless a lane lists them
+    for sub in process.iter(f"{{{BPMN}}}subProcess"):
+        sub_lane = lanes.get(sub.get("id") or "")
+        if sub_lane:
+            for el in sub.iter(etree.Element):
+                inner = el.get("id")
+                if inner and inner not in lanes:
+                    lanes[inner] = sub_lane
     return lanes
 
 

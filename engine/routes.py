@@ -16,11 +16,13 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .bpmn_names import BPMN, NS, name_of, properties
 from .circulation import Circulation, for_the_engine, of_step
-from .checks import Problem, RouteInvalid, _problem, check_document, timer_value
+from .checks import Problem, RouteInvalid, _problem, check_document
+from .timer_checks import timer_value
 from .cycles import STEPS
 from .parallel import steps_in_parts
 from .roles import step_roles
 from .spiff_internals import answers_merge
+from .subroutes import calls_of, sub_processes
 
 DEFAULT_CHOICE = "Forward"
 
@@ -75,7 +77,11 @@ class Route:
     conditions: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: ids of the steps that lie in a part of the file (between a parallel split and its join)
     part_steps: frozenset[str] = frozenset()
+    #: call activity id -> (the key of the route it runs, the call's name) (``engine.subroutes``)
+    calls: dict[str, tuple[str, str]] = field(default_factory=dict)
     spec: Any = field(default=None, repr=False)  # engine-private parsed spec
+    #: engine-private parsed specs of the route's embedded sub-processes, by their ids
+    sub_specs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def circulations(self) -> dict[str, Circulation]:
@@ -107,7 +113,7 @@ def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
 def _parse_cached(data: bytes) -> "Route":
     root, process = check_document(data)
     route = _describe(process, data)
-    route.spec = _spiff_spec(root, route.key)
+    route.spec, route.sub_specs = _spiff_spec(root, route.key)
     return route
 
 
@@ -116,25 +122,36 @@ def _describe(process: Any, data: bytes) -> Route:
     steps = _steps_of(process, timers)
     ends = {e.get("id"): name_of(e) for e in process.xpath("bpmn:endEvent", namespaces=NS)}
     conditions_ = {flow.get("id"): (name_of(flow), " ".join(expr.split()))
-                   for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS)
+                   for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS)
                    for expr in flow.xpath("bpmn:conditionExpression/text()", namespaces=NS)}
-    nodes = {el.get("id"): el for el in process.iter(etree.Element) if el.get("id")}
-    outgoing: dict[str, list[Any]] = {}
-    incoming: dict[str, list[Any]] = {}
-    for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS):
-        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
-        incoming.setdefault(flow.get("targetRef"), []).append(flow)
     return Route(
         key=process.get("id"), name=name_of(process) or process.get("id"),
         sha256=hashlib.sha256(data).hexdigest(), xml=data, steps=steps,
         roles=tuple(dict.fromkeys(s.role for s in steps.values())), end_names=ends,
         timers=timers, conditions=conditions_,
-        part_steps=steps_in_parts(nodes, outgoing, incoming).intersection(steps))
+        part_steps=_part_steps(process).intersection(steps), calls=calls_of(process))
+
+
+def _part_steps(process: Any) -> frozenset[str]:
+    """The ids of the elements that lie in a part of the file, in the process or in one of its
+    sub-processes; what a sub-process in a part holds is in that part too."""
+    inside: set[str] = set()
+    for scope in [process, *sub_processes(process)]:
+        nodes = {el.get("id"): el for el in scope.iterchildren(etree.Element) if el.get("id")}
+        outgoing: dict[str, list[Any]] = {}
+        incoming: dict[str, list[Any]] = {}
+        for flow in scope.xpath("bpmn:sequenceFlow", namespaces=NS):
+            outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+            incoming.setdefault(flow.get("targetRef"), []).append(flow)
+        inside |= steps_in_parts(nodes, outgoing, incoming)
+        if scope.get("id") in inside:
+            inside.update(el.get("id") for el in scope.iter(etree.Element) if el.get("id"))
+    return frozenset(inside)
 
 
 def _timers_of(process: Any) -> dict[str, Timer]:
     timers = {}
-    for event in process.xpath("bpmn:boundaryEvent", namespaces=NS):
+    for event in process.xpath(".//bpmn:boundaryEvent", namespaces=NS):
         expr_el = event.find(f"{{{BPMN}}}timerEventDefinition/*")
         timers[event.get("id")] = Timer(event.get("id"), name_of(event), event.get("attachedToRef"),
                                         timer_value(expr_el.text),
@@ -146,11 +163,11 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     roles = step_roles(process)[0]
     nodes = {el.get("id"): el for el in process.iter(etree.Element)}
     out: dict[str, list[Any]] = {}
-    for flow in process.xpath("bpmn:sequenceFlow", namespaces=NS):
+    for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS):
         out.setdefault(flow.get("sourceRef"), []).append(flow)
     steps = {}
     problems = []
-    for el in process.xpath(" | ".join(f"bpmn:{kind}" for kind in STEPS), namespaces=NS):
+    for el in process.xpath(" | ".join(f".//bpmn:{kind}" for kind in STEPS), namespaces=NS):
         choices, next_roles, next_steps = _choices(out.get(el.get("id"), []), out, nodes, roles)
         props = properties(el)
         limit = props.get("limit_days")
@@ -188,16 +205,21 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
     return choices, next_roles, tuple(zip(choices, targets, strict=True))
 
 
-def _spiff_spec(root: Any, key: str) -> Any:
+def _spiff_spec(root: Any, key: str) -> tuple[Any, dict[str, Any]]:
+    """The engine's spec of the process ``key`` and of its embedded sub-processes (the routes
+    it calls are parsed as routes of their own)."""
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(for_the_engine(root))
         spec = parser.get_spec(key)
+        subs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
     except Exception as exc:  # the engine's own parser may object to what our checks allowed
         raise RouteInvalid([Problem("the workflow engine could not read the route: %(why)s",
                                     params={"why": str(exc)})]) from None
-    answers_merge(spec)
-    return spec
+    sub_specs = {name: sub for name, sub in subs.items() if sub is not None}
+    for each in (spec, *sub_specs.values()):
+        answers_merge(each)
+    return spec, sub_specs
 
 
 def lane_id(route: Route, role: str) -> str:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from .circulation import answering, reached, require_posts, settle
 from .history import compact
+from .calls import Called, workflows
 from .instance import Instance, ready_tasks
 from .live import LIVE
 from .refusals import N_, RouteError
@@ -55,27 +57,39 @@ class ReadyStep:
     name: str
     role: str
     choices: tuple[str, ...]
+    #: the post a part of a circulation goes to
     post_id: int | None = None
+    #: for a step of a route this one called: that route's key, name and sha256 (the version
+    #: entered); empty for a step of the file's own route
+    route_key: str = ""
+    route_name: str = ""
+    route_sha256: str = ""
 
 
-def start(route: Route, variables: dict[str, Any] | None = None) -> Instance:
-    """Start a route with the given routing variables and run it to its first step."""
+def start(route: Route, variables: dict[str, Any] | None = None,
+          called: Called | None = None) -> Instance:
+    """Start a route with the given routing variables and run it to its first step; the
+    routes it calls are found through ``called`` (``engine.calls``)."""
     wf = RouteWorkflow(route.spec, {}, script_engine=SCRIPT_ENGINE)
     wf.data.update(variables or {})
     wf.task_tree.data.update(variables or {})
-    instance = Instance(route, wf)
+    instance = Instance(route, wf, called)
     run_on(instance)
     return instance
 
 
 def ready_steps(instance: Instance) -> list[ReadyStep]:
-    """The steps waiting for an official now."""
+    """The steps waiting for an official now, in the file's route or in a route it called
+    (whose step ids are the path of calls to them, ``Call_Legal/Task_Vet``)."""
     steps = []
     for task in ready_tasks(instance._wf):
-        step = instance.route.steps[task.task_spec.bpmn_id]
+        route, path = task.workflow.route, task.workflow.path
+        step = route.steps[task.task_spec.bpmn_id]
+        within = (route.key, route.name, route.sha256) if path else ("", "", "")
         post_id = task.data.get(step.circulation.item) if step.circulation else None
-        steps.append(ReadyStep(str(task.id), step.id, step.name, step.role, step.choices,
-                               post_id if isinstance(post_id, int) else None))
+        steps.append(ReadyStep(str(task.id), path + step.id, step.name, step.role,
+                               step.choices, post_id if isinstance(post_id, int) else None,
+                               *within))
     return steps
 
 
@@ -83,7 +97,7 @@ def complete(instance: Instance, task_id: object, choice: str,
              variables: dict[str, Any] | None = None) -> None:
     """Complete a ready step with one of its choices and run on to the next step(s)."""
     task = _ready_task(instance, task_id)
-    step = instance.route.steps[task.task_spec.bpmn_id]
+    step = task.workflow.route.steps[task.task_spec.bpmn_id]
     if choice not in step.choices:
         raise RouteError("'%(choice)s' is not a choice at '%(step)s'; the route offers: "
                          "%(offered)s", choice=choice, step=step.name,
@@ -118,12 +132,12 @@ def run_engine(workflow: Any, task: Any = None) -> None:
     """Run ``task`` (if any) and then the engine's own steps until only steps for officials or
     timers wait; raise RouteRunsOn once the engine has run MAX_ENGINE_STEPS tasks or added
     MAX_NEW_TASKS to its memory."""
-    size, steps = len(workflow.tasks), 0
+    size, steps = _size(workflow), 0
 
     def count(_task: Any) -> None:
         nonlocal steps
         steps += 1
-        if steps > MAX_ENGINE_STEPS or len(workflow.tasks) - size > MAX_NEW_TASKS:
+        if steps > MAX_ENGINE_STEPS or _size(workflow) - size > MAX_NEW_TASKS:
             raise RouteRunsOn(steps - 1)
 
     try:
@@ -134,10 +148,16 @@ def run_engine(workflow: Any, task: Any = None) -> None:
         raise RouteRunsOn(steps) from None
 
 
+def _size(workflow: Any) -> int:
+    if not workflow.subprocesses:
+        return len(workflow.tasks)
+    return sum(len(wf.tasks) for wf in workflows(workflow))
+
+
 def _ready_task(instance: Instance, task_id: object) -> Any:
     try:
-        task = instance._wf.tasks.get(UUID(str(task_id)))
-    except ValueError:  # not a task id at all
+        task = instance._wf.get_task_from_id(UUID(str(task_id)))
+    except (ValueError, KeyError, TaskNotFoundException):  # not a task id, or not one here
         task = None
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise RouteError("that step is no longer waiting on this file")

@@ -19,6 +19,8 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.task import Task
@@ -63,26 +65,65 @@ class RouteTask(Task):  # type: ignore[misc]  # SpiffWorkflow has no type inform
         return child
 
 
+#: Finds the spec a sub-process task runs: ``(task, spec name) -> (spec, route, path)``, where
+#: route is Sanchika's route the sub-process runs on and path the ids that lead to it.
+SpecFinder = Callable[[Any, str], tuple[Any, Any, str]]
+
+
+class _EveryName(dict[str, Any]):
+    """The library checks that a sub-process's spec is among the workflow's ``subprocess_specs``
+    before it asks the workflow to create it; a route's workflow finds the spec itself
+    (``RouteWorkflow.create_subprocess``), so every name is there."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def _first_tasks(workflow: Any) -> None:
+    # The first tasks the library's constructor makes, made as route tasks: the root, the tasks
+    # predicted from it, and the root ready to run.
+    workflow.task_tree = RouteTask(workflow, workflow.spec.start, state=TaskState.FUTURE)
+    workflow.task_tree.task_spec._predict(workflow.task_tree, mask=TaskState.NOT_FINISHED_MASK)
+    workflow.task_tree._ready()
+
+
 class RouteWorkflow(BpmnWorkflow):  # type: ignore[misc]  # SpiffWorkflow has no type information
-    """A route's workflow: its tasks are ``RouteTask``, and its timers fire only when the
-    application says so.
+    """A route's workflow: its tasks are ``RouteTask``, its timers fire only when the
+    application says so, and the sub-processes it runs (an embedded sub-process, a route it
+    calls) are found by ``find_spec`` when a file reaches them.
 
     The application computes due times in working days and fires a timer when its own clock
     passes them; the engine's wall-clock check must not second-guess that.
     """
 
+    route: Any = None  # Sanchika's route (engine.Route) this workflow runs on
+    path = ""  # the ids that lead to a workflow's steps ("" for the file's own route)
+    find_spec: SpecFinder | None = None
+
     def __init__(self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None,
                  deserializing: bool = False) -> None:
-        super().__init__(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        super().__init__(spec, script_engine=script_engine, deserializing=True)
+        self.subprocess_specs = _EveryName()
         if not deserializing:
-            # The first tasks the library's constructor makes, made as route tasks: the root,
-            # the tasks predicted from it, and the root ready to run.
-            self.task_tree = RouteTask(self, self.spec.start, state=TaskState.FUTURE)
-            self.task_tree.task_spec._predict(self.task_tree, mask=TaskState.NOT_FINISHED_MASK)
-            self.task_tree._ready()
+            _first_tasks(self)
 
     def refresh_timers(self) -> None:
         return None
+
+    def create_subprocess(self, my_task: Any, spec_name: str) -> "RouteSubWorkflow":
+        if self.find_spec is None:
+            raise WorkflowException("this route runs no sub-processes", task_spec=my_task.task_spec)
+        spec, route, path = self.find_spec(my_task, spec_name)
+        return self.add_subprocess(my_task.id, spec, route, path)
+
+    def add_subprocess(self, parent_task_id: UUID, spec: Any, route: Any, path: str,
+                       deserializing: bool = False) -> "RouteSubWorkflow":
+        """A sub-process of the task ``parent_task_id`` (of this workflow or one of its
+        sub-processes), running ``spec`` of ``route``; restored with ``deserializing``."""
+        subprocess = RouteSubWorkflow(spec, parent_task_id, self, deserializing=deserializing)
+        subprocess.route, subprocess.path = route, path
+        self.subprocesses[parent_task_id] = subprocess
+        return subprocess
 
     # A route has no sub-processes and no parallel flows (the checks refuse them), so at most
     # one task is ready to run by the engine, or waiting, at a time.  The library finds them by
@@ -110,6 +151,35 @@ class RouteWorkflow(BpmnWorkflow):  # type: ignore[misc]  # SpiffWorkflow has no
             return
         for task in waiting:
             task.task_spec._update(task)
+
+
+class RouteSubWorkflow(BpmnSubWorkflow):  # type: ignore[misc]  # no type information
+    """A sub-process of a route's workflow, whose tasks are ``RouteTask`` too."""
+
+    route: Any = None
+    path = ""
+
+    def __init__(self, spec: Any, parent_task_id: UUID, top_workflow: Any,
+                 deserializing: bool = False) -> None:
+        super().__init__(spec, parent_task_id, top_workflow, deserializing=True)
+        if not deserializing:
+            _first_tasks(self)
+
+
+def is_call(task: Any) -> bool:
+    """Whether ``task`` runs another route (a call activity), not an embedded sub-process."""
+    return isinstance(task.task_spec, CallActivity)
+
+
+def is_call_task(subprocess: Any) -> bool:
+    """Whether the sub-process ``subprocess`` runs a route called (not an embedded one)."""
+    return is_call(subprocess.top_workflow.get_task_from_id(subprocess.parent_task_id))
+
+
+def resume_subprocess(task: Any, subprocess: Any) -> None:
+    """Have the restored ``subprocess`` hand its data back to ``task`` when it completes, as
+    the library's serializer does for a sub-process it restores."""
+    subprocess.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
 
 
 def update(task: Any) -> None:
@@ -141,7 +211,7 @@ def link(made: list[Any], children: list[list[int]]) -> None:
 def watch(workflow: Any, task: Any) -> None:
     """Have the workflow's event manager deliver events to the waiting ``task``, as the
     library's serializer does for a catching event it restores."""
-    workflow.event_manager.add_task(task)
+    workflow.top_workflow.event_manager.add_task(task)
 
 
 def subtree_ids(workflow: Any, top: Any) -> list[UUID]:
@@ -156,19 +226,38 @@ def subtree_ids(workflow: Any, top: Any) -> list[UUID]:
 
 def graft(workflow: Any, top: Any, keep: Any) -> None:
     """Put ``keep`` (a task below ``top``) in ``top``'s place in the tree, and drop ``top`` and
-    every task under it that is not under ``keep``, from the workflow and its event manager
-    (in 3.2.0 a task left there makes the next engine step fail)."""
+    every task under it that is not under ``keep``, with the sub-processes they ran, from the
+    workflow (the file's route or one of its sub-processes) and the event manager (in 3.2.0 a
+    task left there makes the next engine step fail)."""
     kept = set(subtree_ids(workflow, keep))
+    main = workflow.top_workflow
     for task_id in subtree_ids(workflow, top):
         if task_id not in kept:
             workflow._task_removed_notify(workflow.tasks.pop(task_id))
+            _drop_subprocess(main, task_id)
     above = top.parent
     above._children[above._children.index(top.id)] = keep.id
     keep._parent = above.id
-    manager = workflow.event_manager
+    manager = main.event_manager
     for task in list(manager.tasks.values()):
-        if task.id not in workflow.tasks:
+        if not _alive(main, task):
             manager.remove_task(task)
+
+
+def _drop_subprocess(main: Any, task_id: UUID) -> None:
+    """Forget the sub-process the task ``task_id`` ran (and those its tasks ran), if any."""
+    subprocess = main.subprocesses.pop(task_id, None)
+    if subprocess is not None:
+        for inner in list(subprocess.tasks):
+            _drop_subprocess(main, inner)
+
+
+def _alive(main: Any, task: Any) -> bool:
+    """Whether ``task`` is still in its workflow, and its workflow still one of ``main``'s."""
+    workflow = task.workflow
+    if workflow.tasks.get(task.id) is not task:
+        return False
+    return workflow is main or main.subprocesses.get(workflow.parent_task_id) is workflow
 
 
 def schema_errors(root: Any, limit: int = 20) -> list[tuple[int | None, str]]:

@@ -15,6 +15,9 @@ but as a table instead of a tree of named objects:
   its tasks in the same order as the one dumped.
 - A task's data is kept as its change from its parent's (as SpiffWorkflow's serializer does);
   the four last fields are left out when they hold nothing (false, {}, {}, []).
+- A sub-process (an embedded one, or a route called) is a table of its own under
+  "subprocesses", with the task that runs it, the path of its steps and, for a route called,
+  the key and sha256 of the version entered; a route that has run none has no such list.
 - Data whose values are all strings, numbers, booleans or None (routing variables are) is kept
   as it is; other values (dates, ids) go through SpiffWorkflow's registry of converters.
 
@@ -31,7 +34,9 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 
-from .spiff_internals import RouteTask, link, tree_links, watch
+from .refusals import RouteError
+from .spiff_internals import (RouteTask, is_call_task, link, resume_subprocess, tree_links,
+                              watch)
 
 FORMAT = 2
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -49,9 +54,28 @@ class StateUnreadable(ValueError):
 
 
 def write(workflow: Any, registry: Any, spiff_version: str) -> str:
-    """``workflow`` (a route without sub-processes) as format 2 text."""
+    """``workflow`` as format 2 text."""
+    top, rows = _table(workflow, registry)
+    doc: dict[str, Any] = {"format": FORMAT, "spiff": spiff_version,
+                           "workflow": {**top, "events": registry.convert(workflow.bpmn_events)},
+                           "tasks": rows}
     if workflow.subprocesses:
-        raise ValueError("a route instance with sub-processes cannot be stored")
+        doc["subprocesses"] = [_subprocess(task_id, sub, registry)
+                               for task_id, sub in workflow.subprocesses.items()]
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _subprocess(task_id: UUID, sub: Any, registry: Any) -> dict[str, Any]:
+    """A sub-process as format 2 keeps it: the task that runs it, the path of its steps, the
+    route it runs when it is a route called (key and sha256: the version entered), its own
+    table of tasks."""
+    top, rows = _table(sub, registry)
+    called = [sub.route.key, sub.route.sha256] if is_call_task(sub) else None
+    return {"task": task_id.hex, "path": sub.path, "route": called, "workflow": top,
+            "tasks": rows}
+
+
+def _table(workflow: Any, registry: Any) -> tuple[dict[str, Any], list[list[Any]]]:
     tasks = workflow.tasks
     place = {task_id: i for i, task_id in enumerate(tasks)}
     rows = []
@@ -72,38 +96,59 @@ def write(workflow: Any, registry: Any, spiff_version: str) -> str:
             extra.pop()
         rows.append(row + extra)
     last = workflow.last_task
-    doc = {"format": FORMAT, "spiff": spiff_version,
-           "workflow": {"root": place[workflow.task_tree.id],
-                        "last": place.get(last.id) if last is not None else None,
-                        "success": workflow.success, "completed": workflow.completed,
-                        "data": _stored(workflow.data, registry),
-                        "correlations": workflow.correlations,
-                        "events": registry.convert(workflow.bpmn_events)},
-           "tasks": rows}
-    return json.dumps(doc, separators=(",", ":"))
+    return {"root": place[workflow.task_tree.id],
+            "last": place.get(last.id) if last is not None else None,
+            "success": workflow.success, "completed": workflow.completed,
+            "data": _stored(workflow.data, registry),
+            "correlations": workflow.correlations}, rows
 
 
-def read(doc: dict[str, Any], workflow: Any, registry: Any) -> Any:
+def read(doc: dict[str, Any], workflow: Any, registry: Any, called: Any = None) -> Any:
     """Fill the empty ``workflow`` (made with ``deserializing=True``) from the parsed format 2
-    ``doc``; raise StateUnreadable when the text does not fit the workflow's route."""
+    ``doc``, the routes it called found through ``called`` (``engine.calls.Called``); raise
+    StateUnreadable when the text does not fit the workflow's route."""
     try:
-        rows, top = doc["tasks"], doc["workflow"]
-        made = _tasks(rows, workflow, registry)
-        link(made, [row[4] for row in rows])
-        _restore_data(top["root"], rows, made, registry)
-        workflow.task_tree = made[top["root"]]
-        workflow.success = top["success"]
-        workflow.completed = top["completed"]
-        workflow.correlations = top["correlations"]
-        last = top["last"]
-        workflow.last_task = made[last] if last is not None else None
-        workflow.data = _restored(top["data"], registry)
-        workflow.bpmn_events = registry.restore(top["events"])
+        _fill(workflow, doc["workflow"], doc["tasks"], registry)
+        workflow.bpmn_events = registry.restore(doc["workflow"]["events"])
+        for sub in doc.get("subprocesses", ()):
+            _read_subprocess(workflow, sub, registry, called)
     except StateUnreadable:
         raise
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
+    except RouteError as exc:
+        raise StateUnreadable(str(exc)) from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise StateUnreadable(f"stored state is damaged ({type(exc).__name__}: {exc})") from None
     return workflow
+
+
+def _fill(workflow: Any, top: dict[str, Any], rows: list[list[Any]], registry: Any) -> None:
+    made = _tasks(rows, workflow, registry)
+    link(made, [row[4] for row in rows])
+    _restore_data(top["root"], rows, made, registry)
+    workflow.task_tree = made[top["root"]]
+    workflow.success = top["success"]
+    workflow.completed = top["completed"]
+    workflow.correlations = top["correlations"]
+    last = top["last"]
+    workflow.last_task = made[last] if last is not None else None
+    workflow.data = _restored(top["data"], registry)
+
+
+def _read_subprocess(main: Any, sub: dict[str, Any], registry: Any, called: Any) -> None:
+    task = main.get_task_from_id(UUID(hex=sub["task"]))
+    around = task.workflow.route
+    if sub["route"] is None:
+        route, spec = around, around.sub_specs[task.task_spec.spec]
+    elif called is None:
+        raise StateUnreadable(f"the file is in the route '{sub['route'][0]}', and no routes of "
+                              "the office are at hand to read it")
+    else:
+        route = called.stored(*sub["route"])
+        spec = route.spec
+    workflow = main.add_subprocess(task.id, spec, route, sub["path"], deserializing=True)
+    _fill(workflow, sub["workflow"], sub["tasks"], registry)
+    if not workflow.completed:
+        resume_subprocess(task, workflow)
 
 
 def _tasks(rows: list[list[Any]], workflow: Any, registry: Any) -> list[Any]:

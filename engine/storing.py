@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 from . import state
+from .calls import Called, bind
 from .instance import Instance
 from .live import LIVE
 from .refusals import RouteError
@@ -71,11 +72,13 @@ def dump(instance: Instance) -> str:
     return text
 
 
-def load(route: Route, text: str) -> Instance:
-    """Restore an instance from ``dump`` output and the route it was started on.  Text of
-    format 1 (SpiffWorkflow's own serializer, written before format 2) is read too."""
+def load(route: Route, text: str, called: Called | None = None) -> Instance:
+    """Restore an instance from ``dump`` output and the route it was started on; the routes it
+    calls are found through ``called`` (``engine.calls``).  Text of format 1 (SpiffWorkflow's
+    own serializer, written before format 2) is read too."""
     kept = LIVE.take(text, route)
     if kept is not None:
+        kept.use(called)
         return kept
     try:
         doc = json.loads(text)
@@ -83,19 +86,20 @@ def load(route: Route, text: str) -> Instance:
         doc = None
     stored = doc.get("format") if isinstance(doc, dict) else None
     if isinstance(doc, dict) and stored == state.FORMAT:
-        return Instance(route, _read(route, doc))
+        return Instance(route, _read(route, doc, called), called)
     if isinstance(doc, dict) and stored == 1 and doc.get("serializer") == _SERIALIZER_VERSION:
-        return Instance(route, _REGISTRY.restore(doc["state"], spec=route.spec))
+        return Instance(route, _REGISTRY.restore(doc["state"], spec=route.spec), called)
     serializer = f"/{doc.get('serializer')}" if isinstance(doc, dict) and stored == 1 else ""
     raise RouteError("stored state has format %(stored)s, this engine reads %(reads)s",
                      stored=f"{stored}{serializer}",
                      reads=f"{state.FORMAT}, and 1/{_SERIALIZER_VERSION}")
 
 
-def _read(route: Route, doc: dict[str, Any]) -> Any:
+def _read(route: Route, doc: dict[str, Any], called: Called | None) -> Any:
     workflow = RouteWorkflow(route.spec, {}, script_engine=SCRIPT_ENGINE, deserializing=True)
+    bind(workflow, route, called)
     try:
-        return state.read(doc, workflow, _REGISTRY)
+        return state.read(doc, workflow, _REGISTRY, called)
     except state.StateUnreadable as exc:
         raise RouteError("the stored state of this file cannot be read: %(why)s",
                          why=str(exc)) from None

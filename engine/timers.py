@@ -33,13 +33,15 @@ class WaitingTimer:
 
 
 def waiting_timers(instance: Instance) -> list[WaitingTimer]:
-    """Timer events armed now (on the steps that are ready)."""
+    """Timer events armed now (on the steps that are ready), in the file's route and in the
+    routes it called (named by the path of calls, as ``ready_steps`` names their steps)."""
     found = []
     for task in instance._wf.get_tasks(state=TaskState.WAITING):
-        timer = instance.route.timers.get(task.task_spec.bpmn_id)
+        route, path = task.workflow.route, task.workflow.path
+        timer = route.timers.get(task.task_spec.bpmn_id)
         if timer is not None:
-            found.append(WaitingTimer(str(task.id), timer.id, timer.step_id, timer.expression,
-                                      timer.interrupting))
+            found.append(WaitingTimer(str(task.id), path + timer.id, path + timer.step_id,
+                                      timer.expression, timer.interrupting))
     return found
 
 

@@ -191,7 +191,7 @@ class People:
                   "vikas": "vikas.kumar", "sunita": "sunita.kumari", "rajesh": "rajesh.prasad",
                   "manoj": "manoj.yadav", "shabnam": "shabnam.parveen", "arvind": "arvind.mishra",
                   "pooja": "pooja.kumari", "kavita": "kavita.devi", "suresh": "suresh.ram",
-                  "amit": "amit.ranjan", "neha": "neha.bharti"}
+                  "amit": "amit.ranjan", "neha": "neha.bharti", "meena": "meena.gupta"}
         return org.user_by_login(self._session, logins[short])
 
 

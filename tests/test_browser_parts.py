@@ -115,3 +115,56 @@ def test_a_circulation_to_the_circles_the_head_marks_end_to_end(server, browser,
         track = ramesh.page.locator(".track").inner_text()
         assert "Report of neha.bharti" in track and "Report of amit.ranjan" in track
         ramesh.sign_off()
+
+
+VETTING = {"en": {"vet": "Vet the draft", "approve": "Approve the agreement"},
+           "hi": {"vet": "प्रारूप का विधिक परीक्षण करें", "approve": "अनुबंध स्वीकृत करें"}}
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_contract_in_legal_vetting_is_vetted_and_shown_on_the_diagram(server, browser,
+                                                                       language, request):
+    """A contract goes through its scrutiny to the Law Officer, in the route its route calls;
+    she vets it, and the head finds it back in the contract's own route, the call marked done."""
+    said = VETTING[language]
+    with walk(browser, server, language, None, request.node.name) as official:
+        ramesh = official("ramesh.singh")
+        page = ramesh.page
+        page.click("header nav a[href='/files/new']")
+        page.fill("#subject", f"Rate contract for tarpaulins ({language})")
+        page.select_option("#route", "supply_contract")
+        page.locator("form.card button.primary").click()
+        page.wait_for_url("**/files/*")
+        file_url = page.url
+        number = page.locator(".filehead h1").inner_text()
+        ramesh.act("Submit", "Draft agreement put up.")
+        ramesh.sign_off()
+        for login in ("kavita.devi", "priya.sharma"):
+            holder = official(login)
+            holder.open_from_inbox(number)
+            holder.act("Forward", f"Seen by {login}.")
+            holder.sign_off()
+
+        meena = official("meena.gupta")
+        page = meena.page
+        meena.open_from_inbox(number)
+        assert said["vet"] in page.locator("#actions").inner_text()
+        page.click(".filehead a[href$='/route']")
+        page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+        assert page.locator("[data-element-id='Call_LegalVetting'].step-current").count() == 1
+        assert page.locator("[data-element-id='Task_CheckRates'].step-done").count() == 1
+        meena.shot("subroute")
+        page.goto(file_url)
+        meena.act("Vetted", "Vetted; no legal objection.")
+        meena.sign_off()
+
+        anil = official("anil.sinha")
+        anil.page.goto(file_url)
+        # the head keeps the language he chose in a walk before this one
+        actions = anil.page.locator("#actions").inner_text()
+        assert any(words["approve"] in actions for words in VETTING.values())
+        assert "Vetted; no legal objection." in anil.page.locator(".track").inner_text()
+        anil.page.click(".filehead a[href$='/route']")
+        anil.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+        assert anil.page.locator("[data-element-id='Call_LegalVetting'].step-done").count() == 1
+        anil.sign_off()

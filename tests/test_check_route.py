@@ -67,9 +67,22 @@ BROKEN = {
     "inclusive gateway": (
         mutate(TASK_DECIDE, '<bpmn:inclusiveGateway id="Inc_1"/>' + TASK_DECIDE),
         "inclusive gateways are not supported", "Inc_1"),
-    "call activity": (
-        mutate(TASK_DECIDE, '<bpmn:callActivity id="Call_1" calledElement="x"/>' + TASK_DECIDE),
-        "call activities", "Call_1"),
+    "call activity calling its own route": (
+        mutate(TASK_DECIDE, '<bpmn:callActivity id="Call_1" calledElement="two_step"/>'
+               + TASK_DECIDE), "calls the route it is in (two_step)", "Call_1"),
+    "call activity naming no route": (
+        mutate(TASK_DECIDE, '<bpmn:callActivity id="Call_1" name="Vet"/>' + TASK_DECIDE),
+        "names no route to run", "Call_1"),
+    "sub-process with no start": (
+        mutate(TASK_DECIDE, '<bpmn:subProcess id="Sub_1" name="Group"><bpmn:userTask id="T_in" '
+               'name="In"/><bpmn:endEvent id="E_in"/><bpmn:sequenceFlow id="F_in" '
+               'sourceRef="T_in" targetRef="E_in"/></bpmn:subProcess>' + TASK_DECIDE),
+        "a sub-process has exactly one start event; this one has 0", "Sub_1"),
+    "sub-process with no end": (
+        mutate(TASK_DECIDE, '<bpmn:subProcess id="Sub_1" name="Group"><bpmn:startEvent '
+               'id="S_in"/><bpmn:userTask id="T_in" name="In"/><bpmn:sequenceFlow id="F_in" '
+               'sourceRef="S_in" targetRef="T_in"/></bpmn:subProcess>' + TASK_DECIDE),
+        "the sub-process has no end event", "Sub_1"),
     "reserved id": (GOOD.replace("Task_Note", "Start"), "reserved", "Start"),
     "step with no way out": (
         mutate('<bpmn:outgoing>F3</bpmn:outgoing>', "").replace(

@@ -174,3 +174,36 @@ def test_a_circulation_that_cannot_say_where_it_goes_is_refused_on_the_step(xml,
     problems = engine.check_route(xml)
     assert any(message in str(p) for p in problems), [str(p) for p in problems]
     assert all(p.element_id == "report" for p in problems if message in str(p))
+
+
+def _in_sub_process(loop_on_step):
+    """The route with its circulation step inside a sub-process (the loop on the step), or
+    with the sub-process itself drawn as a multi-instance."""
+    loop = ("<bpmn:multiInstanceLoopCharacteristics>" + LIST
+            + "</bpmn:multiInstanceLoopCharacteristics>")
+    inner, outer = (loop, "") if loop_on_step else ("", loop)
+    xml = route(loop=inner)
+    step = xml[xml.index('<bpmn:userTask id="report"'):]
+    step = step[:step.index("</bpmn:userTask>") + len("</bpmn:userTask>")]
+    group = (f'<bpmn:subProcess id="reports" name="Reports">{outer}<bpmn:startEvent id="gs"/>'
+             f'{step}<bpmn:endEvent id="ge"/>'
+             '<bpmn:sequenceFlow id="g1" sourceRef="gs" targetRef="report"/>'
+             '<bpmn:sequenceFlow id="g2" sourceRef="report" targetRef="ge"/></bpmn:subProcess>')
+    return (xml.replace(step, group)
+            .replace('<bpmn:flowNodeRef>report</bpmn:flowNodeRef>',
+                     '<bpmn:flowNodeRef>reports</bpmn:flowNodeRef>'
+                     '<bpmn:flowNodeRef>report</bpmn:flowNodeRef>')
+            .replace('targetRef="report"/>\n', 'targetRef="reports"/>\n')
+            .replace('sourceRef="report" targetRef="compile"',
+                     'sourceRef="reports" targetRef="compile"'))
+
+
+@pytest.mark.parametrize("loop_on_step, element, message", [
+    (True, "report", "a step inside a sub-process cannot go to many posts"),
+    (False, "reports", "a multi-instance subProcess is not supported: only a step"),
+], ids=["step in a sub-process", "multi-instance sub-process"])
+def test_a_circulation_is_drawn_in_the_route_itself(loop_on_step, element, message):
+    # the parts of a circulation are placed and answered in the file's own workflow only
+    problems = engine.check_route(_in_sub_process(loop_on_step))
+    named = [p for p in problems if message in str(p)]
+    assert named and all(p.element_id == element for p in named), [str(p) for p in problems]

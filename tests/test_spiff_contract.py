@@ -391,3 +391,67 @@ def test_a_multi_instance_step_is_told_of_its_instances_only_once_it_makes_one()
     parsed = engine.parse_route(circulation_route()).spec
     mi = parsed.task_specs["report"]
     assert parsed.task_specs[mi.task_spec].completed_event.is_connected(mi.merge_child)
+
+
+# --- sub-processes: an embedded one, a route called -------------------------------------------
+
+LEGAL = engine.parse_route((SHIPPED / "legal_vetting.bpmn").read_bytes())
+CONTRACT = engine.parse_route((SHIPPED / "supply_contract.bpmn").read_bytes())
+
+
+class _Legal:
+    def current(self, key):
+        return LEGAL
+
+    def stored(self, key, sha256):
+        return LEGAL
+
+
+def _to_vetting():
+    instance = engine.start(CONTRACT, {"priority": "Normal"}, _Legal())
+    for choice in ("Submit", "Forward", "Forward"):
+        [ready] = engine.ready_steps(instance)
+        engine.complete(instance, ready.task_id, choice)
+    return instance
+
+
+def test_a_sub_process_is_created_through_the_workflows_create_subprocess(monkeypatch):
+    asked = []
+    real = RouteWorkflow.create_subprocess
+    monkeypatch.setattr(RouteWorkflow, "create_subprocess",
+                        lambda wf, task, name: asked.append(name) or real(wf, task, name))
+    instance = _to_vetting()
+    assert asked == ["Sub_Scrutiny", "legal_vetting"], (
+        "SpiffWorkflow no longer starts a sub-process through the top workflow's "
+        "create_subprocess, or no longer asks subprocess_specs first"
+        + REDO.format(what="RouteWorkflow.create_subprocess and _EveryName"))
+    kinds = {type(task) for sub in instance._wf.subprocesses.values()
+             for task in sub.tasks.values()}
+    assert kinds == {RouteTask}, (
+        f"tasks of a sub-process are {kinds}: BpmnSubWorkflow's constructor changed"
+        + REDO.format(what="RouteSubWorkflow.__init__"))
+
+
+def test_a_restored_sub_process_hands_its_data_back_when_it_completes():
+    text = engine.dump(_to_vetting())
+    engine.clear_cache()
+    instance = engine.load(CONTRACT, text, _Legal())
+    [vet] = engine.ready_steps(instance)
+    engine.complete(instance, vet.task_id, "Object")
+    [again] = engine.ready_steps(instance)
+    assert again.name == "Put up draft agreement", (
+        "a restored sub-process no longer tells its task when it completes through "
+        "completed_event and _on_subworkflow_completed" + REDO.format(what="resume_subprocess"))
+
+
+def test_compacting_a_loop_round_a_call_drops_the_sub_processes_of_passes_before():
+    instance = _to_vetting()
+    for _ in range(5):
+        for choice in ("Object", "Submit", "Forward", "Forward"):
+            [ready] = engine.ready_steps(instance)
+            engine.complete(instance, ready.task_id, choice)
+    wf = instance._wf
+    assert len(wf.subprocesses) <= 3, (
+        "sub-processes of dropped tasks are left in BpmnWorkflow.subprocesses, keyed by the "
+        "task that ran them" + REDO.format(what="graft and _drop_subprocess"))
+    assert all(wf.get_task_from_id(task_id) is not None for task_id in wf.subprocesses)

@@ -150,6 +150,11 @@ def _words():
         _l("Report flood damage (marked circles)"), _l("Compile the reports"),
         _l("Put up for approval"), _l("Circulate to every circle"),
         _l("Circulate to marked circles"), _l("Report sent"), _l("Reports compiled"),
+        _l("Legal vetting"), _l("Supply contract approval"), _l("Law Officer"),
+        _l("Vet the draft"), _l("Give clarification"), _l("Put up draft agreement"),
+        _l("Check rates and funds"), _l("Examine the agreement"), _l("Approve the agreement"),
+        _l("Vetted"), _l("Object"), _l("Ask for clarification"), _l("Clarification given"),
+        _l("Objections raised"), _l("Agreement approved"),
         # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
         _l("the file has moved: someone acted on it first; look at it again before acting"),
     ]

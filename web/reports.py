@@ -195,7 +195,8 @@ def heat_json(route_id):
         filters = reports.Filters(route_id=route_id)
         days = reports.WorkingDays(db, scope.office)
         steps = reports.step_table(db, reports.stays_done(db, scope, filters, days=days),
-                                   reports.pending_now(db, scope, filters, days=days))
+                                   reports.pending_now(db, scope, filters, days=days),
+                                   diagram=True)
         return jsonify({s.step_id: {"now": s.now, "median_hours": s.median_hours,
                                     "label": _("%(n)s here · median %(h)s h", n=s.now,
                                                h="—" if s.median_hours is None

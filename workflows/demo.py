@@ -53,6 +53,7 @@ POSTS = [
      "ADM", False, False),
     ("DDMO", "ACCTS", "AO", "Accounts Officer", "लेखा पदाधिकारी", "Accounts Officer", "ADM",
      False, False),
+    ("DDMO", "GEN", "LO", "Law Officer", "विधि पदाधिकारी", "Law Officer", "ADM", False, False),
     ("SADAR", None, "CO", "Circle Officer, Sadar", "अंचल अधिकारी, सदर", "Circle Officer", None,
      True, True),
     ("SADAR", "REV", "CI", "Circle Inspector, Sadar", "अंचल निरीक्षक, सदर", "Circle Inspector",
@@ -84,6 +85,8 @@ STAFF = [
      [("DDMO", "AO", "regular")]),
     ("suresh.ram", "Suresh Ram", "सुरेश राम", "suresh.ram@saran.example",
      [("DDMO", "HC-GEN", "regular")]),
+    ("meena.gupta", "Meena Gupta", "मीना गुप्ता", "meena.gupta@saran.example",
+     [("DDMO", "LO", "regular")]),
     ("sunita.kumari", "Sunita Kumari", "सुनीता कुमारी", "sunita.kumari@saran.example",
      [("SADAR", "CO", "regular"), ("DDMO", "CO-VER", "regular")]),
     ("rajesh.prasad", "Rajesh Prasad", "राजेश प्रसाद", "rajesh.prasad@saran.example",
@@ -102,8 +105,9 @@ STAFF = [
      [("EKMA", "CO", "regular")]),
 ]
 
+# a route is published after the routes it calls (supply_contract calls legal_vetting)
 ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation",
-                  "flood_damage_report"],
+                   "flood_damage_report", "legal_vetting", "supply_contract"],
           "SADAR": ["land_mutation", "general_noting"]}
 
 # office, route, opener, subject, priority, days ago, then (login, choice, remark) movements
@@ -136,6 +140,12 @@ FILES = [
      [("ramesh.singh", "Put up for approval", "Call for reports drafted in the state's format."),
       ("anil.sinha", "Circulate to every circle", "Every Circle Officer to report in 3 days."),
       ("sunita.kumari", "Report sent", "Sadar: 212 houses and 340 hectares of crops damaged.")]),
+    ("DDMO", "supply_contract", "ramesh.singh",
+     "Rate contract for supply of dry ration packets during floods: M/s Sharma Traders",
+     "Priority", 5,
+     [("ramesh.singh", "Submit", "Draft agreement on the model form put up."),
+      ("kavita.devi", "Forward", "Rates within the approved schedule; funds available."),
+      ("priya.sharma", "Forward", "Agreement examined; may be sent for legal vetting.")]),
 ]
 
 

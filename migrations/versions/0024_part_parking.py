@@ -9,7 +9,7 @@ part sets it aside, and the other parts go on.  ``tasks.parked_at`` is when the 
 parked (NULL: it is not).  A file parked before (status "parked") has its open task parked
 since its latest park movement.
 
-(0023 is taken by the sub-routes work; the merge re-chains this revision after it.)
+(0023 was never used: the sub-routes work written beside this one became 0025.)
 """
 
 from alembic import op

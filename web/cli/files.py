@@ -11,7 +11,7 @@ from workflows.deadlines import escalation
 
 from workflows import org
 
-from workflows.routes import routing
+from workflows.routes import calling
 from workflows.models import File, PRIORITIES, Post
 
 from .common import Fail, duration, ist, read_bytes, session_scope
@@ -145,14 +145,13 @@ def file_show(session, number):
 def _holder_lines(session, file):
     """Who holds the file since when, and the choices open: one line pair per open part."""
     tasks = filing.open_tasks(session, file)
-    steps = routing.engine_route(session, file.route_version).steps
     out = [f"Parts    {len(tasks)} open at once"] if len(tasks) > 1 else []
     for task in tasks:
         people = ", ".join(u.name for u in org.holders_of(session, task.post)) or "vacant"
         parked = f", parked since {ist(task.parked_at)}" if task.parked_at else ""
         out.append(f"With     {task.post.title} ({people}) since {ist(task.since)}, "
                    f"due {ist(task.due_at)}" + (parked if len(tasks) > 1 else ""))
-        step = steps.get(task.step_id)
+        step = calling.step_of_task(session, file.route_version, task)
         if step is not None and file.status == "open":
             state = " (parked)" if task.parked_at else ""
             out.append(f"Step     {task.step_name}{state}; choices: {', '.join(step.choices)}")

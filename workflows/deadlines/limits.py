@@ -80,9 +80,8 @@ def clocks_for(session: Session, file: Arriving, instance: engine.Instance,
                                                    "priority": file.priority})
     clocks: list[Clock] = []
     for step_id in step_ids:
-        limit = strictest(office.limit_days, instance.route.steps[step_id].limit_days,
-                          by_priority)
-        timers = armed_timers(instance, step_id, calendar, now) if instance.route.timers else []
+        limit = strictest(office.limit_days, instance.step(step_id).limit_days, by_priority)
+        timers = armed_timers(instance, step_id, calendar, now) if instance.has_timers else []
         clocks.append((limit, calendar.add(now, limit), timers))
     return clocks
 
@@ -95,7 +94,7 @@ def armed_timers(instance: engine.Instance, step_id: str, calendar: OfficeCalend
     for timer in engine.waiting_timers(instance):
         if timer.step_id != step_id:
             continue
-        route_timer = instance.route.timers[timer.timer_id]
+        route_timer = instance.timer(timer.timer_id)
         timers.append(ArmedTimer(timer_id=timer.timer_id, name=route_timer.name,
                                  expression=timer.expression, interrupting=timer.interrupting,
                                  due_at=timer_due(calendar, now, timer.expression)))

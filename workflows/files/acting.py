@@ -14,26 +14,25 @@ and timers, however the file moved (opened, acted on, pulled back, reopened, a t
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, Unpack, cast
+from typing import Any, Protocol
 
 import engine
-from sqlalchemy import (CursorResult, Update, bindparam, exists, insert, select,
-                        update)
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, clock, org
 from ..clock import utcnow
 from ..deadlines import limits
 from ..errors import FileMoved, InvalidInput, Moment, NotAllowed, NotFound, listed, named
-from ..db import Base
 from ..models import (File, FileTimer, Movement, Note, Office, PostHolding, RouteVersion,
                      Task, User)
 from ..models import records
 from ..models.textguard import check_text
 from ..org import post_title
+from ..routes.calling import called_routes, version_id_of
 from ..routes.routing import route_of_version
 from . import circulation
+from .rows import frozen_in_session, set_held, updated
 from .tracking import earlier_posts
 
 F, T = File.__table__, Task.__table__
@@ -155,7 +154,7 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
     task = _movable(file, pick_task(session, file, user, tasks, task_id))
     remark = _remark(task, now, remark, reason)
     route = route_of_version(session, file.route_version_id, file.sha256)
-    instance = engine.load(route, file.workflow_state)
+    instance = engine.load(route, file.workflow_state, called_routes(session, file.office_id))
     variables = circulation.variables(session, file.office, file.priority, route, mark_to,
                                       route.steps.get(task.step_id), choice)
     try:
@@ -167,7 +166,7 @@ def act(session: Session, *, number: str, user: User, choice: str, remark: str |
         done_at=now, done_by_id=user.id, choice=choice, outcome="acted"))
     if task.drafts:
         session.execute(_FREEZE_NOTES, {"file_key": file.id, "author": user.id, "frozen_at": now})
-        _frozen_in_session(session, file.id, user.id, now)
+        frozen_in_session(session, file.id, user.id, now)
     others = [t for t in tasks if t is not task]
     placed = place_tasks(session, file, instance, now, prefer=(to_post_id,) if to_post_id else (),
                          waiting=others)
@@ -335,13 +334,16 @@ def place_tasks(session: Session, file: File | _Locked, instance: engine.Instanc
         session.execute(_CANCEL_TASKS, {"task_keys": gone, "done_at": now,
                                         "outcome": "cancelled"})
         for task_id in gone:
-            _set_held(session, Task, task_id, {"done_at": now, "outcome": "cancelled"})
+            set_held(session, Task, task_id, {"done_at": now, "outcome": "cancelled"})
     clocks = limits.clocks_for(session, file, instance, [s.step_id for s in arrivals], now)
     placed = []
     for step, post, (limit, due, timers) in zip(arrivals, posts, clocks, strict=True):
         row = dict(file_id=file.id, engine_task_id=step.task_id, step_id=step.step_id,
                    step_name=step.name, role=step.role, post_id=post.id, since=now, due_at=due,
-                   limit_days=limit, escalation_level=0, escalate_at=due)
+                   limit_days=limit, escalation_level=0, escalate_at=due,
+                   route_version_id=version_id_of(session, file.office_id, step.route_key,
+                                                  step.route_sha256)
+                   if step.route_key else None)
         task_id = session.scalar(_NEW_TASK, row)
         records.wrote(session, "task", task_id, row)
         if timers:
@@ -349,38 +351,6 @@ def place_tasks(session: Session, file: File | _Locked, instance: engine.Instanc
                             [dict(timer, task_id=task_id, file_id=file.id) for timer in timers])
         placed.append(Placed(task_id, step.name, post.id))
     return placed
-
-
-def updated(session: Session, model: type[Base], key: int, statement: Update,
-            where: dict[str, object], values: dict[str, object]) -> bool:
-    """Run ``statement`` (an UPDATE of ``model``'s row ``key``, by the ``where`` parameters)
-    setting ``values``; True if it changed the row.  An object of that row the session holds
-    takes the new values, as SQLAlchemy's ORM updates do, without the cost of their
-    evaluating every such object in the session on each of an office's acts."""
-    # an UPDATE's result is a CursorResult, which has the row count; Session.execute is typed
-    # for every statement (SQLAlchemy's documentation casts it the same way)
-    result = cast("CursorResult[Unpack[tuple[Any, ...]]]",
-                  session.execute(statement, {**where, **values}))
-    if result.rowcount != 1:
-        return False
-    _set_held(session, model, key, values)
-    return True
-
-
-def _set_held(session: Session, model: type[Base], key: int,
-              values: dict[str, object]) -> None:
-    held = session.identity_map.get(session.identity_key(model, key))
-    if held is not None:
-        for name, value in values.items():
-            set_committed_value(held, name, value)
-
-
-def _frozen_in_session(session: Session, file_id: int, author_id: int, now: datetime) -> None:
-    """Draft notes of the file by ``author_id`` that the session holds are frozen as well."""
-    for held in list(session.identity_map.values()):
-        if (isinstance(held, Note) and held.file_id == file_id and held.author_id == author_id
-                and held.frozen_at is None):
-            set_committed_value(held, "frozen_at", now)
 
 
 def _post_for(session: Session, file: File | _Locked, role: str,

@@ -24,6 +24,7 @@ from ..errors import InvalidInput, NotAllowed
 from ..models import File, Movement, Post, Task, User
 from .opening import open_file  # noqa: F401
 from .parking import park, unpark  # noqa: F401
+from ..routes.calling import called_routes
 from ..routes.routing import engine_refusals, engine_route
 
 
@@ -43,7 +44,8 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
         raise NotAllowed("the receiver has already opened the file; ask them to return it")
     for task in waiting:
         task.done_at, task.outcome = now, "pulled back"
-    instance = engine.load(engine_route(session, file.route_version), file.previous_state)
+    instance = engine.load(engine_route(session, file.route_version), file.previous_state,
+                           called_routes(session, file.office_id))
     place_tasks(session, file, instance, now, prefer=(last.from_post_id,))
     save_state(file, instance)
     file.previous_state = ""
@@ -115,7 +117,8 @@ def reopen(session: Session, *, number: str, user: User, remark: str | None = ""
     instance = load_instance(session, file)
     if instance.finished:
         with engine_refusals():
-            instance = engine.start(instance.route, {"priority": file.priority})
+            instance = engine.start(instance.route, {"priority": file.priority},
+                                    called_routes(session, file.office_id))
         save_state(file, instance)
     file.closed_at, file.outcome = None, ""
     file.retention = file.review_on = None  # recorded again when it closes again
@@ -132,7 +135,8 @@ def mark_opened(session: Session, file: File, user: User, now: datetime | None =
 
 def load_instance(session: Session, file: File) -> engine.Instance:
     """The route's state of ``file``, loaded into the engine."""
-    return engine.load(engine_route(session, file.route_version), file.workflow_state)
+    return engine.load(engine_route(session, file.route_version), file.workflow_state,
+                       called_routes(session, file.office_id))
 
 
 def _first_post(tasks: Sequence[Placed]) -> int | None:
@@ -210,7 +214,7 @@ def fire_timer(session: Session, file: File, task: Task, timer_id: str,
     if instance.finished:
         # a finished route always names its end
         file.status, file.outcome, file.closed_at = "closed", instance.end_name or "", now
-    timer = instance.route.timers[timer_id]
+    timer = instance.timer(timer_id)
     if task.done_at is not None or new_tasks or instance.finished:
         session.add(Movement(file_id=file.id, kind="timer", from_post_id=task.post_id,
                              to_post_id=_first_post(new_tasks), step_name=task.step_name,

@@ -17,6 +17,7 @@ from ..models import PRIORITIES, File, Movement, Note, Office, Post, Section, Us
 from ..models.textguard import check_text
 from . import circulation
 from .numbering import next_file_number
+from ..routes.calling import called_routes
 from ..routes.routing import engine_refusals, engine_route, latest_version, route_by_key
 
 MAX_SUBJECT = 500
@@ -42,7 +43,8 @@ def open_file(session: Session, *, office: Office, user: User, route_key: str,
                        key=route_key, office=named(office))
     route = engine_route(session, version)
     with engine_refusals():
-        instance = engine.start(route, circulation.variables(session, office, priority, route))
+        instance = engine.start(route, circulation.variables(session, office, priority, route),
+                                called_routes(session, office.id))
     arrivals = engine.ready_steps(instance)
     posts = [p for p in org.posts_of(session, user, today) if p.office_id == office.id]
     post = org.choose_acting_post(posts, user, office, arrivals[0].role if arrivals else None)

@@ -17,15 +17,19 @@ class StepStates(TypedDict):
 
 
 def step_states(session: Session, file: File) -> StepStates:
-    """Step ids the file has passed through (with how many times) and those waiting now."""
+    """Step ids the file has passed through (with how many times) and those waiting now.  A
+    step of a route the file's route called (``Call/Step``) counts for the call activity of
+    the file's own diagram too."""
     done: dict[str, int] = {}
     current: list[str] = []
     for step_id, done_at in session.execute(select(Task.step_id, Task.done_at)
                                             .where(Task.file_id == file.id).order_by(Task.id)):
+        ids = dict.fromkeys([step_id, diagram_element(step_id)])
         if done_at is None:
-            current.append(step_id)
+            current.extend(ids)
         else:
-            done[step_id] = done.get(step_id, 0) + 1
+            for element in ids:
+                done[element] = done.get(element, 0) + 1
     return {"done": done, "current": current, "status": file.status}
 
 
@@ -33,3 +37,9 @@ def earlier_posts(session: Session, file_id: int, role: str) -> ScalarResult[int
     """Posts that held ``role`` on this file before, latest first."""
     return session.scalars(select(Task.post_id).where(Task.file_id == file_id, Task.role == role)
                            .group_by(Task.post_id).order_by(func.max(Task.id).desc()))
+
+
+def diagram_element(step_id: str) -> str:
+    """The element of the file's own route's diagram a step is drawn in: the step itself, or
+    the call activity that ran the route the step is in."""
+    return step_id.partition("/")[0]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
 from ..deadlines import escalation
 from .. import clock, org
-from ..routes import routing
+from ..routes import calling
 from ..clock import utcnow
 from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
                       Receipt, Task, User)
@@ -93,11 +93,11 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
 def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) -> list[Action]:
     """The viewer's steps and their choices, from the open-task rows and the route version's
     steps: a page never deserializes the workflow state."""
-    route = routing.engine_route(session, file.route_version)
     actions: list[Action] = []
     for task in held:
-        spec = route.steps.get(task.step_id)
-        if spec is None:
+        route = calling.route_of_task(session, file.route_version, task)
+        spec = calling.step_of_task(session, file.route_version, task)
+        if route is None or spec is None:
             continue
         choices: list[tuple[str, str, list[Post]]] = []
         for choice in spec.choices:

@@ -45,6 +45,9 @@ class Task(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(32), default="")  # acted | pulled back | closed
     choice: Mapped[str] = mapped_column(String(200), default="")
+    # a step of a route the file's route called: that route's version, the one current when
+    # the file reached the call (migration 0023); empty for a step of the file's own route
+    route_version_id: Mapped[int | None] = mapped_column(ForeignKey("route_versions.id"))
 
     post: Mapped[Post] = relationship()
     done_by: Mapped[User | None] = relationship()

@@ -24,6 +24,7 @@ from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
 from ..errors import NotAllowed, NotFound
 from .parked import Parked, Span, parked_spans, spans_of  # noqa: F401
+from ..files.tracking import diagram_element
 from .shapes import StayFile, StayPost, StayTask, StayUser
 from ..models import (PRIORITIES, File, Office, Post, PostHolding, Route, RouteVersion,
                      Section, Task, User)
@@ -341,17 +342,25 @@ _StepKey = tuple[tuple[int, str], str, str]
 
 
 def step_table(session: Session, done_stays: Sequence[Stay],
-               now_stays: Sequence[Stay] = ()) -> list[StepRow]:
+               now_stays: Sequence[Stay] = (), diagram: bool = False) -> list[StepRow]:
     """Per route and step: stays ended, median and 90th percentile of hours held, files there
-    now; the slowest (by median) first."""
+    now; the slowest (by median) first.  For a route's ``diagram``, the steps of a route it
+    called count together, as the call activity they were reached through."""
     routes = route_names(session, [s.file.route_version_id for s in [*done_stays, *now_stays]])
     groups: dict[_StepKey, list[float]] = {}
     now_count: dict[_StepKey, int] = {}
+
+    def key_of(stay: Stay) -> _StepKey:
+        step_id, name = stay.task.step_id, stay.task.step_name
+        if diagram and "/" in step_id:
+            step_id, name = diagram_element(step_id), ""
+        return routes[stay.file.route_version_id], step_id, name
+
     for stay in done_stays:
-        key = (routes[stay.file.route_version_id], stay.task.step_id, stay.task.step_name)
+        key = key_of(stay)
         groups.setdefault(key, []).append(stay.hours)
     for stay in now_stays:
-        key = (routes[stay.file.route_version_id], stay.task.step_id, stay.task.step_name)
+        key = key_of(stay)
         now_count[key] = now_count.get(key, 0) + 1
         groups.setdefault(key, [])
     rows = [StepRow(route=route[1], route_id=route[0], step_id=step_id, step=name,

@@ -22,16 +22,19 @@ from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, Sentence, named
 from ..models import File, Movement, Office, Post, Route, RouteVersion, Task, User
 from ..org import HEAD_OF_OFFICE
+from .calling import call_problems, called_routes
 from .routing import deploy_route, engine_route, latest_version
 
 
 def check(session: Session, office: Office, xml: bytes | str) -> list[engine.Problem]:
     """Every problem that stops ``xml`` being published in ``office``: the route checks of
-    ``sanchika check-route`` first, then lanes whose role no post of the office holds."""
+    ``sanchika check-route`` first, then lanes whose role no post of the office holds and
+    calls to routes the office does not publish or that call back into this one."""
     problems = engine.check_route(xml)
     if problems:
         return problems
-    return lane_problems(session, office, engine.parse_route(xml))
+    route = engine.parse_route(xml)
+    return lane_problems(session, office, route) + call_problems(session, office, route)
 
 
 def lane_problems(session: Session, office: Office,
@@ -210,11 +213,17 @@ def _plan_one(session: Session, file: File, new: engine.Route) -> PlannedMove:
 
     if not tasks:
         return planned(Sentence("the file is not waiting at any step"))
+    called_part = next((t for t in tasks if t.route_version_id is not None), None)
+    if called_part is not None:  # its place is in the called route's state
+        return planned(Sentence(
+            "the file is at '%(step)s' of a route this one called; it moves to another "
+            "version once it has come back from that route", step=called_part.step_name))
     reason = _no_counterpart(tasks, new)
     if reason:
         return planned(reason)
     try:
-        engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority})
+        engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority},
+                              called_routes(session, file.office_id))
     except engine.RouteError as exc:
         return planned(Sentence(exc.template, **exc.params))
     return planned()
@@ -266,7 +275,8 @@ def _move(session: Session, file: File, source: RouteVersion, target: RouteVersi
     """Put ``file`` at the same steps of version ``target``: each open part's task takes the
     new instance's task of its step, and gets a "route" movement on the track."""
     tasks = filing.open_tasks(session, file)
-    instance = engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority})
+    instance = engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority},
+                                     called_routes(session, file.office_id))
     ready: dict[str, list[engine.ReadyStep]] = {}
     for step in engine.ready_steps(instance):
         ready.setdefault(step.step_id, []).append(step)

@@ -1,6 +1,5 @@
 """Publishing routes as immutable versions, and handing the engine the route of a file."""
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -11,21 +10,26 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import InvalidInput, NotFound, named
 from ..models import Office, Route, RouteVersion, User
-
-_routes_by_sha: dict[str, engine.Route] = {}
-
+from .calling import call_problems
+# the parsed route of a version is read through this module too (routing.engine_route)
+from .versions import engine_route, latest_version, route_of_version  # noqa: F401
 
 def deploy_route(session: Session, office: Office, xml: bytes | str,
                  user: User | None = None) -> RouteVersion:
     """Validate ``xml`` and publish it as the next version of its route in ``office``.
 
-    Publishing the same XML as the latest version again publishes nothing and returns it.
+    Publishing the same XML as the latest version again publishes nothing and returns it.  A
+    route whose calls name routes the office does not publish, or lead back to it, is refused.
     """
     try:
         parsed = engine.parse_route(xml)
     except engine.RouteInvalid as exc:
         raise InvalidInput("the route is not valid: %(problems)s",
                            problems="; ".join(map(str, exc.problems))) from None
+    problems = call_problems(session, office, parsed) if parsed.calls else []
+    if problems:
+        raise InvalidInput("the route is not valid: %(problems)s",
+                           problems="; ".join(map(str, problems)))
     route = session.scalar(select(Route).where(Route.office_id == office.id,
                                                Route.key == parsed.key))
     if route is None:
@@ -57,12 +61,6 @@ def engine_refusals() -> Iterator[None]:
         raise InvalidInput(exc.template, **exc.params) from None
 
 
-def latest_version(session: Session, route: Route) -> RouteVersion | None:
-    """The newest version of ``route`` (None before its first)."""
-    return session.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id)
-                          .order_by(RouteVersion.version.desc()).limit(1))
-
-
 def route_by_key(session: Session, office: Office, key: str) -> Route:
     """The route ``key`` of ``office`` (NotFound, naming the office's routes, otherwise)."""
     route = session.scalar(select(Route).where(Route.office_id == office.id, Route.key == key))
@@ -85,31 +83,3 @@ def list_routes(session: Session,
     if office is not None:
         stmt = stmt.where(Route.office_id == office.id)
     return session.execute(stmt).all()
-
-
-def engine_route(session: Session, version: RouteVersion) -> engine.Route:
-    """The parsed route of a version; parsed once per process, keyed by the XML's sha256."""
-    route = _routes_by_sha.get(version.sha256)
-    if route is None:
-        route = _parse_version(version.id, version.xml, version.sha256)
-    return route
-
-
-def route_of_version(session: Session, version_id: int, sha256: str) -> engine.Route:
-    """``engine_route`` when only the version's id and sha256 are at hand: the XML is read
-    only the first time this process meets the version."""
-    route = _routes_by_sha.get(sha256)
-    if route is None:
-        # the id comes from a row that refers to the version (a foreign key): it is there
-        xml = session.execute(select(RouteVersion.xml)
-                              .where(RouteVersion.id == version_id)).scalar_one()
-        route = _parse_version(version_id, xml, sha256)
-    return route
-
-
-def _parse_version(version_id: int, xml: bytes, sha256: str) -> engine.Route:
-    if hashlib.sha256(xml).hexdigest() != sha256:
-        raise NotFound("route version %(id)s does not match its recorded sha256", id=version_id)
-    route = engine.parse_route(xml)
-    _routes_by_sha[sha256] = route
-    return route
