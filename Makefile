@@ -49,10 +49,11 @@ pgtools:
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# One worker per core (pytest-xdist): every test makes its own databases, ports and files.
+# One worker per core (pytest-xdist): every test makes its own databases, ports and files; the
+# tests of one group (the installed wheel's) run on one worker.
 TEST_WORKERS ?= auto
 test: setup browser pgtools lint
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/movements.py

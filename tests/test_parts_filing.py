@@ -12,7 +12,7 @@ from test_durability import race
 from workflows import clock, org
 from workflows.db import make_engine
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.files import filing, inbox
+from workflows.files import filing, inbox, workspace
 from workflows.models import AuditEvent, File, Post, PostHolding
 
 PARTS = {"Comments of the Relief section": "SO-REL", "Comments of the Accounts section": "AO",
@@ -74,6 +74,41 @@ def test_the_whole_consultation_is_pulled_back_while_no_section_has_opened_it(
     file = consultation(session, ddmo, people)
     filing.pull_back(session, number=file.number, user=people.ramesh)
     assert parts(session, file) == {"Put up for consultation": "DA-REL"}
+
+
+def test_a_part_is_pulled_back_alone_after_another_part_has_moved(session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    filing.act(session, number=file.number, user=people.kavita, choice="Ask for papers")
+    relief = {t.step_name: t for t in filing.open_tasks(session, file)}[
+        "Comments of the Relief section"]
+    kept = (relief.id, relief.since, relief.post_id)
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments")
+    view = workspace.file_view(session, people.kavita, file)
+    assert view.can_pull_back  # her part, though the General section moved after her
+    [row] = [r for r in inbox.sent(session, people.kavita) if r.file.number == file.number]
+    assert row.can_pull_back  # and from her Sent list
+    filing.pull_back(session, number=file.number, user=people.kavita)
+    # Accounts has its part back; Relief keeps its task and its time; General waits answered
+    assert parts(session, file) == {k: v for k, v in PARTS.items() if v != "HC-GEN"}
+    relief = {t.step_name: t for t in filing.open_tasks(session, file)}[
+        "Comments of the Relief section"]
+    assert (relief.id, relief.since, relief.post_id) == kept
+    assert filing.track(session, file)[-1].kind == "pull-back"
+    for user in (people.kavita, people.priya):
+        filing.act(session, number=file.number, user=user, choice="Send comments")
+    assert parts(session, file) == {"Consider the comments and decide": "ADM"}
+
+
+def test_a_part_opened_by_its_receiver_is_not_pulled_back(session, ddmo, people):
+    file = consultation(session, ddmo, people)
+    filing.act(session, number=file.number, user=people.kavita, choice="Ask for papers")
+    filing.act(session, number=file.number, user=people.suresh, choice="Send comments")
+    filing.mark_opened(session, file, people.ramesh)  # the papers' part, at DA-REL
+    assert not workspace.file_view(session, people.kavita, file).can_pull_back
+    with pytest.raises(NotAllowed):
+        filing.pull_back(session, number=file.number, user=people.kavita)
+    assert parts(session, file) == {"Comments of the Relief section": "SO-REL",
+                                    "Supply papers to Accounts": "DA-REL"}
 
 
 def test_only_the_head_closes_a_file_in_parts_giving_the_reason(session, ddmo, people):

@@ -21,7 +21,9 @@ from filelock import FileLock
 
 # Building and installing with pip (dependencies from PyPI) take a minute or two before the
 # first test; the fixtures' time counts against that test's timeout.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# One worker runs them all (pytest-xdist's loadgroup, from the Makefile), so the other goes on
+# with the rest of the suite instead of waiting for the build.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "sanchika-demo"

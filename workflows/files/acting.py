@@ -362,6 +362,18 @@ def _post_for(session: Session, file: File | _Locked, role: str,
                             earlier=earlier)
 
 
+def reseat(tasks: Iterable[Task], instance: engine.Instance) -> None:
+    """Give each of the open ``tasks`` the task of its step in ``instance``, a new instance
+    set at the same steps (a version move, a part pulled back): the tasks keep their posts,
+    their time and their ids."""
+    ready: dict[str, list[engine.ReadyStep]] = {}
+    for step in engine.ready_steps(instance):
+        ready.setdefault(step.step_id, []).append(step)
+    for task in tasks:
+        step = ready[task.step_id].pop(0)
+        task.engine_task_id, task.step_name = step.task_id, step.name
+
+
 def save_state(file: File, instance: engine.Instance) -> None:
     """Keep the route's state on the file, with the engine version that wrote it."""
     file.workflow_state = engine.dump(instance)

@@ -18,50 +18,15 @@ from .. import audit, org
 from . import records
 # act and open_file live in acting.py and opening.py; callers know them as filing's
 from .acting import (OpenTask, Placed, act, lock_file, open_tasks, open_tasks_of,  # noqa: F401
-                     pick_task, place_tasks, require_open, save_state)
+                     pick_task, place_tasks, require_open, reseat, save_state)
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..models import File, Movement, Post, Task, User
 from .opening import open_file  # noqa: F401
 from .parking import park, unpark  # noqa: F401
+from .pulling import pull_back, pullable, sent_by  # noqa: F401
 from ..routes.calling import called_routes
 from ..routes.routing import engine_refusals, engine_route
-
-
-def pull_back(session: Session, *, number: str, user: User, now: datetime | None = None) -> File:
-    """Take back a file just sent, while its receiver has not opened it."""
-    now = now or utcnow()
-    file = lock_file(session, number)
-    last = session.scalar(select(Movement).where(Movement.file_id == file.id)
-                          .order_by(Movement.id.desc()).limit(1))
-    if (last is None or last.kind != "act" or not file.previous_state
-            or last.from_post_id is None or not org.holds(session, user, last.from_post_id)):
-        raise NotAllowed("only the last sender can pull a file back, right after sending it")
-    if file.status == "closed" and file.outcome:
-        raise NotAllowed("the route has finished for this file; it cannot be pulled back")
-    waiting = sent_by(open_tasks(session, file), last)  # other parts stay where they are
-    if any(t.opened_at is not None for t in waiting):
-        raise NotAllowed("the receiver has already opened the file; ask them to return it")
-    for task in waiting:
-        task.done_at, task.outcome = now, "pulled back"
-    instance = engine.load(engine_route(session, file.route_version), file.previous_state,
-                           called_routes(session, file.office_id))
-    place_tasks(session, file, instance, now, prefer=(last.from_post_id,))
-    save_state(file, instance)
-    file.previous_state = ""
-    file.status = "open"
-    session.add(Movement(file_id=file.id, kind="pull-back", from_post_id=last.to_post_id,
-                         from_user_id=user.id, to_post_id=last.from_post_id,
-                         step_name=last.step_name, at=now))
-    audit.record(session, "file.pulled_back", user, file, step=last.step_name)
-    session.flush()
-    return file
-
-
-def sent_by(tasks: Sequence[Task], movement: Movement) -> list[Task]:
-    """Of a file's open ``tasks``, those its ``movement`` placed (all of them, on a file in
-    one part)."""
-    return [t for t in tasks if t.since == movement.at]
 
 
 def close(session: Session, *, number: str, user: User, retention: str | None = None,

@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..models import File, Movement, Post, PostHolding, Task, User
 from ..models.file import PRIORITIES
 from ..org import held_on
+from .pulling import pullable
 
 TABS = ("inbox", "sent", "parked", "closed", "created")
 LIMIT = 200
@@ -96,8 +97,10 @@ def sent(session: Session, user: User, *, priority: str | None = None,
     for file, mine in rows:
         tasks = opened.get(file.id, [])
         where = ", ".join(t.post.title for t in tasks) or (file.outcome or file.status)
-        can_pull = (last.get(file.id) is mine and file.status != "closed"
-                    and bool(file.previous_state) and all(t.opened_at is None for t in tasks))
+        latest = last.get(file.id, mine)  # the whole file's last movement, or a part's since
+        moves = [mine] if latest is mine else [mine, latest]
+        posts = [] if mine.from_post_id is None else [mine.from_post_id]
+        can_pull = pullable(file, moves, tasks, posts) is not None
         result.append(Row(file=file, sender=_who(mine), where=where, can_pull_back=can_pull))
     return result
 

@@ -1,6 +1,6 @@
 """Everything the file page shows, gathered in one place so the page stays a template."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,7 +76,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     creator_or_head = file.created_by_id == user.id or any(p.is_head for p in in_office)
     view.can_close = file.status != "closed" and creator_or_head and bool(in_office)
     view.can_reopen = file.status == "closed" and creator_or_head and bool(in_office)
-    view.can_pull_back = _can_pull_back(file, movements, tasks, mine)
+    view.can_pull_back = filing.pullable(file, movements, tasks, mine) is not None
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
     view.sheet = notesheet.note_sheet(session, file, view.paragraphs)
@@ -115,13 +115,3 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
                                                        clock.office_today(file.office, now))
         actions.append(action)
     return actions
-
-
-def _can_pull_back(file: File, movements: Sequence[Movement], tasks: Iterable[Task],
-                   mine: set[int]) -> bool:
-    if not movements or file.status == "closed":
-        return False
-    last = movements[-1]
-    return (last.kind == "act" and last.from_post_id in mine and bool(file.previous_state)
-            and all(t.opened_at is None for t in filing.sent_by(list(tasks), last)))
-

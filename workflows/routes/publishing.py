@@ -277,20 +277,16 @@ def _move(session: Session, file: File, source: RouteVersion, target: RouteVersi
     tasks = filing.open_tasks(session, file)
     instance = engine.start_at_steps(new, [t.step_id for t in tasks], {"priority": file.priority},
                                      called_routes(session, file.office_id))
-    ready: dict[str, list[engine.ReadyStep]] = {}
-    for step in engine.ready_steps(instance):
-        ready.setdefault(step.step_id, []).append(step)
+    filing.reseat(tasks, instance)
     file.route_version_id = target.id
     file.workflow_state = engine.dump(instance)
     file.engine_version = engine.SPIFF_VERSION
     file.previous_state = ""  # the old version's state cannot be pulled back to
     remark = f"Route {source.route.key} version {source.version} → {target.version}"
     for task in tasks:
-        step = ready[task.step_id].pop(0)
-        task.engine_task_id, task.step_name = step.task_id, step.name
         session.add(Movement(file_id=file.id, kind="route", from_post_id=task.post_id,
-                             from_user_id=user.id, to_post_id=task.post_id, step_name=step.name,
-                             remark=remark, at=now))
+                             from_user_id=user.id, to_post_id=task.post_id,
+                             step_name=task.step_name, remark=remark, at=now))
     where: dict[str, str | list[str]] = ({"step": tasks[0].step_id} if len(tasks) == 1
                                          else {"steps": [t.step_id for t in tasks]})
     audit.record(session, "file.route_migrated", user, file, None, route=source.route.key,
