@@ -207,3 +207,49 @@ def test_a_circulation_is_drawn_in_the_route_itself(loop_on_step, element, messa
     problems = engine.check_route(_in_sub_process(loop_on_step))
     named = [p for p in problems if message in str(p)]
     assert named and all(p.element_id == element for p in named), [str(p) for p in problems]
+
+
+_IN_A_PART = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="circulate" name="Circulate" isExecutable="true">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="L1" name="Dealing Assistant"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>put_up</bpmn:flowNodeRef><bpmn:flowNodeRef>compile</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>split</bpmn:flowNodeRef><bpmn:flowNodeRef>join</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="L2" name="Circle Officer"><bpmn:flowNodeRef>report</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="L3" name="Accounts Officer"><bpmn:flowNodeRef>funds</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="put_up" name="Put up the letter"/>
+    <bpmn:parallelGateway id="split"/>
+    <bpmn:userTask id="report" name="Send the report"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopDataInputRef>posts</bpmn:loopDataInputRef><bpmn:inputDataItem id='post' name='post'/></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>
+    <bpmn:userTask id="funds" name="Check funds"/>
+    <bpmn:parallelGateway id="join"/>
+    <bpmn:userTask id="compile" name="Compile the reports"/>
+    <bpmn:endEvent id="e" name="Done"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="put_up"/>
+    <bpmn:sequenceFlow id="f2" name="Circulate" sourceRef="put_up" targetRef="split"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="report"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="split" targetRef="funds"/>
+    <bpmn:sequenceFlow id="f5" name="Report sent" sourceRef="report" targetRef="join"/>
+    <bpmn:sequenceFlow id="f6" name="Funds checked" sourceRef="funds" targetRef="join"/>
+    <bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="compile"/>
+    <bpmn:sequenceFlow id="f8" name="Compiled" sourceRef="compile" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_circulation_in_one_part_of_a_file_waits_with_the_other_part_at_the_join():
+    instance = circulate(_IN_A_PART, [11, 12, 13])
+    assert sorted(waiting(instance), key=str) == [
+        ("Check funds", None), ("Send the report", 11), ("Send the report", 12),
+        ("Send the report", 13)]
+    instance = answer(instance, 12)
+    [funds] = [s for s in engine.ready_steps(instance) if s.name == "Check funds"]
+    engine.complete(instance, funds.task_id, "Funds checked")
+    instance = engine.load(instance.route, engine.dump(instance))
+    assert sorted(waiting(instance)) == [("Send the report", 11), ("Send the report", 13)]
+    for post_id in (11, 13):
+        instance = answer(instance, post_id)
+    assert waiting(instance) == [("Compile the reports", None)]
