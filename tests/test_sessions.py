@@ -5,6 +5,7 @@ official's others; the official sees their own sessions and ends any other one, 
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from workflows import clock
@@ -165,3 +166,18 @@ def test_signing_in_records_the_day_once_and_begins_a_session(session, people):
     manoj = people_service.check_password(session, "manoj.yadav", "sanchika-demo")
     token = people_service.sign_in(session, manoj, user_agent="cli", address="127.0.0.1")
     assert sessions.user_for(session, token) == manoj and manoj.get_id() == token
+
+
+def test_a_password_hashed_with_older_parameters_is_hashed_again_at_sign_in(session, people):
+    from argon2 import PasswordHasher
+    manoj = people.manoj
+    manoj.password_hash = PasswordHasher(time_cost=3, memory_cost=65536,
+                                         parallelism=4).hash("sanchika-demo")
+    old = manoj.password_hash
+    with pytest.raises(people_service.SignInRefused):
+        people_service.check_password(session, "manoj.yadav", "not-his-password")
+    assert manoj.password_hash == old  # a wrong password changes nothing
+    people_service.check_password(session, "manoj.yadav", "sanchika-demo")
+    assert manoj.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    session.flush()
+    people_service.check_password(session, "manoj.yadav", "sanchika-demo")  # still his

@@ -38,6 +38,7 @@ def check_password(session: Session, login: str | None, password: str | None) ->
     if not org.check_password(user, password):
         audit.record(session, "user.sign_in_failed", user)
         raise SignInRefused("The login or password is wrong.")
+    org.rehash(user, password or "")
     return user
 
 
