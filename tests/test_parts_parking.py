@@ -73,7 +73,7 @@ def test_each_part_is_parked_by_its_own_holder_and_unparked_by_no_one_else(
     with pytest.raises(NotAllowed, match=r"your part of file .* \(Comments of the Relief "
                                          r"section\) is not parked"):
         filing.unpark(session, number=file.number, user=people.priya)
-    with pytest.raises(NotAllowed, match="only the last sender"):  # a park moved it since
+    with pytest.raises(NotAllowed, match="already opened"):  # parking a part is acting on it
         filing.pull_back(session, number=file.number, user=people.ramesh)
 
 

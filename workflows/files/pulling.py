@@ -80,7 +80,8 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
             if post_id is not None and org.holds(session, user, post_id)}
     found = pullable(file, movements, tasks, mine)
     if found is None:
-        if any(t.opened_at is not None for m in movements[-1:] for t in sent_by(tasks, m)):
+        acts = [m for m in movements if m.kind == "act" and m.from_post_id in mine]
+        if acts and not _unopened(sent_by(tasks, acts[-1])):
             raise NotAllowed("the receiver has already opened the file; ask them to return it")
         raise NotAllowed("only the last sender can pull a file back, right after sending it")
     sent = found.movement
