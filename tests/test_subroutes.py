@@ -416,3 +416,12 @@ def test_a_called_route_cannot_begin_to_circulate(session, ddmo, people):
     assert [(p.element_id, p.element_name) for p in problems] == [
         ("Task_VetDraft", "Vet the draft")], [str(p) for p in problems]
     assert "the office's routes supply_contract call this route" in problems[0].message
+
+
+def test_a_file_reaching_a_call_to_a_route_that_circulates_is_refused(session, ddmo):
+    # a version published before calls were checked for circulation is caught as it is entered
+    from workflows.routes import calling
+    with pytest.raises(engine.RouteError, match="goes to many posts at a step, and a called "
+                                                "route cannot"):
+        calling.called_routes(session, ddmo.id).current("flood_damage_report")
+    assert calling.called_routes(session, ddmo.id).current("legal_vetting").key == "legal_vetting"
