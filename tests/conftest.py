@@ -220,3 +220,11 @@ def app(session, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def authority_keys(tmp_path_factory):
+    """Signing authorities' private keys go to a folder of the run's, never to ./instance
+    (each key file is named by its key, so the tests share the folder)."""
+    from workflows.signing.authority import AUTHORITY_ENV
+    os.environ[AUTHORITY_ENV] = str(tmp_path_factory.mktemp("authority"))

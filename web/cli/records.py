@@ -10,12 +10,13 @@ import click
 from workflows import audit, clock, org
 from workflows.db import backup as backups
 from workflows.files import filing, records
-from workflows.audit.rereading import adopt, reread
+from workflows.audit.rereading import Finding, adopt, reread
 from workflows.files.attachments import blob_path, default_store
 from workflows.audit import keys
 from workflows.db import database_url, make_engine, make_sessionmaker, roles
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
+from workflows.signing import notes as signatures
 
 from .checkpoints import check_all, read_checks, tell_checks
 from .common import Fail, session_scope
@@ -42,7 +43,8 @@ def verify(anchor, since, progress, exported, public_key):
     """Walk the audit chain, check its signed checkpoints (a chain rewritten or cut short
     after one is named by it), then read the record again (notes, movements, tasks,
     documents on disk, drafts, receipts, posts and who holds them) and name every row that
-    differs from what was chained.  Exit 1 on any finding."""
+    differs from what was chained; check the signature of every signed note paragraph.
+    Exit 1 on any finding."""
     anchor = _anchor(anchor)
     copy, found, where = read_checks(exported, public_key)
     if progress is None:
@@ -56,6 +58,7 @@ def verify(anchor, since, progress, exported, public_key):
             checked = check_all(session, copy, found, where)
             findings = reread(session, read_document=lambda sha: _document(store, sha),
                               since=since, progress=tell)
+            findings += [Finding(*found) for found in signatures.check(session)]
     finally:
         db.dispose()
     _tell(verdict, checked, findings)

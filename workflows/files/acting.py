@@ -31,6 +31,7 @@ from ..models.textguard import check_text
 from ..org import post_title
 from ..routes.calling import called_routes, version_id_of
 from ..routes.routing import route_of_version
+from ..signing import notes as signed_notes
 from . import circulation
 from .rows import frozen_in_session, set_held, updated
 from .tracking import earlier_posts
@@ -142,17 +143,21 @@ _CANCEL_TASKS = update(T).where(T.c.id.in_(bindparam("task_keys", expanding=True
 
 def act(session: Session, *, number: str, user: User, choice: str, remark: str | None = "",
         task_id: int | str | None = None, to_post_id: int | None = None,
-        mark_to: Sequence[int | str] = (), reason: str | None = "",
+        mark_to: Sequence[int | str] = (), reason: str | None = "", pin: str | None = None,
         now: datetime | None = None) -> Acted:
     """Complete the step of file ``number`` that ``user`` holds, with one of its choices.
     ``task_id`` names the step the official saw (a stale page gets FileMoved); ``to_post_id``
     picks the receiving post when several hold the next role; ``mark_to``, the posts a
-    circulation of marked posts goes to.  A file past its limit needs a ``reason``."""
+    circulation of marked posts goes to.  A file past its limit needs a ``reason``.  In an
+    office that signs, the official's paragraphs not yet sent are signed with ``pin``."""
     now = now or utcnow()
     file = _lock_for_act(session, number)
     tasks = open_tasks_of(session, file, user, clock.office_today(file.office, now))
     task = _movable(file, pick_task(session, file, user, tasks, task_id))
     remark = _remark(task, now, remark, reason)
+    if task.drafts:  # signed first: a wrong PIN stops the act before the route moves
+        signed_notes.sign_notes(session, file_id=file.id, office_id=file.office_id, user=user,
+                                post_id=task.post_id, pin=pin, now=now)
     route = route_of_version(session, file.route_version_id, file.sha256)
     instance = engine.load(route, file.workflow_state, called_routes(session, file.office_id))
     variables = circulation.variables(session, file.office, file.priority, route, mark_to,

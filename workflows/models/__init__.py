@@ -14,6 +14,8 @@ from .password_link import PasswordLink
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
+from .signing import (PROVIDERS, Certificate, NoteSignature, SignedOrder,
+                      SigningAuthority, SigningKey)
 from .signin import RecoveryCode, SecondFactor, SignInSession
 from .task import Movement, Task
 from .token import ApiToken
@@ -27,5 +29,6 @@ __all__ = [
     "Note", "Office", "Post", "PostHolding", "Route", "RouteVersion", "Section", "Task", "User",
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
-    "SecondFactor", "SignInSession",
+    "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
+    "SigningAuthority", "SigningKey",
 ]

@@ -17,6 +17,7 @@ from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .receipt import Receipt
 from .route import RouteVersion
+from .signing import NoteSignature, SignedOrder
 from .task import Movement
 
 
@@ -39,7 +40,8 @@ def _refuse(kind: str, verb: str) -> _Listener:
 
 
 for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
-                    (DraftVersion, "draft version"), (AuditEvent, "audit event")):
+                    (DraftVersion, "draft version"), (AuditEvent, "audit event"),
+                    (NoteSignature, "note signature"), (SignedOrder, "signed order")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
 

@@ -29,6 +29,7 @@ from .file import Attachment, File, Note
 from .office import Post
 from .people import PostHolding, User
 from .receipt import Receipt
+from .signing import Certificate, NoteSignature, SignedOrder
 from .task import Movement, Task
 
 WRITTEN = "sanchika.records_written"
@@ -77,6 +78,13 @@ KINDS = {k.name: k for k in (
                         "is_head", "is_admin"), None),
     Kind("official", User, ("login", "name", "email", "active"), None),
     Kind("holding", PostHolding, ("post_id", "user_id", "from_date", "to_date", "kind"), None),
+    Kind("certificate", Certificate, ("serial", "office_id", "user_id", "post_id", "holding_id",
+                                      "pem", "not_before", "not_after", "revoked_at",
+                                      "revocation_reason"), None),
+    Kind("note signature", NoteSignature, ("note_id", "certificate_id", "digest", "signature",
+                                           "signed_at"), None),
+    Kind("signed order", SignedOrder, ("draft_id", "short_code", "sha256", "size",
+                                       "certificate_id", "signed_at"), None),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 
@@ -86,6 +94,8 @@ def _plain(value: object) -> object:
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
     return value
 
 

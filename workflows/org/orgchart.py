@@ -15,6 +15,7 @@ from .. import audit, clock, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, named
 from ..models import Movement, Office, Post, PostHolding, Section, Task, User
+from ..signing import authority
 from . import sessions
 
 
@@ -185,6 +186,7 @@ def end_holding(session: Session, admin: User, holding: PostHolding, last_day: d
         raise InvalidInput("the holding ends before it begins")
     holding.to_date = last_day
     sessions.end_all(session, holding.user, sessions.HOLDING)
+    authority.revoke_holding(session, holding, "the holding of the post ended")
     audit.record(session, "org.holding_ended", admin, office_id=holding.post.office_id,
                  post=holding.post.code, holder=holding.user.login, to_date=last_day)
     session.flush()
@@ -208,6 +210,7 @@ def transfer(session: Session, admin: User, post: Post, successor: User, on_date
         if current.to_date < current.from_date:
             current.to_date = current.from_date
         sessions.end_all(session, current.user, sessions.HOLDING, now=now)
+        authority.revoke_holding(session, current, "transferred from the post")
     session.add(PostHolding(post_id=post.id, user_id=successor.id, from_date=on_date,
                             kind="regular"))
     pending = list(session.scalars(select(Task).where(Task.post_id == post.id,
