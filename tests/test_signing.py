@@ -22,6 +22,8 @@ from workflows.signing import notes as signed
 from workflows.signing.officials import WrongPin
 
 from test_record_verify import _behind_the_back, _verify
+from test_api import bearer
+from webtools import post, sign_in, text
 
 PIN = "4711-saran"
 BOTH = pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
@@ -197,3 +199,90 @@ def test_verify_names_a_signature_taken_away(demo_db, tmp_path):
     assert result.exit_code == 1
     assert f"file {number}: note" in result.stderr
     assert "sent unsigned although its office signs" in result.stderr
+
+
+def test_the_file_page_asks_for_the_pin_signs_and_shows_the_signatures(session, app, ddmo,
+                                                                      people):
+    signing_office(session, ddmo)
+    file = relief_file(session, ddmo, people)
+    client = app.test_client()
+    sign_in(client, "ramesh.singh")
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert "Choose your signing PIN first." in page
+    assert post(client, "/password/signing", dict(do="choose", pin=PIN, repeat=PIN)).status_code == 302
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert 'name="pin"' in page
+    task_id = filing.open_tasks(session, file)[0].id
+    wrong = post(client, f"/files/{file.id}/act", dict(task_id=task_id,
+                 choice="Send for verification", pin="not-my-pin"))
+    assert wrong.status_code == 400 and "signing PIN is wrong" in text(wrong), text(wrong)[:400]
+    sent = post(client, f"/files/{file.id}/act", dict(task_id=task_id,
+                choice="Send for verification", pin=PIN))
+    assert sent.status_code == 302
+    page = text(client.get(f"/files/{file.id}"))
+    assert page.count("Signature valid") == 1 and people.ramesh.name in page
+
+
+def test_wrong_pins_are_throttled_without_locking_the_official_out(session, app, ddmo, people):
+    signing_office(session, ddmo)
+    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    file = relief_file(session, ddmo, people)
+    client = app.test_client()
+    sign_in(client, "ramesh.singh")
+    task_id = filing.open_tasks(session, file)[0].id
+    act = dict(task_id=task_id, choice="Send for verification")
+    for _ in range(5):
+        assert post(client, f"/files/{file.id}/act", dict(act, pin="wrong-pin-0")).status_code == 400
+    held = post(client, f"/files/{file.id}/act", dict(act, pin=PIN))
+    assert held.status_code == 429 and "Too many wrong PINs" in text(held)
+    assert client.get(f"/files/{file.id}").status_code == 200  # the file is still theirs
+    assert post(client, f"/files/{file.id}/notes", dict(note="Still working on it.")).status_code == 302
+    other = client.application.test_client()
+    sign_in(other, "priya.sharma")  # another official is not held up
+    assert post(other, "/password/signing", dict(do="choose", pin=PIN, repeat=PIN)).status_code == 302
+
+
+def test_the_office_publishes_its_certificate_and_crl(session, app, ddmo):
+    signing_office(session, ddmo)
+    client = app.test_client()  # nobody signed in
+    pem = client.get("/signing/DDMO/authority.pem")
+    assert pem.status_code == 200
+    issuer = x509.load_pem_x509_certificate(pem.data)
+    crl = client.get("/signing/ddmo/crl")
+    assert crl.status_code == 200 and crl.mimetype == "application/pkix-crl"
+    assert x509.load_der_x509_crl(crl.data).is_signature_valid(issuer.public_key())
+    assert client.get("/signing/SADAR/crl").status_code == 404  # Sadar does not sign
+    assert client.get("/signing/NOWHERE/authority.pem").status_code == 404
+
+
+def test_an_administrator_sets_up_the_offices_signing(session, app, ddmo, people):
+    client = app.test_client()
+    sign_in(client, "vikas.kumar")
+    page = text(client.get(f"/admin/offices/{ddmo.id}/settings"))
+    assert "The office does not sign yet" in page
+    done = post(client, f"/admin/offices/{ddmo.id}/settings", dict(what="signing",
+                                                                  provider="builtin"))
+    assert done.status_code == 302
+    made = authority.authority_of(session, ddmo.id)
+    assert made is not None and made.provider == "builtin"
+    assert "since" in text(client.get(f"/admin/offices/{ddmo.id}/settings"))
+    bad = post(client, f"/admin/offices/{ddmo.id}/settings", dict(what="signing",
+                                                                 provider="pkcs11"))
+    assert "PKCS#11 library" in text(client.get(bad.headers["Location"]))
+    assert authority.authority_of(session, ddmo.id).provider == "builtin"
+
+
+def test_the_api_takes_the_pin_and_refuses_a_wrong_one(session, client, ddmo, people):
+    signing_office(session, ddmo)
+    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    file = relief_file(session, ddmo, people)
+    headers = bearer(session, people.ramesh)
+    act = {"choice": "Send for verification"}
+    refused = client.post(f"/api/v1/files/{file.id}/act", json=dict(act, pin="wrong-pin-0"),
+                          headers=headers)
+    assert refused.status_code == 403 and "PIN is wrong" in refused.json["error"]
+    missing = client.post(f"/api/v1/files/{file.id}/act", json=act, headers=headers)
+    assert missing.status_code == 403 and "signing PIN" in missing.json["error"]
+    sent = client.post(f"/api/v1/files/{file.id}/act", json=dict(act, pin=PIN), headers=headers)
+    assert sent.status_code == 200, sent.json
+    assert len(signed.marks(session, file)) == 1

@@ -1,5 +1,5 @@
 """Administration of an office: the org chart (posts, holders, additional charge, transfer),
-onboarding from a spreadsheet, and the office's calendar and limits."""
+onboarding from a spreadsheet, and the office's calendar, limits and signing authority."""
 
 from datetime import date
 
@@ -13,7 +13,8 @@ from workflows.deadlines import calendar, limits
 from workflows import clock, sheets
 from workflows.org import onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
-from workflows.models import PRIORITIES, PostHolding, Section, User
+from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
+from workflows.signing import authority
 
 from .i18n import say
 from .security import administered_office, transaction
@@ -192,13 +193,22 @@ def settings(office_id):
             return redirect(url_for("admin.settings", office_id=office_id))
         return render_template("admin/settings.html", office=office, priorities=PRIORITIES,
                                limits=limits.priority_limits(db, office),
-                               holidays=calendar.holidays_of(db, office, clock.office_today(office).year))
+                               holidays=calendar.holidays_of(db, office, clock.office_today(office).year),
+                               signing=authority.authority_of(db, office.id),
+                               providers=PROVIDERS)
 
 
 def _save_settings(db, office):
     form = request.form
     if form.get("what") == "holiday":
         calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=current_user)
+        return
+    if form.get("what") == "signing":
+        provider, module = form.get("provider", "builtin"), form.get("token_module") or None
+        if authority.authority_of(db, office.id) is None:
+            authority.create_authority(db, current_user, office, provider, module)
+        else:
+            authority.set_provider(db, current_user, office, provider, module)
         return
     by_priority = {p: (form.get(f"limit_{p}", "").strip() or None) for p in PRIORITIES}
     limits.set_limits(db, office, default=form.get("default", "").strip() or None,

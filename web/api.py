@@ -18,6 +18,7 @@ from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import File
 
 from . import api_schemas as schemas
+from . import throttle
 from .openapi import document, operation
 from .security import transaction
 
@@ -67,6 +68,7 @@ def track(file_id):
 
 
 @bp.route(f"/files/<{ID}:file_id>/act", methods=["POST"])
+@throttle.pin_guard
 @operation(schemas.File, json=schemas.Act, refusals=(403, 404, 409), path=FILE_ID)
 def act(file_id, json: schemas.Act):
     """Complete the step you hold with one of its choices"""
@@ -74,7 +76,8 @@ def act(file_id, json: schemas.Act):
         file = _file(db, str(file_id))
         filing.act(db, number=file.number, user=current_user, choice=json.choice,
                    remark=json.remark or "", reason=json.reason or "",
-                   task_id=json.task_id, to_post_id=json.to_post_id, mark_to=json.mark_to)
+                   task_id=json.task_id, to_post_id=json.to_post_id, mark_to=json.mark_to,
+                   pin=json.pin)
         result = _file_json(db, file)
     return jsonify(result)
 

@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from workflows.files import attachments, notes, opening, receipts
 from workflows import models as tables
 from workflows.models import MODES, PRIORITIES
+from workflows.signing import officials
 
 MAX_ID = 2**31 - 1
 
@@ -135,6 +136,7 @@ class Act(Input):
     mark_to: Annotated[list[Id], Field(
         default_factory=list, max_length=MAX_MARKED,
         description="the posts a circulation of marked posts goes to")]
+    pin: Maybe(Text(officials.PIN_MAX), "your signing PIN, where the office signs")
 
 
 class Document(Input):

@@ -1,12 +1,14 @@
 """The file pages: open a file, the workspace (notes, documents, drafts, track, actions), the
 route diagram, and every action an official takes on a file."""
 
+import time
 from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 
 from workflows.files import attachments, drafts, filing, notes, receipts, workspace
@@ -16,10 +18,19 @@ from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, Sanc
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
 
+from . import throttle
 from .i18n import say
 from .security import refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _pins_throttled(exc):
+    """Too many wrong PINs: the file page again, saying until when signing waits."""
+    flash(exc.description, "error")
+    wait, _time = throttle.retry_after(time.time())
+    return _page(request.view_args["file_id"], form={}), 429, {"Retry-After": str(wait)}
 
 
 def _store():
@@ -92,6 +103,7 @@ def _act_on(file_id, action):
             file = visible_file(db, file_id)
             message = action(db, file)
     except (FileMoved, InvalidInput, NotAllowed) as exc:
+        throttle.note_wrong_pin(exc)
         flash(say(exc), "error")
         # the file page again, at once, with what the official typed: it stays out of the
         # address (a 70 KB remark made a 70 KB Location header) and out of the logs
@@ -110,6 +122,7 @@ def _back(file_id):
 
 @bp.route("/<int:file_id>/act", methods=["POST"])
 @login_required
+@throttle.pin_guard
 def act(file_id):
     form = request.form
 
@@ -118,6 +131,7 @@ def act(file_id):
         filing.act(db, number=file.number, user=current_user, choice=form.get("choice", ""),
                    remark=form.get("remark", ""), reason=form.get("reason", ""),
                    task_id=form.get("task_id"), mark_to=form.getlist("mark_to"),
+                   pin=form.get("pin"),
                    to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
                  choice=form.get("choice", ""))

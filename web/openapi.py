@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest
 
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 
+from . import throttle
 from .api_schemas import Error
 
 STATUS = {FileMoved: 409, NotFound: 404, NotAllowed: 403, InvalidInput: 400}
@@ -90,6 +91,7 @@ def operation(answer, *, status=200, json=None, form=None, query=None, refusals=
             try:
                 return checked(*args, **kwargs)
             except (FileMoved, NotFound, NotAllowed, InvalidInput) as exc:
+                throttle.note_wrong_pin(exc)
                 code = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
                 return jsonify(error=str(exc)), code
         return wrapped

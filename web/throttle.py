@@ -13,11 +13,14 @@ limit per login, which the holder's own devices escape as well.
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 
 from workflows.clock import IST
+from workflows.signing.officials import WrongPin
 
 from .security import limiter
 
@@ -33,6 +36,7 @@ def settings():
         SIGN_IN_LIMIT_PER_ADDRESS="30 per 15 minutes",   # any logins from one address
         SIGN_IN_LIMIT_PER_DEVICE="10 per 15 minutes",    # one login from its known browser
         SIGN_IN_LIMIT_EVERYWHERE="100 per hour",         # one login from unknown browsers
+        SIGNING_PIN_LIMIT="5 per 15 minutes",            # wrong signing PINs of one official
     )
 
 
@@ -63,6 +67,37 @@ def guard(login_of):
                                  error_message=message)(view)  # type: ignore[arg-type]
         return view
     return decorate
+
+
+def pin_guard(view):
+    """Decorate a view that signs with the official's PIN: wrong PINs (``note_wrong_pin``)
+    count against the official, and past ``SIGNING_PIN_LIMIT`` a PIN is not tried until the
+    window has passed.  Nothing else is held up: the official still opens, notes and holds
+    their files, and sends those with nothing to sign."""
+    return limiter.limit(_setting("SIGNING_PIN_LIMIT"), methods=["POST"], key_func=_official,
+                         exempt_when=_no_pin, deduct_when=lambda _response: g.get("wrong_pin"),
+                         error_message=_too_many_pins)(view)  # type: ignore[arg-type]
+
+
+def note_wrong_pin(refusal):
+    """Count ``refusal`` against the official if it is a wrong PIN (or password)."""
+    if isinstance(refusal, WrongPin):
+        g.wrong_pin = True
+
+
+def _official():
+    return f"pin:{current_user.get_id()}"
+
+
+def _no_pin():
+    given = request.get_json(silent=True) if request.is_json else request.form
+    return not isinstance(given, dict | MultiDict) or not any(
+        given.get(name) for name in ("pin", "old_pin", "password"))
+
+
+def _too_many_pins():
+    return _("Too many wrong PINs; signing waits until %(time)s IST. Your files stay with you "
+             "meanwhile.", time=_until())
 
 
 def device_of(login):

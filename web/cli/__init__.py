@@ -11,10 +11,10 @@ only place that puts them there.  No module of the package imports it back.
 import click
 
 from . import (checkpoints, database, drafts, escalation, files, receipts, records, routes,
-               serving, tokens)
+               serving, signing, tokens)
 
 MODULES = (database, routes, files, receipts, drafts, escalation, records, checkpoints, tokens,
-           serving)
+           signing, serving)
 
 
 @click.group()

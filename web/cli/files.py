@@ -46,12 +46,14 @@ def file_open(session, office_code, route_key, subject, priority, section_code, 
 @click.option("--reason", default="", help="why the file was kept past its limit")
 @click.option("--mark-to", "mark_to", multiple=True, metavar="POST_ID",
               help="a post a circulation of marked posts goes to (repeat for each)")
+@click.option("--pin", envvar="SANCHIKA_SIGNING_PIN", default=None,
+              help="your signing PIN, where the office signs (or SANCHIKA_SIGNING_PIN)")
 @session_scope
-def file_act(session, number, login, choice, remark, reason, mark_to):
+def file_act(session, number, login, choice, remark, reason, mark_to, pin):
     """Complete your step of a file with one of the choices its route offers."""
     user = org.user_by_login(session, login)
     acted = filing.act(session, number=number, user=user, choice=choice, remark=remark,
-                       reason=reason, mark_to=mark_to)
+                       reason=reason, mark_to=mark_to, pin=pin)
     file = session.get(File, acted.file_id)
     click.echo(f"{file.number}: {choice} -> {_where(session, file)}")
 

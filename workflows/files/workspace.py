@@ -8,6 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
+from ..signing import notes as signed_notes
+from ..signing.authority import authority_of
+from ..signing.officials import key_of
 from ..deadlines import escalation
 from .. import clock, org
 from ..routes import calling
@@ -49,6 +52,9 @@ class FileView:
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)  # (it, description)
     #: the paragraphs as the note sheet shows them: of the file in one piece, and of each part
     sheet: list[notesheet.Block] = field(default_factory=list)
+    signs: bool = False      # the file's office signs notes and orders
+    has_pin: bool = False    # the viewer has chosen a signing PIN
+    marks: dict[int, signed_notes.Mark] = field(default_factory=dict)  # by note id
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -80,6 +86,10 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
     view.sheet = notesheet.note_sheet(session, file, view.paragraphs)
+    view.signs = authority_of(session, file.office_id) is not None
+    if view.signs:
+        view.has_pin = key_of(session, user) is not None
+        view.marks = signed_notes.marks(session, file)
     view.receipts = receipts.receipts_of(session, file)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
     fired = escalation.escalations_of(session, file)

@@ -1,0 +1,86 @@
+"""Signing, as officials and the public meet it: an official's signing PIN (choose it, change
+it, replace a forgotten one with the password), the office's certificate and its revocation
+list, published for anyone, and the public page that verifies an issued order."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from workflows import org
+from workflows.errors import InvalidInput, NotAllowed, NotFound
+from workflows.models import User
+from workflows.signing import authority, officials
+
+from . import throttle
+from .i18n import say
+from .security import transaction
+
+bp = Blueprint("signing", __name__)
+
+
+@bp.route("/password/signing", methods=["GET", "POST"])
+@login_required
+@throttle.pin_guard
+def pin_page():
+    status = 200
+    with transaction() as db:
+        user = db.get(User, current_user.id)
+        if request.method == "POST":
+            try:
+                with db.begin_nested():
+                    _change(db, user)
+            except (InvalidInput, NotAllowed) as exc:
+                throttle.note_wrong_pin(exc)
+                flash(say(exc), "error")
+                status = 400
+        page = render_template("auth/signing.html", key=officials.key_of(db, user))
+    if request.method == "POST" and status == 200:
+        return redirect(url_for("signing.pin_page"))
+    return page, status, {"Cache-Control": "no-store"}
+
+
+def _change(db, user):
+    form = request.form
+    action = form.get("do", "")
+    if action == "choose":
+        officials.choose_pin(db, user, form.get("pin"), form.get("repeat"))
+        flash(_("Your signing PIN is set: you sign with it as you send files and issue orders."),
+              "ok")
+    elif action == "change":
+        officials.change_pin(db, user, form.get("old_pin"), form.get("pin"), form.get("repeat"))
+        flash(_("Your signing PIN is changed."), "ok")
+    elif action == "replace":
+        officials.replace_key(db, user, form.get("password"), form.get("pin"),
+                              form.get("repeat"))
+        flash(_("You have a new signing key and PIN; the certificates of the old key are "
+                "revoked, and what you signed with it stays valid."), "ok")
+    else:
+        abort(400)
+
+
+@bp.route("/signing/<code>/authority.pem")
+def authority_pem(code):
+    """The office's certificate, for readers to trust its signed orders."""
+    with transaction() as db:
+        pem = authority.require_authority(db, _office(db, code)).certificate
+    return Response(pem, mimetype="application/x-pem-file", headers={
+        "Content-Disposition": f'attachment; filename="{code.upper()}-authority.pem"'})
+
+
+@bp.route("/signing/<code>/crl")
+def revocation_list(code):
+    """The office's certificate revocation list (DER), made as it is asked for."""
+    with transaction() as db:
+        data = authority.crl(db, _office(db, code))
+    return Response(data, mimetype="application/pkix-crl", headers={
+        "Content-Disposition": f'attachment; filename="{code.upper()}.crl"',
+        "Cache-Control": "max-age=300"})
+
+
+def _office(db, code):
+    try:
+        office = org.office_by_code(db, code)
+        authority.require_authority(db, office)
+    except NotFound:
+        abort(404)
+    return office
