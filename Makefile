@@ -74,7 +74,7 @@ vendor: setup
 # After changing strings in pages or refusals: refresh the Hindi catalog, then translate the new
 # entries.  The first argument of a refusal or a Sentence (workflows/errors.py, and the engine's
 # RouteError) is its message.
-REFUSALS := -k RouteError -k Sentence -k Problem -k _problem:2 -k N_ -k UnsafeExpression -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaError -k SignInRefused
+REFUSALS := -k RouteError -k Sentence -k Problem -k _problem:2 -k N_ -k UnsafeExpression -k NotFound -k NotAllowed -k InvalidInput -k FileMoved -k SanchikaError -k SignInRefused -k WrongPin
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l $(REFUSALS) -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -w 100 -i web/translations/messages.pot -d web/translations -l hi --no-fuzzy-matching

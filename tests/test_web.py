@@ -205,7 +205,7 @@ def test_every_string_on_the_pages_has_a_hindi_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     refusals = [arg for name in ("NotFound", "NotAllowed", "InvalidInput", "FileMoved",
                                  "SanchikaError", "SignInRefused", "RouteError", "Sentence",
-                                 "Problem", "_problem:2", "UnsafeExpression")
+                                 "Problem", "_problem:2", "UnsafeExpression", "WrongPin")
                 for arg in ("-k", name)]
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F",
                     "babel.cfg", "-k", "_l", *refusals, "-o", str(pot), "."], cwd=root, check=True,

@@ -17,6 +17,7 @@ from workflows.routes import routing
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
+from workflows.signing import orders
 
 from . import throttle
 from .i18n import say
@@ -176,6 +177,31 @@ def document(file_id, attachment_id):
     return _inline(data, item.content_type, item.filename)
 
 
+@bp.route("/<int:file_id>/drafts/<int:draft_id>/signed.pdf")
+@login_required
+def signed_order(file_id, draft_id):
+    draft, data = _stored(file_id, lambda db: orders.signed_pdf(db, draft_id, _store()))
+    name = (draft.issue_number or "order").replace("/", "-") + ".pdf"
+    return _inline(data, "application/pdf", name)
+
+
+@bp.route("/<int:file_id>/drafts/<int:draft_id>/revoke", methods=["POST"])
+@login_required
+def revoke_order(file_id, draft_id):
+    def run(db, file):
+        draft = drafts.get_draft(db, draft_id)
+        if draft.file_id != file.id:
+            raise NotFound("no such draft")
+        orders.revoke_order(db, draft_id=draft_id, user=current_user,
+                            reason=request.form.get("reason"))
+        return _("%(number)s is revoked; its verification page says so.",
+                 number=draft.issue_number)
+    try:
+        return _act_on(file_id, run) or _back(file_id)
+    except NotFound:
+        abort(404)
+
+
 def _stored(file_id, read):
     """A document of the file ``file_id`` read by ``read(db)`` -> (row, bytes), if the user may
     see the file and the document is the file's own."""
@@ -290,7 +316,9 @@ def _draft_action(verb, service, message):
                 raise NotFound("no such draft")
             fields = {"revise": {"body": request.form.get("body", "")},
                       "approve": {"version": _int(request.form.get("version"))},
-                      "issue": {}}[verb]
+                      "issue": {"pin": request.form.get("pin"), "site_url": request.host_url,
+                                "store": _store(),
+                                "supersedes": request.form.get("supersedes") or None}}[verb]
             draft = service(db, draft_id=draft_id, user=current_user, **fields)
             return message(draft)
         try:
@@ -299,7 +327,8 @@ def _draft_action(verb, service, message):
             abort(404)
     view.__name__ = f"{verb}_draft"
     bp.add_url_rule(f"/<int:file_id>/drafts/<int:draft_id>/{verb}", view.__name__,
-                    login_required(view), methods=["POST"])
+                    login_required(throttle.pin_guard(view) if verb == "issue" else view),
+                    methods=["POST"])
 
 
 def _int(value):

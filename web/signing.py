@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from workflows import org
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.models import User
-from workflows.signing import authority, officials
+from workflows.signing import authority, officials, orders
 
 from . import throttle
 from .i18n import say
@@ -75,6 +75,32 @@ def revocation_list(code):
     return Response(data, mimetype="application/pkix-crl", headers={
         "Content-Disposition": f'attachment; filename="{code.upper()}.crl"',
         "Cache-Control": "max-age=300"})
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """The public verification page: a short code typed, or a PDF uploaded."""
+    if request.method == "GET" and request.args.get("code"):
+        return redirect(url_for("signing.verify_code", code=orders.normal_code(
+            request.args["code"])))
+    return _verification(None)
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+def verify_code(code):
+    """What the QR code on an order leads to: the order's number, date, post and status."""
+    return _verification(code)
+
+
+def _verification(code):
+    upload = request.files.get("pdf") if request.method == "POST" else None
+    if request.method == "POST" and (upload is None or not upload.filename):
+        flash(_("Choose the PDF to check."), "error")
+    with transaction() as db:
+        order = orders.issued(db, code) if code else None
+        checked = orders.check_upload(db, upload.read()) if upload and upload.filename else None
+        page = render_template("signing/verify.html", code=code, order=order, checked=checked)
+    return page, 404 if code and order is None else 200
 
 
 def _office(db, code):

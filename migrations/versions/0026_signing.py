@@ -6,8 +6,8 @@ Create Date: 2026-12-04
 
 An office that signs has a certificate authority (its private key kept outside the
 database); each official has a key pair, the private half encrypted under their signing PIN;
-a certificate names one holding of one post.  A note paragraph's signature and an issued
-order's signed PDF are written once: triggers refuse to change or remove them, as for the
+a certificate names one holding of one post.  A note paragraph's signature, an issued
+order's signed PDF and its revocation (or supersession) are written once: triggers refuse to change or remove them, as for the
 track (migration 0007).
 """
 
@@ -21,7 +21,7 @@ down_revision = '0025'
 branch_labels = None
 depends_on = None
 
-KEPT = ("note_signatures", "signed_orders")
+KEPT = ("note_signatures", "signed_orders", "revoked_orders")
 
 
 def upgrade():
@@ -113,6 +113,26 @@ def upgrade():
         sa.UniqueConstraint('short_code', name=op.f('uq_signed_orders_short_code')),
     )
     op.create_index(op.f('ix_signed_orders_sha256'), 'signed_orders', ['sha256'])
+    op.create_table(
+        'revoked_orders',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('signed_order_id', sa.Integer(), nullable=False),
+        sa.Column('superseded_by_id', sa.Integer(), nullable=True),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('at', workflows.db.UTCDateTime(), nullable=False),
+        sa.Column('by_user_id', sa.Integer(), nullable=False),
+        sa.Column('by_post_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['signed_order_id'], ['signed_orders.id'],
+                                name=op.f('fk_revoked_orders_signed_order_id_signed_orders')),
+        sa.ForeignKeyConstraint(['superseded_by_id'], ['signed_orders.id'],
+                                name=op.f('fk_revoked_orders_superseded_by_id_signed_orders')),
+        sa.ForeignKeyConstraint(['by_user_id'], ['users.id'],
+                                name=op.f('fk_revoked_orders_by_user_id_users')),
+        sa.ForeignKeyConstraint(['by_post_id'], ['posts.id'],
+                                name=op.f('fk_revoked_orders_by_post_id_posts')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_orders')),
+        sa.UniqueConstraint('signed_order_id', name=op.f('uq_revoked_orders_signed_order_id')),
+    )
     for table in KEPT:
         _keep(table)
 
@@ -139,6 +159,7 @@ def downgrade():
         else:
             for verb in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+    op.drop_table('revoked_orders')
     op.drop_index(op.f('ix_signed_orders_sha256'), table_name='signed_orders')
     op.drop_table('signed_orders')
     op.drop_table('note_signatures')

@@ -59,7 +59,7 @@ def attach(session: Session, *, number: str, user: User, filename: str | None, d
     if task is None or file.status == "closed":
         raise NotAllowed("only the official holding file %(number)s may attach documents",
                          number=file.number)
-    sha = _keep(store, data)
+    sha = keep(store, data)
     attachment = Attachment(file_id=file.id, filename=filename, content_type=content_type,
                             size=len(data), sha256=sha, uploaded_by_id=user.id,
                             uploaded_by_post_id=task.post_id, uploaded_at=now or utcnow())
@@ -104,7 +104,7 @@ def _checked_document(filename: str | None, data: bytes) -> tuple[str, str]:
     return filename, sniff(filename, data)
 
 
-def _keep(store: Path | str, data: bytes) -> str:
+def keep(store: Path | str, data: bytes) -> str:
     """Put ``data`` in the content store (once) and return its sha256."""
     sha = hashlib.sha256(data).hexdigest()
     _store(Path(store), sha, data)

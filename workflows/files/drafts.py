@@ -8,6 +8,7 @@ draft status.  An approved draft is issued with a number per office, kind and ye
 
 import difflib
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from .filing import lock_file, open_tasks
 from ..models import DRAFT_KINDS, Draft, DraftVersion, File, User
 from ..clock import office_today
 from .numbering import next_number
+from .attachments import default_store
+from ..signing import orders
 
 MAX_TITLE = 300
 MAX_BODY = 100_000
@@ -100,10 +103,14 @@ def approve_draft(session: Session, *, draft_id: int, version: int | str, user: 
     return draft
 
 
-def issue_draft(session: Session, *, draft_id: int, user: User,
-                now: datetime | None = None) -> Draft:
+def issue_draft(session: Session, *, draft_id: int, user: User, pin: str | None = None,
+                site_url: str = "", store: Path | str | None = None,
+                supersedes: str | None = None, now: datetime | None = None) -> Draft:
     """Issue an approved draft: give it the next number of its kind in the office for the
-    year (SADAR/LETTER/2026/0012) and freeze it."""
+    year (SADAR/LETTER/2026/0012) and freeze it.  In an office that signs, the issuer signs
+    its PDF with ``pin`` (kept in ``store``; its QR code leads to ``site_url``'s
+    verification page; ``supersedes`` names an earlier order it replaces); a failure there
+    leaves the draft approved and the number untaken."""
     now = now or utcnow()
     draft, file = _lock_draft(session, draft_id)
     _require_not_issued(draft, NotAllowed(
@@ -114,12 +121,19 @@ def issue_draft(session: Session, *, draft_id: int, user: User,
                          title=draft.title)
     post_id = _holding_post(session, file, user, NotAllowed(
         "only the official holding file %(number)s may issue its drafts", number=file.number))
+    signing = orders.prepare(session, file=file, user=user, post_id=post_id, pin=pin,
+                             supersedes=supersedes, now=now)
     draft.issue_number = next_number(session, file.office, DRAFT_KINDS[draft.kind],
                                      office_today(file.office, now))
     draft.status, draft.issued_by_id, draft.issued_by_post_id = "issued", user.id, post_id
     draft.issued_at = now
+    signed = signing and orders.sign_order(
+        session, signing, draft=draft, file=file, user=user, now=now, site_url=site_url,
+        body=_version(session, draft, draft.approved_version or 0).body,
+        store=store or default_store())
     audit.record(session, "draft.issued", user, file, draft=draft.id,
-                 issue_number=draft.issue_number, version=draft.approved_version)
+                 issue_number=draft.issue_number, version=draft.approved_version,
+                 signed=signed.sha256 if signed else None)
     session.flush()
     return draft
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, org
 from . import filing
-from .attachments import _checked_document, _keep, blob_path, default_store
+from .attachments import _checked_document, blob_path, keep, default_store
 from ..db import for_update
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound, named
@@ -54,7 +54,7 @@ def diarise_receipt(session: Session, *, office: Office, user: User, subject: st
         filename, content_type = _checked_document(filename, data)
         scan = dict(document_filename=filename, document_type=content_type,
                     document_size=len(data),
-                    document_sha256=_keep(store or default_store(), data))
+                    document_sha256=keep(store or default_store(), data))
     receipt = Receipt(number=next_number(session, office, RECEIPT_KIND, today),
                       office_id=office.id, letter_date=letter_date, received_on=received_on,
                       diarised_by_id=user.id, diarised_by_post_id=post.id, diarised_at=now,

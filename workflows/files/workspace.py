@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
-from ..signing import notes as signed_notes
+from ..signing import notes as signed_notes, orders
 from ..signing.authority import authority_of
 from ..signing.officials import key_of
 from ..deadlines import escalation
@@ -55,6 +55,7 @@ class FileView:
     signs: bool = False      # the file's office signs notes and orders
     has_pin: bool = False    # the viewer has chosen a signing PIN
     marks: dict[int, signed_notes.Mark] = field(default_factory=dict)  # by note id
+    signed: dict[int, orders.Issued] = field(default_factory=dict)  # signed orders by draft id
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -90,6 +91,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     if view.signs:
         view.has_pin = key_of(session, user) is not None
         view.marks = signed_notes.marks(session, file)
+        view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
     fired = escalation.escalations_of(session, file)

@@ -17,7 +17,7 @@ from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .receipt import Receipt
 from .route import RouteVersion
-from .signing import NoteSignature, SignedOrder
+from .signing import NoteSignature, RevokedOrder, SignedOrder
 from .task import Movement
 
 
@@ -41,7 +41,8 @@ def _refuse(kind: str, verb: str) -> _Listener:
 
 for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
                     (DraftVersion, "draft version"), (AuditEvent, "audit event"),
-                    (NoteSignature, "note signature"), (SignedOrder, "signed order")):
+                    (NoteSignature, "note signature"), (SignedOrder, "signed order"),
+                    (RevokedOrder, "revoked order")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
 

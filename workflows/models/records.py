@@ -29,7 +29,7 @@ from .file import Attachment, File, Note
 from .office import Post
 from .people import PostHolding, User
 from .receipt import Receipt
-from .signing import Certificate, NoteSignature, SignedOrder
+from .signing import Certificate, NoteSignature, RevokedOrder, SignedOrder
 from .task import Movement, Task
 
 WRITTEN = "sanchika.records_written"
@@ -85,6 +85,8 @@ KINDS = {k.name: k for k in (
                                            "signed_at"), None),
     Kind("signed order", SignedOrder, ("draft_id", "short_code", "sha256", "size",
                                        "certificate_id", "signed_at"), None),
+    Kind("revoked order", RevokedOrder, ("signed_order_id", "superseded_by_id", "reason", "at",
+                                         "by_user_id", "by_post_id"), None),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 

@@ -104,3 +104,19 @@ class SignedOrder(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     certificate: Mapped[Certificate] = relationship()
+
+
+class RevokedOrder(Base):
+    """An issued order taken back: revoked by the competent authority with a reason, or
+    superseded by a later order that names it.  Written once; the order's PDF is unchanged,
+    and the verification page says so."""
+
+    __tablename__ = "revoked_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signed_order_id: Mapped[int] = mapped_column(ForeignKey("signed_orders.id"), unique=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("signed_orders.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
