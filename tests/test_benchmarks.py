@@ -49,3 +49,12 @@ def test_movements_benchmark_runs_on_postgresql():
                                                    "sanchika_h1000", "sanchika_prepared"))
     assert doc["ratios"]["state_bytes_h1000 / state_bytes"]["met"] is True
     assert not any(key.startswith("wal_pages_") for key in doc["results"])  # SQLite's only
+
+
+def test_the_signing_benchmark_runs_and_reports_what_signing_adds():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/signing.py"), "--rounds", "2",
+                          "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    figures = json.loads(out.stdout)
+    assert figures["issue_signed_ms"] > 0 and figures["send_signed_ms"] > 0
+    assert set(figures) >= {"issue_signature_adds_ms", "send_signature_adds_ms", "unlock_ms"}

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from workflows import org
+from workflows.db import make_engine
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.files import drafts, filing
 from workflows.files.attachments import blob_path
@@ -20,6 +23,8 @@ from workflows.signing import authority, officials, orders
 from workflows.signing.officials import WrongPin
 from workflows.signing.pdf import OrderSheet, key_signer, order_pdf, sign_pdf
 
+from conftest import People
+from test_record_verify import _verify
 from test_signing import PIN, relief_file, signing_office
 from webtools import csrf, post, sign_in, text
 
@@ -210,3 +215,22 @@ def test_an_order_revoked_or_superseded_says_so_on_its_page(session, app, ddmo, 
                         reason="Funds withdrawn by the state")
     said = text(client.get(f"/verify/{newer.short_code}"))
     assert "Revoked on" in said and "Funds withdrawn by the state" in said
+
+
+@pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
+def test_verify_reads_every_signed_order_again(demo_db, tmp_path):
+    eng = make_engine(demo_db)
+    with Session(eng) as session, session.begin():
+        ddmo = org.office_by_code(session, "DDMO")
+        _file, draft, signed, pdf = issued_order(session, ddmo, People(session), tmp_path)
+        sha, number = signed.sha256, draft.issue_number
+    eng.dispose()
+    result = _verify(demo_db, tmp_path)
+    assert result.exit_code == 0, result.output + result.stderr
+    path = blob_path(tmp_path, sha)
+    path.write_bytes(pdf[:-20] + b"%% changed on disk\n")
+    result = _verify(demo_db, tmp_path)
+    assert result.exit_code == 1 and f"the PDF of {number} was changed" in result.stderr
+    path.unlink()
+    result = _verify(demo_db, tmp_path)
+    assert f"the PDF of {number} is missing" in result.stderr

@@ -286,3 +286,22 @@ def test_the_api_takes_the_pin_and_refuses_a_wrong_one(session, client, ddmo, pe
     sent = client.post(f"/api/v1/files/{file.id}/act", json=dict(act, pin=PIN), headers=headers)
     assert sent.status_code == 200, sent.json
     assert len(signed.marks(session, file)) == 1
+
+
+def test_a_key_sealed_under_older_parameters_opens_and_is_sealed_again(session, ddmo, people):
+    signing_office(session, ddmo)
+    key = officials.choose_pin(session, people.ramesh, PIN, PIN)
+    older = dict(time_cost=1, memory_cost=8192, parallelism=1)
+    private = officials.unlock(key, PIN)
+    sealed = officials._sealed(people.ramesh, private, PIN)
+    nonce, salt = sealed["sealed_key"][:12], sealed["salt"]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    key.sealed_key = nonce + AESGCM(officials._derived(PIN, salt, older)).encrypt(
+        nonce, der, officials._bound(people.ramesh.id))
+    key.salt, key.kdf = salt, "argon2id$v=19$m=8192,t=1,p=1"
+    file = relief_file(session, ddmo, people)
+    sent_with(session, file, people.ramesh, PIN)
+    assert key.kdf == officials.KDF_NAME and officials.unlock(key, PIN) is not None

@@ -16,7 +16,7 @@ from workflows.audit import keys
 from workflows.db import database_url, make_engine, make_sessionmaker, roles
 from workflows.errors import SanchikaError
 from workflows.models import RETENTION
-from workflows.signing import notes as signatures
+from workflows.signing import notes as signatures, orders as signed_orders
 
 from .checkpoints import check_all, read_checks, tell_checks
 from .common import Fail, session_scope
@@ -43,7 +43,8 @@ def verify(anchor, since, progress, exported, public_key):
     """Walk the audit chain, check its signed checkpoints (a chain rewritten or cut short
     after one is named by it), then read the record again (notes, movements, tasks,
     documents on disk, drafts, receipts, posts and who holds them) and name every row that
-    differs from what was chained; check the signature of every signed note paragraph.
+    differs from what was chained; check the signature of every signed note paragraph and
+    every issued order's signed PDF.
     Exit 1 on any finding."""
     anchor = _anchor(anchor)
     copy, found, where = read_checks(exported, public_key)
@@ -59,6 +60,8 @@ def verify(anchor, since, progress, exported, public_key):
             findings = reread(session, read_document=lambda sha: _document(store, sha),
                               since=since, progress=tell)
             findings += [Finding(*found) for found in signatures.check(session)]
+            findings += [Finding(*found) for found in
+                         signed_orders.check(session, lambda sha: _document(store, sha))]
     finally:
         db.dispose()
     _tell(verdict, checked, findings)

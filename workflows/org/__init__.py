@@ -18,8 +18,10 @@ from ..models import Office, Post, PostHolding, Section, User
 # argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane): about 40 ms of
 # one core, against 250 ms for argon2-cffi's default (64 MiB, 3 passes, 4 lanes), so that an
 # office arriving at ten o'clock is not kept waiting.  A hash made with other parameters is
-# made again at its owner's next sign-in (``rehash``).
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# made again at its owner's next sign-in (``rehash``).  Signing PINs are derived with the same.
+ARGON2 = dict(time_cost=2, memory_cost=19456, parallelism=1)
+_hasher = PasswordHasher(time_cost=ARGON2["time_cost"], memory_cost=ARGON2["memory_cost"],
+                         parallelism=ARGON2["parallelism"])
 
 
 class PostLike(Protocol):

@@ -8,7 +8,7 @@ revoked certificate), the draft stays approved and its number is not taken.
 """
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -252,3 +252,24 @@ def _issued(session: Session, row: SignedOrder) -> Issued:
 
 def _roots(session: Session) -> Sequence[x509.Certificate]:
     return [authorities.authority_certificate(a) for a in session.scalars(select(SigningAuthority))]
+
+
+def check(session: Session, read_document: Callable[[str], bytes | None]
+          ) -> Iterator[tuple[str, int, str, str | None]]:
+    """Every signed order whose stored PDF is missing, differs from its sha256 or no longer
+    verifies against its office's certificate, as (kind, row id, what, file number)."""
+    roots = _roots(session)
+    rows = session.execute(select(SignedOrder, Draft.issue_number, File.number)
+                           .join(Draft, Draft.id == SignedOrder.draft_id)
+                           .join(File, File.id == Draft.file_id).order_by(SignedOrder.id))
+    for row, issue_number, number in rows:
+        data = read_document(row.sha256)
+        if data is None:
+            yield "signed order", row.id, f"the PDF of {issue_number} is missing", number
+            continue
+        result = check_pdf(data, roots)
+        if result.sha256 != row.sha256:
+            yield "signed order", row.id, f"the PDF of {issue_number} was changed", number
+        elif result.status != "valid":
+            yield ("signed order", row.id,
+                   f"the PDF of {issue_number} does not verify ({result.status})", number)
