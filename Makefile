@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test lint bench clean translations browser guide pgtools vendor wheel
+.PHONY: setup run test lint bench clean translations browser guide pgtools softhsm vendor wheel
 
 setup: $(STAMP) node_modules/.package-lock.json
 
@@ -45,6 +45,12 @@ pgtools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql-client >/dev/null; }
 
+# A software token (SoftHSM2) stands in for officials' USB tokens in the signing tests.
+softhsm:
+	@command -v softhsm2-util >/dev/null 2>&1 || { echo "installing Debian's softhsm2"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    softhsm2 >/dev/null; }
+
 # ruff's rules (pyproject.toml): pyflakes, bugbear, time zones and one clock, a security subset.
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -52,7 +58,7 @@ lint: setup
 # One worker per core (pytest-xdist): every test makes its own databases, ports and files; the
 # tests of one group (the installed wheel's) run on one worker.
 TEST_WORKERS ?= auto
-test: setup browser pgtools lint
+test: setup browser pgtools softhsm lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup

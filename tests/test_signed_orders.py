@@ -21,7 +21,7 @@ from workflows.files.attachments import blob_path
 from workflows.models import Draft, SignedOrder
 from workflows.signing import authority, officials, orders
 from workflows.signing.officials import WrongPin
-from workflows.signing.pdf import OrderSheet, key_signer, order_pdf, sign_pdf
+from workflows.signing.pdf import OrderSheet, order_pdf, sign_pdf
 
 from conftest import People
 from test_record_verify import _verify
@@ -105,9 +105,8 @@ def test_a_pdf_signed_outside_sanchika_is_flagged_and_more_so_after_revocation(
                        kind="Order", kind_hi="आदेश", title="Forged", body="Pay the bearer.",
                        issued_on=date(2026, 1, 1), post_title="Anyone", signer_name="Anyone",
                        verify_url="http://127.0.0.1/verify/AAAA-AAAA", short_code="AAAA-AAAA")
-    forged = sign_pdf(order_pdf(sheet), key_signer(unlocked.private_key, unlocked.cert,
-                                                   [unlocked.issuer]),
-                      reason="x", location="x", name="x")
+    with unlocked.pdf_signer() as signer:
+        forged = sign_pdf(order_pdf(sheet), signer, reason="x", location="x", name="x")
     assert orders.check_upload(session, forged).verdict == "unknown"
     authority.revoke(session, authority.authority_of(session, ddmo.id), [unlocked.certificate],
                      unlocked.certificate.not_before, "compromised")

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
 from workflows.clock import IST
-from workflows.signing.officials import WrongPin
+from workflows.errors import WrongPin
 
 from .security import limiter
 

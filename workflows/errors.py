@@ -89,6 +89,11 @@ class InvalidInput(SanchikaError):
     pass
 
 
+class WrongPin(NotAllowed):
+    """A signing PIN (or the password replacing one) that does not open the key: the pages
+    count these against the official (``web.throttle``)."""
+
+
 class FileMoved(SanchikaError):
     """The file changed since the official last saw it (someone else acted first)."""
 

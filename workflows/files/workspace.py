@@ -87,9 +87,10 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
     view.sheet = notesheet.note_sheet(session, file, view.paragraphs)
-    view.signs = authority_of(session, file.office_id) is not None
-    if view.signs:
-        view.has_pin = key_of(session, user) is not None
+    signing = authority_of(session, file.office_id)
+    view.signs = signing is not None
+    if signing is not None:  # with a token, the PIN is the token's
+        view.has_pin = signing.provider == "pkcs11" or key_of(session, user) is not None
         view.marks = signed_notes.marks(session, file)
         view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)

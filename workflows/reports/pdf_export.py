@@ -3,16 +3,10 @@ with number and subject, the note sheet, the correspondence, the drafts issued, 
 track with holding times.  Devanagari is drawn with the Lohit Devanagari font, shaped by
 HarfBuzz (fpdf2's text shaping).
 
-fpdf2 (2.8.9, the latest) resolves bidirectional text with a recursion that walks a run of
-neutral characters one call per character: a note of 1,000 ``-`` or 3,000 emoji exceeds Python's
-recursion limit, and the time it takes grows with the square of the run.  So every piece of text
-is written in pieces of at most ``PIECE`` characters (``pieces``), each shaped on its own.
+Every piece of text is written in pieces (``workflows.typesetting``), each shaped on its own.
 """
 
-import unicodedata
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy.orm import Session
@@ -21,45 +15,8 @@ from zoneinfo import ZoneInfo
 from ..files import attachments, drafts, notesheet, receipts
 from .. import reports
 from ..clock import utcnow
+from ..typesetting import PIECE, font_path, pieces  # noqa: F401 (PIECE: the pieces' size)
 from ..models import DraftVersion, File
-
-
-def font_path() -> Path:
-    """The Devanagari font shipped inside this package (Lohit Devanagari, SIL OFL 1.1, with its
-    licence in ``fonts/OFL.txt``), so that the PDF needs no font installed on the machine.
-    Package data beside this module (``workflows`` is a namespace package, which
-    importlib.resources cannot read under an editable install on Python 3.11)."""
-    return Path(__file__).parent / "fonts" / "Lohit-Devanagari.ttf"
-
-
-PIECE = 100
-_JOINERS = ("\u200c", "\u200d")  # zero-width non-joiner and joiner
-_VIRAMA = 9  # canonical combining class of a virama (Devanagari halant)
-
-
-def pieces(text: str, size: int = PIECE) -> Iterator[str]:
-    """``text`` cut into pieces of at most ``size`` characters, after a space where there is
-    one, else where no written character is split: never before a mark (a matra, an anusvara,
-    a nukta), a joiner or a skin tone, nor after a virama or a joiner, so that a conjunct such
-    as क्ष and an emoji sequence stay whole."""
-    start = 0
-    while len(text) - start > size:
-        end = start + size
-        space = text.rfind(" ", start, end)
-        if space >= start:
-            cut = space + 1
-        else:
-            cut = next((i for i in range(end, start, -1) if _may_cut(text, i)), end)
-        yield text[start:cut]
-        start = cut
-    yield text[start:]
-
-
-def _may_cut(text: str, i: int) -> bool:
-    here, before = text[i], text[i - 1]
-    return not (unicodedata.category(here).startswith("M") or here in _JOINERS
-                or "\U0001f3fb" <= here <= "\U0001f3ff"
-                or before in _JOINERS or unicodedata.combining(before) == _VIRAMA)
 
 
 def _when(moment: datetime | None, tz: str) -> str:

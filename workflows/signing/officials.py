@@ -10,6 +10,8 @@ the certificates of the old one revoked (what it signed before stays valid).
 
 import os
 from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import cast
 
@@ -19,14 +21,16 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pyhanko.sign.signers import Signer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, org
 from ..clock import office_today, utcnow
-from ..errors import InvalidInput, Moment, NotAllowed, NotFound, named
+from ..errors import InvalidInput, Moment, NotAllowed, NotFound, WrongPin, named
 from ..models import Certificate, Post, PostHolding, SigningAuthority, SigningKey, User
-from . import authority as authorities
+from . import authority as authorities, token
+from .pdf import key_signer
 
 PIN_MIN, PIN_MAX = 8, 64
 # The passwords' argon2id setting (about 40 ms here; RFC 9106's t=3, 64 MiB took 108 ms of
@@ -36,22 +40,16 @@ KDF = org.ARGON2
 KDF_NAME = "argon2id$v=19$m={memory_cost},t={time_cost},p={parallelism}".format(**KDF)
 
 
-class WrongPin(NotAllowed):
-    """The PIN does not open the official's key (the pages count these)."""
-
-
 @dataclass(frozen=True)
 class Unlocked:
-    """What signs for one official as one post, for as long as one request needs it."""
+    """What signs for one official as one post, for as long as one request needs it: a key
+    opened here, or a token signed in to."""
 
     certificate: Certificate
     cert: x509.Certificate
     issuer: x509.Certificate
-    private_key: ec.EllipticCurvePrivateKey
-
-    def sign(self, data: bytes) -> bytes:
-        """The ECDSA (SHA-256, DER) signature of ``data``."""
-        return self.private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+    sign: Callable[[bytes], bytes]  # the ECDSA (SHA-256, DER) signature of some bytes
+    pdf_signer: Callable[[], AbstractContextManager[Signer]]  # pyHanko's, while it is open
 
 
 def key_of(session: Session, user: User) -> SigningKey | None:
@@ -130,23 +128,45 @@ def signer_for(session: Session, user: User, post_id: int, pin: str | None,
     if post is None:
         raise NotFound("no post with the id %(id)s", id=post_id)
     authority = authorities.require_authority(session, post.office)
-    if authority.provider != "builtin":
-        raise NotAllowed("%(office)s signs with tokens: sign with your token",
-                         office=named(post.office))
+    holding = _holding(session, user, post, now)
+    issuer = authorities.authority_certificate(authority)
+    if authority.provider == "pkcs11":
+        return _on_token(session, authority, holding, pin, issuer, now)
     key = _require_key(session, user)
     private = unlock(key, pin)
     if key.kdf != KDF_NAME:  # sealed under older parameters: sealed again under these
         for column, value in _sealed(user, private, pin or "").items():
             setattr(key, column, value)
         key.kdf = KDF_NAME
-    holding = _holding(session, user, post, now)
-    cert = _current_certificate(session, authority, holding, private, now)
-    return Unlocked(cert, x509.load_pem_x509_certificate(cert.pem.encode()),
-                    authorities.authority_certificate(authority), private)
+    row = _current_certificate(session, authority, holding, private.public_key(), now)
+    cert = x509.load_pem_x509_certificate(row.pem.encode())
+    return Unlocked(row, cert, issuer,
+                    lambda data: private.sign(data, ec.ECDSA(hashes.SHA256())),
+                    lambda: nullcontext(key_signer(private, cert, [issuer])))
+
+
+def _on_token(session: Session, authority: SigningAuthority, holding: PostHolding,
+              pin: str | None, issuer: x509.Certificate, now: datetime) -> Unlocked:
+    """The official's token (labelled with their login) signs; the PIN is the token's."""
+    module, label = authority.token_module or token.SOFTHSM, holding.user.login
+    with token.token_session(module, label, pin) as opened:  # the PIN is checked now
+        public = token.public_key(opened)
+    row = _current_certificate(session, authority, holding, public, now)
+    cert = x509.load_pem_x509_certificate(row.pem.encode())
+
+    def sign(data: bytes) -> bytes:
+        with token.token_session(module, label, pin) as opened:
+            return token.sign(opened, data)
+
+    @contextmanager
+    def pdf_signer() -> Iterator[Signer]:
+        with token.token_session(module, label, pin) as opened:
+            yield token.pdf_signer(opened, cert, [issuer])
+    return Unlocked(row, cert, issuer, sign, pdf_signer)
 
 
 def _current_certificate(session: Session, authority: SigningAuthority, holding: PostHolding,
-                         private: ec.EllipticCurvePrivateKey, now: datetime) -> Certificate:
+                         public: ec.EllipticCurvePublicKey, now: datetime) -> Certificate:
     latest = session.scalar(select(Certificate).where(Certificate.holding_id == holding.id)
                             .order_by(Certificate.id.desc()).limit(1))
     if latest is not None and latest.revoked_at is not None and latest.revoked_at <= now:
@@ -154,14 +174,13 @@ def _current_certificate(session: Session, authority: SigningAuthority, holding:
                          "and cannot sign", post=named(holding.post, "title"),
                          day=Moment(latest.revoked_at),
                          reason=latest.revocation_reason or "")
-    if latest is None or latest.not_after <= now or not _certifies(latest, private):
-        latest = authorities.certify(session, authority, holding, private.public_key(), now)
+    if latest is None or latest.not_after <= now or not _certifies(latest, public):
+        latest = authorities.certify(session, authority, holding, public, now)
     return latest
 
 
-def _certifies(cert: Certificate, private: ec.EllipticCurvePrivateKey) -> bool:
-    public = x509.load_pem_x509_certificate(cert.pem.encode()).public_key()
-    return public == private.public_key()
+def _certifies(cert: Certificate, public: ec.EllipticCurvePublicKey) -> bool:
+    return x509.load_pem_x509_certificate(cert.pem.encode()).public_key() == public
 
 
 def _holding(session: Session, user: User, post: Post, now: datetime) -> PostHolding:

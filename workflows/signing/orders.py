@@ -25,7 +25,7 @@ from ..models import (Certificate, Draft, File, Office, Post, RevokedOrder, Sign
                       SigningAuthority, User)
 from . import authority as authorities
 from .officials import Unlocked, signer_for
-from .pdf import OrderSheet, check_pdf, key_signer, order_pdf, sign_pdf
+from .pdf import OrderSheet, check_pdf, order_pdf, sign_pdf
 
 # Crockford's base32: no I, L, O or U to misread on paper
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -85,10 +85,9 @@ def sign_order(session: Session, prepared: Prepared, *, draft: Draft, file: File
                        issued_on=office_today(office, now), post_title=post.title,
                        signer_name=user.name, verify_url=f"{site_url.rstrip('/')}/verify/{code}",
                        short_code=code)
-    signed = sign_pdf(order_pdf(sheet), key_signer(signer.private_key, signer.cert,
-                                                   [signer.issuer]),
-                      reason=f"{draft.kind} {draft.issue_number}", location=office.name,
-                      name=user.name)
+    with signer.pdf_signer() as pdf_signer:
+        signed = sign_pdf(order_pdf(sheet), pdf_signer, location=office.name, name=user.name,
+                          reason=f"{draft.kind} {draft.issue_number}")
     row = SignedOrder(draft_id=draft.id, short_code=code, sha256=keep(store, signed),
                       size=len(signed), certificate_id=signer.certificate.id, signed_at=now)
     session.add(row)

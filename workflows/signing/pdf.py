@@ -30,7 +30,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ..reports.pdf_export import font_path, pieces
+from ..typesetting import font_path, pieces
 
 FIELD = "Signature1"
 
@@ -121,9 +121,9 @@ def key_signer(private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certif
                                     serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
     return signers.SimpleSigner(
-        signing_cert=_asn1(certificate),
+        signing_cert=asn1(certificate),
         signing_key=asn1_keys.PrivateKeyInfo.load(der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]))
+        cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in chain]))
 
 
 def sign_pdf(pdf: bytes, signer: signers.Signer, *, reason: str, location: str,
@@ -163,7 +163,7 @@ def check_pdf(data: bytes, trust_roots: Sequence[x509.Certificate]) -> PdfCheck:
     signature = embedded[0]
     cert = signature.signer_cert
     serial, subject = cert.serial_number, cert.subject.human_friendly
-    context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots],
+    context = ValidationContext(trust_roots=[asn1(c) for c in trust_roots],
                                 allow_fetching=False, revocation_mode="soft-fail")
     try:
         status = asyncio.run(async_validate_pdf_signature(signature, context))
@@ -181,5 +181,6 @@ def check_pdf(data: bytes, trust_roots: Sequence[x509.Certificate]) -> PdfCheck:
     return PdfCheck(verdict, serial, subject, signed_at, sha)
 
 
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+def asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    """The certificate as pyHanko takes it (asn1crypto's)."""
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
