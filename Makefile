@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 DEMO_EXEMPT := anil.sinha,vikas.kumar,sunita.kumari
 run: setup
 	$(VENV)/bin/sanchika init
-	$(VENV)/bin/sanchika demo
+	$(VENV)/bin/sanchika demo --signing DDMO
 	SANCHIKA_SECOND_FACTOR_EXEMPT=$(DEMO_EXEMPT) $(VENV)/bin/sanchika serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium, with a Devanagari font for the Hindi pages and the

@@ -40,13 +40,19 @@ def _free_port():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real app on waitress, on a fresh demo database, on loopback."""
+    yield from serving(tmp_path_factory, ["demo"])
+
+
+def serving(tmp_path_factory, demo):
+    """Serve the app on a fresh database loaded by the ``demo`` command given; yield its
+    address."""
     home = tmp_path_factory.mktemp("browser")
     env = {**os.environ, "SANCHIKA_DATABASE_URL": f"sqlite:///{home}/sanchika.db",
            "SANCHIKA_INSTANCE": str(home / "instance"),
            # the demo's heads and administrators walk through without a second factor
            "SANCHIKA_SECOND_FACTOR_EXEMPT":
                "anil.sinha,vikas.kumar,sunita.kumari,amit.ranjan,neha.bharti"}
-    for command in (["init"], ["demo"]):
+    for command in (["init"], demo):
         subprocess.run([SANCHIKA, *command], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = open(home / "server.log", "wb")

@@ -128,9 +128,10 @@ def test_init_demo_twice_and_serve_from_a_fresh_directory(tmp_path):
         return subprocess.run([SANCHIKA, *args], env=env, cwd=tmp_path, capture_output=True,
                               text=True, timeout=120)
     assert "database ready at revision" in run("init").stdout
-    first = run("demo")
+    first = run("demo", "--signing", "DDMO")  # as `make run` does
     assert first.returncode == 0 and "created file SADAR/REV/" in first.stdout
-    second = run("demo")
+    assert "created signing authority of DDMO" in first.stdout
+    second = run("demo", "--signing", "DDMO")
     assert second.returncode == 0 and "(0 new items)" in second.stdout
     assert run("init").returncode == 0  # migrating an up-to-date database is harmless
     port = _free_port()

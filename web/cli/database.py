@@ -42,11 +42,20 @@ def _signing_key():
 
 
 @click.command()
+@click.option("--signing", "signing", multiple=True, metavar="OFFICE",
+              help="give this demo office a signing authority too (repeat for each)")
 @session_scope
-def demo(session):
+def demo(session, signing):
     """Load the demo offices of Saran district (running it again changes nothing)."""
+    from workflows import org
     from workflows.demo import DEMO_PASSWORD, load_demo
+    from workflows.signing import authority
     created = load_demo(session)
+    for code in signing:
+        office = org.office_by_code(session, code)
+        if authority.authority_of(session, office.id) is None:
+            authority.create_authority(session, None, office)
+            created.append(f"signing authority of {office.code}")
     for line in created:
         click.echo(f"created {line}")
     click.echo(f"demo ready ({len(created)} new items); every demo login's password is "

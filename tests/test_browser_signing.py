@@ -1,0 +1,87 @@
+"""Signing walked in the browser, in English and Hindi: the dealing assistant of an office that
+signs chooses a signing PIN, sends a file with a paragraph (a wrong PIN first), drafts, approves
+and issues an order with the PIN, and anyone, signed in or not, verifies it from its code and by
+uploading its PDF."""
+
+import pytest
+
+from test_browser import CHROMIUM, browser, serving, walk  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
+                                and not __import__("os").environ.get("CI"),
+                                reason="Debian's chromium is not installed")
+
+PIN = "saran-pin-2026"
+SAID = {"en": {"valid": "Signature valid", "wrong": "signing PIN is wrong", "order": "Valid",
+               "exact": "exactly the PDF that was issued"},
+        "hi": {"valid": "हस्ताक्षर वैध", "wrong": "हस्ताक्षर पिन गलत है", "order": "वैध",
+               "exact": "ठीक वही पीडीएफ"}}
+
+
+@pytest.fixture(scope="module")
+def signing_server(tmp_path_factory):
+    yield from serving(tmp_path_factory, ["demo", "--signing", "DDMO"])
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, request,
+                                             tmp_path):
+    said = SAID[language]
+    with walk(browser, signing_server, language, None, request.node.name) as official:
+        ramesh = official("ramesh.singh")
+        page = ramesh.page
+        page.goto(signing_server + "/password/signing")
+        if page.locator("#choose-pin").count():  # the first walk chooses it
+            page.fill("#pin", PIN)
+            page.fill("#repeat", PIN)
+            page.locator("#choose-pin button").click()
+            page.wait_for_url("**/password/signing")
+        page.click("header nav a[href='/files/new']")
+        page.fill("#subject", f"Relief to Panapur ({language})")
+        page.select_option("#route", "relief_grant")
+        page.fill("#note", "Put up the list of 42 families for relief.")
+        page.locator("form.card button.primary").click()
+        page.wait_for_url("**/files/*")
+        file_url = page.url
+
+        page.select_option("#draft-kind", "Order")
+        page.fill("#draft-title", "Relief to Panapur")
+        page.fill("#draft-body", "Rs 4,000 each to the 42 families. पनापुर के परिवारों को राहत।")
+        page.locator("form[action$='/drafts'] button").click()
+        page.wait_for_url("**/files/*")
+        page.locator("form[action*='/approve'] button").click()
+        page.wait_for_url("**/files/*")
+        page.fill("input[id^=issue-pin-]", PIN)
+        page.locator("form[action*='/issue'] button").click()
+        page.wait_for_url("**/files/*")
+        link = page.locator(".signed-order a[href$='signed.pdf']").get_attribute("href")
+        got = ramesh.context.request.get(signing_server + link)
+        assert got.ok and got.headers["content-type"] == "application/pdf"
+        pdf = tmp_path / "order.pdf"
+        pdf.write_bytes(got.body())
+        verify_url = page.locator(".signed-order a[href*='/verify/']").get_attribute("href")
+
+        page.fill("#actions input[name=pin]", "not-the-pin")
+        page.locator("#actions button[name=choice]").first.click()
+        assert said["wrong"] in page.locator(".flash.error").inner_text()
+        page.fill("#actions input[name=pin]", PIN)
+        page.locator("#actions button[name=choice]").first.click()
+        page.wait_for_url(signing_server + "/")
+        page.goto(file_url)
+        assert said["valid"] in page.locator(".notesheet").inner_text()
+        ramesh.sign_off()
+
+    anyone = browser.new_context(locale="en-IN")
+    try:
+        public = anyone.new_page()
+        public.goto(signing_server + verify_url)
+        if language == "hi":
+            public.locator("form.lang button").click()
+            public.wait_for_load_state()
+        assert said["order"] in public.locator("#order").inner_text()
+        public.set_input_files("#pdf", str(pdf))
+        public.locator("#upload button").click()
+        public.wait_for_selector("#verdict")
+        assert said["exact"] in public.locator("#verdict").inner_text()
+    finally:
+        anyone.close()
