@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import (Certificate, File, Note, NoteSignature, SigningAuthority, User)
+from ..models import Certificate, File, Note, NoteSignature, SigningAuthority, User
 from ..models.records import KINDS, digest
 from . import authority as authorities
 from .officials import signer_for
@@ -74,10 +74,12 @@ def marks(session: Session, file: File) -> dict[int, Mark]:
         select(Note, NoteSignature, Certificate).join(NoteSignature, NoteSignature.note_id == Note.id)
         .join(Certificate, Certificate.id == NoteSignature.certificate_id)
         .where(Note.file_id == file.id))
-    issuer = _issuers(session)
+    authority = authorities.authority_of(session, file.office_id)
+    issuer = authorities.authority_certificate(authority) if authority else None
     found: dict[int, Mark] = {}
     for note, signed, cert in rows:
-        valid = _problem(note, signed, cert, issuer.get(cert.office_id)) is None
+        mine = issuer if cert.office_id == file.office_id else None
+        valid = _problem(note, signed, cert, mine) is None
         found[note.id] = Mark(cert.user.name, cert.post.title, cert.post.title_hi,
                               signed.signed_at, valid)
     return found
