@@ -127,14 +127,12 @@ def issue_draft(session: Session, *, draft_id: int, user: User, pin: str | None 
                                      office_today(file.office, now))
     draft.status, draft.issued_by_id, draft.issued_by_post_id = "issued", user.id, post_id
     draft.issued_at = now
-    signed = {}
     if signing is not None:
-        order = orders.sign_order(session, signing, draft=draft, file=file, user=user, now=now,
-                                  body=_version(session, draft, draft.approved_version or 0).body,
-                                  site_url=site_url, store=store or default_store())
-        signed = {"signed": order.sha256}
+        orders.sign_order(session, signing, draft=draft, file=file, user=user, now=now,
+                          body=_version(session, draft, draft.approved_version or 0).body,
+                          site_url=site_url, store=store or default_store())
     audit.record(session, "draft.issued", user, file, draft=draft.id,
-                 issue_number=draft.issue_number, version=draft.approved_version, **signed)
+                 issue_number=draft.issue_number, version=draft.approved_version)
     session.flush()
     return draft
 

@@ -92,6 +92,8 @@ def sign_order(session: Session, prepared: Prepared, *, draft: Draft, file: File
                       size=len(signed), certificate_id=signer.certificate.id, signed_at=now)
     session.add(row)
     session.flush()
+    audit.record(session, "order.signed", user, file, draft=draft.id, short_code=code,
+                 sha256=row.sha256, serial=signer.certificate.serial)
     if replaced is not None:
         session.add(RevokedOrder(signed_order_id=replaced.id, superseded_by_id=row.id, at=now,
                                  reason=f"superseded by {draft.issue_number}",
