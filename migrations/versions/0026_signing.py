@@ -33,6 +33,9 @@ def upgrade():
         sa.Column('certificate', sa.Text(), nullable=False),
         sa.Column('provider', sa.String(length=16), nullable=False),
         sa.Column('token_module', sa.String(length=300), nullable=True),
+        sa.Column('esign_url', sa.String(length=300), nullable=True),
+        sa.Column('esign_asp_id', sa.String(length=64), nullable=True),
+        sa.Column('esign_certificate', sa.Text(), nullable=True),
         sa.Column('crl_number', sa.Integer(), nullable=False),
         sa.Column('created_at', workflows.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['office_id'], ['offices.id'],
@@ -133,6 +136,34 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_orders')),
         sa.UniqueConstraint('signed_order_id', name=op.f('uq_revoked_orders_signed_order_id')),
     )
+    op.create_table(
+        'esign_requests',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('txn', sa.String(length=64), nullable=False),
+        sa.Column('draft_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('post_id', sa.Integer(), nullable=False),
+        sa.Column('issue_number', sa.String(length=64), nullable=False),
+        sa.Column('short_code', sa.String(length=16), nullable=False),
+        sa.Column('prepared', sa.LargeBinary(), nullable=False),
+        sa.Column('digest', sa.String(length=64), nullable=False),
+        sa.Column('region_start', sa.Integer(), nullable=False),
+        sa.Column('region_end', sa.Integer(), nullable=False),
+        sa.Column('supersedes_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', workflows.db.UTCDateTime(), nullable=False),
+        sa.Column('outcome', sa.String(length=300), nullable=True),
+        sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'],
+                                name=op.f('fk_esign_requests_draft_id_drafts')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_esign_requests_user_id_users')),
+        sa.ForeignKeyConstraint(['post_id'], ['posts.id'],
+                                name=op.f('fk_esign_requests_post_id_posts')),
+        sa.ForeignKeyConstraint(['supersedes_id'], ['signed_orders.id'],
+                                name=op.f('fk_esign_requests_supersedes_id_signed_orders')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_esign_requests')),
+        sa.UniqueConstraint('txn', name=op.f('uq_esign_requests_txn')),
+    )
+    op.create_index(op.f('ix_esign_requests_draft_id'), 'esign_requests', ['draft_id'])
     for table in KEPT:
         _keep(table)
 
@@ -159,6 +190,8 @@ def downgrade():
         else:
             for verb in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+    op.drop_index(op.f('ix_esign_requests_draft_id'), table_name='esign_requests')
+    op.drop_table('esign_requests')
     op.drop_table('revoked_orders')
     op.drop_index(op.f('ix_signed_orders_sha256'), table_name='signed_orders')
     op.drop_table('signed_orders')

@@ -112,6 +112,22 @@ def issue_draft(session: Session, *, draft_id: int, user: User, pin: str | None 
     verification page; ``supersedes`` names an earlier order it replaces); a failure there
     leaves the draft approved and the number untaken."""
     now = now or utcnow()
+    draft, file, post_id = issuable(session, draft_id, user)
+    signing = orders.prepare(session, file=file, user=user, post_id=post_id, pin=pin,
+                             supersedes=supersedes, now=now)
+    mark_issued(session, draft, file, user, post_id, next_issue_number(session, draft, file, now),
+                now)
+    if signing is not None:
+        orders.sign_order(session, signing, draft=draft, file=file, user=user, now=now,
+                          body=approved_text(session, draft) or "", site_url=site_url,
+                          store=store or default_store())
+    session.flush()
+    return draft
+
+
+def issuable(session: Session, draft_id: int, user: User) -> tuple[Draft, File, int]:
+    """The approved draft ``user`` may issue now, its file (locked) and the post they issue
+    it from; refused otherwise."""
     draft, file = _lock_draft(session, draft_id)
     _require_not_issued(draft, NotAllowed(
         "'%(title)s' was issued as %(issue_number)s and cannot be issued again",
@@ -121,21 +137,23 @@ def issue_draft(session: Session, *, draft_id: int, user: User, pin: str | None 
                          title=draft.title)
     post_id = _holding_post(session, file, user, NotAllowed(
         "only the official holding file %(number)s may issue its drafts", number=file.number))
-    signing = orders.prepare(session, file=file, user=user, post_id=post_id, pin=pin,
-                             supersedes=supersedes, now=now)
-    draft.issue_number = next_number(session, file.office, DRAFT_KINDS[draft.kind],
-                                     office_today(file.office, now))
+    return draft, file, post_id
+
+
+def next_issue_number(session: Session, draft: Draft, file: File, now: datetime) -> str:
+    """The next number of the draft's kind in its office for the year."""
+    return next_number(session, file.office, DRAFT_KINDS[draft.kind],
+                       office_today(file.office, now))
+
+
+def mark_issued(session: Session, draft: Draft, file: File, user: User, post_id: int,
+                number: str, now: datetime) -> None:
+    """``draft`` is issued as ``number`` by ``user`` from ``post_id``, and frozen."""
+    draft.issue_number = number
     draft.status, draft.issued_by_id, draft.issued_by_post_id = "issued", user.id, post_id
     draft.issued_at = now
-    if signing is not None:
-        orders.sign_order(session, signing, draft=draft, file=file, user=user, now=now,
-                          body=_version(session, draft, draft.approved_version or 0).body,
-                          site_url=site_url, store=store or default_store())
     audit.record(session, "draft.issued", user, file, draft=draft.id,
                  issue_number=draft.issue_number, version=draft.approved_version)
-    session.flush()
-    return draft
-
 
 def compare_versions(session: Session, draft_id: int, a: int | str,
                      b: int | str) -> list[tuple[str, str]]:

@@ -14,8 +14,8 @@ from .password_link import PasswordLink
 from .people import PostHolding, User
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
-from .signing import (PROVIDERS, Certificate, NoteSignature, RevokedOrder, SignedOrder,
-                      SigningAuthority, SigningKey)
+from .signing import (PROVIDERS, Certificate, EsignRequest, NoteSignature, RevokedOrder,
+                      SignedOrder, SigningAuthority, SigningKey)
 from .signin import RecoveryCode, SecondFactor, SignInSession
 from .task import Movement, Task
 from .token import ApiToken
@@ -30,5 +30,5 @@ __all__ = [
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
     "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
-    "SigningAuthority", "SigningKey", "RevokedOrder",
+    "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest",
 ]

@@ -16,7 +16,7 @@ from ..db import Base, UTCDateTime
 from .office import Office, Post
 from .people import PostHolding, User
 
-PROVIDERS = ("builtin", "pkcs11")  # how an office's officials sign (a setting per office)
+PROVIDERS = ("builtin", "pkcs11", "esign")  # how an office's officials sign (a setting per office)
 
 
 class SigningAuthority(Base):
@@ -30,6 +30,11 @@ class SigningAuthority(Base):
     certificate: Mapped[str] = mapped_column(Text)   # PEM
     provider: Mapped[str] = mapped_column(String(16), default="builtin")
     token_module: Mapped[str | None] = mapped_column(String(300))  # PKCS#11 library path
+    # Aadhaar eSign (CCA eSign API 2.1): the provider's address, the office's id there, and the
+    # provider's certificate (PEM), which signs its answers and issues signers' certificates
+    esign_url: Mapped[str | None] = mapped_column(String(300))
+    esign_asp_id: Mapped[str | None] = mapped_column(String(64))
+    esign_certificate: Mapped[str | None] = mapped_column(Text)
     crl_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -120,3 +125,26 @@ class RevokedOrder(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     by_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+
+
+class EsignRequest(Base):
+    """An order sent to the eSign provider to be signed: its PDF prepared with room for the
+    signature, and the number it takes when the signature comes back (kept for the draft, so a
+    request that fails and is tried again issues under the same number)."""
+
+    __tablename__ = "esign_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn: Mapped[str] = mapped_column(String(64), unique=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    issue_number: Mapped[str] = mapped_column(String(64))
+    short_code: Mapped[str] = mapped_column(String(16))
+    prepared: Mapped[bytes] = mapped_column(LargeBinary)  # the PDF with its signature's room
+    digest: Mapped[str] = mapped_column(String(64))  # of the PDF's signed byte ranges (hex)
+    region_start: Mapped[int] = mapped_column(Integer)
+    region_end: Mapped[int] = mapped_column(Integer)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("signed_orders.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(300))  # signed, or why not

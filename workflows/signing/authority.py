@@ -11,6 +11,7 @@ certificate revocation list (CRL) lists every certificate revoked by then.
 
 import hashlib
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 from .. import audit
 from ..clock import utcnow
 from ..db import DEFAULT_INSTANCE
-from ..errors import NotAllowed, NotFound, named
+from ..errors import InvalidInput, NotAllowed, NotFound, named
 from ..models import PROVIDERS, Certificate, Office, PostHolding, SigningAuthority, User
 
 AUTHORITY_ENV = "SANCHIKA_AUTHORITY_DIR"
@@ -79,11 +80,16 @@ def create_authority(session: Session, user: User | None, office: Office,
 
 
 def set_provider(session: Session, user: User | None, office: Office, provider: str,
-                 token_module: str | None = None) -> SigningAuthority:
-    """Choose how ``office``'s officials sign: keys kept here under their PIN, or tokens."""
+                 token_module: str | None = None, esign: "Esign | None" = None
+                 ) -> SigningAuthority:
+    """Choose how ``office``'s officials sign: keys kept here under their PIN, tokens, or
+    (for orders) Aadhaar eSign through a provider."""
     authority = require_authority(session, office)
-    _check_provider(provider, token_module)
+    _check_provider(provider, token_module, esign)
     authority.provider, authority.token_module = provider, token_module
+    if esign is not None:
+        authority.esign_url, authority.esign_asp_id = esign.url, esign.asp_id
+        authority.esign_certificate = esign.certificate
     audit.record(session, "signing.provider_set", user, None, office=office.code,
                  provider=provider)
     return authority
@@ -94,6 +100,11 @@ def require_authority(session: Session, office: Office) -> SigningAuthority:
     if authority is None:
         raise NotFound("%(office)s has no signing authority", office=named(office))
     return authority
+
+
+def signing_key(authority: SigningAuthority) -> ec.EllipticCurvePrivateKey:
+    """The authority's private key, from its file (it also signs the office's eSign requests)."""
+    return _read_key(authority.key_id)
 
 
 def authority_certificate(authority: SigningAuthority) -> x509.Certificate:
@@ -181,12 +192,33 @@ def day_after(office: Office, day: date) -> datetime:
     return (start + timedelta(days=1)).astimezone(timezone.utc)
 
 
-def _check_provider(provider: str, token_module: str | None) -> None:
+@dataclass(frozen=True)
+class Esign:
+    """An office's eSign provider: where requests go, the office's id there, and the
+    provider's certificate (PEM)."""
+
+    url: str
+    asp_id: str
+    certificate: str
+
+
+def _check_provider(provider: str, token_module: str | None, esign: Esign | None = None
+                    ) -> None:
     if provider not in PROVIDERS:
         raise NotAllowed("officials sign with one of: %(providers)s; not '%(provider)s'",
                          providers=", ".join(PROVIDERS), provider=provider)
     if provider == "pkcs11" and not token_module:
         raise NotAllowed("signing with tokens needs the token's PKCS#11 library")
+    if provider != "esign":
+        return
+    if esign is None or not esign.url.startswith(("https://", "http://")) or not esign.asp_id:
+        raise InvalidInput("eSign needs the provider's address (https://...) and the office's "
+                           "ASP id there")
+    try:
+        x509.load_pem_x509_certificate(esign.certificate.encode())
+    except ValueError:
+        raise InvalidInput("the eSign provider's certificate is not a PEM certificate") \
+            from None
 
 
 def _usage(*, sign: bool, certify: bool) -> x509.KeyUsage:

@@ -128,7 +128,7 @@ def signer_for(session: Session, user: User, post_id: int, pin: str | None,
     if post is None:
         raise NotFound("no post with the id %(id)s", id=post_id)
     authority = authorities.require_authority(session, post.office)
-    holding = _holding(session, user, post, now)
+    holding = holding_of(session, user, post, now)
     issuer = authorities.authority_certificate(authority)
     if authority.provider == "pkcs11":
         return _on_token(session, authority, holding, pin, issuer, now)
@@ -183,7 +183,8 @@ def _certifies(cert: Certificate, public: ec.EllipticCurvePublicKey) -> bool:
     return x509.load_pem_x509_certificate(cert.pem.encode()).public_key() == public
 
 
-def _holding(session: Session, user: User, post: Post, now: datetime) -> PostHolding:
+def holding_of(session: Session, user: User, post: Post, now: datetime) -> PostHolding:
+    """The holding through which ``user`` holds ``post`` now; refused if they do not."""
     holding = session.scalar(select(PostHolding).where(
         PostHolding.user_id == user.id, PostHolding.post_id == post.id,
         org.held_on(office_today(post.office, now))).order_by(PostHolding.id.desc()).limit(1))

@@ -61,12 +61,16 @@ def prepare(session: Session, *, file: File, user: User, post_id: int, pin: str 
     """Open the issuer's key and find the order ``supersedes`` names, before the draft takes
     a number (a wrong PIN or a wrong number refuses it then); None where the office does not
     sign."""
-    if authorities.authority_of(session, file.office_id) is None:
+    authority = authorities.authority_of(session, file.office_id)
+    if authority is None:
         if supersedes:
             raise NotAllowed("%(office)s does not sign its orders, so none can be superseded",
                              office=named(file.office))
         return None
-    replaces = _in_force(session, file.office, supersedes) if supersedes else None
+    if authority.provider == "esign":
+        raise NotAllowed("%(office)s signs its orders with Aadhaar eSign: issue this one "
+                         "through the eSign provider", office=named(file.office))
+    replaces = in_force(session, file.office, supersedes) if supersedes else None
     return Prepared(signer_for(session, user, post_id, pin, now), replaces)
 
 
@@ -74,30 +78,52 @@ def sign_order(session: Session, prepared: Prepared, *, draft: Draft, file: File
                user: User, now: datetime, site_url: str, store: Path | str) -> SignedOrder:
     """The signed PDF of ``draft`` just numbered, kept in ``store``; its QR code leads to
     ``site_url``'s verification page."""
-    signer, replaced = prepared.signer, prepared.replaces
+    signer = prepared.signer
+    code = new_code(session)
+    sheet = order_sheet(draft, file, user, signer.certificate.post, body, code, site_url, now)
+    with signer.pdf_signer() as pdf_signer:
+        signed = sign_pdf(order_pdf(sheet), pdf_signer, location=file.office.name,
+                          name=user.name, reason=f"{draft.kind} {draft.issue_number}")
+    return keep_signed(session, draft=draft, file=file, user=user, pdf=signed, code=code,
+                       certificate=signer.certificate, replaces=prepared.replaces,
+                       store=store, now=now)
+
+
+def new_code(session: Session) -> str:
+    """A short code no order has yet."""
     code = short_code()
     while session.scalar(select(SignedOrder.id).where(SignedOrder.short_code == code)):
         code = short_code()
-    office, post = file.office, signer.certificate.post  # the certificate names the post
-    sheet = OrderSheet(office_name=office.name, office_name_hi=office.name_hi or None,
-                       issue_number=str(draft.issue_number), kind=draft.kind,
-                       kind_hi=KIND_HI.get(draft.kind, draft.kind), title=draft.title, body=body,
-                       issued_on=office_today(office, now), post_title=post.title,
-                       signer_name=user.name, verify_url=f"{site_url.rstrip('/')}/verify/{code}",
-                       short_code=code)
-    with signer.pdf_signer() as pdf_signer:
-        signed = sign_pdf(order_pdf(sheet), pdf_signer, location=office.name, name=user.name,
-                          reason=f"{draft.kind} {draft.issue_number}")
-    row = SignedOrder(draft_id=draft.id, short_code=code, sha256=keep(store, signed),
-                      size=len(signed), certificate_id=signer.certificate.id, signed_at=now)
+    return code
+
+
+def order_sheet(draft: Draft, file: File, user: User, post: Post, body: str, code: str,
+                site_url: str, now: datetime) -> OrderSheet:
+    """What the PDF of ``draft`` (numbered) says, issued by ``user`` as ``post``."""
+    office = file.office
+    return OrderSheet(office_name=office.name, office_name_hi=office.name_hi or None,
+                      issue_number=str(draft.issue_number), kind=draft.kind,
+                      kind_hi=KIND_HI.get(draft.kind, draft.kind), title=draft.title, body=body,
+                      issued_on=office_today(office, now), post_title=post.title,
+                      signer_name=user.name, verify_url=f"{site_url.rstrip('/')}/verify/{code}",
+                      short_code=code)
+
+
+def keep_signed(session: Session, *, draft: Draft, file: File, user: User, pdf: bytes, code: str,
+                certificate: Certificate, replaces: SignedOrder | None, store: Path | str,
+                now: datetime) -> SignedOrder:
+    """Keep the signed ``pdf`` of ``draft`` (in ``store``, its row in the record) and mark
+    the order it ``replaces`` superseded."""
+    row = SignedOrder(draft_id=draft.id, short_code=code, sha256=keep(store, pdf),
+                      size=len(pdf), certificate_id=certificate.id, signed_at=now)
     session.add(row)
     session.flush()
     audit.record(session, "order.signed", user, file, draft=draft.id, short_code=code,
-                 sha256=row.sha256, serial=signer.certificate.serial)
-    if replaced is not None:
-        session.add(RevokedOrder(signed_order_id=replaced.id, superseded_by_id=row.id, at=now,
+                 sha256=row.sha256, serial=certificate.serial)
+    if replaces is not None:
+        session.add(RevokedOrder(signed_order_id=replaces.id, superseded_by_id=row.id, at=now,
                                  reason=f"superseded by {draft.issue_number}",
-                                 by_user_id=user.id, by_post_id=signer.certificate.post_id))
+                                 by_user_id=user.id, by_post_id=certificate.post_id))
         session.flush()
     return row
 
@@ -145,8 +171,9 @@ def _revoking_post(session: Session, user: User, order: "Issued", now: datetime)
     return post
 
 
-def _in_force(session: Session, office: Office, number: str) -> SignedOrder:
-    """The signed order of ``office`` numbered ``number``, still in force (to supersede)."""
+def in_force(session: Session, office: Office, number: str) -> SignedOrder:
+    """The signed order of ``office`` numbered ``number``, still in force (to supersede);
+    refused otherwise."""
     number = " ".join(number.split()).upper()
     row = session.scalar(select(SignedOrder).join(Draft, Draft.id == SignedOrder.draft_id)
                          .join(File, File.id == Draft.file_id)
@@ -252,7 +279,14 @@ def _issued(session: Session, row: SignedOrder) -> Issued:
 
 
 def _roots(session: Session) -> Sequence[x509.Certificate]:
-    return [authorities.authority_certificate(a) for a in session.scalars(select(SigningAuthority))]
+    """Whom an issued order's signature may chain to: the offices' authorities, and the eSign
+    providers of the offices that sign with eSign."""
+    roots = []
+    for authority in session.scalars(select(SigningAuthority)):
+        roots.append(authorities.authority_certificate(authority))
+        if authority.esign_certificate:
+            roots.append(x509.load_pem_x509_certificate(authority.esign_certificate.encode()))
+    return roots
 
 
 def check(session: Session, read_document: Callable[[str], bytes | None]

@@ -26,6 +26,8 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -134,6 +136,46 @@ def sign_pdf(pdf: bytes, signer: signers.Signer, *, reason: str, location: str,
                                         reason=reason, location=location, name=name)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=io.BytesIO())
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A PDF with room kept for a signature made elsewhere (an eSign provider's), and the
+    digest of what that signature covers."""
+
+    pdf: bytes
+    digest: bytes
+    region_start: int
+    region_end: int
+
+
+EXTERNAL_ROOM = 24576  # hex digits kept for the provider's CMS (its chain included)
+
+
+def prepare_external(pdf: bytes, *, reason: str, location: str, name: str) -> Prepared:
+    """``pdf`` with a PAdES signature field whose signature will come from outside."""
+    meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES,
+                                        reason=reason, location=location, name=name)
+    placeholder = signers.ExternalSigner(signing_cert=None, cert_registry=None,
+                                         signature_value=bytes(256))
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    out = io.BytesIO()
+    digest, _tbs, _out = asyncio.run(signers.PdfSigner(meta, signer=placeholder)
+                                     .async_digest_doc_for_signing(
+                                         writer, bytes_reserved=EXTERNAL_ROOM, output=out))
+    return Prepared(out.getvalue(), digest.document_digest, digest.reserved_region_start,
+                    digest.reserved_region_end)
+
+
+def finish_external(prepared: Prepared, cms: bytes) -> bytes:
+    """The prepared PDF with the CMS signature made elsewhere put in its room."""
+    if len(cms) * 2 > prepared.region_end - prepared.region_start - 2:
+        raise ValueError("the signature is larger than the room kept for it")
+    out = io.BytesIO(prepared.pdf)
+    PdfTBSDocument.finish_signing(out, PreparedByteRangeDigest(
+        prepared.digest, prepared.region_start, prepared.region_end), cms)
     return out.getvalue()
 
 
