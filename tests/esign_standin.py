@@ -11,7 +11,7 @@ request's response address.
 import asyncio
 import html
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from flask import Flask, request
 from werkzeug.serving import make_server
 
+from workflows.clock import utcnow
 from workflows.signing import esign
 from workflows.signing.pdf import key_signer
 
@@ -31,7 +32,7 @@ def _ca():
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Stand-in ESP"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Stand-in eSign CA")])
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
@@ -56,7 +57,7 @@ class StandIn:
     def person(self, name):
         """A key and a one-time certificate for the person who authenticated."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         cert = (x509.CertificateBuilder()
                 .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IN"),
                                          x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -75,7 +76,7 @@ class StandIn:
     def answer(self, txn, otp, name="Ramesh Kumar Singh"):
         """The signed answer to ``txn`` after ``otp``; and where it goes."""
         digest, back = self.waiting.pop(txn)
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         if otp != OTP:
             return esign.answer_xml(txn=txn, certificate=None, cms=b"",
                                     error="OTP validation failed", key=self.key,
