@@ -20,6 +20,7 @@ from workflows.signing.authority import Esign
 
 from esign_standin import OTP, StandIn
 from test_signed_orders import approved_order
+from webtools import post, sign_in, text
 
 SITE = "http://127.0.0.1:5000/"
 
@@ -97,3 +98,45 @@ def test_an_esign_office_does_not_issue_with_a_pin(session, ddmo, people, provid
     with pytest.raises(NotAllowed, match="eSign"):
         drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin="whatever-1",
                            store=tmp_path)
+
+
+def test_the_pages_send_the_order_to_the_provider_and_take_its_answer(session, app, ddmo,
+                                                                      people, provider,
+                                                                      tmp_path):
+    app.config["ATTACHMENTS"] = str(tmp_path)
+    file, draft = approved_order(session, ddmo, people)
+    client = app.test_client()
+    sign_in(client, "ramesh.singh")
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert f'id="esign-{draft.id}"' in page and "issue-pin-" not in page
+    sent = post(client, f"/files/{file.id}/drafts/{draft.id}/esign", {})
+    assert sent.status_code == 200
+    assert f"form-action 'self' {provider.url.rsplit('/', 1)[0]}" in \
+        sent.headers["Content-Security-Policy"]
+    body = sent.get_data(as_text=True)
+    assert f'action="{provider.url}"' in body
+    request_xml = html.unescape(re.search(r'name="eSignRequest" value="([^"]*)"', body).group(1))
+    txn = re.search(r'name="aspTxnID" value="([^"]*)"', body).group(1)
+    back = post_form(provider.url, {"eSignRequest": request_xml})
+    form_txn = re.search(r"name=txn value='([^']+)'", back).group(1)
+    answer = post_form(provider.url + "/otp", {"txn": form_txn, "otp": OTP})
+    response = html.unescape(re.search(r'name=eSignResponse value="([^"]*)"', answer).group(1))
+    anonymous = app.test_client()  # posted from the provider's site: no cookie of ours
+    taken = anonymous.post("/esign/answer", data={"eSignResponse": response})
+    assert taken.status_code == 303 and "Set-Cookie" not in taken.headers
+    assert taken.headers["Location"].endswith(f"/esign/done/{txn}")
+    done = client.get(taken.headers["Location"])
+    assert done.status_code == 302
+    said = text(client.get(done.headers["Location"]))
+    assert "signed with Aadhaar eSign" in said and "Signed PDF" in said
+    junk = anonymous.post("/esign/answer", data={"eSignResponse": "<EsignResp txn='x'/>"})
+    assert junk.status_code == 400 and "no eSign request x" in junk.get_data(as_text=True)
+
+
+def test_an_administrator_sets_the_esign_provider(session, app, ddmo, people):
+    client = app.test_client()
+    sign_in(client, "vikas.kumar")
+    bad = post(client, f"/admin/offices/{ddmo.id}/settings", dict(
+        what="signing", provider="esign", esign_url="ftp://x", esign_asp_id="A"))
+    assert "provider's address" in text(client.get(bad.headers["Location"]))
+    assert authority.authority_of(session, ddmo.id) is None  # nothing half set up

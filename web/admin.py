@@ -205,10 +205,13 @@ def _save_settings(db, office):
         return
     if form.get("what") == "signing":
         provider, module = form.get("provider", "builtin"), form.get("token_module") or None
+        esign = authority.Esign(form.get("esign_url", "").strip(),
+                                form.get("esign_asp_id", "").strip(),
+                                form.get("esign_certificate", "").strip())
         if authority.authority_of(db, office.id) is None:
-            authority.create_authority(db, current_user, office, provider, module)
-        else:
-            authority.set_provider(db, current_user, office, provider, module)
+            authority.create_authority(db, current_user, office)
+        authority.set_provider(db, current_user, office, provider, module,
+                               esign if provider == "esign" else None)
         return
     by_priority = {p: (form.get(f"limit_{p}", "").strip() or None) for p in PRIORITIES}
     limits.set_limits(db, office, default=form.get("default", "").strip() or None,

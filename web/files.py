@@ -2,7 +2,7 @@
 route diagram, and every action an official takes on a file."""
 
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
@@ -17,11 +17,11 @@ from workflows.routes import routing
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
-from workflows.signing import orders
+from workflows.signing import esigning, orders
 
 from . import throttle
 from .i18n import say
-from .security import refuse, transaction, visible_file
+from .security import content_policy, refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -200,6 +200,32 @@ def revoke_order(file_id, draft_id):
         return _act_on(file_id, run) or _back(file_id)
     except NotFound:
         abort(404)
+
+
+@bp.route("/<int:file_id>/drafts/<int:draft_id>/esign", methods=["POST"])
+@login_required
+def esign_draft(file_id, draft_id):
+    """Send the approved draft to the office's eSign provider, through this browser."""
+    try:
+        with transaction() as db:
+            file = visible_file(db, file_id)
+            draft = drafts.get_draft(db, draft_id)
+            if draft.file_id != file.id:
+                abort(404)
+            sent = esigning.send_for_esign(db, draft_id=draft_id, user=current_user,
+                                           site_url=request.host_url,
+                                           supersedes=request.form.get("supersedes") or None)
+    except NotFound:
+        abort(404)
+    except (FileMoved, InvalidInput, NotAllowed) as exc:
+        flash(say(exc), "error")
+        return _back(file_id)
+    page = render_template("signing/esign_send.html", sent=sent,
+                           request_xml=sent.request.decode())
+    # the one form that leaves the site: to the office's eSign provider
+    provider = urlsplit(sent.url)
+    return page, 200, {"Cache-Control": "no-store", "Content-Security-Policy": content_policy(
+        f"{provider.scheme}://{provider.netloc}")}
 
 
 def _stored(file_id, read):

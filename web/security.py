@@ -110,17 +110,23 @@ def _check_csrf():
     if is_api() and (current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
                      or not current_user.is_authenticated):
         return
+    if request.endpoint == "signing.esign_answer":
+        return  # the eSign provider's answer, posted from its site: its XML signature vouches
     csrf.protect()
+
+
+def content_policy(form_to=""):
+    """The pages' Content-Security-Policy; ``form_to``, an origin a form may post to besides
+    the site (the eSign provider's, on the one page that sends there)."""
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"frame-ancestors 'none'; form-action 'self'{' ' + form_to if form_to else ''}")
 
 
 def _headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Content-Security-Policy", content_policy())
     return response
 
 

@@ -2,14 +2,16 @@
 it, replace a forgotten one with the password), the office's certificate and its revocation
 list, published for anyone, and the public page that verifies an issued order."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflows import org
-from workflows.errors import InvalidInput, NotAllowed, NotFound
+from workflows.errors import InvalidInput, NotAllowed, NotFound, SanchikaError
+from workflows.files.attachments import default_store
 from workflows.models import User
-from workflows.signing import authority, officials, orders
+from workflows.signing import authority, esign, esigning, officials, orders
 
 from . import throttle
 from .i18n import say
@@ -101,6 +103,40 @@ def _verification(code):
         checked = orders.check_upload(db, upload.read()) if upload and upload.filename else None
         page = render_template("signing/verify.html", code=code, order=order, checked=checked)
     return page, 404 if code and order is None else 200
+
+
+@bp.route("/esign/answer", methods=["POST"])
+def esign_answer():
+    """The eSign provider's answer, posted by the official's browser from the provider's site
+    (so without this site's cookies: nothing here may set one, or it would sign them off)."""
+    document = request.form.get("eSignResponse", "")
+    try:
+        with transaction() as db:
+            txn = esign.txn_of(document)
+            esigning.finish_esign(db, document, current_app.config.get("ATTACHMENTS")
+                                  or default_store())
+    except SanchikaError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    return redirect(url_for("signing.esign_done", txn=txn), code=303)
+
+
+@bp.route("/esign/done/<txn>")
+@login_required
+def esign_done(txn):
+    """Back from the eSign provider, with this site's cookies: say how it went."""
+    with transaction() as db:
+        done = esigning.outcome(db, txn, current_user)
+        if done is None:
+            abort(404)
+        draft, outcome = done
+        if outcome == "signed":
+            flash(_("Issued as %(number)s, signed with Aadhaar eSign.",
+                    number=draft.issue_number), "ok")
+        else:
+            flash(_("The eSign provider did not sign the order, which stays approved: "
+                    "%(why)s", why=outcome), "error")
+        file_id = draft.file_id
+    return redirect(url_for("files.show", file_id=file_id) + "#drafts")
 
 
 def _office(db, code):

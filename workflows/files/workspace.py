@@ -54,6 +54,7 @@ class FileView:
     sheet: list[notesheet.Block] = field(default_factory=list)
     signs: bool = False      # the file's office signs notes and orders
     has_pin: bool = False    # the viewer has chosen a signing PIN
+    esign: bool = False      # orders are signed with Aadhaar eSign
     marks: dict[int, signed_notes.Mark] = field(default_factory=dict)  # by note id
     signed: dict[int, orders.Issued] = field(default_factory=dict)  # signed orders by draft id
 
@@ -91,6 +92,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.signs = signing is not None
     if signing is not None:  # with a token, the PIN is the token's
         view.has_pin = signing.provider == "pkcs11" or key_of(session, user) is not None
+        view.esign = signing.provider == "esign"
         view.marks = signed_notes.marks(session, file)
         view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)

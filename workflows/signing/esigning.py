@@ -131,6 +131,19 @@ def finish_esign(session: Session, document: bytes | str, store: Path | str,
     return Finished(draft, None)
 
 
+def outcome(session: Session, txn: str, user: User) -> tuple[Draft, str] | None:
+    """The draft of ``user``'s eSign request ``txn`` and how it ended ("signed", or why not;
+    "waiting" while the provider has not answered); None if it is not theirs."""
+    request = session.scalar(select(EsignRequest).where(EsignRequest.txn == txn,
+                                                        EsignRequest.user_id == user.id))
+    if request is None:
+        return None
+    draft = session.get(Draft, request.draft_id)
+    if draft is None:
+        return None
+    return draft, (request.outcome or "waiting").removeprefix("not signed: ")
+
+
 def _refused(session: Session, request: EsignRequest, draft: Draft, file: File, user: User,
              why: str) -> Finished:
     request.outcome = f"not signed: {why}"[:300]
