@@ -305,3 +305,20 @@ def test_a_key_sealed_under_older_parameters_opens_and_is_sealed_again(session, 
     file = relief_file(session, ddmo, people)
     sent_with(session, file, people.ramesh, PIN)
     assert key.kdf == officials.KDF_NAME and officials.unlock(key, PIN) is not None
+
+
+def test_the_command_sets_up_an_office_and_writes_its_crl(empty_db, tmp_path):
+    from click.testing import CliRunner
+    from web.cli import main
+    env = {"SANCHIKA_DATABASE_URL": empty_db}
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    made = runner.invoke(main, ["signing", "setup", "ddmo"])
+    assert made.exit_code == 0 and "DDMO: signing authority" in made.output
+    again = runner.invoke(main, ["signing", "setup", "DDMO"])
+    assert again.exit_code != 0 and "already has a signing authority" in again.output
+    tokens = runner.invoke(main, ["signing", "setup", "SADAR", "--provider", "pkcs11"])
+    assert tokens.exit_code != 0 and "PKCS#11 library" in tokens.output
+    written = runner.invoke(main, ["signing", "crl", "DDMO", "-o", str(tmp_path / "d.crl")])
+    assert written.exit_code == 0
+    assert len(x509.load_der_x509_crl((tmp_path / "d.crl").read_bytes())) == 0  # none revoked
