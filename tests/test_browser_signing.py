@@ -3,8 +3,13 @@ signs chooses a signing PIN, sends a file with a paragraph (a wrong PIN first), 
 and issues an order with the PIN, and anyone, signed in or not, verifies it from its code and by
 uploading its PDF."""
 
-import pytest
+import urllib.request
 
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from esign_standin import OTP, StandIn
 from test_browser import CHROMIUM, browser, serving, walk  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
@@ -13,14 +18,14 @@ pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(
 
 PIN = "saran-pin-2026"
 SAID = {"en": {"valid": "Signature valid", "wrong": "signing PIN is wrong", "order": "Valid",
-               "exact": "exactly the PDF that was issued"},
+               "exact": "exactly the PDF that was issued", "esigned": "signed with Aadhaar eSign"},
         "hi": {"valid": "हस्ताक्षर वैध", "wrong": "हस्ताक्षर पिन गलत है", "order": "वैध",
-               "exact": "ठीक वही पीडीएफ"}}
+               "exact": "ठीक वही पीडीएफ", "esigned": "आधार ई-साइन से हस्ताक्षरित"}}
 
 
 @pytest.fixture(scope="module")
 def signing_server(tmp_path_factory):
-    yield from serving(tmp_path_factory, ["demo", "--signing", "DDMO"])
+    yield from serving(tmp_path_factory, ["demo", "--signing", "DDMO", "--signing", "SADAR"])
 
 
 @pytest.mark.parametrize("language", ["en", "hi"])
@@ -85,3 +90,50 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
         assert said["exact"] in public.locator("#verdict").inner_text()
     finally:
         anyone.close()
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server, browser,
+                                                                 language, request):
+    """Sadar's head sets its eSign provider (a stand-in on loopback); the dealing assistant
+    issues an order, authenticates at the provider with the OTP and comes back issued."""
+    with urllib.request.urlopen(signing_server + "/signing/SADAR/authority.pem") as got:
+        asp = x509.load_pem_x509_certificate(got.read())
+    with StandIn(asp) as esp, walk(browser, signing_server, language, None,
+                                   request.node.name) as official:
+        sunita = official("sunita.kumari")
+        page = sunita.page
+        page.goto(signing_server + "/admin/")
+        page.locator("tr", has=page.locator("code", has_text="SADAR")) \
+            .locator("a[href$='/settings']").click()
+        page.select_option("#provider", "esign")
+        page.fill("#esign_url", esp.url)
+        page.fill("#esign_asp_id", "SARAN-SADAR")
+        page.fill("#esign_certificate",
+                  esp.certificate.public_bytes(serialization.Encoding.PEM).decode())
+        page.locator("#signing-form button").click()
+        page.wait_for_load_state()
+        sunita.sign_off()
+
+        pooja = official("pooja.kumari")
+        page = pooja.page
+        pooja.open_file(f"Repair of the record room ({language})")
+        page.select_option("#draft-kind", "Order")
+        page.fill("#draft-title", "Repair sanctioned")
+        page.fill("#draft-body", "Rs 48,500 sanctioned for the roof. छत की मरम्मत स्वीकृत।")
+        page.locator("form[action$='/drafts'] button").click()
+        page.wait_for_url("**/files/*")
+        page.locator("form[action*='/approve'] button").click()
+        page.wait_for_url("**/files/*")
+        page.locator("form[id^=esign-] button").click()
+        page.wait_for_selector("#otp")  # at the provider, sent on by the page's script
+        page.fill("#otp", OTP)
+        page.click("#authenticate")
+        page.wait_for_url("**/files/*")
+        assert said_of(language)["esigned"] in page.locator(".flash").inner_text()
+        assert page.locator(".signed-order a[href$='signed.pdf']").count() == 1
+        pooja.sign_off()
+
+
+def said_of(language):
+    return SAID[language]

@@ -258,8 +258,9 @@ def test_the_office_publishes_its_certificate_and_crl(session, app, ddmo):
 def test_an_administrator_sets_up_the_offices_signing(session, app, ddmo, people):
     client = app.test_client()
     sign_in(client, "vikas.kumar")
-    page = text(client.get(f"/admin/offices/{ddmo.id}/settings"))
-    assert "The office does not sign yet" in page
+    html = client.get(f"/admin/offices/{ddmo.id}/settings").get_data(as_text=True)
+    assert html.index("<main") < html.index('id="signing-form"')  # on the page, not its title
+    assert "The office does not sign yet" in text(client.get(f"/admin/offices/{ddmo.id}/settings"))
     done = post(client, f"/admin/offices/{ddmo.id}/settings", dict(what="signing",
                                                                   provider="builtin"))
     assert done.status_code == 302
