@@ -323,3 +323,15 @@ def test_the_command_sets_up_an_office_and_writes_its_crl(empty_db, tmp_path):
     written = runner.invoke(main, ["signing", "crl", "DDMO", "-o", str(tmp_path / "d.crl")])
     assert written.exit_code == 0
     assert len(x509.load_der_x509_crl((tmp_path / "d.crl").read_bytes())) == 0  # none revoked
+
+
+def test_the_files_pdf_says_who_signed_each_paragraph(session, ddmo, people):
+    import io
+    from pypdf import PdfReader
+    from workflows.reports.pdf_export import file_pdf
+    signing_office(session, ddmo)
+    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    file = relief_file(session, ddmo, people)
+    sent_with(session, file, people.ramesh, PIN)
+    words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(file_pdf(session, file))).pages)
+    assert "Signed / " in words and people.ramesh.name in words.split("Signed / ", 1)[1]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from ..files import attachments, drafts, notesheet, receipts
 from .. import reports
 from ..clock import utcnow
+from ..signing import notes as signed_notes
 from ..typesetting import PIECE, font_path, pieces  # noqa: F401 (PIECE: the pieces' size)
 from ..models import DraftVersion, File
 
@@ -75,6 +76,7 @@ def _notes(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
     """The note sheet: a part's paragraphs under its step and post (see ``notesheet``)."""
     pdf.add_page()
     pdf.heading("Note sheet / टिप्पणी")
+    marks = signed_notes.marks(session, file)
     for block in notesheet.note_sheet(session, file):
         if block.part is not None:
             post = block.part.post
@@ -85,6 +87,10 @@ def _notes(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
             pdf.para(f"{note.number}. {note.body}")
             pdf.para(f"    {note.author.name}, {note.author_post.title} · "
                      f"{_when(note.frozen_at or note.updated_at, tz)}", size=9)
+            mark = marks.get(note.id)
+            if mark is not None:
+                pdf.para(f"    {'Signed / हस्ताक्षरित' if mark.valid else 'SIGNATURE DOES NOT MATCH'}"
+                         f": {mark.signer}, {mark.post} · {_when(mark.signed_at, tz)}", size=9)
 
 
 def _correspondence(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
