@@ -2,7 +2,7 @@
 the CCA eSign API's request documents, asks for an OTP, and answers with the signed response
 document, as a licensed provider's pages do (without Aadhaar: the OTP is fixed).
 
-It checks the request's signature against the office's certificate, issues the person a
+It checks the request's signature against the office's registered ASP certificate, issues the person a
 certificate from its own CA and signs the hash the request names as CMS (pyHanko), and signs
 its answer with its CA key.  The answer goes back through the browser, as a form posted to the
 request's response address.
@@ -46,9 +46,10 @@ def _ca():
 
 
 class StandIn:
-    """The stand-in ESP: ``url`` takes requests; ``certificate`` is its CA's."""
+    """The stand-in ESP: ``url`` takes requests; ``certificate`` is its CA's; ``asp`` is the
+    certificate of the ASP registered with it (set once the office has made one)."""
 
-    def __init__(self, asp_certificate):
+    def __init__(self, asp_certificate=None):
         self.key, self.certificate = _ca()
         self.asp = asp_certificate
         self.waiting = {}  # txn: (hash, response address)

@@ -3,7 +3,6 @@ signs chooses a signing PIN, sends a file with a paragraph (a wrong PIN first), 
 and issues an order with the PIN, and anyone, signed in or not, verifies it from its code and by
 uploading its PDF."""
 
-import urllib.request
 
 import pytest
 from cryptography import x509
@@ -97,9 +96,7 @@ def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server,
                                                                  language, request):
     """Sadar's head sets its eSign provider (a stand-in on loopback); the dealing assistant
     issues an order, authenticates at the provider with the OTP and comes back issued."""
-    with urllib.request.urlopen(signing_server + "/signing/SADAR/authority.pem") as got:
-        asp = x509.load_pem_x509_certificate(got.read())
-    with StandIn(asp) as esp, walk(browser, signing_server, language, None,
+    with StandIn() as esp, walk(browser, signing_server, language, None,
                                    request.node.name) as official:
         sunita = official("sunita.kumari")
         page = sunita.page
@@ -113,6 +110,8 @@ def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server,
                   esp.certificate.public_bytes(serialization.Encoding.PEM).decode())
         page.locator("#signing-form button").click()
         page.wait_for_load_state()
+        asp = page.context.request.get(signing_server + "/signing/SADAR/asp.pem")
+        esp.asp = x509.load_pem_x509_certificate(asp.body())  # registered with the provider
         sunita.sign_off()
 
         pooja = official("pooja.kumari")

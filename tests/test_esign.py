@@ -4,6 +4,7 @@ PDF then verifies; a refused or forged answer issues nothing and the number wait
 
 import html
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -28,10 +29,11 @@ SITE = "http://127.0.0.1:5000/"
 @pytest.fixture
 def provider(session, ddmo):
     made = authority.create_authority(session, None, ddmo)
-    with StandIn(authority.authority_certificate(made)) as esp:
+    with StandIn() as esp:
         pem = esp.certificate.public_bytes(serialization.Encoding.PEM).decode()
         authority.set_provider(session, None, ddmo, "esign",
                                esign=Esign(esp.url, "SARAN-DDMO", pem))
+        esp.asp = authority.asp_identity(made)[1]  # the office registers its ASP certificate
         yield esp
 
 
@@ -140,3 +142,19 @@ def test_an_administrator_sets_the_esign_provider(session, app, ddmo, people):
         what="signing", provider="esign", esign_url="ftp://x", esign_asp_id="A"))
     assert "provider's address" in text(client.get(bad.headers["Location"]))
     assert authority.authority_of(session, ddmo.id) is None  # nothing half set up
+
+
+def test_the_office_signs_its_requests_with_its_registered_rsa_key(session, app, ddmo, people,
+                                                                   provider):
+    made = authority.authority_of(session, ddmo.id)
+    key, cert = authority.asp_identity(made)
+    assert key.key_size == 2048 and cert.issuer == authority.authority_certificate(made).subject
+    published = app.test_client().get("/signing/DDMO/asp.pem")
+    assert published.status_code == 200 and published.data.decode() == made.esign_asp_certificate
+    _file, draft = approved_order(session, ddmo, people)
+    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+                                   site_url=SITE)
+    assert b"rsa-sha256" in sent.request
+    provider.asp = authority.authority_certificate(made)  # a provider holding another cert
+    with pytest.raises(urllib.error.HTTPError):
+        through_the_provider(sent, OTP)

@@ -69,6 +69,17 @@ def authority_pem(code):
         "Content-Disposition": f'attachment; filename="{code.upper()}-authority.pem"'})
 
 
+@bp.route("/signing/<code>/asp.pem")
+def asp_pem(code):
+    """The office's certificate as an eSign ASP, to register with its eSign provider."""
+    with transaction() as db:
+        pem = authority.require_authority(db, _office(db, code)).esign_asp_certificate
+    if not pem:
+        abort(404)
+    return Response(pem, mimetype="application/x-pem-file", headers={
+        "Content-Disposition": f'attachment; filename="{code.upper()}-asp.pem"'})
+
+
 @bp.route("/signing/<code>/crl")
 def revocation_list(code):
     """The office's certificate revocation list (DER), made as it is asked for."""

@@ -36,6 +36,7 @@ def upgrade():
         sa.Column('esign_url', sa.String(length=300), nullable=True),
         sa.Column('esign_asp_id', sa.String(length=64), nullable=True),
         sa.Column('esign_certificate', sa.Text(), nullable=True),
+        sa.Column('esign_asp_certificate', sa.Text(), nullable=True),
         sa.Column('crl_number', sa.Integer(), nullable=False),
         sa.Column('created_at', workflows.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['office_id'], ['offices.id'],

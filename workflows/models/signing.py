@@ -35,6 +35,9 @@ class SigningAuthority(Base):
     esign_url: Mapped[str | None] = mapped_column(String(300))
     esign_asp_id: Mapped[str | None] = mapped_column(String(64))
     esign_certificate: Mapped[str | None] = mapped_column(Text)
+    # the office's own certificate as an ASP (its RSA key a file beside the authority's),
+    # registered with the provider, which checks the requests' signatures with it
+    esign_asp_certificate: Mapped[str | None] = mapped_column(Text)
     crl_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -90,6 +91,8 @@ def set_provider(session: Session, user: User | None, office: Office, provider: 
     if esign is not None:
         authority.esign_url, authority.esign_asp_id = esign.url, esign.asp_id
         authority.esign_certificate = esign.certificate
+        if authority.esign_asp_certificate is None:
+            authority.esign_asp_certificate = _asp_certificate(authority, office)
     audit.record(session, "signing.provider_set", user, None, office=office.code,
                  provider=provider)
     return authority
@@ -102,9 +105,40 @@ def require_authority(session: Session, office: Office) -> SigningAuthority:
     return authority
 
 
-def signing_key(authority: SigningAuthority) -> ec.EllipticCurvePrivateKey:
-    """The authority's private key, from its file (it also signs the office's eSign requests)."""
-    return _read_key(authority.key_id)
+def asp_identity(authority: SigningAuthority) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """The office's key and certificate as an eSign ASP, which sign its eSign requests."""
+    if not authority.esign_asp_certificate:
+        raise NotFound("the office has no eSign ASP certificate: set its eSign provider")
+    cert = x509.load_pem_x509_certificate(authority.esign_asp_certificate.encode())
+    public = cert.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise NotAllowed("the office's eSign ASP key is not an RSA key")
+    key = _read_key(f"asp-{_key_id(public)}")
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise NotAllowed("the office's eSign ASP key is not an RSA key")
+    return key, cert
+
+
+def _asp_certificate(authority: SigningAuthority, office: Office) -> str:
+    """An RSA key (as registered eSign providers expect) and a certificate for it from the
+    office's authority, which the office registers with its provider."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    _write_key(key, f"asp-{_key_id(key.public_key())}")
+    issuer = authority_certificate(authority)
+    now = utcnow()
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IN"),
+                                     x509.NameAttribute(NameOID.ORGANIZATION_NAME, office.name),
+                                     x509.NameAttribute(NameOID.COMMON_NAME,
+                                                        f"{office.name} eSign ASP")]))
+            .issuer_name(issuer.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=CERTIFICATE_DAYS))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_usage(sign=True, certify=False), critical=True)
+            .sign(_authority_key(authority), hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def authority_certificate(authority: SigningAuthority) -> x509.Certificate:
@@ -134,7 +168,7 @@ def certify(session: Session, authority: SigningAuthority, holding: PostHolding,
                 issuer.public_key()), critical=False)  # type: ignore[arg-type]
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key),
                            critical=False)
-            .sign(_read_key(authority.key_id), hashes.SHA256()))
+            .sign(_authority_key(authority), hashes.SHA256()))
     row = Certificate(serial=f"{serial:x}", office_id=office.id, user_id=user.id,
                       post_id=post.id, holding_id=holding.id, not_before=now, not_after=ends,
                       pem=cert.public_bytes(serialization.Encoding.PEM).decode())
@@ -182,7 +216,7 @@ def crl(session: Session, office: Office, now: datetime | None = None) -> bytes:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(int(cert.serial, 16))
             .revocation_date(cert.revoked_at or now).build())  # selected as revoked
-    return builder.sign(_read_key(authority.key_id), hashes.SHA256()).public_bytes(
+    return builder.sign(_authority_key(authority), hashes.SHA256()).public_bytes(
         serialization.Encoding.DER)
 
 
@@ -228,13 +262,13 @@ def _usage(*, sign: bool, certify: bool) -> x509.KeyUsage:
                          decipher_only=False)
 
 
-def _key_id(public_key: ec.EllipticCurvePublicKey) -> str:
+def _key_id(public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.DER,
                                   serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def _write_key(key: ec.EllipticCurvePrivateKey, key_id: str) -> None:
+def _write_key(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, key_id: str) -> None:
     folder = authority_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -244,14 +278,18 @@ def _write_key(key: ec.EllipticCurvePrivateKey, key_id: str) -> None:
         out.write(pem)
 
 
-def _read_key(key_id: str) -> ec.EllipticCurvePrivateKey:
+def _read_key(key_id: str) -> PrivateKeyTypes:
     path = authority_dir() / f"{key_id}.key"
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
         raise NotFound("the signing authority's key %(path)s is missing: restore it from the "
                        "office's backup of its keys", path=str(path)) from None
+
+
+def _authority_key(authority: SigningAuthority) -> ec.EllipticCurvePrivateKey:
+    key = _read_key(authority.key_id)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise NotAllowed("the signing authority's key %(path)s is not an ECDSA key",
-                         path=str(path))
+                         path=str(authority_dir() / f"{authority.key_id}.key"))
     return key

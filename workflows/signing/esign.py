@@ -3,11 +3,10 @@ application service provider (ASP), sends through the official's browser to the 
 provider (ESP), and the answer the ESP posts back once the official has authenticated there.
 
 The request names the hash of what is to be signed (``InputHash``, SHA-256 in hex) and the
-address the answer goes to, and is signed (XML-DSig, enveloped) with the office authority's
-key; the answer carries the signer's certificate and a PKCS#7 (CMS) signature of that hash,
-signed by the ESP.  The XML signatures are signxml's, which checks that the element read is
-the one signed.  Registered ESPs expect an RSA key for the ASP's signature; the office's
-authority key is ECDSA, which the stand-in of the tests takes (``tests/esign_standin.py``).
+address the answer goes to, and is signed (XML-DSig, enveloped, RSA-SHA256) with the
+office's ASP key, whose certificate the office registers with the provider; the answer carries
+the signer's certificate and a PKCS#7 (CMS) signature of that hash, signed by the ESP.  The XML
+signatures are signxml's, which checks that the element read is the one signed.
 """
 
 import base64
@@ -17,7 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, XMLVerifier, methods
 from signxml.exceptions import InvalidInput as BadXml, InvalidSignature
@@ -32,7 +31,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 def request_xml(*, asp_id: str, txn: str, digest: bytes, doc_info: str, response_url: str,
-                key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate,
+                key: rsa.RSAPrivateKey, certificate: x509.Certificate,
                 now: datetime) -> bytes:
     """The signed ``<Esign>`` request for ``digest`` (a SHA-256 hash)."""
     root = etree.Element("Esign", ver=VERSION, sc="Y", ts=_ts(now), txn=txn, ekycId="",
@@ -42,7 +41,7 @@ def request_xml(*, asp_id: str, txn: str, digest: bytes, doc_info: str, response
     item = etree.SubElement(docs, "InputHash", id="1", hashAlgorithm="SHA256",
                             docInfo=doc_info[:50])
     item.text = digest.hex()
-    signed = _signer().sign(root, key=key, cert=[_pem(certificate)])
+    signed = _signer(key).sign(root, key=key, cert=[_pem(certificate)])
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
@@ -106,7 +105,7 @@ def answer_xml(*, txn: str, certificate: x509.Certificate | None, cms: bytes, er
         signatures = etree.SubElement(root, "Signatures")
         etree.SubElement(signatures, "DocSignature", id="1",
                          sigHashAlgorithm="SHA256").text = base64.b64encode(cms).decode()
-    signed = _signer().sign(root, key=key, cert=[_pem(signer)])
+    signed = _signer(key).sign(root, key=key, cert=[_pem(signer)])
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
@@ -125,8 +124,10 @@ def _verified(document: bytes | str, signer: x509.Certificate) -> etree._Element
     return result.signed_xml if not isinstance(result, list) else None
 
 
-def _signer() -> XMLSigner:
-    return XMLSigner(method=methods.enveloped, signature_algorithm=SignatureMethod.ECDSA_SHA256,
+def _signer(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> XMLSigner:
+    method = (SignatureMethod.RSA_SHA256 if isinstance(key, rsa.RSAPrivateKey)
+              else SignatureMethod.ECDSA_SHA256)
+    return XMLSigner(method=methods.enveloped, signature_algorithm=method,
                      digest_algorithm=DigestAlgorithm.SHA256)
 
 

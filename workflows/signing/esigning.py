@@ -65,11 +65,11 @@ def send_for_esign(session: Session, *, draft_id: int, user: User, site_url: str
     prepared = prepare_external(order_pdf(sheet), reason=f"{draft.kind} {number}",
                                 location=file.office.name, name=user.name)
     txn = uuid.uuid4().hex
+    asp_key, asp_certificate = authorities.asp_identity(authority)
     request = esign.request_xml(
         asp_id=authority.esign_asp_id or "", txn=txn, digest=prepared.digest,
         doc_info=f"{draft.kind} {number}", response_url=f"{site_url.rstrip('/')}/esign/answer",
-        key=authorities.signing_key(authority),
-        certificate=authorities.authority_certificate(authority), now=now)
+        key=asp_key, certificate=asp_certificate, now=now)
     session.add(EsignRequest(
         txn=txn, draft_id=draft.id, user_id=user.id, post_id=post_id, issue_number=number,
         short_code=code, prepared=prepared.pdf, digest=prepared.digest.hex(),
