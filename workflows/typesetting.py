@@ -7,9 +7,14 @@ recursion limit, and the time it takes grows with the square of the run.  So eve
 is written in pieces of at most ``PIECE`` characters (``pieces``), each shaped on its own.
 """
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def font_path() -> Path:
@@ -48,3 +53,38 @@ def _may_cut(text: str, i: int) -> bool:
     return not (unicodedata.category(here).startswith("M") or here in _JOINERS
                 or "\U0001f3fb" <= here <= "\U0001f3ff"
                 or before in _JOINERS or unicodedata.combining(before) == _VIRAMA)
+
+
+# A run of Devanagari: its letters, marks, digits, dandas and joiners, and the spaces inside it
+_DEVANAGARI = re.compile("([\u0900-\u097f\u200c\u200d]+(?:[ \u00a0]+[\u0900-\u097f\u200c\u200d]+)*)")
+
+
+def script_runs(text: str) -> Iterator[tuple[str, str]]:
+    """``text`` cut into runs of one script: ("deva", ...) and ("latn", ...).  fpdf2 shapes a
+    piece of text in the script its first letter has, so "Date / दिनांक" shaped whole puts the
+    vowel sign of दि after its consonant; each run is shaped in its own script."""
+    for run in _DEVANAGARI.split(text):
+        if run:
+            yield ("deva" if _DEVANAGARI.fullmatch(run) else "latn"), run
+
+
+def write_text(pdf: "FPDF", height: float, text: str) -> None:
+    """Write ``text`` at the cursor, flowing, each script run shaped in its script and cut
+    into ``pieces``."""
+    for script, run in script_runs(text):
+        pdf.set_text_shaping(use_shaping_engine=True, script=script,
+                             language="hin" if script == "deva" else "eng")
+        for piece in pieces(run):
+            pdf.write(height, piece)
+    pdf.set_text_shaping(True)  # cells written after guess their script again
+
+
+def text_width(pdf: "FPDF", text: str) -> float:
+    """The width ``text`` takes when written by ``write_text``."""
+    width = 0.0
+    for script, run in script_runs(text):
+        pdf.set_text_shaping(use_shaping_engine=True, script=script,
+                             language="hin" if script == "deva" else "eng")
+        width += pdf.get_string_width(run)
+    pdf.set_text_shaping(True)
+    return width

@@ -16,7 +16,7 @@ from ..files import attachments, drafts, notesheet, receipts
 from .. import reports
 from ..clock import utcnow
 from ..signing import notes as signed_notes
-from ..typesetting import PIECE, font_path, pieces  # noqa: F401 (PIECE: the pieces' size)
+from ..typesetting import PIECE, font_path, pieces, write_text  # noqa: F401 (PIECE, pieces: tests)
 from ..models import DraftVersion, File
 
 
@@ -44,11 +44,11 @@ class _Pdf(FPDF):
         self.set_font("deva", size=11)
 
     def para(self, text: str, size: float = 11, height: float = 6) -> None:
-        """A paragraph from the left margin, written piece by piece (see ``pieces``)."""
+        """A paragraph from the left margin, each script's run shaped in its script and
+        written piece by piece (``typesetting.write_text``)."""
         self.set_font("deva", size=size)
         self.set_x(self.l_margin)
-        for piece in pieces(text or "-"):
-            self.write(height, piece)
+        write_text(self, height, text or "-")
         self.ln(height)
 
 

@@ -32,7 +32,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ..typesetting import font_path, pieces
+from ..typesetting import font_path, text_width, write_text
 
 FIELD = "Signature1"
 
@@ -56,27 +56,34 @@ class OrderSheet:
 
 
 class _Sheet(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, foot: str) -> None:
         super().__init__(format="A4")
+        self.foot = foot
         self.add_font("deva", "", str(font_path()))
         self.set_text_shaping(True)
         self.set_auto_page_break(True, margin=20)
         self.set_margins(20, 20, 20)
 
+    def footer(self) -> None:
+        """The verification address and the page, at the foot of every page."""
+        self.set_y(-14)
+        self.set_font("deva", size=8)
+        self.cell(0, 4, f"{self.foot} · {self.page_no()}", align="C")
+
     def line_of(self, text: str, size: float, height: float, align: str = "L") -> None:
+        """A line (or paragraph) of mixed Hindi and English, each script shaped in its own
+        (``typesetting.write_text``); centred or to the right when ``align`` says so."""
         self.set_font("deva", size=size)
-        self.set_x(self.l_margin)
-        if align != "L":
-            self.cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
-            return
-        for piece in pieces(text or "-"):  # fpdf2's bidi walk recurses per character
-            self.write(height, piece)
+        room = self.w - self.l_margin - self.r_margin
+        gap = max(0.0, room - text_width(self, text))
+        self.set_x(self.l_margin + {"C": gap / 2, "R": gap}.get(align, 0.0))
+        write_text(self, height, text or "-")
         self.ln(height)
 
 
 def order_pdf(sheet: OrderSheet) -> bytes:
     """The order as an unsigned PDF; the same sheet gives the same bytes."""
-    pdf = _Sheet()
+    pdf = _Sheet(f"{sheet.issue_number} · Verify / सत्यापन: {sheet.verify_url}")
     pdf.set_creation_date(datetime.combine(sheet.issued_on, time(0), timezone.utc))
     pdf.set_title(f"{sheet.kind} {sheet.issue_number}")
     pdf.set_author(sheet.signer_name)
@@ -102,7 +109,8 @@ def order_pdf(sheet: OrderSheet) -> bytes:
 
 
 def _qr(pdf: _Sheet, sheet: OrderSheet) -> None:
-    """The QR code of the verification address at the top right, the short code under it."""
+    """The QR code of the verification address at the top right, the short code under it
+    (the address itself is in every page's foot)."""
     image = io.BytesIO()
     segno.make(sheet.verify_url, error="m").save(image, kind="png", scale=4, border=1)
     image.seek(0)
@@ -111,8 +119,6 @@ def _qr(pdf: _Sheet, sheet: OrderSheet) -> None:
     pdf.set_font("deva", size=8)
     pdf.set_xy(x - 6, 10 + side)
     pdf.cell(side + 12, 4, sheet.short_code, align="C")
-    pdf.set_xy(pdf.l_margin, pdf.h - 16)
-    pdf.cell(0, 4, f"Verify / सत्यापन: {sheet.verify_url}", align="C")
     pdf.set_xy(pdf.l_margin, 20)
 
 
