@@ -132,11 +132,18 @@ def test_pyhanko_validates_the_order_against_the_offices_certificate(session, dd
     (tmp_path / "order.pdf").write_bytes(pdf)
     (tmp_path / "ca.pem").write_text(authority.authority_of(session, ddmo.id).certificate)
     pyhanko = Path(sys.executable).parent / "pyhanko"
-    done = subprocess.run([str(pyhanko), "sign", "validate", "--trust", str(tmp_path / "ca.pem"),
-                           "--no-revocation-check", str(tmp_path / "order.pdf")],
-                          capture_output=True, text=True, timeout=120)
+    def validate(name):
+        return subprocess.run([str(pyhanko), "sign", "validate", "--trust", str(tmp_path / "ca.pem"),
+                               "--trust-replace", "--no-revocation-check", str(tmp_path / name)],
+                              capture_output=True, text=True, timeout=120)
+    done = validate("order.pdf")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "INTACT" in done.stdout.upper() or "VALID" in done.stdout.upper()
+    assert ":INTACT:TRUSTED,UNTOUCHED" in done.stdout
+    middle = len(pdf) // 3
+    (tmp_path / "changed.pdf").write_bytes(pdf[:middle] + bytes([pdf[middle] ^ 1])
+                                           + pdf[middle + 1:])
+    refused = validate("changed.pdf")
+    assert refused.returncode != 0 and ":INVALID" in refused.stdout
 
 
 def test_the_public_page_verifies_by_code_and_by_upload(session, app, ddmo, people, tmp_path):
