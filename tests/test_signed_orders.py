@@ -240,3 +240,12 @@ def test_verify_reads_every_signed_order_again(demo_db, tmp_path):
     path.unlink()
     result = _verify(demo_db, tmp_path)
     assert f"the PDF of {number} is missing" in result.stderr
+
+
+def test_the_public_page_holds_one_address_to_a_pace(session, app, ddmo, people, tmp_path):
+    app.config["VERIFY_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    for _ in range(2):
+        assert upload(client, "/verify", b"not a pdf").status_code == 200
+    assert upload(client, "/verify", b"not a pdf").status_code == 429
+    assert client.get("/verify").status_code == 200  # looking up a code is not held up

@@ -15,7 +15,7 @@ from workflows.signing import authority, esign, esigning, officials, orders
 
 from . import throttle
 from .i18n import say
-from .security import transaction
+from .security import limiter, transaction
 
 bp = Blueprint("signing", __name__)
 
@@ -90,7 +90,13 @@ def revocation_list(code):
         "Cache-Control": "max-age=300"})
 
 
+def _verify_limit():
+    return current_app.config["VERIFY_LIMIT"]
+
+
+# Anyone may check a PDF; each is read through (pyHanko), so one address is held to a pace
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
 def verify():
     """The public verification page: a short code typed, or a PDF uploaded."""
     if request.method == "GET" and request.args.get("code"):
@@ -100,6 +106,7 @@ def verify():
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
 def verify_code(code):
     """What the QR code on an order leads to: the order's number, date, post and status."""
     return _verification(code)

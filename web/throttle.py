@@ -37,6 +37,7 @@ def settings():
         SIGN_IN_LIMIT_PER_DEVICE="10 per 15 minutes",    # one login from its known browser
         SIGN_IN_LIMIT_EVERYWHERE="100 per hour",         # one login from unknown browsers
         SIGNING_PIN_LIMIT="5 per 15 minutes",            # wrong signing PINs of one official
+        VERIFY_LIMIT="30 per minute",                     # PDFs checked from one address
     )
 
 
