@@ -84,7 +84,7 @@ class StandIn:
                                     signer=self.certificate, now=now), back
         key, cert = self.person(name)
         cms = asyncio.run(key_signer(key, cert, [self.certificate]).async_sign(
-            digest, "sha256", use_pades=True))
+            digest, "sha256"))  # a CMS as providers make it, with its signing time
         return esign.answer_xml(txn=txn, certificate=cert, cms=cms.dump(), error="",
                                 key=self.key, signer=self.certificate, now=now), back
 

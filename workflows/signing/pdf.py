@@ -160,9 +160,11 @@ EXTERNAL_ROOM = 24576  # hex digits kept for the provider's CMS (its chain inclu
 
 
 def prepare_external(pdf: bytes, *, reason: str, location: str, name: str) -> Prepared:
-    """``pdf`` with a PAdES signature field whose signature will come from outside."""
+    """``pdf`` with a signature field whose signature will come from outside.  Its sub-filter
+    is adbe.pkcs7.detached, not PAdES: a provider chooses the signed attributes of its CMS
+    (a signing time among them, which PAdES forbids)."""
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256",
-                                        subfilter=fields.SigSeedSubFilter.PADES,
+                                        subfilter=fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
                                         reason=reason, location=location, name=name)
     placeholder = signers.ExternalSigner(signing_cert=None, cert_registry=None,
                                          signature_value=bytes(256))
