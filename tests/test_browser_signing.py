@@ -22,6 +22,17 @@ SAID = {"en": {"valid": "Signature valid", "wrong": "signing PIN is wrong", "ord
                "exact": "ठीक वही पीडीएफ", "esigned": "आधार ई-साइन से हस्ताक्षरित"}}
 
 
+def draft_and_approve(page, title, body):
+    """On the file page: an order drafted and its first version approved."""
+    page.select_option("#draft-kind", "Order")
+    page.fill("#draft-title", title)
+    page.fill("#draft-body", body)
+    page.locator("form[action$='/drafts'] button").click()
+    page.wait_for_url("**/files/*")
+    page.locator("form[action*='/approve'] button").click()
+    page.wait_for_url("**/files/*")
+
+
 @pytest.fixture(scope="module")
 def signing_server(tmp_path_factory):
     yield from serving(tmp_path_factory, ["demo", "--signing", "DDMO", "--signing", "SADAR"])
@@ -48,13 +59,8 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
         page.wait_for_url("**/files/*")
         file_url = page.url
 
-        page.select_option("#draft-kind", "Order")
-        page.fill("#draft-title", "Relief to Panapur")
-        page.fill("#draft-body", "Rs 4,000 each to the 42 families. पनापुर के परिवारों को राहत।")
-        page.locator("form[action$='/drafts'] button").click()
-        page.wait_for_url("**/files/*")
-        page.locator("form[action*='/approve'] button").click()
-        page.wait_for_url("**/files/*")
+        draft_and_approve(page, "Relief to Panapur",
+                          "Rs 4,000 each to the 42 families. पनापुर के परिवारों को राहत।")
         page.fill("input[id^=issue-pin-]", PIN)
         page.locator("form[action*='/issue'] button").click()
         page.wait_for_url("**/files/*")
@@ -117,22 +123,13 @@ def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server,
         pooja = official("pooja.kumari")
         page = pooja.page
         pooja.open_file(f"Repair of the record room ({language})")
-        page.select_option("#draft-kind", "Order")
-        page.fill("#draft-title", "Repair sanctioned")
-        page.fill("#draft-body", "Rs 48,500 sanctioned for the roof. छत की मरम्मत स्वीकृत।")
-        page.locator("form[action$='/drafts'] button").click()
-        page.wait_for_url("**/files/*")
-        page.locator("form[action*='/approve'] button").click()
-        page.wait_for_url("**/files/*")
+        draft_and_approve(page, "Repair sanctioned",
+                          "Rs 48,500 sanctioned for the roof. छत की मरम्मत स्वीकृत।")
         page.locator("form[id^=esign-] button").click()
         page.wait_for_selector("#otp")  # at the provider, sent on by the page's script
         page.fill("#otp", OTP)
         page.click("#authenticate")
         page.wait_for_url("**/files/*")
-        assert said_of(language)["esigned"] in page.locator(".flash").inner_text()
+        assert SAID[language]["esigned"] in page.locator(".flash").inner_text()
         assert page.locator(".signed-order a[href$='signed.pdf']").count() == 1
         pooja.sign_off()
-
-
-def said_of(language):
-    return SAID[language]
