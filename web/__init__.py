@@ -46,8 +46,9 @@ def create_app(config=None):
 
 def _register(app):
     """The app's extensions and blueprints."""
-    from . import (account, admin, api, auth, errors, files, i18n, inbox, outbox, receipts,
-                   records, reports, security, signing, tokens, vendor)
+    from . import drafts  # noqa: F401  (its views hang on the file pages' blueprint)
+    from . import (account, admin, api, auth, errors, files, i18n, inbox, outbox,
+                   receipts, records, reports, security, signing, tokens, vendor)
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

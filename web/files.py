@@ -2,7 +2,7 @@
 route diagram, and every action an official takes on a file."""
 
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
@@ -11,17 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 
-from workflows.files import attachments, drafts, filing, notes, receipts, workspace
+from workflows.files import attachments, filing, notes, receipts, workspace
 from workflows import org
 from workflows.routes import routing
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
 from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
-from workflows.signing import esigning, orders
 
 from . import throttle
 from .i18n import say
-from .security import content_policy, refuse, transaction, visible_file
+from .security import refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -34,7 +33,7 @@ def _pins_throttled(exc):
     return _page(request.view_args["file_id"], form={}), 429, {"Retry-After": str(wait)}
 
 
-def _store():
+def document_store():
     return current_app.config.get("ATTACHMENTS") or attachments.default_store()
 
 
@@ -57,7 +56,7 @@ def new():
                         if upload and upload.filename:
                             attachments.attach(db, number=file.number, user=current_user,
                                                filename=upload.filename, data=upload.read(),
-                                               store=_store())
+                                               store=document_store())
                 flash(_("File %(number)s opened.", number=file.number), "info")
                 return redirect(url_for("files.show", file_id=file.id))
             except (InvalidInput, NotAllowed, NotFound) as exc:
@@ -91,7 +90,7 @@ def _page(file_id, form):
     return page
 
 
-def _act_on(file_id, action):
+def act_on(file_id, action):
     """Run ``action(db, file)`` for a file the user may see and flash what it says.  A refusal
     sends the official back to the file page with the refusal and what they typed; success
     returns None so the view picks where to go next.
@@ -116,7 +115,7 @@ def _act_on(file_id, action):
     return None
 
 
-def _back(file_id):
+def back(file_id):
     """Back to the file page, after an action done."""
     return redirect(url_for("files.show", file_id=file_id) + "#actions")
 
@@ -136,7 +135,7 @@ def act(file_id):
                    to_post_id=int(to_post) if to_post and to_post.isdigit() else None)
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
                  choice=form.get("choice", ""))
-    return _act_on(file_id, run) or redirect(url_for("inbox.index"))
+    return act_on(file_id, run) or redirect(url_for("inbox.index"))
 
 
 @bp.route("/<int:file_id>/notes", methods=["POST"])
@@ -152,7 +151,7 @@ def add_note(file_id):
                               body=request.form.get("note", ""),
                               task_id=request.form.get("task_id") or None)
         return _("Note paragraph %(n)s added.", n=note.number)
-    return _act_on(file_id, run) or _back(file_id)
+    return act_on(file_id, run) or back(file_id)
 
 
 @bp.route("/<int:file_id>/documents", methods=["POST"])
@@ -164,71 +163,20 @@ def attach(file_id):
             raise InvalidInput("Choose a document to attach.")
         for upload in uploads:
             attachments.attach(db, number=file.number, user=current_user, filename=upload.filename,
-                               data=upload.read(), store=_store())
+                               data=upload.read(), store=document_store())
         return _("%(count)s document(s) attached.", count=len(uploads))
-    return _act_on(file_id, run) or _back(file_id)
+    return act_on(file_id, run) or back(file_id)
 
 
 @bp.route("/<int:file_id>/documents/<int:attachment_id>")
 @login_required
 def document(file_id, attachment_id):
-    item, data = _stored(file_id, lambda db: attachments.read_attachment(db, attachment_id,
-                                                                         _store()))
-    return _inline(data, item.content_type, item.filename)
+    item, data = stored(file_id, lambda db: attachments.read_attachment(db, attachment_id,
+                                                                         document_store()))
+    return inline(data, item.content_type, item.filename)
 
 
-@bp.route("/<int:file_id>/drafts/<int:draft_id>/signed.pdf")
-@login_required
-def signed_order(file_id, draft_id):
-    draft, data = _stored(file_id, lambda db: orders.signed_pdf(db, draft_id, _store()))
-    name = (draft.issue_number or "order").replace("/", "-") + ".pdf"
-    return _inline(data, "application/pdf", name)
-
-
-@bp.route("/<int:file_id>/drafts/<int:draft_id>/revoke", methods=["POST"])
-@login_required
-def revoke_order(file_id, draft_id):
-    def run(db, file):
-        draft = drafts.get_draft(db, draft_id)
-        if draft.file_id != file.id:
-            raise NotFound("no such draft")
-        orders.revoke_order(db, draft_id=draft_id, user=current_user,
-                            reason=request.form.get("reason"))
-        return _("%(number)s is revoked; its verification page says so.",
-                 number=draft.issue_number)
-    try:
-        return _act_on(file_id, run) or _back(file_id)
-    except NotFound:
-        abort(404)
-
-
-@bp.route("/<int:file_id>/drafts/<int:draft_id>/esign", methods=["POST"])
-@login_required
-def esign_draft(file_id, draft_id):
-    """Send the approved draft to the office's eSign provider, through this browser."""
-    try:
-        with transaction() as db:
-            file = visible_file(db, file_id)
-            draft = drafts.get_draft(db, draft_id)
-            if draft.file_id != file.id:
-                abort(404)
-            sent = esigning.send_for_esign(db, draft_id=draft_id, user=current_user,
-                                           site_url=request.host_url,
-                                           supersedes=request.form.get("supersedes") or None)
-    except NotFound:
-        abort(404)
-    except (FileMoved, InvalidInput, NotAllowed) as exc:
-        flash(say(exc), "error")
-        return _back(file_id)
-    page = render_template("signing/esign_send.html", sent=sent,
-                           request_xml=sent.request.decode())
-    # the one form that leaves the site: to the office's eSign provider
-    provider = urlsplit(sent.url)
-    return page, 200, {"Cache-Control": "no-store", "Content-Security-Policy": content_policy(
-        f"{provider.scheme}://{provider.netloc}")}
-
-
-def _stored(file_id, read):
+def stored(file_id, read):
     """A document of the file ``file_id`` read by ``read(db)`` -> (row, bytes), if the user may
     see the file and the document is the file's own."""
     with transaction() as db:
@@ -242,7 +190,7 @@ def _stored(file_id, read):
     return item, data
 
 
-def _inline(data, content_type, filename):
+def inline(data, content_type, filename):
     """A stored document, shown in the page (or downloaded with ?download=1), never run."""
     response = Response(data, mimetype=content_type)
     disposition = "attachment" if request.args.get("download") else "inline"
@@ -261,7 +209,7 @@ def _simple(verb, service, done, by_part=False):
             service(db, number=file.number, user=current_user, remark=request.form.get("remark", ""),
                     **part)  # park and unpark: the part named, when the official holds several
             return done
-        return _act_on(file_id, run) or _back(file_id)
+        return act_on(file_id, run) or back(file_id)
     view.__name__ = verb
     bp.add_url_rule(f"/<int:file_id>/{verb}", verb, login_required(view), methods=["POST"])
 
@@ -279,7 +227,7 @@ def close(file_id):
                      keep_years=request.form.get("keep_years") or None,
                      remark=request.form.get("remark", ""))
         return _("File closed.")
-    return _act_on(file_id, run) or _back(file_id)
+    return act_on(file_id, run) or back(file_id)
 
 
 _simple("reopen", filing.reopen, _l("File reopened."))
@@ -291,7 +239,7 @@ def pull_back(file_id):
     def run(db, file):
         filing.pull_back(db, number=file.number, user=current_user)
         return _("File %(number)s pulled back.", number=file.number)
-    return _act_on(file_id, run) or _back(file_id)
+    return act_on(file_id, run) or back(file_id)
 
 
 @bp.route("/<int:file_id>/route")
@@ -322,78 +270,9 @@ def route_state(file_id):
         return jsonify(step_states(db, file))
 
 
-@bp.route("/<int:file_id>/drafts", methods=["POST"])
-@login_required
-def new_draft(file_id):
-    def run(db, file):
-        draft = drafts.create_draft(db, number=file.number, user=current_user,
-                                    kind=request.form.get("kind", ""),
-                                    title=request.form.get("title", ""),
-                                    body=request.form.get("body", ""))
-        return _("Draft %(title)s saved as version 1.", title=draft.title)
-    return _act_on(file_id, run) or _back(file_id)
-
-
-def _draft_action(verb, service, message):
-    def view(file_id, draft_id):
-        def run(db, file):
-            draft = drafts.get_draft(db, draft_id)
-            if draft.file_id != file.id:
-                raise NotFound("no such draft")
-            fields = {"revise": {"body": request.form.get("body", "")},
-                      "approve": {"version": _int(request.form.get("version"))},
-                      "issue": {"pin": request.form.get("pin"), "site_url": request.host_url,
-                                "store": _store(),
-                                "supersedes": request.form.get("supersedes") or None}}[verb]
-            draft = service(db, draft_id=draft_id, user=current_user, **fields)
-            return message(draft)
-        try:
-            return _act_on(file_id, run) or _back(file_id)
-        except NotFound:
-            abort(404)
-    view.__name__ = f"{verb}_draft"
-    bp.add_url_rule(f"/<int:file_id>/drafts/<int:draft_id>/{verb}", view.__name__,
-                    login_required(throttle.pin_guard(view) if verb == "issue" else view),
-                    methods=["POST"])
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() else 0
-
-
-_draft_action("revise", drafts.revise_draft, lambda v: _("Draft revised: version %(n)s.", n=v.number))
-_draft_action("approve", drafts.approve_draft,
-              lambda d: _("Version %(n)s approved.", n=d.approved_version))
-_draft_action("issue", drafts.issue_draft,
-              lambda d: _("Issued as %(number)s.", number=d.issue_number))
-
-
-@bp.route("/<int:file_id>/drafts/<int:draft_id>")
-@login_required
-def draft(file_id, draft_id):
-    """A draft's versions side by side: what changed from version a to version b."""
-    with transaction() as db:
-        file = visible_file(db, file_id)
-        try:
-            item = drafts.get_draft(db, draft_id)
-            if item.file_id != file.id:
-                raise NotFound("no such draft")
-            versions = drafts.versions_of(db, draft_id)
-            b = _int(request.args.get("b")) or versions[-1].number
-            a = _int(request.args.get("a")) or max(b - 1, 1)
-            diff = drafts.compare_versions(db, draft_id, a, b)
-        except NotFound:
-            abort(404)
-        except (InvalidInput, NotAllowed) as exc:
-            abort(400, say(exc))
-        page = render_template("files/draft.html", file=file, draft=item, versions=versions,
-                               a=a, b=b, diff=diff)
-    return page
-
-
 @bp.route("/<int:file_id>/receipts/<int:receipt_id>/letter")
 @login_required
 def receipt_letter(file_id, receipt_id):
-    item, data = _stored(file_id, lambda db: receipts.read_receipt_document(db, receipt_id,
-                                                                            _store()))
-    return _inline(data, item.document_type, item.document_filename)
+    item, data = stored(file_id, lambda db: receipts.read_receipt_document(db, receipt_id,
+                                                                            document_store()))
+    return inline(data, item.document_type, item.document_filename)
