@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from web.cli import main
+from web.cli.common import moment
 from workflows.deadlines import escalation, limits, scheduler
 from workflows.files import filing
 from workflows import org
@@ -195,6 +196,11 @@ def test_escalate_command_prints_what_it_did_and_file_show_lists_it(demo_db, mon
     monkeypatch.setattr("workflows.mail.outbox.DEFAULT_INSTANCE", tmp_path)
     runner = CliRunner()
     later = (_due_times(demo_db)[-1] + timedelta(days=40)).isoformat()  # every level is due
+    preview = runner.invoke(main, ["escalate", "--now", later, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "would level 1, reminder to the holder" in preview.output
+    assert "nothing was written, no mail sent" in preview.output
+    assert not (tmp_path / "mail").exists() or not list((tmp_path / "mail").glob("*.eml"))
     out = runner.invoke(main, ["escalate", "--now", later])
     assert out.exit_code == 0, out.output
     assert "escalate SADAR/REV/" in out.output and "level 1, reminder to the holder" in out.output
@@ -208,6 +214,11 @@ def test_escalate_command_prints_what_it_did_and_file_show_lists_it(demo_db, mon
                   if line.startswith("escalate"))
     shown = runner.invoke(main, ["file", "show", number])
     assert "Escalations" in shown.output and "level 1, reminder to the holder" in shown.output
+
+
+def test_a_time_without_a_zone_on_the_command_line_is_indias():
+    assert moment("2024-03-01T10:00") == datetime(2024, 3, 1, 4, 30, tzinfo=timezone.utc)
+    assert moment("2024-03-01T10:00+00:00") == datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
 
 
 KILLED_PASS = textwrap.dedent("""

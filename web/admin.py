@@ -17,7 +17,7 @@ from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
 from workflows.signing import authority
 
 from .i18n import say
-from .security import administered_office, transaction
+from .security import administered_office, site_url, transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -158,7 +158,7 @@ def onboard(office_id):
                 if request.form.get("do") == "import":
                     with db.begin_nested():
                         created = onboarding.import_staff(
-                            db, current_user, sheet, site_url=request.host_url,
+                            db, current_user, sheet, site_url=site_url(),
                             link_days=current_app.config["PASSWORD_LINK_DAYS"])
                     flash(_("%(count)s people onboarded; each was mailed a link to choose "
                             "their password.", count=len(created)), "ok")

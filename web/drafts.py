@@ -15,7 +15,7 @@ from workflows.signing import esigning, orders
 from . import throttle
 from .files import act_on, back, bp, document_store, inline, stored
 from .i18n import say
-from .security import content_policy, transaction, visible_file
+from .security import content_policy, site_url, transaction, visible_file
 
 
 @bp.route("/<int:file_id>/drafts/<int:draft_id>/signed.pdf")
@@ -54,7 +54,7 @@ def esign_draft(file_id, draft_id):
             if draft.file_id != file.id:
                 abort(404)
             sent = esigning.send_for_esign(db, draft_id=draft_id, user=current_user,
-                                           site_url=request.host_url,
+                                           site_url=site_url(),
                                            supersedes=request.form.get("supersedes") or None)
     except NotFound:
         abort(404)
@@ -89,7 +89,7 @@ def _draft_action(verb, service, message):
                 raise NotFound("no such draft")
             fields = {"revise": {"body": request.form.get("body", "")},
                       "approve": {"version": _int(request.form.get("version"))},
-                      "issue": {"pin": request.form.get("pin"), "site_url": request.host_url,
+                      "issue": {"pin": request.form.get("pin"), "site_url": site_url(),
                                 "store": document_store(),
                                 "supersedes": request.form.get("supersedes") or None}}[verb]
             draft = service(db, draft_id=draft_id, user=current_user, **fields)

@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from workflows.mail import notices
 from workflows.org import access, orgchart, second_factor, sessions, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 
@@ -113,6 +114,12 @@ def _check_csrf():
     if request.endpoint == "signing.esign_answer":
         return  # the eSign provider's answer, posted from its site: its XML signature vouches
     csrf.protect()
+
+
+def site_url():
+    """The address links in mail and on signed orders start with (SANCHIKA_BASE_URL, else the
+    one this request came to)."""
+    return notices.base_url(request.host_url)
 
 
 def content_policy(form_to=""):

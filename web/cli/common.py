@@ -2,7 +2,7 @@
 line with exit 1 (never a traceback), and times written and read the office's way."""
 
 import functools
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -70,11 +70,12 @@ def duration(delta):
 
 
 def moment(text):
-    """An ISO time given on the command line (UTC when it names no zone), or None."""
+    """An ISO time given on the command line, or None.  A time that names no zone is India's,
+    where the offices are, not the host's (which runs in UTC)."""
     if not text:
         return None
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise Fail(f"'{text}' is not an ISO time such as 2026-11-30T10:00+05:30") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)

@@ -19,27 +19,40 @@ from .common import Fail, ist, moment, read_bytes, session_scope
 
 @click.command()
 @click.option("--now", "now_text", default=None,
-              help="run as if it were this ISO time (default: now; a time without a zone is UTC)")
-def escalate(now_text):
+              help="run as if it were this ISO time (default: now; a time without a zone is "
+                   "India's)")
+@click.option("--dry-run", is_flag=True,
+              help="print what would fire; write nothing and send no mail")
+def escalate(now_text, dry_run):
     """Run one pass of escalation and of sending mail; print what was done."""
     now = moment(now_text) or utcnow()
     db = make_engine()
     try:
-        report = scheduler.run_pass(make_sessionmaker(db), outbox.transport_from_settings(),
-                                    now)
+        factory = make_sessionmaker(db)
+        report = (scheduler.preview_pass(factory, now) if dry_run else
+                  scheduler.run_pass(factory, outbox.transport_from_settings(), now))
     except SanchikaError as exc:
         raise Fail(str(exc)) from None
     finally:
         db.dispose()
+    would = "would " if dry_run else ""
     for number, name, interrupting in report.timers:
-        kind = "moved the file on" if interrupting else "escalates the step"
-        click.echo(f"timer    {number}: '{name}' fired ({kind})")
+        if dry_run:
+            kind = "would move the file on" if interrupting else "would escalate the step"
+        else:
+            kind = "fired (moved the file on)" if interrupting else "fired (escalates the step)"
+        click.echo(f"timer    {number}: '{name}' {kind}")
     for number, level, post, cause in report.escalations:
         why = "" if cause == "limit" else f" (timer '{cause}')"
-        click.echo(f"escalate {number}: level {level}, {escalation.LEVELS[level]}: {post}{why}")
+        click.echo(f"escalate {number}: {would}level {level}, {escalation.LEVELS[level]}: "
+                   f"{post}{why}")
     for o in report.mails:
         detail = o.where if o.status == "sent" else o.error
         click.echo(f"mail     {o.mail_id} to {o.to}: {o.status} {detail}".rstrip())
+    if dry_run:
+        click.echo(f"{len(report.escalations)} escalation(s) and {len(report.timers)} "
+                   f"timer(s) would fire at {ist(now)}; nothing was written, no mail sent")
+        return
     click.echo(f"{len(report.escalations)} escalation(s), {len(report.timers)} timer(s), "
                f"{sum(o.status == 'sent' for o in report.mails)} mail(s) sent, "
                f"{sum(o.status != 'sent' for o in report.mails)} not sent, at {ist(now)}")

@@ -1,8 +1,12 @@
 """``sanchika serve`` and ``sanchika scheduler``: the processes that run Sanchika."""
 
+import ipaddress
+import os
+import socket
+
 import click
 
-from workflows.mail import outbox
+from workflows.mail import notices, outbox
 
 from workflows.deadlines import scheduler
 from workflows.db import make_engine, make_sessionmaker
@@ -22,6 +26,7 @@ def serve(host, port, threads, no_scheduler):
     from waitress import serve as waitress_serve
     from web import create_app
     _checkpoint_every()
+    record_address(host, port)
     app = create_app()
     if not no_scheduler:
         scheduler.start_background(app.extensions["sanchika.sessionmaker"],
@@ -39,6 +44,9 @@ def serve(host, port, threads, no_scheduler):
 def scheduler_command():
     """Run the escalation and mail jobs in this process (with several web workers)."""
     every = _checkpoint_every()
+    if not os.environ.get("SANCHIKA_BASE_URL"):
+        click.echo("warning: SANCHIKA_BASE_URL is not set; links in escalation mail will "
+                   f"start with {notices.DEFAULT_BASE_URL}", err=True)
     db = make_engine()
     click.echo(f"Sanchika scheduler: escalation and mail every {scheduler.INTERVAL} s, "
                f"a signed checkpoint every {every} s (Ctrl+C to stop)")
@@ -48,6 +56,25 @@ def scheduler_command():
         pass
     finally:
         db.dispose()
+
+
+def record_address(host, port):
+    """Mail sent by this process links to the address it serves on, unless SANCHIKA_BASE_URL
+    names another (a proxy's)."""
+    if os.environ.get("SANCHIKA_BASE_URL"):
+        return
+    if not host or _unspecified(host):  # every interface: the machine's name reaches it
+        host = socket.getfqdn()
+    elif ":" in host:
+        host = f"[{host}]"
+    os.environ["SANCHIKA_BASE_URL"] = f"http://{host}:{port}"
+
+
+def _unspecified(host):
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a name
+        return False
 
 
 def _checkpoint_every():

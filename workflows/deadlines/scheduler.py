@@ -60,16 +60,35 @@ def escalate_pass(session_factory: sessionmaker[Session],
     report = PassReport()
     while True:
         with session_factory.begin() as session:
-            timers = fire_due_timers(session, now, BATCH)
-            report.timers.extend((session.get_one(File, t.file_id).number, t.name or t.timer_id,
-                                  t.interrupting) for t, _esc, _new in timers.fired)
-            escalations = [e for _t, e, _new in timers.fired if e is not None]
-            tasks = escalate_due(session, now, BATCH)
-            report.escalations.extend(_describe(session, escalations + tasks.fired))
-        # done when nothing fired and the batches came back short: everything due was taken
-        # (or is locked by another scheduler); a task due for several levels gets one a round
-        if not (timers.fired or tasks.fired) and max(timers.selected, tasks.selected) < BATCH:
+            more = _round(session, now, report)
+        if not more:
             return report
+
+
+def preview_pass(session_factory: sessionmaker[Session], now: datetime) -> PassReport:
+    """What a pass at ``now`` would fire, found by running it in one transaction that is then
+    rolled back: nothing is written and no mail is queued or sent."""
+    report = PassReport()
+    with session_factory() as session:
+        try:
+            while _round(session, now, report):
+                pass
+        finally:
+            session.rollback()
+    return report
+
+
+def _round(session: Session, now: datetime, report: PassReport) -> bool:
+    """One batch of timers and escalations into ``report``; whether another may be due."""
+    timers = fire_due_timers(session, now, BATCH)
+    report.timers.extend((session.get_one(File, t.file_id).number, t.name or t.timer_id,
+                          t.interrupting) for t, _esc, _new in timers.fired)
+    escalations = [e for _t, e, _new in timers.fired if e is not None]
+    tasks = escalate_due(session, now, BATCH)
+    report.escalations.extend(_describe(session, escalations + tasks.fired))
+    # done when nothing fired and the batches came back short: everything due was taken (or
+    # is locked by another scheduler); a task due for several levels gets one a round
+    return bool(timers.fired or tasks.fired) or max(timers.selected, tasks.selected) >= BATCH
 
 
 def _describe(session: Session,

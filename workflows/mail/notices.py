@@ -44,9 +44,16 @@ _LABELS = {
 }
 
 
+def base_url(served: str = "") -> str:
+    """The address links in mail and on signed orders start with: SANCHIKA_BASE_URL when set
+    (behind a proxy, the public address), else the address the app is served on (``served``,
+    or the one ``sanchika serve`` recorded), else the default port on this machine."""
+    base = os.environ.get("SANCHIKA_BASE_URL") or served or DEFAULT_BASE_URL
+    return base.rstrip("/") + "/"
+
+
 def file_link(file: File) -> str:
-    base = os.environ.get("SANCHIKA_BASE_URL") or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/files/{file.id}"
+    return f"{base_url()}files/{file.id}"
 
 
 def enqueue_escalation(session: Session, escalation: Escalation, file: File, task: Task,

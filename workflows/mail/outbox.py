@@ -37,6 +37,7 @@ from ..db import DEFAULT_INSTANCE
 from ..errors import NotAllowed, NotFound
 from ..models import OutboxMail, User
 from ..org import password_links
+from .headers import subject_header
 
 CLAIM = timedelta(minutes=1)            # how much longer than the longest send a claim lasts
 LONGEST_SEND = timedelta(minutes=5)     # for a transport that does not say its own
@@ -162,7 +163,7 @@ def build_message(mail: OutboxMail, sender: str = DEFAULT_SENDER,
     message["To"] = mail.to_addrs
     if mail.cc_addrs:
         message["Cc"] = mail.cc_addrs
-    message["Subject"] = mail.subject
+    message.set_raw("Subject", subject_header(mail.subject))
     message["Date"] = format_datetime(mail.created_at)
     # The same id on every try, so a receiving server can drop a repeat after a crash.
     domain = sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
