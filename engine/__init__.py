@@ -13,6 +13,7 @@ in ``subroutes``), ``timers``, ``history`` (compacting the engine's memory), ``s
 version), and ``spiff_internals`` (the one module that touches SpiffWorkflow's private parts).
 """
 
+from .bpmn_names import relabel
 from .calls import MAX_DEPTH, Called
 from .checks import Problem, RouteInvalid
 from .conditions import UnsafeExpression
@@ -31,7 +32,6 @@ __all__ = [
     "MAX_DEPTH", "MAX_ENGINE_STEPS", "MAX_NEW_TASKS", "SPIFF_VERSION", "Called", "Instance",
     "Problem", "ReadyStep", "Route", "RouteError", "RouteInvalid", "RouteRunsOn", "Step",
     "UnsafeExpression", "WaitingTimer", "call_chain", "check_route", "clear_cache", "complete",
-    "dump", "fire_timer", "lane_id", "load", "parse_route", "ready_steps", "start", "start_at",
-    "start_at_steps",
-    "waiting_timers",
+    "dump", "fire_timer", "lane_id", "load", "parse_route", "ready_steps", "relabel", "start",
+    "start_at", "start_at_steps", "waiting_timers",
 ]

@@ -4,7 +4,7 @@ a tag or attribute said as a modeler writes it (``camunda:asyncBefore``, not
 the drawing that a problem is about."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lxml import etree
@@ -79,3 +79,17 @@ def properties(el: Any) -> dict[str, str]:
         if prop.get("name"):
             found[prop.get("name")] = prop.get("value", "")
     return found
+
+
+def relabel(xml: bytes, say: Callable[[str], str]) -> bytes:
+    """The route's XML with the name of each BPMN element (process, lane, step, choice, event)
+    replaced by ``say(name)``, for drawing it in the reader's language; the XML is otherwise
+    as it was, and is for drawing only (never parsed back as the route)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
+    root = etree.fromstring(xml, parser)
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).namespace == BPMN and name_of(el):
+            said = say(name_of(el))
+            if said and said != name_of(el):
+                el.set("name", said)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

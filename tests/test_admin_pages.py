@@ -115,7 +115,7 @@ def test_versions_and_the_move_dry_run_speak_hindi_to_a_hindi_administrator(clie
     answer = _json(client, f"/admin/offices/{sadar.id}/routes/publish", without).get_json()
     assert answer["problems"] == [] and answer["version"] == 2
     versions = text(client.get(answer["url"]))
-    assert "पहला संस्करण" in versions and "चरण 'Put up note': समय-सीमा 3 → 4" in versions
+    assert "पहला संस्करण" in versions and "चरण 'Put up note': समय-सीमा ३ → ४" in versions
     assert "चरण 'Examine and comment' हटाया गया" in versions
     dry = text(client.get(f"/admin/routes/{file.route_version.route_id}/move?source=1"))
     assert ("चरण 'Examine and comment' (Task_ExamineAndComment) नए संस्करण में नहीं है"
@@ -173,7 +173,7 @@ def test_onboarding_dry_run_shows_lines_and_import_creates(client, session):
     assert "Create the logins" not in text(page)
     good = "\n".join(sheet.splitlines()[:2])
     page = post(client, f"/admin/offices/{office_id}/onboarding", {"csv": good, "do": "import"})
-    assert "1 people onboarded" in flashes(page)[0]
+    assert "1 person onboarded and mailed a link" in flashes(page)[0]
     assert session.scalar(select(User).where(User.login == "neha")).must_change_password
 
 

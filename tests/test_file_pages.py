@@ -138,7 +138,7 @@ def test_documents_are_shown_inline_and_refused_by_content(client, mutation):
     response = post(client, f"/files/{mutation.id}/documents",
                     {"documents": (BytesIO(PDF), "khatiyan.pdf")},
                     content_type="multipart/form-data", follow_redirects=True)
-    assert "1 document(s) attached." in flashes(response)
+    assert "1 document attached." in flashes(response)
     link = re.search(r'href="(/files/\d+/documents/\d+)"', response.get_data(as_text=True)).group(1)
     with client.get(link) as doc:
         assert doc.data == PDF and doc.mimetype == "application/pdf"

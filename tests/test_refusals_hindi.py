@@ -87,7 +87,7 @@ def test_a_file_not_yours_is_refused_on_the_error_page_in_the_users_language(cli
 
 @pytest.mark.parametrize("language, refused", [
     ("en", "Revenue Karmachari, Halka 1"),
-    ("hi", "राजस्व कर्मचारी, हल्का 1"),
+    ("hi", "राजस्व कर्मचारी, हल्का १"),
 ])
 def test_a_refusal_names_the_post_in_the_users_language(client, session, mutation, people,
                                                         language, refused):

@@ -6,6 +6,7 @@ from datetime import date
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
 from workflows.signing import authority
 
-from .i18n import say
+from .i18n import num as digits, say
 from .security import administered_office, site_url, transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,8 +100,9 @@ def _assign(db, office):
 def _transfer(db, office):
     post, user = _post_and_user(db, office)
     pending = orgchart.transfer(db, current_user, post, user, _day("from_date"))
-    return _("%(user)s succeeds to %(post)s; %(count)s pending files pass to them.",
-             user=user.name, post=post.title, count=len(pending))
+    return ngettext("%(user)s succeeds to %(post)s; %(count)s pending file passes to them.",
+                    "%(user)s succeeds to %(post)s; %(count)s pending files pass to them.",
+                    len(pending), count=digits(len(pending)), user=user.name, post=post.title)
 
 
 def _add_section(db, office):
@@ -160,8 +162,10 @@ def onboard(office_id):
                         created = onboarding.import_staff(
                             db, current_user, sheet, site_url=site_url(),
                             link_days=current_app.config["PASSWORD_LINK_DAYS"])
-                    flash(_("%(count)s people onboarded; each was mailed a link to choose "
-                            "their password.", count=len(created)), "ok")
+                    flash(ngettext("%(count)s person onboarded and mailed a link to choose "
+                                   "a password.", "%(count)s people onboarded; each was mailed "
+                                   "a link to choose their password.", len(created),
+                                   count=digits(len(created))), "ok")
                 else:
                     rows = onboarding.check_csv(db, current_user, sheet)
             except SanchikaError as exc:

@@ -4,12 +4,13 @@ download, and moving files in flight to a newer version."""
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from workflows.routes import new_route, publishing
 from workflows.errors import InvalidInput, SanchikaError
 
-from .i18n import say
+from .i18n import num as digits, say
 from .security import administered_office, transaction
 
 bp = Blueprint("admin_routes", __name__, url_prefix="/admin")
@@ -159,8 +160,9 @@ def move(route_id):
                 flash(say(exc), "error")
                 return redirect(url_for("admin_routes.route", route_id=route_id))
             moved = sum(1 for p in plan if p.can_move)
-            flash(_("%(count)s files moved to version %(version)s.", count=moved,
-                    version=target.version), "ok")
+            flash(ngettext("%(count)s file moved to version %(version)s.",
+                           "%(count)s files moved to version %(version)s.", moved,
+                           count=digits(moved), version=digits(target.version)), "ok")
             return redirect(url_for("admin_routes.route", route_id=route_id))
         plan = publishing.plan_move(db, source, target)
         return render_template("admin/move.html", route=route, source=source, target=target,

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
@@ -19,7 +20,7 @@ from workflows.models import DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
 
 from . import throttle
-from .i18n import say
+from .i18n import drawn_in_language, num as digits, say
 from .security import refuse, transaction, visible_file
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -164,7 +165,8 @@ def attach(file_id):
         for upload in uploads:
             attachments.attach(db, number=file.number, user=current_user, filename=upload.filename,
                                data=upload.read(), store=document_store())
-        return _("%(count)s document(s) attached.", count=len(uploads))
+        return ngettext("%(count)s document attached.", "%(count)s documents attached.",
+                        len(uploads), count=digits(len(uploads)))
     return act_on(file_id, run) or back(file_id)
 
 
@@ -257,7 +259,7 @@ def diagram(file_id):
 def route_xml(file_id):
     with transaction() as db:
         file = visible_file(db, file_id)
-        xml = file.route_version.xml
+        xml = drawn_in_language(file.route_version.xml)
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "private, max-age=86400"})
 

@@ -1,6 +1,7 @@
 """Hindi and English: the language each official keeps, Indian time, and numbers in the
 user's script."""
 
+import re
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
@@ -11,6 +12,7 @@ from flask import request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
+import engine
 from workflows.clock import IST
 from workflows.errors import Moment, Named
 
@@ -26,7 +28,7 @@ def init_app(app):
                    default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.filters.update(when=when, day=day, num=num)
     app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc,
-                                 say=say, tr=tr)
+                                 say=say, tr=tr, remark_of=remark_of)
 
 
 def tr(value):
@@ -34,6 +36,54 @@ def tr(value):
     route, a status), as text: the template's ``_`` marks its result as markup, which is right
     for the application's own sentences and wrong for what an administrator's BPMN says."""
     return str(gettext(str(value))) if value else ""
+
+
+def drawn_in_language(xml):
+    """A route's XML for the diagram, its names said in the user's language where the catalog
+    has them (the route itself, as the administrator drew it, stays as it is)."""
+    return engine.relabel(xml, tr) if _locale() == "hi" else xml
+
+
+# The remarks Sanchika itself writes on a track, in English, as the record keeps them
+_SYSTEM_REMARKS = {
+    "transfer": [re.compile(r"(?P<post>.+): (?P<departing>.+) transferred; (?P<successor>.+) "
+                            r"holds the post from (?P<day>[\d-]+)"),
+                 re.compile(r"(?P<post>.+): (?P<successor>.+) holds the post from (?P<day>[\d-]+)")],
+    "route": [re.compile(r"Route (?P<key>\S+) version (?P<old>\d+) → (?P<new>\d+)")],
+    "timer": [re.compile(r"Time limit (?P<limit>.+) of '(?P<step>.*)' expired")],
+}
+
+
+def remark_of(movement):
+    """A movement's remark as the reader reads it: an official's own words as written; a remark
+    Sanchika wrote (a transfer, a move to a newer route version, a time limit run out) said in
+    the user's language, its names from the org chart."""
+    text = movement.remark or ""
+    if _locale() != "hi":
+        return text
+    for pattern in _SYSTEM_REMARKS.get(movement.kind, ()):
+        found = pattern.fullmatch(text)
+        if found:
+            return _system_remark(movement, found.groupdict())
+    return text
+
+
+def _system_remark(movement, parts):
+    if movement.kind == "route":
+        return gettext("Route %(key)s version %(old)s → %(new)s", key=parts["key"],
+                       old=_script(parts["old"]), new=_script(parts["new"]))
+    if movement.kind == "timer":
+        return gettext("Time limit %(limit)s of '%(step)s' expired", limit=parts["limit"],
+                       step=tr(parts["step"]))
+    post = loc(movement.from_post, "title") if movement.from_post else parts["post"]
+    day, successor = _script(parts["day"]), parts["successor"]
+    if "departing" in parts:
+        departing = loc(movement.from_user) if movement.from_user else parts["departing"]
+        return gettext("%(post)s: %(departing)s transferred; %(successor)s holds the post "
+                       "from %(day)s", post=post, departing=departing, successor=successor,
+                       day=day)
+    return gettext("%(post)s: %(successor)s holds the post from %(day)s", post=post,
+                   successor=successor, day=day)
 
 
 def select_language():
@@ -78,6 +128,8 @@ def _value(value):
         return when(value.moment)
     if isinstance(value, Named) and value.hindi and _locale() == "hi":
         return value.hindi
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _script(str(value))  # a count, a level, a line: in the reader's digits
     return value
 
 
@@ -157,4 +209,22 @@ def _words():
         _l("Objections raised"), _l("Agreement approved"),
         # FileMoved's own sentence (workflows/errors.py), given when it is raised without one.
         _l("the file has moved: someone acted on it first; look at it again before acting"),
+    ]
+
+
+def _route_words():
+    """The shipped routes' own names, and the names of their events and gateways, which the
+    diagrams draw and the file page gives as a file's outcome."""
+    from flask_babel import lazy_gettext as _l
+    return [
+        _l("Disaster relief grant"), _l("General noting"), _l("Land mutation (dakhil-kharij)"),
+        _l("Closed not eligible"), _l("Grant sanctioned"), _l("Mutation allowed"),
+        _l("Mutation rejected"), _l("Scrutinised"), _l("Additional District Magistrate's decision?"),
+        _l("Circle Inspector's decision?"), _l("Circle Officer's finding?"),
+        _l("Circle Officer's order?"), _l("Decision?"), _l("Head of Office's decision?"),
+        _l("Objections?"), _l("Papers enough?"), _l("Scrutinised?"),
+        _l("Section Officer's decision?"), _l("Vetted?"), _l("All comments in"),
+        _l("Consult the sections"), _l("Application received"), _l("File opened"),
+        _l("Flood damage to be reported"), _l("Mutation petition received"),
+        _l("Proposal received"), _l("Referred for vetting"), _l("Scrutiny of the proposal"),
     ]

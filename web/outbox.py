@@ -1,12 +1,13 @@
 """The mail outbox for an office's administrators: what went out, what waits, what failed."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflows import clock
 from workflows.mail import outbox
-from workflows.clock import IST, utcnow
+from workflows.clock import utcnow
 from workflows.errors import SanchikaError
 from workflows.models import MAIL_STATUSES, Post, PostHolding
 from workflows.org import held_on
@@ -37,9 +38,7 @@ def index():
             "id": m.id, "status": m.status, "to": m.to_addrs, "cc": m.cc_addrs,
             "subject": m.subject, "body": m.body, "attempts": m.attempts,
             "error": m.last_error, "where": m.delivered_to,
-            "created": m.created_at.astimezone(IST).strftime("%d-%m-%Y %H:%M"),
-            "next": m.next_attempt_at.astimezone(IST).strftime("%d-%m-%Y %H:%M"),
-            "sent": m.sent_at.astimezone(IST).strftime("%d-%m-%Y %H:%M") if m.sent_at else "",
+            "created": m.created_at, "next": m.next_attempt_at, "sent": m.sent_at,
         } for m in outbox.mails(db, offices, status if status in MAIL_STATUSES else None)]
     return render_template("outbox/index.html", rows=rows, status=status,
                            statuses=MAIL_STATUSES)
@@ -54,7 +53,8 @@ def retry(mail_id):
             abort(403)
         try:
             outbox.retry(db, mail_id, current_user, utcnow(), office_ids=offices)
-            flash(f"Mail {mail_id} queued again; it goes out with the next sending.", "ok")
+            flash(_("Mail %(id)s queued again; it goes out with the next sending.", id=mail_id),
+                  "ok")
         except SanchikaError as exc:
             flash(say(exc), "error")
     return redirect(url_for("outbox.index"))

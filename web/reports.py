@@ -16,7 +16,7 @@ from workflows.files import search as finder
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
-from .i18n import loc
+from .i18n import drawn_in_language, loc, tr
 from .security import refuse, transaction, visible_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -101,7 +101,7 @@ def index():
                         url_for("reports.files", measure=m, period="month", **q))
                        for m in board.counts],
             "officials": [(loc(r.post, "title"), r.buckets) for r in board.officials],
-            "steps": [(f"{s.route}: {_(s.step)}", s.median_hours,
+            "steps": [(f"{tr(s.route)}: {tr(s.step)}", s.median_hours,
                        url_for("reports.heat_map", route_id=s.route_id, **q))
                       for s in board.slowest]}
         return render_template("reports/dashboard.html", board=board, scope=scope, charts=charts,
@@ -183,7 +183,7 @@ def heat_xml(route_id):
         route = _route(db, _scope(db), route_id)
         version = db.scalar(select(RouteVersion).where(RouteVersion.route_id == route.id)
                             .order_by(RouteVersion.version.desc()).limit(1))
-        return Response(version.xml, mimetype="application/xml")
+        return Response(drawn_in_language(version.xml), mimetype="application/xml")
 
 
 @bp.route("/routes/<int:route_id>/heat.json")

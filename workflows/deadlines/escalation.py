@@ -24,14 +24,14 @@ from .. import audit, org
 from ..files import filing
 from ..mail import notices
 from .calendar import OfficeCalendar, office_calendar
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Sentence, named
 from ..db import Base
 from ..files.acting import Placed
 from ..models import Escalation, File, FileTimer, Office, Post, Task, User
 
 BATCH = 200
-LEVELS = {1: "reminder to the holder", 2: "notice to the superior",
-          3: "notice to the head of office"}
+LEVELS = {1: Sentence("reminder to the holder"), 2: Sentence("notice to the superior"),
+          3: Sentence("notice to the head of office")}
 RECHECK_PARKED = timedelta(days=1)
 log = logging.getLogger("sanchika.scheduler")
 
@@ -220,9 +220,15 @@ def escalations_of(session: Session, file: File) -> list[Escalation]:
                                 .order_by(Escalation.fired_at, Escalation.id)))
 
 
-def describe(escalation: Escalation, posts: Mapping[int, Post]) -> str:
-    """One line for the track: 'level 2 (notice to the superior): Circle Inspector ...'."""
+def describe(escalation: Escalation, posts: Mapping[int, Post]) -> Sentence:
+    """One line for the track: 'level 2, notice to the superior: Circle Inspector ... told
+    that the file lies with ...', which a page says in the reader's language."""
     holder, to_post = posts[escalation.holder_post_id], posts[escalation.to_post_id]
-    cause = "" if escalation.cause == "limit" else f" (timer '{escalation.cause}')"
-    return (f"level {escalation.level}, {LEVELS.get(escalation.level, 'notice')}{cause}: "
-            f"{to_post.title} told that the file lies with {holder.title}")
+    what = LEVELS.get(escalation.level) or Sentence("notice")
+    told = {"level": escalation.level, "what": what, "to": named(to_post, "title"),
+            "holder": named(holder, "title")}
+    if escalation.cause == "limit":
+        return Sentence("level %(level)s, %(what)s: %(to)s told that the file lies with "
+                        "%(holder)s", **told)
+    return Sentence("level %(level)s, %(what)s (timer '%(timer)s'): %(to)s told that the "
+                    "file lies with %(holder)s", timer=escalation.cause, **told)

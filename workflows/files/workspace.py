@@ -13,6 +13,7 @@ from ..signing.authority import authority_of
 from ..signing.officials import key_of
 from ..deadlines import escalation
 from .. import clock, org
+from ..errors import Sentence
 from ..routes import calling
 from ..clock import utcnow
 from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
@@ -49,7 +50,7 @@ class FileView:
     my_drafts: set[int] = field(default_factory=set)  # note paragraphs the viewer may still edit
     receipts: list[Receipt] = field(default_factory=list)
     drafts: list[tuple[Draft, list[DraftVersion]]] = field(default_factory=list)
-    escalations: list[tuple[Escalation, str]] = field(default_factory=list)  # (it, description)
+    escalations: list[tuple[Escalation, Sentence]] = field(default_factory=list)  # (it, line)
     #: the paragraphs as the note sheet shows them: of the file in one piece, and of each part
     sheet: list[notesheet.Block] = field(default_factory=list)
     signs: bool = False      # the file's office signs notes and orders
