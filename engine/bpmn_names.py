@@ -92,4 +92,4 @@ def relabel(xml: bytes, say: Callable[[str], str]) -> bytes:
             said = say(name_of(el))
             if said and said != name_of(el):
                 el.set("name", said)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
