@@ -175,9 +175,11 @@ def walk(browser, base, language, shots, name):
 
 WORDS = {
     "en": {"submit": "Submit", "return": "Return", "forward": "Forward", "approve": "Approve",
-           "inbox": "Inbox", "track": "Track", "closed": "closed"},
+           "inbox": "Inbox", "track": "Track", "closed": "closed",
+           "route": "General noting"},
     "hi": {"submit": "प्रस्तुत करें", "return": "वापस करें", "forward": "अग्रसारित करें",
-           "approve": "अनुमोदित करें", "inbox": "आवक", "track": "ट्रैक", "closed": "बंद"},
+           "approve": "अनुमोदित करें", "inbox": "आवक", "track": "ट्रैक", "closed": "बंद",
+           "route": "सामान्य टिप्पणी"},
 }
 
 
@@ -236,7 +238,7 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         sunita.page.goto(sunita.base + "/reports/")
         sadar = sunita.page.locator("select[name=office] option", has_text=re.compile("Sadar|सदर"))
         sunita.page.goto(sunita.base + "/reports/?office=" + sadar.get_attribute("value"))
-        sunita.page.locator("a[href*='/reports/routes/']", has_text="General noting").first.click()
+        sunita.page.locator("a[href*='/reports/routes/']", has_text=words["route"]).first.click()
         sunita.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
         assert sunita.page.locator(".heat.busy").count() >= 1
         sunita.page.goto(file_url)

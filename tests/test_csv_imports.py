@@ -156,5 +156,5 @@ def test_a_refused_sheet_is_told_in_hindi(client, session, sadar):
     page = post(client, f"/admin/offices/{sadar.id}/onboarding",
                 {"sheet": (io.BytesIO(SHEETS[3][0]), "staff.csv"), "do": "check"},
                 content_type="multipart/form-data")
-    assert flashes(page) == ["पंक्ति 3, स्तंभ 1: पाठ UTF-8 में नहीं है; शीट को CSV UTF-8 के रूप "
+    assert flashes(page) == ["पंक्ति ३, स्तंभ १: पाठ UTF-8 में नहीं है; शीट को CSV UTF-8 के रूप "
                              "में सहेजकर फिर से प्रयास करें"]
