@@ -182,7 +182,7 @@ def test_the_page_onboards_with_the_configured_days_and_the_outbox_shows_no_link
     sign_in(client, "sunita.kumari")
     sadar = org.office_by_code(session, "SADAR")
     page = post(client, f"/admin/offices/{sadar.id}/onboarding", {"csv": SHEET, "do": "import"})
-    assert "each was mailed a link to choose their password" in flashes(page)[0]
+    assert "mailed a link to choose a password" in flashes(page)[0]
     controller, handler = smtp
     transport = outbox.SmtpTransport("127.0.0.1", controller.port, security="none")
     outbox.send_pending(factory, utcnow() + timedelta(seconds=1), transport)
@@ -198,3 +198,40 @@ def test_the_page_onboards_with_the_configured_days_and_the_outbox_shows_no_link
     late = stranger.get(f"/set-password/{token}", follow_redirects=True)
     assert late.status_code == 400 and "it has lapsed" in flashes(late)[0]
     assert session.scalar(select(User.must_change_password).where(User.login == "neha.verma"))
+
+
+HINDI_SHEET = ("name,name_hi,email,mobile,office,section,post,title,title_hi,reports_to,role\n"
+               "Neha Verma,नेहा वर्मा,neha.verma@saran.example,,SADAR,REV,RK-3,"
+               "\"Revenue Karmachari, Halka 3\",\"राजस्व कर्मचारी, हल्का ३\",CI,"
+               "Revenue Karmachari\n")
+
+
+def test_a_sheet_names_the_post_in_hindi_and_whom_it_reports_to_and_the_mail_is_bilingual(
+        session, factory, smtp, people):
+    ((_row, user),) = onboarding.import_staff(session, people.sunita, HINDI_SHEET,
+                                              site_url=SITE, link_days=3)
+    assert (user.name_hi, user.language) == ("नेहा वर्मा", "hi")
+    [post] = org.posts_of(session, user)
+    assert (post.code, post.title, post.title_hi) == (
+        "RK-3", "Revenue Karmachari, Halka 3", "राजस्व कर्मचारी, हल्का ३")
+    assert post.reports_to.code == "CI"
+    message, token = deliver(session, factory, smtp)
+    assert message["Subject"] == "संचिका में आपका लॉगिन / Your Sanchika login"
+    body = message.get_content()
+    assert body.index("प्रिय नेहा वर्मा") < body.index("Dear Neha Verma")  # her language first
+    assert "राजस्व कर्मचारी, हल्का ३" in body and "३ दिन तक" in body
+    assert body.count(token) == 2 and "{token}" not in body   # one link, said in each language
+    signed = password_links.set_password(session, token, "my own pass 1", "my own pass 1", DAYS)
+    assert signed.id == user.id
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("CI,", "NOBODY,"), "no post 'NOBODY' in Circle Office, Sadar (Chhapra) to report to"),
+    (("RK-3,\"Revenue Karmachari, Halka 3\"", "RK-1,\"Revenue Karmachari, Halka 9\""),
+     "the post 'Revenue Karmachari, Halka 1' exists: its title is changed on the office's "
+     "page, not by the sheet"),
+])
+def test_a_sheet_cannot_name_an_unknown_superior_or_retitle_a_post(session, people, change,
+                                                                     problem):
+    rows = onboarding.check_csv(session, people.sunita, HINDI_SHEET.replace(*change))
+    assert problem in rows[0].problems

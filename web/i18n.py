@@ -14,7 +14,7 @@ from flask_login import current_user
 
 import engine
 from workflows.clock import IST
-from workflows.errors import Moment, Named
+from workflows.errors import Moment, Named, devanagari_digits
 
 LANGUAGES = ("en", "hi")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -133,15 +133,12 @@ def _value(value):
     return value
 
 
-_DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
-
-
 def _locale():
     return str(get_locale() or "en")
 
 
 def _script(text):
-    return text.translate(_DEVANAGARI) if _locale() == "hi" else text
+    return devanagari_digits(text) if _locale() == "hi" else text
 
 
 def loc(thing, attribute="name"):

@@ -13,6 +13,14 @@ from typing import Self
 from .clock import IST
 
 
+_DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def devanagari_digits(text: str) -> str:
+    """``text`` with its digits written as Hindi writes them (३ for 3)."""
+    return text.translate(_DEVANAGARI)
+
+
 class Named(str):
     """A name put into a refusal (an office, a post's title, a person): the English as the
     string, for the CLI, jobs and logs, and the Hindi beside it when the org chart has one,

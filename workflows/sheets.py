@@ -39,11 +39,12 @@ def read(data: str | bytes, *, max_field: int = MAX_FIELD) -> list[Record]:
     return records
 
 
-def with_header(records: Sequence[Record],
-                columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+def with_header(records: Sequence[Record], columns: Sequence[str],
+                optional: Sequence[str] = ()) -> list[tuple[int, dict[str, str]]]:
     """``records`` whose first one names ``columns`` (in any order, other columns allowed):
-    (line, {column: value}) for each record after it; a missing or repeated column, or a row
-    with values beyond the named columns, is refused."""
+    (line, {column: value}) for each record after it, with the ``optional`` columns too ("" in
+    a sheet without them); a missing or repeated column, or a row with values beyond the
+    named columns, is refused."""
     if not records:
         raise InvalidInput("the sheet is empty")
     first = records[0]
@@ -61,7 +62,10 @@ def with_header(records: Sequence[Record],
     for record in records[1:]:
         at_most(record, len(header))
         cells = record.cells + [""] * (len(header) - len(record.cells))
-        rows.append((record.line, {name: cells[header.index(name)] for name in columns}))
+        values = {name: cells[header.index(name)] for name in columns}
+        values.update({name: cells[header.index(name)] if name in header else ""
+                       for name in optional})
+        rows.append((record.line, values))
     return rows
 
 

@@ -4,7 +4,9 @@ password is mailed or kept readable: ``password_links``).
 
 Columns: name, email, mobile, office, section, post, role.  ``office`` and ``section`` are
 codes; ``post`` is a post's code or title in the office: an existing post is filled, a new one
-is created with ``role``.
+is created with ``role``.  Columns a sheet may add: ``name_hi`` (the person's name in Hindi),
+``title`` and ``title_hi`` (a new post's title, when ``post`` gives its code, and its title in
+Hindi) and ``reports_to`` (the code or title of the post a new post reports to).
 """
 
 import re
@@ -19,10 +21,11 @@ from sqlalchemy.orm import Session
 from .. import audit, clock, org, sheets
 from . import orgchart, password_links
 from ..mail import outbox
-from ..errors import InvalidInput
+from ..errors import InvalidInput, devanagari_digits
 from ..models import Office, Post, PostHolding, Section, User
 
 COLUMNS = ("name", "email", "mobile", "office", "section", "post", "role")
+OPTIONAL = ("name_hi", "title", "title_hi", "reports_to")
 MAX_ROWS = 2000
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _MOBILE = re.compile(r"^\+?[0-9 ]{10,15}$")
@@ -40,6 +43,10 @@ class Row:
     post: Post | None = None
     post_text: str = ""
     role: str = ""
+    name_hi: str = ""
+    title: str = ""
+    title_hi: str = ""
+    reports_to: Post | None = None
     login: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -49,7 +56,9 @@ _LENGTHS = {column: table.__table__.c[name].type.length  # type: ignore[attr-def
             for column, table, name in (
                 ("name", User, "name"), ("email", User, "email"), ("mobile", User, "mobile"),
                 ("office", Office, "code"), ("section", Section, "code"),
-                ("post", Post, "title"), ("role", Post, "role"))}
+                ("post", Post, "title"), ("role", Post, "role"), ("name_hi", User, "name_hi"),
+                ("title", Post, "title"), ("title_hi", Post, "title_hi"),
+                ("reports_to", Post, "title"))}
 
 
 def check_csv(session: Session, admin: User, data: str | bytes) -> list[Row]:
@@ -64,8 +73,8 @@ def check_csv(session: Session, admin: User, data: str | bytes) -> list[Row]:
     emails: set[str] = set()
     logins: set[str] = set()
     posts_taken: set[_PostKey] = set()
-    for line, raw in sheets.with_header(records, COLUMNS):
-        values = {c: " ".join(raw[c].split()) for c in COLUMNS}
+    for line, raw in sheets.with_header(records, COLUMNS, OPTIONAL):
+        values = {c: " ".join(raw[c].split()) for c in COLUMNS + OPTIONAL}
         if not any(values.values()):
             continue
         row = Row(line, values["name"], values["email"].lower(), values["mobile"])
@@ -118,6 +127,30 @@ def _check_row(session: Session, row: Row, values: dict[str, str],
                             f"not '{row.role}'")
     if row.post is not None and org.holders_of(session, row.post):
         row.problems.append(f"the post '{row.post.title}' is held already; transfer it instead")
+    _check_post_columns(session, row, values)
+
+
+def _check_post_columns(session: Session, row: Row, values: dict[str, str]) -> None:
+    """The columns that describe a new post: its titles and the post it reports to.  An
+    existing post keeps its own; a sheet that says otherwise is told where to change them."""
+    assert row.office is not None  # noqa: S101  (checked by the caller)
+    row.name_hi, row.title, row.title_hi = values["name_hi"], values["title"], values["title_hi"]
+    if values["reports_to"]:
+        text = values["reports_to"]
+        row.reports_to = session.scalar(select(Post).where(
+            Post.office_id == row.office.id,
+            (func.upper(Post.code) == text.upper()) | (Post.title == text)))
+        if row.reports_to is None:
+            row.problems.append(f"no post '{text}' in {row.office.name} to report to")
+    if row.post is None:
+        return
+    said = {"title": (row.title, row.post.title), "title_hi": (row.title_hi, row.post.title_hi),
+            "reports_to": (row.reports_to.id if row.reports_to else None,
+                           row.post.reports_to_id if row.reports_to else None)}
+    for column, (given, kept) in said.items():
+        if given and given != kept:
+            row.problems.append(f"the post '{row.post.title}' exists: its {column} is changed "
+                                "on the office's page, not by the sheet")
 
 
 def _check_unique(session: Session, row: Row, emails: set[str], logins: set[str],
@@ -175,7 +208,8 @@ def _create(session: Session, admin: User, row: Row, today: date, site_url: str,
             link_days: int) -> User:
     assert row.office is not None  # noqa: S101  (a good row names its office)
     # a password no one knows: the official chooses theirs from the link
-    user = User(login=row.login, name=row.name, email=row.email, mobile=row.mobile,
+    user = User(login=row.login, name=row.name, name_hi=row.name_hi, email=row.email,
+                mobile=row.mobile, language="hi" if row.name_hi else "en",
                 password_hash=org.hash_password(secrets.token_urlsafe(32)),
                 must_change_password=True)
     session.add(user)
@@ -184,20 +218,35 @@ def _create(session: Session, admin: User, row: Row, today: date, site_url: str,
     if post is None:
         code = re.sub(r"[^A-Z0-9]+", "-", row.post_text.upper()).strip("-")[:24] or "POST"
         code = _free_code(session, row.office, code)
-        post = orgchart.add_post(session, admin, row.office, code=code, title=row.post_text,
-                                 role=row.role, section=row.section)
+        post = orgchart.add_post(session, admin, row.office, code=code,
+                                 title=row.title or row.post_text, title_hi=row.title_hi,
+                                 role=row.role, section=row.section, reports_to=row.reports_to)
     session.add(PostHolding(post_id=post.id, user_id=user.id, from_date=today, kind="regular"))
     audit.record(session, "org.user_added", admin, office_id=row.office.id, login=user.login,
                  post=post.code)
     mail = outbox.enqueue(
-        session, to=[row.email], office_id=row.office.id, subject="Your Sanchika login",
-        body=(f"Dear {row.name},\n\nYou can now sign in to Sanchika as {post.title}, "
-              f"{row.office.name}.\n\nLogin: {user.login}\n\nChoose your password here:\n"
-              f"{password_links.link_text(site_url)}\n\nThe link works once, for {link_days} "
-              f"day{'' if link_days == 1 else 's'} from when this mail was sent. If it has "
-              "lapsed, ask the administrator of your office.\n"))
+        session, to=[row.email], office_id=row.office.id, language=user.language,
+        subject="संचिका में आपका लॉगिन / Your Sanchika login",
+        body=_welcome(user, post, row.office, password_links.link_text(site_url), link_days))
     password_links.attach(session, user, mail)
     return user
+
+
+def _welcome(user: User, post: Post, office: Office, link: str, days: int) -> str:
+    """The onboarding mail, in Hindi and in English (the person's language first): their
+    login and the one link that lets them choose a password."""
+    hindi = (f"प्रिय {user.name_hi or user.name},\n\nअब आप संचिका में {post.title_hi or post.title}, "
+             f"{office.name_hi or office.name} के रूप में साइन इन कर सकते हैं।\n\n"
+             f"लॉगिन: {user.login}\n\nअपना पासवर्ड यहाँ चुनें:\n{link}\n\nयह लिंक एक बार, "
+             f"मेल भेजे जाने से {devanagari_digits(str(days))} दिन तक काम करता है। अवधि बीत जाने पर अपने "
+             "कार्यालय के प्रशासक से संपर्क करें।\n")
+    english = (f"Dear {user.name},\n\nYou can now sign in to Sanchika as {post.title}, "
+               f"{office.name}.\n\nLogin: {user.login}\n\nChoose your password here:\n"
+               f"{link}\n\nThe link works once, for {days} day{'' if days == 1 else 's'} "
+               "from when this mail was sent. If it has lapsed, ask the administrator of your "
+               "office.\n")
+    first, second = (hindi, english) if user.language == "hi" else (english, hindi)
+    return f"{first}\n---\n\n{second}"
 
 
 def _free_code(session: Session, office: Office, code: str) -> str:

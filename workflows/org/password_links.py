@@ -47,12 +47,11 @@ def attach(session: Session, user: User, mail: OutboxMail) -> PasswordLink:
 
 
 def fill(session: Session, mail: OutboxMail, now: datetime) -> str:
-    """The body of ``mail`` as it is to be sent: with a fresh token in its slot if it carries
+    """The body of ``mail`` as it is to be sent: with a fresh token in its slots if it carries
     a password link (the token's digest is kept, in the caller's transaction)."""
     first = session.scalar(select(PasswordLink).where(PasswordLink.mail_id == mail.id)
                            .order_by(PasswordLink.id).limit(1))
-    head, slot, tail = mail.body.rpartition(SLOT)
-    if first is None or not slot:
+    if first is None or SLOT not in mail.body:
         return mail.body
     link = first
     if first.token_sha256 is not None:  # sent before: this try gets a token of its own
@@ -62,7 +61,7 @@ def fill(session: Session, mail: OutboxMail, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     link.token_sha256, link.created_at = digest(token), now
     session.flush()
-    return head + token + tail
+    return mail.body.replace(SLOT, token)  # the link is in each language of the mail
 
 
 def user_for(session: Session, token: str, valid_for: timedelta,
