@@ -133,6 +133,8 @@ def test_files_keep_their_version_until_moved_after_a_dry_run(session, people, s
     kinds = [m.kind for m in session.scalars(select(Movement).where(Movement.file_id == old_file.id)
                                              .order_by(Movement.id))]
     assert kinds[-1] == "route"
+    [row] = [r for r in inbox.inbox(session, people.arvind) if r.file.id == old_file.id]
+    assert row.sender.startswith(people.pooja.name)  # who sent it, not who moved the version
     session.commit()  # audit events are written at commit
     assert session.scalar(select(AuditEvent.id).where(AuditEvent.file_id == old_file.id,
                                                       AuditEvent.action == "file.route_migrated"))

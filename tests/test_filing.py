@@ -198,7 +198,9 @@ def test_pull_back_only_while_unopened(session, sadar, people):
         filing.pull_back(session, number=file.number, user=people.shabnam)
     filing.pull_back(session, number=file.number, user=people.manoj)
     assert holder_post(session, file).code == "RK-1"
-    assert filing.track(session, file)[-1].kind == "pull-back"
+    pulled = filing.track(session, file)[-1]
+    assert pulled.kind == "pull-back" and pulled.from_user == people.manoj
+    assert (pulled.acting_post.code, pulled.from_post.code) == ("RK-1", "CI")  # his, not theirs
     with pytest.raises(NotAllowed):  # once only
         filing.pull_back(session, number=file.number, user=people.manoj)
     # send again; the Circle Inspector opens it; now it cannot be pulled back

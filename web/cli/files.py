@@ -127,7 +127,8 @@ def file_show(session, number):
     out.append("Track")
     movements = filing.track(session, file)
     for m, stay in zip(movements, filing.stays(movements), strict=True):
-        who = f"{m.from_user.name if m.from_user else '-'} ({m.from_post.title if m.from_post else '-'})"
+        acting = m.acting_post.title if m.acting_post else "-"
+        who = f"{m.from_user.name if m.from_user else '-'} ({acting})"
         to = m.to_post.title if m.to_post else (file.outcome or "-")
         choice = f" [{m.choice}]" if m.choice else ""
         part = f" ({m.step_name})" if m.kind in ("park", "unpark") and m.step_name else ""

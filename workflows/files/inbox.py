@@ -158,10 +158,11 @@ def _last_moves(session: Session, file_ids: list[int]) -> dict[int, Movement]:
 
 
 def _arrivals(session: Session, file_ids: list[int]) -> dict[tuple[int, int | None], Movement]:
-    """The latest movement to each post of each file: who sent a part to the post holding it."""
+    """The latest arrival at each post of each file: who sent a part to the post holding it."""
     if not file_ids:
         return {}
-    latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids))
+    latest = (select(func.max(Movement.id)).where(Movement.file_id.in_(file_ids),
+                                                  Movement.kind.in_(Movement.ARRIVALS))
               .group_by(Movement.file_id, Movement.to_post_id))
     return {(m.file_id, m.to_post_id): m
             for m in session.scalars(select(Movement).where(Movement.id.in_(latest)))}
@@ -179,6 +180,6 @@ def _open_tasks_by_file(session: Session, file_ids: list[int]) -> dict[int, list
 def _who(movement: Movement | None) -> str:
     if movement is None or movement.from_user is None:
         return ""
-    post = movement.from_post.title if movement.from_post else ""
+    post = movement.acting_post.title if movement.acting_post else ""
     return f"{movement.from_user.name}" + (f", {post}" if post else "")
 

@@ -72,3 +72,14 @@ class Movement(Base):
     from_post: Mapped[Post | None] = relationship(foreign_keys=[from_post_id])
     from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
     to_post: Mapped[Post | None] = relationship(foreign_keys=[to_post_id])
+
+    #: Movements that bring a file to a post from someone (the inbox's "From"); the others
+    #: leave it where it is (a parking, a transfer of the holder, a move to a newer route
+    #: version by the administrator) or end it.
+    ARRIVALS = ("open", "act", "pull-back", "timer", "reopen")
+
+    @property
+    def acting_post(self) -> Post | None:
+        """The post the official acted as: for a pull back, the post the file came back to
+        (``from_post`` is where it was taken from, where its stay ended)."""
+        return self.to_post if self.kind == "pull-back" else self.from_post
