@@ -90,7 +90,7 @@ CIRCLE_POSTS = 500
 #: The movements of a long history (the "_h1000" figures).
 LONG = 1000
 #: A smoke run's (``--quick``): the same code paths, shorter histories, fewer posts.
-QUICK_LONG, QUICK_CIRCLE_POSTS = 200, 100
+QUICK_LONG, QUICK_CIRCLE_POSTS, QUICK_SECONDS = 200, 100, 0.05
 
 
 class Rounds:
@@ -679,14 +679,14 @@ def main(argv=None):
                              "the median of each (default 20: short turns keep the operations "
                              "compared close in time, on a machine whose disk speed drifts)")
     parser.add_argument("--quick", action="store_true",
-                        help="a short smoke run (0.2 s each, one round; long histories of "
+                        help="a short smoke run (0.05 s each, one round; long histories of "
                              f"{QUICK_LONG} movements, a circulation to {QUICK_CIRCLE_POSTS} "
                              "posts)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     args = parser.parse_args(argv)
     if args.quick:
-        database, results = run(args.database, 0.2, 1, QUICK_LONG, QUICK_CIRCLE_POSTS)
-        seconds, rounds = 0.2, 1
+        database, results = run(args.database, QUICK_SECONDS, 1, QUICK_LONG, QUICK_CIRCLE_POSTS)
+        seconds, rounds = QUICK_SECONDS, 1
     else:
         seconds, rounds = args.seconds, max(1, args.rounds)
         database, results = run(args.database, seconds, rounds)
