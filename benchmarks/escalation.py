@@ -140,7 +140,9 @@ def main():
     doc = {"database": engine.dialect.name, "python": platform.python_version(),
            "tasks": args.tasks, "due_share": args.due_share, "results": results,
            "targets": {"empty_pass_ms < 50": results["empty_pass_ms"] < 50,
-                       "empty_pass_after_ms < 50": results["empty_pass_after_ms"] < 50}}
+                       "empty_pass_after_ms < 50": results["empty_pass_after_ms"] < 50,
+                       # issue 25: 10,000 due in under 10 s on PostgreSQL
+                       "escalations_per_s >= 1000": results["escalations_per_s"] >= 1000}}
     if args.json:
         print(json.dumps(doc))
     else:

@@ -107,7 +107,7 @@ def escalate_due(session: Session, now: datetime, batch: int = BATCH) -> Batch[E
         select(File).options(joinedload(File.office)).where(
             File.id.in_({t.file_id for t in tasks})))}
     ctx = _Context(session, now)
-    fired: list[Escalation] = []
+    due: list[_Level] = []
     for task in tasks:
         file = files[task.file_id]
         if file.status != "open" or task.parked_at is not None:  # parked: not lying
@@ -116,9 +116,10 @@ def escalate_due(session: Session, now: datetime, batch: int = BATCH) -> Batch[E
             continue
         if task.escalate_at is None:  # never: escalate_at <= now chose the task
             continue
-        escalation = _fire_level(ctx, file, task, "limit", task.escalate_at)
-        if escalation is not None:
-            fired.append(escalation)
+        level = _next_level(ctx, file, task, "limit", task.escalate_at)
+        if level is not None:
+            due.append(level)
+    fired = _write(ctx, due)
     session.flush()
     return Batch(len(tasks), fired)
 
@@ -155,17 +156,27 @@ def fire_due_timers(session: Session, now: datetime,
         timer.state, timer.fired_at = "fired", now
         escalation = None
         if not timer.interrupting and task.done_at is None:
-            escalation = _fire_level(ctx, file, task, timer.name or timer.timer_id,
-                                     timer.due_at)
+            level = _next_level(ctx, file, task, timer.name or timer.timer_id, timer.due_at)
+            escalation = next(iter(_write(ctx, [level] if level else [])), None)
         done.append((timer, escalation, new_tasks or []))
     session.flush()
     return Batch(len(timers), done)
 
 
-def _fire_level(ctx: _Context, file: File, task: Task, cause: str,
-                scheduled: datetime) -> Escalation | None:
-    """Write the next level of escalation of ``task`` and schedule the one after it."""
-    session = ctx.session
+@dataclass
+class _Level:
+    """The next level of a task's escalation, decided but not yet written."""
+    file: File
+    task: Task
+    to_post: Post
+    level: int
+    values: dict[str, object]
+
+
+def _next_level(ctx: _Context, file: File, task: Task, cause: str,
+                scheduled: datetime) -> _Level | None:
+    """Move ``task`` to its next level of escalation and schedule the one after it; the
+    level to write, or None when every post of its chain has been told."""
     chain = ctx.chain(task.post_id, file.office_id)
     level = task.escalation_level + 1
     if level > len(chain):
@@ -175,31 +186,40 @@ def _fire_level(ctx: _Context, file: File, task: Task, cause: str,
     task.escalation_level = level
     task.escalate_at = (ctx.calendar(file.office).add(scheduled, file.office.grace_days)
                         if level < len(chain) else None)
-    escalation_id = _insert_once(session, dict(
+    return _Level(file, task, to_post, level, dict(
         task_id=task.id, file_id=file.id, level=level, holder_post_id=task.post_id,
         to_post_id=to_post.id, cause=cause, due_at=scheduled, fired_at=ctx.now))
-    if escalation_id is None:  # this level was already recorded: never twice
-        return None
-    escalation = session.get_one(Escalation, escalation_id)  # inserted just above
-    holder = ctx.post(task.post_id)
-    mail = notices.enqueue_escalation(session, escalation, file, task, holder,
-                                      ctx.holders(holder), to_post, ctx.holders(to_post),
-                                      ctx.now)
-    audit.record(session, "file.escalated", None, file, level=level, cause=cause,
-                 task=task.id, step=task.step_name, holder_post=holder.code,
-                 to_post=to_post.code, due=scheduled.isoformat(),
-                 mail=mail.id if mail is not None else None)
-    return escalation
 
 
-def _insert_once(session: Session, values: dict[str, object]) -> int | None:
-    """Insert an escalation unless (task, level) exists; its id, or None when it existed."""
+def _write(ctx: _Context, levels: list[_Level]) -> list[Escalation]:
+    """Write the escalations of ``levels`` with one statement, skipping any (task, level)
+    recorded already, so that none is ever written or mailed twice; then queue their mail
+    (one flush for all of it) and record their audit events."""
+    if not levels:
+        return []
+    session = ctx.session
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(Escalation).values(**values)
-            .on_conflict_do_nothing(index_elements=["task_id", "level"])
-            .returning(Escalation.id))
-    return session.execute(stmt).scalar()
+    stmt = (insert(Escalation).on_conflict_do_nothing(index_elements=["task_id", "level"])
+            .returning(Escalation))
+    written = {(e.task_id, e.level): e
+               for e in session.scalars(stmt, [level.values for level in levels])}
+    fired = [(level, written[level.task.id, level.level]) for level in levels
+             if (level.task.id, level.level) in written]
+    mails = []
+    for level, escalation in fired:
+        holder = ctx.post(level.task.post_id)
+        mails.append(notices.enqueue_escalation(
+            session, escalation, level.file, level.task, holder, ctx.holders(holder),
+            level.to_post, ctx.holders(level.to_post), ctx.now, flush=False))
+    session.flush()  # the mails' ids, for their audit events
+    for (level, escalation), mail in zip(fired, mails, strict=True):
+        audit.record(session, "file.escalated", None, level.file, level=escalation.level,
+                     cause=escalation.cause, task=level.task.id, step=level.task.step_name,
+                     holder_post=ctx.post(level.task.post_id).code,
+                     to_post=level.to_post.code, due=escalation.due_at.isoformat(),
+                     mail=mail.id if mail is not None else None)
+    return [escalation for _level, escalation in fired]
 
 
 def _skip_locked(stmt: _Select, session: Session, model: type[Base]) -> _Select:

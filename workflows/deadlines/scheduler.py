@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..audit import checkpoints, keys
@@ -93,11 +94,14 @@ def _round(session: Session, now: datetime, report: PassReport) -> bool:
 
 def _describe(session: Session,
               escalations: Iterable[Escalation]) -> list[tuple[str, int, str, str]]:
-    rows = []
-    for e in escalations:  # its file and post are there (foreign keys)
-        file, post = session.get_one(File, e.file_id), session.get_one(Post, e.to_post_id)
-        rows.append((file.number, e.level, post.title, e.cause))
-    return rows
+    escalations = list(escalations)
+    if not escalations:
+        return []
+    numbers = dict(session.execute(select(File.id, File.number).where(
+        File.id.in_({e.file_id for e in escalations}))).tuples().all())
+    titles = dict(session.execute(select(Post.id, Post.title).where(
+        Post.id.in_({e.to_post_id for e in escalations}))).tuples().all())
+    return [(numbers[e.file_id], e.level, titles[e.to_post_id], e.cause) for e in escalations]
 
 
 def run_pass(session_factory: sessionmaker[Session], transport: Transport,

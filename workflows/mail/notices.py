@@ -58,9 +58,11 @@ def file_link(file: File) -> str:
 
 def enqueue_escalation(session: Session, escalation: Escalation, file: File, task: Task,
                        holder_post: Post, holder_users: Sequence[User], to_post: Post,
-                       to_users: Sequence[User], now: datetime) -> OutboxMail | None:
+                       to_users: Sequence[User], now: datetime,
+                       flush: bool = True) -> OutboxMail | None:
     """Queue the mail of one escalation: level 1 to the holder; later levels to the post told,
-    the holder in copy.  None when no one told has an email address."""
+    the holder in copy.  None when no one told has an email address.  ``flush=False`` leaves
+    the mail to the caller's next flush (a batch of escalations flushes once)."""
     to = _addresses(to_users)
     cc = [a for a in _addresses(holder_users) if a not in to] if escalation.level > 1 else []
     if not to:
@@ -77,7 +79,7 @@ def enqueue_escalation(session: Session, escalation: Escalation, file: File, tas
                        for lang in order)
     return outbox.enqueue(session, to=to, cc=cc, subject="[Sanchika] " + subject, body=body,
                           language=first, office_id=file.office_id,
-                          escalation_id=escalation.id, now=now)
+                          escalation_id=escalation.id, now=now, flush=flush)
 
 
 def _body(lang: str, escalation: Escalation, file: File, task: Task, holder_post: Post,

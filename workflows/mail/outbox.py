@@ -50,15 +50,18 @@ log = logging.getLogger("sanchika.outbox")
 
 def enqueue(session: Session, *, to: Iterable[str], subject: str, body: str,
             cc: Iterable[str] = (), language: str = "en", office_id: int | None = None,
-            escalation_id: int | None = None, now: datetime | None = None) -> OutboxMail:
-    """Queue a message in the caller's transaction; nothing is sent before it commits."""
+            escalation_id: int | None = None, now: datetime | None = None,
+            flush: bool = True) -> OutboxMail:
+    """Queue a message in the caller's transaction; nothing is sent before it commits (nor
+    written before the session's next flush, with ``flush=False``)."""
     mail = OutboxMail(to_addrs=", ".join(to), cc_addrs=", ".join(cc), subject=subject[:500],
                       body=body, language=language, office_id=office_id,
                       escalation_id=escalation_id)
     if now is not None:
         mail.created_at = mail.next_attempt_at = now
     session.add(mail)
-    session.flush()
+    if flush:
+        session.flush()
     return mail
 
 
