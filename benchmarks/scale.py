@@ -8,12 +8,14 @@ Run ``python benchmarks/scale.py --help`` for the options.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +30,14 @@ from workflows.files import inbox, search  # noqa: E402
 from workflows import reports  # noqa: E402
 from workflows.db import schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
-from workflows.models import File, User  # noqa: E402
+from engine import SPIFF_VERSION  # noqa: E402
+from workflows import org  # noqa: E402
+from workflows.db import Base  # noqa: E402
+from workflows.files import filing  # noqa: E402
+from workflows.models import File, Office, User  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BENCH_PASSWORD = "bench-password"  # noqa: S105 (every official's, in a benchmark's database)
 POSTS, SECTIONS, FILES_PER_OFFICE, STEPS = 100, 5, 5000, 10
 # name, target in milliseconds on a 2-core machine
 TARGETS = {"inbox": 50, "dashboard": 500, "pendency_report": 1000, "search": 300}
@@ -45,14 +52,14 @@ def _array(words):
     return "ARRAY[" + ",".join("'" + w + "'" for w in words) + "]"
 
 
-def build_sql(offices):
+def build_sql(offices, per_office=FILES_PER_OFFICE):
     """The statements that fill the database, in order (ids computed, so no lookups)."""
-    files = offices * FILES_PER_OFFICE
+    files = offices * per_office
     en, hi, n_en, n_hi = _array(ENGLISH), _array(HINDI), len(ENGLISH), len(HINDI)
     xml = (ROOT / "bpmn" / "general_noting.bpmn").read_text().replace("'", "''")
     # per file f: k (index in office), o (office), s (section), g (hours between steps)
-    per_file = f"""(f - 1) % {FILES_PER_OFFICE} AS k, (f - 1) / {FILES_PER_OFFICE} + 1 AS o,
-        1 + ((f - 1) % {FILES_PER_OFFICE}) % {SECTIONS} AS s, 6 + (f * 37) % 90 AS g"""
+    per_file = f"""(f - 1) % {per_office} AS k, (f - 1) / {per_office} + 1 AS o,
+        1 + ((f - 1) % {per_office}) % {SECTIONS} AS s, 6 + (f * 37) % 90 AS g"""
     return [
         f"""INSERT INTO offices (id, code, name, name_hi, kind, timezone, limit_days,
             weekly_offs, grace_days)
@@ -158,7 +165,7 @@ def build_sql(offices):
 BIG_TABLES = ("files", "notes", "tasks", "movements", "escalations")
 
 
-def build(engine, offices, log):
+def build(engine, offices, log, per_office=FILES_PER_OFFICE):
     """Migrate, drop the big tables' plain indexes, fill, re-create the indexes, analyse."""
     schema.upgrade(engine)
     started = time.perf_counter()
@@ -170,7 +177,7 @@ def build(engine, offices, log):
         for name, _definition in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
         conn.execute(text("SET session_replication_role = replica"))  # no FK checks while filling
-        for statement in build_sql(offices):
+        for statement in build_sql(offices, per_office):
             step = time.perf_counter()
             conn.execute(text(statement))
             log(f"  {statement.split()[0].lower()} {statement.split()[2]}: "
@@ -180,9 +187,58 @@ def build(engine, offices, log):
             step = time.perf_counter()
             conn.execute(text(definition))
             log(f"  index {name}: {time.perf_counter() - step:.1f} s")
+    make_servable(engine, log)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     return time.perf_counter() - started
+
+
+def make_servable(engine, log):
+    """What the bulk load leaves out and the application needs to serve the database: each
+    route version's real sha256 (a version is checked against it when a file is loaded), the
+    tables' id sequences moved past the rows loaded with their ids, a password every
+    official can sign in with (``BENCH_PASSWORD``), and for each open file a stored state at
+    its open step: one file is opened and sent on through the application, in a transaction
+    rolled back afterwards, and its state is given to every open file with its own task's
+    engine id put in the place of the template's."""
+    started = time.perf_counter()
+    xml = (ROOT / "bpmn" / "general_noting.bpmn").read_bytes()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE route_versions SET sha256 = :sha"),
+                     {"sha": hashlib.sha256(xml).hexdigest()})
+        for table in Base.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(max(id), 0) + 1 FROM {table.name}), false)"))
+        conn.execute(text("UPDATE users SET password_hash = :hash"),
+                     {"hash": org.hash_password(BENCH_PASSWORD)})
+    state, task_id = _template_state(make_sessionmaker(engine))
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE files SET workflow_state = "
+            "replace(:state, :task, replace(t.engine_task_id, '-', '')), "
+            "engine_version = :version FROM tasks t "
+            "WHERE t.file_id = files.id AND t.done_at IS NULL"),
+            {"state": state, "task": task_id, "version": SPIFF_VERSION})
+    log(f"  made servable: {time.perf_counter() - started:.1f} s")
+
+
+def _template_state(sessions):
+    """The stored state of a file of office 1 sent on to its examining step (where every open
+    file of the bulk load lies), and that step's engine task id; nothing of it is kept."""
+    with sessions() as session:
+        office, opener = session.get(Office, 1), session.get(User, 7)  # a dealing assistant
+        file = filing.open_file(session, office=office, user=opener,
+                                route_key="general_noting", subject="Template")
+        filing.act(session, number=file.number, user=opener, choice="Submit")
+        [task] = filing.open_tasks(session, file)
+        assert task.step_id == "Task_ExamineAndComment", task.step_id
+        found = file.workflow_state, uuid.UUID(task.engine_task_id).hex
+        session.rollback()
+    # the stored state names its tasks by their ids in hex: the open one once
+    assert found[0].count(found[1]) == 1, "the stored state's form has changed"
+    return found
 
 
 def counts(engine):
@@ -237,17 +293,31 @@ def measure(sessions, files, runs):
     return figures, inbox_rows
 
 
-def run(url, scale, runs, log):
+def build_database(url, scale, log, per_office=FILES_PER_OFFICE):
+    """A database of its own on the server of ``url``, built at ``scale`` and servable by the
+    application: (its URL, its engine, the build's seconds, a function that drops it)."""
     offices = max(2, round(200 * scale))
     target, drop = create_database(url, prefix="sanchika_scale")
     engine = make_engine(target)
     try:
-        build_seconds = build(engine, offices, log)
+        return target, engine, build(engine, offices, log, per_office), drop
+    except BaseException:
+        engine.dispose()
+        drop()
+        raise
+
+
+def run(url, scale, runs, log, per_office=FILES_PER_OFFICE, keep=False):
+    target, engine, build_seconds, drop = build_database(url, scale, log, per_office)
+    try:
         sizes = counts(engine)
         figures, inbox_rows = measure(make_sessionmaker(engine), sizes["files"], runs)
     finally:
         engine.dispose()
-        drop()
+        if keep:
+            log(f"kept: {target} (every official's password: {BENCH_PASSWORD})")
+        else:
+            drop()
     base = figures["pk_lookup"]
     results = {name: {"ms": round(ms, 2), "ratio_to_pk": round(ms / base, 1),
                       "target_ms": TARGETS.get(name),
@@ -272,11 +342,15 @@ def main(argv=None):
                         help="a PostgreSQL server URL; a temporary database is made next to it")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="1 = 200 offices, 1,000,000 files, 10,000,000 movements")
+    parser.add_argument("--files-per-office", type=int, default=FILES_PER_OFFICE, metavar="N",
+                        help=f"files in each office (default {FILES_PER_OFFICE})")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database afterwards, to serve it (its URL is printed)")
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each query")
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     args = parser.parse_args(argv)
     log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
-    doc = run(args.database, args.scale, args.runs, log)
+    doc = run(args.database, args.scale, args.runs, log, args.files_per_office, args.keep)
     print(json.dumps(doc, ensure_ascii=False, indent=1)) if args.json else report(doc)
 
 

@@ -1,11 +1,13 @@
 """The benchmarks keep running (a smoke run; figures are read by people, never asserted)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from conftest import PG_ADMIN_URL, _pg_ok
 
@@ -58,3 +60,38 @@ def test_the_signing_benchmark_runs_and_reports_what_signing_adds():
     figures = json.loads(out.stdout)
     assert figures["issue_signed_ms"] > 0 and figures["send_signed_ms"] > 0
     assert set(figures) >= {"issue_signature_adds_ms", "send_signature_adds_ms", "unlock_ms"}
+
+
+def test_the_scale_database_is_one_the_application_serves(tmp_path):
+    """A database ``scale.py`` builds is served by the app: an official signs in, opens a file
+    of the bulk load from the inbox and sends it on, and a new file opens beside them."""
+    if not _pg_ok():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import scale
+    from web import create_app
+    from webtools import flashes, post, sign_in
+
+    url, engine, _seconds, drop = scale.build_database(PG_ADMIN_URL, 0.01, lambda _m: None,
+                                                       per_office=20)
+    try:
+        client = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url,
+                             "ATTACHMENTS": str(tmp_path / "store")}).test_client()
+        sign_in(client, "u2", scale.BENCH_PASSWORD)
+        inbox_page = client.get("/").get_data(as_text=True)
+        file_id = int(re.search(r'href="/files/(\d+)"', inbox_page).group(1))
+        assert client.get(f"/files/{file_id}").status_code == 200
+        sent = post(client, f"/files/{file_id}/act", {"choice": "Return", "remark": "See me.",
+                                                      "reason": "Waited for the survey."},
+                    follow_redirects=True)
+        assert "sent on: Return" in flashes(sent)[0]
+        with engine.begin() as conn:
+            holder = conn.execute(text("SELECT t.post_id FROM tasks t WHERE t.file_id = :f "
+                                       "AND t.done_at IS NULL"), {"f": file_id}).scalar_one()
+        assert holder != 2  # back with a dealing assistant of the section
+        opened = post(client, "/files/new", {"route": "general_noting", "subject": "A new one",
+                                             "priority": "Normal"}, follow_redirects=True)
+        assert opened.status_code == 200 and "A new one" in opened.get_data(as_text=True)
+    finally:
+        engine.dispose()
+        drop()
