@@ -17,6 +17,7 @@ from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
 from .i18n import drawn_in_language, loc, tr
+from .paging import page_of
 from .security import refuse, transaction, visible_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -157,7 +158,8 @@ def pendency():
             "reports/pendency.html", scope=scope, filters=filters, start=start, end=end,
             officials=reports.by_official(db, scope, now_stays, done), bucket=bucket or "",
             steps=reports.step_table(db, done, now_stays), buckets=reports.BUCKETS,
-            now_stays=now_stays, done=done[-500:], done_total=len(done), **_choices(db, scope))
+            now_page=page_of(now_stays, "now_page"), done_page=page_of(done[::-1], "done_page"),
+            **_choices(db, scope))
 
 
 def _route(db, scope, route_id):
