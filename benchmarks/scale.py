@@ -264,8 +264,10 @@ def pendency_report(session, head):
     scope = reports.scope_for(session, head)
     days = reports.WorkingDays(session, scope.office)
     now = reports.pending_now(session, scope, days=days)
-    done = reports.stays_done(session, scope, days=days)
-    return reports.by_official(session, scope, now, done), reports.step_table(session, done, now)
+    held = reports.hours_held(session, scope)
+    latest = reports.stays_done(session, scope, days=days, latest=(0, 100))  # the first page
+    return (reports.by_official(session, scope, now, held),
+            reports.step_table(session, scope, held=held), latest)
 
 
 def measure(sessions, files, runs):

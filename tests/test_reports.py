@@ -63,13 +63,18 @@ def test_step_medians_and_percentiles(session, sadar, people, history):
     assert scope.whole_office
     done = reports.stays_done(session, scope, MARCH, now=NOW)
     now = [s for s in reports.pending_now(session, scope, now=NOW) if s.file.id == history.id]
-    steps = {s.step: s for s in reports.step_table(session, done, now)}
+    steps = {s.step: s for s in reports.step_table(session, scope, MARCH)
+             if s.route == "General noting"}
     assert (steps["Put up note"].stays, steps["Put up note"].median_hours,
             round(steps["Put up note"].p90_hours, 1)) == (2, 36.0, 45.6)
     assert (steps["Examine and comment"].median_hours, steps["Examine and comment"].now) == (48.0, 1)
-    [arvind] = [r for r in reports.by_official(session, scope, now, done) if r.post.code == "HC"]
+    held = reports.hours_held(session, scope, MARCH)
+    assert [round(h.hours, 1) for h in held] == [round(s.hours, 1) for s in done]
+    [arvind] = [r for r in reports.by_official(session, scope, now, held) if r.post.code == "HC"]
     assert arvind.buckets == {"0–7": 1, "8–15": 0, "16–30": 0, "over 30": 0}
-    assert len(arvind.done) == 1 and arvind.median_hours == 48.0
+    assert len(arvind.done_hours) == 1 and arvind.median_hours == 48.0
+    latest = reports.stays_done(session, scope, MARCH, now=NOW, latest=(1, 2))
+    assert [s.task.id for s in latest] == [s.task.id for s in done[::-1][1:3]]
 
 
 def test_ageing_buckets_in_working_days():

@@ -36,10 +36,19 @@ class Page(Generic[_Row]):
 
 
 def page_of(rows: Sequence[_Row], arg: str = "page") -> Page[_Row]:
-    """The page of ``rows`` the request asks for in ``arg`` (the first, when it names none or
-    no number; the last, when it names one beyond it)."""
-    pages = max(1, -(-len(rows) // SIZE))
-    asked = request.args.get(arg, "")
-    number = min(max(int(asked), 1), pages) if asked.isdigit() else 1
+    """The page of ``rows`` the request asks for in ``arg``."""
+    number = asked(len(rows), arg)
     start = (number - 1) * SIZE
-    return Page(rows[start:start + SIZE], number, pages, len(rows), arg)
+    return Page(rows[start:start + SIZE], number, pages(len(rows)), len(rows), arg)
+
+
+def asked(total: int, arg: str = "page") -> int:
+    """The number of the page of ``total`` rows the request asks for in ``arg``: the first,
+    when it names none or no number; the last, when it names one beyond it.  Rows
+    ``(number - 1) * SIZE`` on are that page's, for a caller that reads only those."""
+    value = request.args.get(arg, "")
+    return min(max(int(value), 1), pages(total)) if value.isdigit() else 1
+
+
+def pages(total: int) -> int:
+    return max(1, -(-total // SIZE))

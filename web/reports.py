@@ -17,7 +17,7 @@ from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
 from .i18n import drawn_in_language, loc, tr
-from .paging import page_of
+from . import paging
 from .security import refuse, transaction, visible_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -148,18 +148,23 @@ def pendency():
         now_stays = reports.pending_now(db, scope, filters, days=days)
         if bucket:
             now_stays = [s for s in now_stays if s.bucket == bucket]
-        done = reports.stays_done(db, scope, filters, days=days)
         if request.args.get("format") == "csv":
+            done = reports.stays_done(db, scope, filters, days=days)
             return _csv("pendency", ["stay", "post", "acted by", "file", "subject", "priority",
                                      "step", "since", "until", "working days", "hours",
                                      "parked hours"], _pendency_rows(now_stays, done))
+        held = reports.hours_held(db, scope, filters)
+        number = paging.asked(len(held), "done_page")
+        done = reports.stays_done(db, scope, filters, days=days,
+                                  latest=((number - 1) * paging.SIZE, paging.SIZE))
         start, end = reports.default_period(filters)
         return render_template(
             "reports/pendency.html", scope=scope, filters=filters, start=start, end=end,
-            officials=reports.by_official(db, scope, now_stays, done), bucket=bucket or "",
-            steps=reports.step_table(db, done, now_stays), buckets=reports.BUCKETS,
-            now_page=page_of(now_stays, "now_page"), done_page=page_of(done[::-1], "done_page"),
-            **_choices(db, scope))
+            officials=reports.by_official(db, scope, now_stays, held), bucket=bucket or "",
+            steps=reports.step_table(db, scope, filters, held=held), buckets=reports.BUCKETS,
+            now_page=paging.page_of(now_stays, "now_page"),
+            done_page=paging.Page(done, number, paging.pages(len(held)), len(held),
+                                  "done_page"), **_choices(db, scope))
 
 
 def _route(db, scope, route_id):
@@ -195,10 +200,7 @@ def heat_json(route_id):
         scope = _scope(db)
         _route(db, scope, route_id)
         filters = reports.Filters(route_id=route_id)
-        days = reports.WorkingDays(db, scope.office)
-        steps = reports.step_table(db, reports.stays_done(db, scope, filters, days=days),
-                                   reports.pending_now(db, scope, filters, days=days),
-                                   diagram=True)
+        steps = reports.step_table(db, scope, filters, diagram=True)
         return jsonify({s.step_id: {"now": s.now, "median_hours": s.median_hours,
                                     "label": _("%(n)s here · median %(h)s h", n=s.now,
                                                h="—" if s.median_hours is None

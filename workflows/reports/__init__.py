@@ -9,7 +9,7 @@ a part's parking holds back that part alone.  Working days are
 the office calendar's (weekly offs and holidays); hours are clock hours.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
@@ -24,9 +24,8 @@ from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
 from ..errors import NotAllowed, NotFound
 from .parked import Parked, Span, parked_spans, spans_of  # noqa: F401
-from ..files.tracking import diagram_element
 from .shapes import StayFile, StayPost, StayTask, StayUser
-from ..models import (PRIORITIES, File, Office, Post, PostHolding, Route, RouteVersion,
+from ..models import (PRIORITIES, File, Office, Post, PostHolding, RouteVersion,
                      Section, Task, User)
 
 # Ageing buckets in working days: (label, lowest, highest or None)
@@ -94,25 +93,12 @@ class OfficialRow:
     holders: list[tuple[User, str]]                           # (user, kind of holding)
     now: list[Stay] = field(default_factory=list)             # Stays open now
     buckets: dict[str, int] = field(default_factory=dict)     # label -> count
-    done: list[Stay] = field(default_factory=list)            # Stays ended in the period
+    done_hours: list[float] = field(default_factory=list)     # of the stays ended in the period
 
     @property
     def median_hours(self) -> float | None:
         """The median of the hours of the stays ended in the period."""
-        return median([s.hours for s in self.done]) if self.done else None
-
-
-@dataclass
-class StepRow:
-    """One step of one route in the table of slowest steps."""
-    route: str
-    route_id: int
-    step_id: str
-    step: str
-    stays: int
-    median_hours: float | None
-    p90_hours: float | None
-    now: int = 0
+        return median(self.done_hours) if self.done_hours else None
 
 
 def bucket_of(days: int) -> str:
@@ -203,15 +189,19 @@ class WorkingDays:
         return self._seen[key]
 
 
+def parked_within(spans: Iterable[Span], since: datetime,
+                  end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of parked ``spans`` that fall between ``since`` and ``end``."""
+    clipped = ((max(begin, since), min(finish or end, end)) for begin, finish in spans)
+    return [(low, high) for low, high in clipped if low < high]
+
+
 def holding(days: WorkingDays, since: datetime, end: datetime,
             spans: Iterable[Span]) -> tuple[int, float, float]:
     """(working days, hours, parked hours) of a stay from ``since`` to ``end``."""
-    parked_seconds, parked_days = 0.0, 0
-    for begin, finish in spans:
-        low, high = max(begin, since), min(finish or end, end)
-        if low < high:
-            parked_seconds += (high - low).total_seconds()
-            parked_days += days.between(low, high)
+    parked = parked_within(spans, since, end)
+    parked_seconds = sum((high - low).total_seconds() for low, high in parked)
+    parked_days = sum(days.between(low, high) for low, high in parked)
     seconds = (end - since).total_seconds() - parked_seconds
     return (max(days.between(since, end) - parked_days, 0), max(seconds, 0) / 3600,
             parked_seconds / 3600)
@@ -262,17 +252,21 @@ def pending_now(session: Session, scope: Scope, filters: Filters | None = None,
 
 def stays_done(session: Session, scope: Scope, filters: Filters | None = None,
                now: datetime | None = None, days: WorkingDays | None = None,
-               today: date | None = None) -> list[Stay]:
+               today: date | None = None, latest: tuple[int, int] | None = None) -> list[Stay]:
     """Stays at the scope's posts that ended in the filters' period (30 days to today by
-    default), in the order they ended."""
+    default), in the order they ended; or with ``latest`` (offset, limit), that slice of
+    them from the latest back."""
     filters = filters or Filters()
     days = days or WorkingDays(session, scope.office)
     start, end = default_period(filters, today)
     low, high = day_bounds(scope.office, start, end)
     stmt = (select(*_columns()).join_from(Task, File, File.id == Task.file_id)
             .join(Post, Post.id == Task.post_id).outerjoin(User, User.id == Task.done_by_id)
-            .where(Task.done_at >= low, Task.done_at < high, Task.outcome.not_in(NOT_STAYS))
-            .order_by(Task.done_at, Task.id))
+            .where(Task.done_at >= low, Task.done_at < high, Task.outcome.not_in(NOT_STAYS)))
+    if latest is None:
+        stmt = stmt.order_by(Task.done_at, Task.id)
+    else:
+        stmt = stmt.order_by(Task.done_at.desc(), Task.id.desc()).offset(latest[0]).limit(latest[1])
     rows = session.execute(_filtered(stmt, scope, filters)).all()
     return _stays(session, scope, rows, now or utcnow(), days)
 
@@ -310,61 +304,26 @@ def holders_by_post(session: Session, post_ids: Iterable[int],
     return found
 
 
-def by_official(session: Session, scope: Scope, now_stays: list[Stay], done_stays: list[Stay],
-                day: date | None = None) -> list[OfficialRow]:
-    """One row per post with files now, in buckets, and stays ended in the period."""
-    post_ids = {s.post.id for s in now_stays} | {s.post.id for s in done_stays}
+def by_official(session: Session, scope: Scope, now_stays: list[Stay],
+                held: Sequence["Held"] = (), day: date | None = None) -> list[OfficialRow]:
+    """One row per post with files now, in buckets, and the stays ended in the period
+    (``hours_held``)."""
+    post_ids = {s.post.id for s in now_stays} | {h.post_id for h in held}
     holders = holders_by_post(session, post_ids, day)
-    rows: dict[int, OfficialRow] = {}
-    for stay in now_stays + done_stays:
-        if stay.post.id not in rows:
-            rows[stay.post.id] = OfficialRow(stay.post, holders.get(stay.post.id, []),
-                                             buckets={label: 0 for label, *_ in BUCKETS})
+    posts = {s.post.id: s.post for s in now_stays}
+    missing = post_ids - set(posts)
+    if missing:
+        posts.update({p.id: p for p in session.execute(
+            select(_columns()[2]).where(Post.id.in_(missing))).scalars()})
+    rows = {post_id: OfficialRow(post, holders.get(post_id, []),
+                                 buckets={label: 0 for label, *_ in BUCKETS})
+            for post_id, post in posts.items()}
     for stay in now_stays:
         rows[stay.post.id].now.append(stay)
         rows[stay.post.id].buckets[stay.bucket] += 1
-    for stay in done_stays:
-        rows[stay.post.id].done.append(stay)
+    for ended in held:
+        rows[ended.post_id].done_hours.append(ended.hours)
     return sorted(rows.values(), key=lambda r: (-len(r.now), r.post.id))
 
 
-def route_names(session: Session, version_ids: Collection[int]) -> dict[int, tuple[int, str]]:
-    """route version id -> (route id, route name)."""
-    if not version_ids:
-        return {}
-    return {v: (r, n) for v, r, n in session.execute(
-        select(RouteVersion.id, Route.id, Route.name).join(Route, Route.id == RouteVersion.route_id)
-        .where(RouteVersion.id.in_(set(version_ids))))}
-
-
-#: ((route id, route name), step id, step name)
-_StepKey = tuple[tuple[int, str], str, str]
-
-
-def step_table(session: Session, done_stays: Sequence[Stay],
-               now_stays: Sequence[Stay] = (), diagram: bool = False) -> list[StepRow]:
-    """Per route and step: stays ended, median and 90th percentile of hours held, files there
-    now; the slowest (by median) first.  For a route's ``diagram``, the steps of a route it
-    called count together, as the call activity they were reached through."""
-    routes = route_names(session, [s.file.route_version_id for s in [*done_stays, *now_stays]])
-    groups: dict[_StepKey, list[float]] = {}
-    now_count: dict[_StepKey, int] = {}
-
-    def key_of(stay: Stay) -> _StepKey:
-        step_id, name = stay.task.step_id, stay.task.step_name
-        if diagram and "/" in step_id:
-            step_id, name = diagram_element(step_id), ""
-        return routes[stay.file.route_version_id], step_id, name
-
-    for stay in done_stays:
-        key = key_of(stay)
-        groups.setdefault(key, []).append(stay.hours)
-    for stay in now_stays:
-        key = key_of(stay)
-        now_count[key] = now_count.get(key, 0) + 1
-        groups.setdefault(key, [])
-    rows = [StepRow(route=route[1], route_id=route[0], step_id=step_id, step=name,
-                    stays=len(hours), median_hours=median(hours) if hours else None,
-                    p90_hours=percentile(hours, 0.9), now=now_count.get(key, 0))
-            for key, hours in groups.items() for route, step_id, name in [key]]
-    return sorted(rows, key=lambda r: (-(r.median_hours or 0), r.route, r.step))
+from .steps import Held, StepRow, hours_held, route_names, step_table  # noqa: E402,F401

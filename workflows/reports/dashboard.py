@@ -84,10 +84,8 @@ def dashboard(session: Session, scope: reports.Scope, now: datetime | None = Non
         select(func.count(func.distinct(Task.file_id))).join(File, File.id == Task.file_id)
         .where(Task.done_at.is_(None), Task.post_id.in_(posts),
                File.status.in_(("open", "parked")))).scalar_one()
-    days = reports.WorkingDays(session, scope.office)
-    pending = reports.pending_now(session, scope, now=now, days=days)
+    pending = reports.pending_now(session, scope, now=now)
     recent = reports.Filters(start=today - timedelta(days=reports.DEFAULT_DAYS - 1), end=today)
-    done = reports.stays_done(session, scope, recent, now=now, days=days, today=today)
     escalations = _counts(session, Escalation.fired_at,
                           [Escalation.holder_post_id.in_(posts)], starts, scope.office)
     escalations["open"] = session.execute(
@@ -95,9 +93,10 @@ def dashboard(session: Session, scope: reports.Scope, now: datetime | None = Non
             and_(Task.done_at.is_(None), Task.post_id.in_(posts),
                  Task.escalation_level > 0))).scalar_one()
     return Dashboard(scope=scope, open_now=open_now, counts=counts,
-                     officials=reports.by_official(session, scope, pending, [], today),
+                     officials=reports.by_official(session, scope, pending, day=today),
                      escalations=escalations,
-                     slowest=[r for r in reports.step_table(session, done) if r.stays][:8],
+                     slowest=[r for r in reports.step_table(session, scope, recent,
+                                                            today=today) if r.stays][:8],
                      starts=starts)
 
 
