@@ -92,6 +92,12 @@ def test_the_scale_database_is_one_the_application_serves(tmp_path):
         opened = post(client, "/files/new", {"route": "general_noting", "subject": "A new one",
                                              "priority": "Normal"}, follow_redirects=True)
         assert opened.status_code == 200 and "A new one" in opened.get_data(as_text=True)
+        # and what the web adds to an act is measured on it
+        out = subprocess.run([sys.executable, str(ROOT / "benchmarks/act_overhead.py"), url,
+                              "--acts", "4", "--json"], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["acts"] == 4
     finally:
         engine.dispose()
         drop()

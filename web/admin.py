@@ -229,14 +229,4 @@ def init_app(app):
     from . import admin_routes
     app.register_blueprint(bp)
     app.register_blueprint(admin_routes.bp)
-    app.before_request(_note_administrator)
     app.jinja_env.globals["administers"] = lambda: g.get("administers", False)
-
-
-def _note_administrator():
-    """Whether the signed-in user administers an office, found before the view opens its own
-    transaction (a second one inside it could wait on the first under SQLite)."""
-    g.administers = False
-    if request.endpoint not in ("static", "vendor.asset") and current_user.is_authenticated:
-        with transaction() as db:
-            g.administers = orgchart.is_administrator(db, current_user)

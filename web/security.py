@@ -73,13 +73,16 @@ def _load_user_first():
 @login_manager.user_loader
 def _user_for_session(token):
     """The official whose live session the cookie names (an ended, idle or unknown one names
-    no one), and whether they must enrol a second factor before anything else."""
+    no one), whether they must enrol a second factor before anything else, and whether they
+    administer an office (``g.administers``)."""
     if is_api():
         return None  # a browser's signed-in cookie never lends its rights to a script
     with transaction() as db:
         user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"])
         g.enrol_first = user is not None and second_factor.must_enrol(
             db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
+        # for the navigation, found in this transaction rather than a second one of its own
+        g.administers = user is not None and orgchart.is_administrator(db, user)
     return user
 
 
