@@ -97,10 +97,10 @@ def _describe(session: Session,
     escalations = list(escalations)
     if not escalations:
         return []
-    numbers = dict(session.execute(select(File.id, File.number).where(
-        File.id.in_({e.file_id for e in escalations}))).tuples().all())
-    titles = dict(session.execute(select(Post.id, Post.title).where(
-        Post.id.in_({e.to_post_id for e in escalations}))).tuples().all())
+    numbers = {row.id: row.number for row in session.execute(select(File.id, File.number).where(
+        File.id.in_({e.file_id for e in escalations})))}
+    titles = {row.id: row.title for row in session.execute(select(Post.id, Post.title).where(
+        Post.id.in_({e.to_post_id for e in escalations})))}
     return [(numbers[e.file_id], e.level, titles[e.to_post_id], e.cause) for e in escalations]
 
 
