@@ -17,7 +17,7 @@ from workflows.files import records, waiting
 from workflows.org import attendance
 
 from .i18n import _script as digits
-from .i18n import num
+from .i18n import loc, num
 from .security import transaction
 
 bp = Blueprint("navigation", __name__)
@@ -65,18 +65,20 @@ def _since():
     given = request.args.get("since", "").strip()
     if not given:
         return None
-    moment = datetime.fromisoformat(given.replace("Z", "+00:00"))
+    # a "+" of the zone left unescaped in the address arrives as a space
+    moment = datetime.fromisoformat(given.replace(" ", "+").replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(given)
     return max(moment.astimezone(timezone.utc), utcnow() - FURTHEST)
 
 
 def _notice(arrival):
+    sender = ", ".join(name for name in (loc(arrival.sender), loc(arrival.sender_post, "title"))
+                       if name) or _("the office")
     if arrival.returned:
         return _("File %(number)s was returned by %(sender)s", number=arrival.number,
-                 sender=arrival.sender)
-    return _("File %(number)s arrived from %(sender)s", number=arrival.number,
-             sender=arrival.sender)
+                 sender=sender)
+    return _("File %(number)s arrived from %(sender)s", number=arrival.number, sender=sender)
 
 
 @bp.route("/inbox/waiting.json")

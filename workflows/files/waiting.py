@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..models import File, Movement, Receipt, User
+from ..models import File, Movement, Post, Receipt, User
 from . import inbox
 
 ARRIVALS_SHOWN = 5
@@ -30,7 +30,8 @@ class Arrival:
 
     file_id: int
     number: str
-    sender: str
+    sender: User | None
+    sender_post: Post | None
     returned: bool
     at: datetime
 
@@ -55,6 +56,7 @@ def arrivals_since(session: Session, user: User, since: datetime,
                Movement.to_post_id.in_(inbox._held_posts(user, day)),
                (Movement.from_user_id.is_(None) | (Movement.from_user_id != user.id)), File.status == "open")
         .order_by(Movement.id.desc()).limit(ARRIVALS_SHOWN))
-    return [Arrival(file_id=m.file_id, number=number, sender=inbox._who(m),
+    return [Arrival(file_id=m.file_id, number=number, sender=m.from_user,
+                    sender_post=m.acting_post,
                     returned=m.kind == "act" and m.choice.lower().startswith("return"),
                     at=m.at) for m, number in rows]
