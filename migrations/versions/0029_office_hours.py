@@ -16,11 +16,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('offices') as batch:
-        batch.add_column(sa.Column('day_starts', sa.String(length=5), server_default='10:00',
-                                   nullable=False))
+    # a plain ADD COLUMN: a batch copy of offices would trip the keys that point at it
+    op.add_column('offices', sa.Column('day_starts', sa.String(length=5),
+                                       server_default='10:00', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('offices') as batch:
-        batch.drop_column('day_starts')
+    op.execute("ALTER TABLE offices DROP COLUMN day_starts")
