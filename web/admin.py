@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflows.deadlines import calendar, limits
 from workflows import clock, sheets
-from workflows.org import onboarding, orgchart
+from workflows.org import attendance, onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
 from workflows.signing import authority
@@ -204,6 +204,9 @@ def settings(office_id):
 
 def _save_settings(db, office):
     form = request.form
+    if form.get("what") == "hours":
+        attendance.set_day_start(db, office, form.get("day_starts"), current_user)
+        return
     if form.get("what") == "holiday":
         calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=current_user)
         return

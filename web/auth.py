@@ -1,18 +1,18 @@
-"""Signing in and off, the password, the language, and today's attendance."""
+"""Signing in and off, the password and the language."""
 
 import time
 from urllib.parse import urlsplit
 from datetime import timedelta
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workflows import audit, org
+from workflows import audit
 from workflows.org import password_links, people, second_factor
-from workflows.errors import InvalidInput, NotAllowed, NotFound
+from workflows.errors import InvalidInput, NotAllowed
 from workflows.models import User
 
 from .i18n import LANGUAGES, say
@@ -222,24 +222,3 @@ def language():
             with transaction() as db:
                 db.get(User, current_user.id).language = choice
     return redirect(local_path(request.form.get("next", "")) or url_for("inbox.index"))
-
-
-@bp.route("/attendance")
-@login_required
-def attendance():
-    with transaction() as db:
-        posts = org.posts_of(db, current_user)
-        offices = sorted({p.office for p in posts if p.is_head or p.is_admin},
-                         key=lambda o: o.code)
-        code = request.args.get("office") or (offices[0].code if offices else "")
-        if not code:
-            abort(403, _("only the head of office or its administrator sees attendance"))
-        try:
-            office = org.office_by_code(db, code)
-            rows = people.attendance_today(db, office, current_user)
-        except NotFound:
-            abort(404)
-        except NotAllowed as exc:
-            abort(403, say(exc))
-        page = render_template("auth/attendance.html", office=office, offices=offices, rows=rows)
-    return page

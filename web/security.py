@@ -20,7 +20,9 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = None  # the sign-in page says enough
 csrf = CSRFProtect()
-limiter = Limiter(get_remote_address)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)
+limiter = Limiter(get_remote_address)
+#: Requests a page makes by itself (polls): they do not keep a session from going idle.
+UNSEEN = ("navigation.waiting_json",)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)
 
 
 def settings():
@@ -78,7 +80,8 @@ def _user_for_session(token):
     if is_api():
         return None  # a browser's signed-in cookie never lends its rights to a script
     with transaction() as db:
-        user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"])
+        user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"],
+                                 seen=request.endpoint not in UNSEEN)
         g.enrol_first = user is not None and second_factor.must_enrol(
             db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
         # for the navigation, found in this transaction rather than a second one of its own

@@ -21,6 +21,8 @@ class Office(Base):
     # working days after the limit before the next level of escalation.
     weekly_offs: Mapped[str] = mapped_column(String(16), default="6", server_default="6")
     grace_days: Mapped[int] = mapped_column(default=2, server_default="2")
+    # When the office's day begins ("HH:MM", office-local): a sign-in after it is a late arrival.
+    day_starts: Mapped[str] = mapped_column(String(5), default="10:00", server_default="10:00")
 
     parent: Mapped["Office | None"] = relationship(remote_side=[id])
     sections: Mapped[list["Section"]] = relationship(back_populates="office")

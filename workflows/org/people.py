@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .. import audit, clock, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
-from ..models import Attendance, Office, Post, PostHolding, User
+from ..models import Attendance, Office, Post, User
 from . import sessions
 
 # A hash to check a password against when the login is unknown, so that the answer takes as
@@ -113,16 +113,5 @@ def attendance_today(session: Session, office: Office, viewer: User,
                      now: datetime | None = None) -> list[tuple[User, Post, Attendance | None]]:
     """Everyone holding a post in ``office`` today with their sign-in and sign-off times.
     Only the head of the office or its administrator may see it."""
-    now = now or utcnow()
-    if not any(p.office_id == office.id and (p.is_head or p.is_admin)
-               for p in org.posts_of(session, viewer, clock.today(now=now))):
-        raise NotAllowed("only the head of office or its administrator sees attendance")
-    day = clock.office_today(office, now)
-    staff = session.execute(
-        select(User, Post).join(PostHolding, PostHolding.user_id == User.id)
-        .join(Post, Post.id == PostHolding.post_id)
-        .where(Post.office_id == office.id, org.held_on(day)).order_by(Post.id)).all()
-    rows = {a.user_id: a for a in session.scalars(
-        select(Attendance).where(Attendance.day == day,
-                                 Attendance.user_id.in_([u.id for u, _p in staff])))}
-    return [(user, post, rows.get(user.id)) for user, post in staff]
+    from . import attendance
+    return attendance.office_day(session, office, viewer, clock.office_today(office, now))

@@ -46,10 +46,11 @@ def start(session: Session, user: User, *, user_agent: str = "", address: str = 
 
 
 def user_for(session: Session, token: str | None, *, idle: timedelta = IDLE,
-             now: datetime | None = None) -> User | None:
+             now: datetime | None = None, seen: bool = True) -> User | None:
     """The active user whose live session ``token`` names, or None: an unknown token, an
     ended session, one idle for longer than ``idle`` (allowing for ``last_seen_at`` being a
-    minute behind) and a disabled login name no one.  Notes that the session was seen."""
+    minute behind) and a disabled login name no one.  Notes that the session was seen,
+    unless ``seen`` is false (a page's own poll is not the official's activity)."""
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
@@ -58,7 +59,7 @@ def user_for(session: Session, token: str | None, *, idle: timedelta = IDLE,
                                 SignInSession.ended_at.is_(None), User.active.is_(True)))
     if row is None or now - row.last_seen_at > idle + SEEN_EVERY:
         return None
-    if now - row.last_seen_at >= SEEN_EVERY:
+    if seen and now - row.last_seen_at >= SEEN_EVERY:
         row.last_seen_at = now
     user = row.user
     user.session_key = token
