@@ -71,12 +71,15 @@ def test_the_file_page_dispatches_and_links_the_letter_and_the_whole_file(
     manoj = client_of(app, "manoj.yadav")
     page = manoj.get(f"/files/{file.id}").get_data(as_text=True)
     assert f'href="/reports/file/{file.id}.pdf"' in page and "Dispatch this letter" in page
+    assert "Dispatch this letter" in text(manoj.get(f"/files/{file.id}/drafts/{draft.id}"))
     future = post(manoj, f"/dispatch/drafts/{draft.id}", {
         "mode": "By post", "addressee": ADDRESSEE, "on": "2026-11-06", "file_id": file.id})
     assert future.headers["Location"].endswith(f"/files/{file.id}#drafts")
     post(manoj, f"/dispatch/drafts/{draft.id}", {"mode": "By email", "file_id": file.id,
                                                   "addressee": ADDRESSEE})
     entry = dispatching.dispatch_of(session, draft.id)
+    assert f"Dispatched as {entry.number} on" in text(
+        manoj.get(f"/files/{file.id}/drafts/{draft.id}"))
     shown = manoj.get(f"/files/{file.id}")
     assert f"Dispatched as {entry.number} on" in text(shown)
     letter = manoj.get(f"/dispatch/{entry.id}/letter")
