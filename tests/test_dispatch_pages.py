@@ -103,7 +103,7 @@ def test_the_register_speaks_hindi(session, sadar, people, app):
     clerk = client_of(app, "pooja.kumari")
     post(clerk, "/language", {"language": "hi"})
     page = clerk.get("/dispatch/")
-    assert "प्रेषण पंजी" in text(page) and "जारी, प्रेषण की प्रतीक्षा में" in text(page)
+    assert "प्रेषण पंजी" in text(page) and "निर्गत, प्रेषण की प्रतीक्षा में" in text(page)
     refused = post(clerk, f"/dispatch/drafts/{draft.id}", {"mode": "By post", "addressee": " "},
                    follow_redirects=True)
     assert flashes(refused) == ["बताएँ कि पत्र किसे जाता है: प्राप्तकर्ता खाली है"]
