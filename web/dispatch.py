@@ -7,7 +7,6 @@ from flask import (Blueprint, Response, abort, flash, g, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflows import org
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from workflows.files import dispatching, letters
 from workflows.models import DISPATCH_MODES
@@ -19,19 +18,10 @@ bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
 
 def init_app(app):
-    """Register the pages, and ``works_dispatch()`` for the navigation."""
+    """Register the pages, and ``works_dispatch()`` for the navigation (the user loader
+    finds it, in its transaction: ``security._user_for_session``)."""
     app.register_blueprint(bp)
-    app.before_request(_note_staff)
     app.jinja_env.globals["works_dispatch"] = lambda: g.get("works_dispatch", False)
-
-
-def _note_staff():
-    """Whether the signed-in user holds a post (and so works an office's register), found
-    before the view opens its own transaction, as ``admin`` finds administrators."""
-    g.works_dispatch = False
-    if request.endpoint not in ("static", "vendor.asset") and current_user.is_authenticated:
-        with transaction() as db:
-            g.works_dispatch = bool(org.posts_of(db, current_user))
 
 
 @bp.route("/")
