@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.files import dispatching, drafts, filing, letters
@@ -140,3 +142,16 @@ def test_the_letter_pdf_carries_the_memo_number_and_the_hindi_letterhead(session
     assert sadar.name_hi in text and sadar.name in text
     assert "District Magistrate, Saran" in text and "The ADM" in text
     assert "जाँच पूरी हुई" in text and "राजस्व कर्मचारी" in text and "मनोज" in text
+
+
+def test_an_entry_of_the_register_is_never_removed(session, sadar, people):
+    _, draft = issued(session, sadar, people)
+    entry = send(session, draft, people.pooja)
+    with pytest.raises(ImmutableRow, match="cannot be deleted"):
+        with session.begin_nested():
+            session.delete(entry)
+            session.flush()
+    with pytest.raises(DBAPIError, match="never changed or removed"):
+        with session.begin_nested():
+            session.execute(text("DELETE FROM dispatches"))
+    assert dispatching.dispatch_of(session, draft.id) is not None
