@@ -47,14 +47,16 @@ def create_app(config=None):
 def _register(app):
     """The app's extensions and blueprints."""
     from . import drafts  # noqa: F401  (its views hang on the file pages' blueprint)
-    from . import (account, admin, api, attendance, auth, errors, files, i18n, inbox,
-                   navigation, outbox, receipts, records, reports, security, signing, tokens, vendor)
+    from . import (account, admin, api, attendance, auth, dispatch, errors, files, i18n,
+                   inbox, navigation, outbox, receipts, records, reports, security, signing,
+                   tokens, vendor)
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     admin.init_app(app)
     account.init_app(app)
     navigation.init_app(app)
+    dispatch.init_app(app)
     for bp in (auth.bp, inbox.bp, outbox.bp, files.bp, receipts.bp, vendor.bp, reports.bp,
                reports.search_bp, records.bp, api.bp, tokens.bp, signing.bp, attendance.bp):
         app.register_blueprint(bp)

@@ -8,8 +8,10 @@ from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workflows import org
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
-from workflows.files import drafts
+from workflows.files import dispatching, drafts
+from workflows.models import DISPATCH_MODES
 from workflows.signing import esigning, orders
 
 from . import throttle
@@ -133,6 +135,8 @@ def draft(file_id, draft_id):
             abort(404)
         except (InvalidInput, NotAllowed) as exc:
             abort(400, say(exc))
+        staff = any(p.office_id == file.office_id for p in org.posts_of(db, current_user))
         page = render_template("files/draft.html", file=file, draft=item, versions=versions,
-                               a=a, b=b, diff=diff)
+                               a=a, b=b, diff=diff, dispatch_modes=DISPATCH_MODES,
+                               entry=dispatching.dispatch_of(db, draft_id), staff=staff)
     return page

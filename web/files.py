@@ -16,7 +16,7 @@ from workflows.files import attachments, filing, notes, receipts, workspace
 from workflows import org
 from workflows.routes import routing
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound, SanchikaError
-from workflows.models import DRAFT_KINDS, PRIORITIES
+from workflows.models import DISPATCH_MODES, DRAFT_KINDS, PRIORITIES
 from workflows.files.tracking import step_states
 
 from . import throttle
@@ -87,7 +87,8 @@ def _page(file_id, form):
         file = visible_file(db, file_id)
         filing.mark_opened(db, file, current_user)
         view = workspace.file_view(db, current_user, file)
-        page = render_template("files/show.html", v=view, form=form, draft_kinds=DRAFT_KINDS)
+        page = render_template("files/show.html", v=view, form=form, draft_kinds=DRAFT_KINDS,
+                               dispatch_modes=DISPATCH_MODES)
     return page
 
 

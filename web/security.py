@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflows.mail import notices
+from workflows import org
 from workflows.org import access, orgchart, second_factor, sessions, tokens
 from workflows.errors import NotAllowed, NotFound, SanchikaError
 
@@ -86,6 +87,8 @@ def _user_for_session(token):
             db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
         # for the navigation, found in this transaction rather than a second one of its own
         g.administers = user is not None and orgchart.is_administrator(db, user)
+        # whether they are of an office's staff, who work its dispatch register
+        g.works_dispatch = user is not None and bool(org.posts_of(db, user))
     return user
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0029'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

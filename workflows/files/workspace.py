@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
+from . import attachments, circulation, dispatching, drafts, filing, notes, notesheet, receipts
 from ..signing import notes as signed_notes, orders
 from ..signing.authority import authority_of
 from ..signing.officials import key_of
@@ -16,8 +16,8 @@ from .. import clock, org
 from ..errors import Sentence
 from ..routes import calling
 from ..clock import utcnow
-from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
-                      Receipt, Task, User)
+from ..models import (Attachment, Dispatch, Draft, DraftVersion, Escalation, File, Movement,
+                      Note, Post, Receipt, Task, User)
 
 
 @dataclass
@@ -58,6 +58,8 @@ class FileView:
     esign: bool = False      # orders are signed with Aadhaar eSign
     marks: dict[int, signed_notes.Mark] = field(default_factory=dict)  # by note id
     signed: dict[int, orders.Issued] = field(default_factory=dict)  # signed orders by draft id
+    dispatches: dict[int, Dispatch] = field(default_factory=dict)  # by draft id
+    works_dispatch: bool = False  # the viewer is of the file's office's staff
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -98,6 +100,9 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
+    if any(d.status == "issued" for d, _versions in view.drafts):
+        view.dispatches = dispatching.dispatches_on(session, file)
+    view.works_dispatch = bool(in_office)
     fired = escalation.escalations_of(session, file)
     if fired:
         ids = {e.holder_post_id for e in fired} | {e.to_post_id for e in fired}

@@ -6,6 +6,7 @@ from .calendar import Holiday
 from .checkpoint import Checkpoint
 from .escalation import Escalation, FileTimer, PriorityLimit
 from .counter import NumberCounter
+from .dispatch import DISPATCH_MODES, Dispatch
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
 from .file import PRIORITIES, RETENTION, STATUSES, Attachment, File, Note
 from .office import Office, Post, Section
@@ -30,5 +31,6 @@ __all__ = [
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
     "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
-    "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest",
+    "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest", "DISPATCH_MODES",
+    "Dispatch",
 ]

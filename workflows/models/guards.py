@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import get_history
 
 from .audit import AuditEvent
+from .dispatch import Dispatch
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .receipt import Receipt
@@ -67,3 +68,13 @@ def _refuse_if_final(kind: str, final_status: str) -> _Listener:
 for ending, kind, final in ((Draft, "draft", "issued"), (Receipt, "receipt", "in file")):
     event.listen(ending, "before_update", _refuse_if_final(kind, final))
     event.listen(ending, "before_delete", _refuse(kind, "deleted"))
+
+
+def _refuse_if_acknowledged(_mapper: Mapper[Any], _connection: Connection, target: _Row) -> None:
+    """A dispatch changes once, when its acknowledgement is recorded; then never again."""
+    if _stored(target, "acknowledged_on") is not None:
+        raise ImmutableRow(f"dispatch {target.id} is acknowledged and cannot be changed")
+
+
+event.listen(Dispatch, "before_update", _refuse_if_acknowledged)
+event.listen(Dispatch, "before_delete", _refuse("dispatch", "deleted"))

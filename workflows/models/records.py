@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import RowMapping, event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from .dispatch import Dispatch
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .office import Post
@@ -87,6 +88,11 @@ KINDS = {k.name: k for k in (
                                        "certificate_id", "signed_at"), None),
     Kind("revoked order", RevokedOrder, ("signed_order_id", "superseded_by_id", "reason", "at",
                                          "by_user_id", "by_post_id"), None),
+    Kind("dispatch", Dispatch, ("number", "office_id", "draft_id", "file_id", "addressee",
+                                "copy_to", "mode", "dispatched_on", "dispatched_by_id",
+                                "dispatched_by_post_id", "dispatched_at", "acknowledged_on",
+                                "acknowledged_by", "acknowledgement_by_id",
+                                "acknowledgement_at"), "file_id"),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 

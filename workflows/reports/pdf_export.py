@@ -12,12 +12,12 @@ from fpdf import FPDF
 from sqlalchemy.orm import Session
 from zoneinfo import ZoneInfo
 
-from ..files import attachments, drafts, notesheet, receipts
+from ..files import attachments, dispatching, drafts, notesheet, receipts
 from .. import reports
 from ..clock import utcnow
 from ..signing import notes as signed_notes
 from ..typesetting import PIECE, font_path, pieces, write_text  # noqa: F401 (PIECE, pieces: tests)
-from ..models import DraftVersion, File
+from ..models import Dispatch, DraftVersion, File
 
 
 def _when(moment: datetime | None, tz: str) -> str:
@@ -110,6 +110,7 @@ def _correspondence(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
 def _drafts(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
     pdf.heading("Drafts issued / जारी प्रारूप")
     issued = [d for d in drafts.drafts_of(session, file) if d.status == "issued"]
+    sent = dispatching.dispatches_on(session, file) if issued else {}
     for draft in issued:
         versions: dict[int | None, DraftVersion] = {
             v.number: v for v in drafts.versions_of(session, draft.id)}
@@ -117,8 +118,24 @@ def _drafts(pdf: _Pdf, session: Session, file: File, tz: str) -> None:
         pdf.para(f"{draft.issue_number} · {draft.kind} · {draft.title} · "
                  f"{_when(draft.issued_at, tz)}")
         pdf.para(body.body if body else "", size=10)
+        _dispatched(pdf, sent.get(draft.id))
     if not issued:
         pdf.para("-")
+
+
+def _dispatched(pdf: _Pdf, entry: Dispatch | None) -> None:
+    """How an issued draft left the office: the dispatch register's entry."""
+    if entry is None:
+        pdf.para("Not dispatched / अप्रेषित", size=9)
+        return
+    pdf.para(f"Dispatched / प्रेषित: {entry.number} · {entry.dispatched_on:%d-%m-%Y} · "
+             f"{entry.mode} · To / सेवा में: {'; '.join(entry.addressee.splitlines())}", size=9)
+    if entry.copies:
+        pdf.para(f"Copy to / प्रतिलिपि: {'; '.join(entry.copies)}", size=9)
+    if entry.acknowledged_on is not None:
+        pdf.para(f"Acknowledged / पावती: {entry.acknowledged_on:%d-%m-%Y}, "
+                 f"{entry.acknowledged_by}", size=9)
+    pdf.ln(2)
 
 
 def _track(pdf: _Pdf, session: Session, file: File, tz: str, now: datetime) -> None:
