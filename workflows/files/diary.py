@@ -110,7 +110,7 @@ def diary_rows(session: Session, office: Office, filters: DiaryFilters) -> Itera
     return iter(session.scalars(_ordered(select(Receipt).where(_conditions(office, filters)))))
 
 
-def _ordered(stmt: Select[tuple[Receipt]]) -> Select[tuple[Receipt]]:
+def _ordered(stmt: Select[Receipt]) -> Select[Receipt]:
     return (stmt.options(selectinload(Receipt.holder_post), selectinload(Receipt.file))
             .order_by(Receipt.received_on.desc(), Receipt.id.desc()))
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import (ColumnElement, Integer, Select, String, and_, any_, bindparam, cast,
                         exists, func, literal_column, null, or_, select, union_all)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import clock, org
 from ..models import (Attachment, Draft, DraftVersion, File, Movement, Post, PostHolding,
@@ -73,7 +73,7 @@ def _visible_condition(session: Session, user: User, day: date) -> Any:
     return lambda column: column.in_(select(allowed.c[0]))
 
 
-def _offices(user: User, day: date) -> Select[tuple[int]]:
+def _offices(user: User, day: date) -> Select[int]:
     held = select(PostHolding.post_id).where(PostHolding.user_id == user.id, org.held_on(day))
     return select(Post.office_id).where(Post.id.in_(held))
 
@@ -86,12 +86,12 @@ def _none(kind: Any) -> ColumnElement[Any]:
     return cast(null(), kind)
 
 
-def _holds_all(text: ColumnElement[str], found: list[str]) -> ColumnElement[bool]:
+def _holds_all(text: ColumnElement[str] | InstrumentedAttribute[str], found: list[str]) -> ColumnElement[bool]:
     lowered = func.lower(text)
     return and_(*(lowered.like("%" + _escape(w) + "%", escape="\\") for w in found))
 
 
-def _branches(found: list[str], on_file: Any, offices: Select[tuple[int]]) -> list[Select[Any]]:
+def _branches(found: list[str], on_file: Any, offices: Select[int]) -> list[Select[Any]]:
     """One select per kind, with the same columns: kind, item_id, file_id, text,
     receipt_number, office_id, at."""
     receipt_text = (Receipt.number + " " + Receipt.letter_number + " " + Receipt.sender_name
