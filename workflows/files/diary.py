@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import clock, org
-from ..errors import InvalidInput, NotAllowed
+from ..errors import InvalidInput, NotAllowed, named
 from ..models import MODES, File, Office, Receipt, User
 from .search import visible_ids
 
@@ -83,7 +83,7 @@ def check_can_read(session: Session, user: User, office: Office) -> None:
     """NotAllowed unless ``user`` holds a post in ``office`` today."""
     if office.id not in {o.id for o in diary_offices(session, user)}:
         raise NotAllowed("only the staff of %(office)s may read its diary register",
-                         office=office.name)
+                         office=named(office))
 
 
 def diary(session: Session, office: Office, user: User, filters: DiaryFilters, page: int = 1,
@@ -96,10 +96,10 @@ def diary(session: Session, office: Office, user: User, filters: DiaryFilters, p
     rows = list(session.scalars(
         _ordered(select(Receipt).where(where)).offset((page - 1) * per_page).limit(per_page)))
     today = clock.office_today(office, now or clock.utcnow())
-    by_mode = dict(session.execute(
+    by_mode: dict[str, int] = {mode: n for mode, n in session.execute(
         select(Receipt.mode, func.count(Receipt.id))
         .where(Receipt.office_id == office.id, Receipt.received_on == today)
-        .group_by(Receipt.mode)).tuples().all())
+        .group_by(Receipt.mode))}
     return DiaryPage(rows=rows, total=total, page=page, pages=pages, today=today,
                      today_by_mode={m: by_mode[m] for m in MODES if m in by_mode},
                      open_files=_open_files(session, user, rows))

@@ -21,8 +21,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import clock, org
-from ..models import (Attachment, Draft, DraftVersion, File, Movement, Post, PostHolding,
-                      Receipt, User)
+from ..models import (Attachment, Draft, DraftVersion, File, Movement, Office, Post,
+                      PostHolding, Receipt, User)
 from .search import LIMIT, NARROW, _escape, visible_ids, words
 
 KINDS = ("receipt", "draft", "remark", "attachment")
@@ -31,15 +31,16 @@ KINDS = ("receipt", "draft", "remark", "attachment")
 @dataclass(frozen=True)
 class Mention:
     """One thing that matched: its kind, its id, the file it is on (None for a receipt not
-    yet in a file), the text that matched, and when it was written."""
+    yet in a file), what it says (a receipt's subject), and when it was written."""
 
     kind: str
     item_id: int
     file_id: int | None
     file_number: str | None
     text: str
+    sender: str | None  # a receipt's
     receipt_number: str | None
-    office_id: int | None
+    office_code: str | None  # a receipt's office
     at: datetime
 
 
@@ -53,10 +54,12 @@ def mentions(session: Session, user: User, query: str | None, limit: int = LIMIT
     day = day or clock.today()
     on_file = _visible_condition(session, user, day)
     found_in = union_all(*_branches(found, on_file, _offices(user, day))).subquery()
-    stmt = (select(found_in, File.number).outerjoin(File, File.id == found_in.c.file_id)
+    stmt = (select(found_in, File.number, Office.code)
+            .outerjoin(File, File.id == found_in.c.file_id)
+            .outerjoin(Office, Office.id == found_in.c.office_id)
             .order_by(found_in.c.at.desc(), found_in.c.item_id.desc()).limit(limit))
     return [Mention(kind=r.kind, item_id=r.item_id, file_id=r.file_id, file_number=r.number,
-                    text=r.text, receipt_number=r.receipt_number, office_id=r.office_id,
+                    text=r.text, sender=r.sender, receipt_number=r.receipt_number, office_code=r.code,
                     at=r.at) for r in session.execute(stmt)]
 
 
@@ -92,32 +95,32 @@ def _holds_all(text: ColumnElement[str] | InstrumentedAttribute[str], found: lis
 
 
 def _branches(found: list[str], on_file: Any, offices: Select[int]) -> list[Select[Any]]:
-    """One select per kind, with the same columns: kind, item_id, file_id, text,
+    """One select per kind, with the same columns: kind, item_id, file_id, text, sender,
     receipt_number, office_id, at."""
     receipt_text = (Receipt.number + " " + Receipt.letter_number + " " + Receipt.sender_name
                     + " " + Receipt.sender_address + " " + Receipt.subject)
     receipts = select(
         _kind("receipt").label("kind"), Receipt.id.label("item_id"),
         Receipt.file_id.label("file_id"),
-        (Receipt.subject + " · " + Receipt.sender_name).label("text"),
+        Receipt.subject.label("text"), Receipt.sender_name.label("sender"),
         Receipt.number.label("receipt_number"), Receipt.office_id.label("office_id"),
         Receipt.diarised_at.label("at"),
     ).where(_holds_all(receipt_text, found),
             or_(on_file(Receipt.file_id),
                 and_(Receipt.file_id.is_(None), Receipt.office_id.in_(offices))))
     drafts = select(
-        _kind("draft"), Draft.id, Draft.file_id, Draft.title, _none(String),
+        _kind("draft"), Draft.id, Draft.file_id, Draft.title, _none(String), _none(String),
         _none(Integer), Draft.created_at,
     ).where(on_file(Draft.file_id), exists().where(
         DraftVersion.draft_id == Draft.id,
         _holds_all(Draft.title + " " + DraftVersion.body, found)))
     remarks = select(
         _kind("remark"), Movement.id, Movement.file_id, Movement.remark, _none(String),
-        _none(Integer), Movement.at,
+        _none(String), _none(Integer), Movement.at,
     ).where(on_file(Movement.file_id), Movement.remark != "",
             _holds_all(Movement.remark, found))
     documents = select(
         _kind("attachment"), Attachment.id, Attachment.file_id, Attachment.filename,
-        _none(String), _none(Integer), Attachment.uploaded_at,
+        _none(String), _none(String), _none(Integer), Attachment.uploaded_at,
     ).where(on_file(Attachment.file_id), _holds_all(Attachment.filename, found))
     return [receipts, drafts, remarks, documents]
