@@ -13,7 +13,7 @@ from workflows.files import diary, receipts
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.models import Post, Receipt
 
-from webtools import make_app, sign_in, text
+from webtools import make_app, post, sign_in, text
 
 # Wednesday 5 March 2025, 10:30 in Chhapra
 NOW = datetime(2025, 3, 5, 5, 0, tzinfo=timezone.utc)
@@ -127,6 +127,9 @@ def test_the_register_page_its_csv_and_its_refusals(session, tmp_path, people, d
     assert bad.status_code == 400
     assert "the first date '2025-13-01' is not a date like" in text(bad)
     assert client.get("/receipts/diary?page=0").status_code == 400
+    post(client, "/language", {"language": "hi", "next": "/"})
+    hindi_page = text(client.get("/receipts/diary?start=2025-03-05"))
+    assert "आवती पंजी" in hindi_page and "आज (५ मार्च २०२५) ५१ डाक प्राप्त हुईं" in hindi_page
     sign_in(client, "ramesh.singh")
     assert client.get("/receipts/diary?office=SADAR").status_code == 403
     assert client.get("/receipts/diary?office=NOWHERE").status_code == 404
