@@ -26,7 +26,7 @@ from sqlalchemy import select, text  # noqa: E402
 from databases import create_database  # noqa: E402
 
 from workflows.reports import dashboard  # noqa: E402
-from workflows.files import inbox, search  # noqa: E402
+from workflows.files import inbox, mentions, search  # noqa: E402
 from workflows import reports  # noqa: E402
 from workflows.db import schema  # noqa: E402
 from workflows.db import make_engine, make_sessionmaker  # noqa: E402
@@ -289,6 +289,9 @@ def measure(sessions, files, runs):
             s, s.merge(busy, load=False), "बाढ़"), runs),
         "search_number": timed(sessions, lambda s: search.search(
             s, s.merge(head, load=False), "B001/S1/2026/000010"), runs),
+        # receipts, drafts, remarks and document names, which the search page adds
+        "search_mentions": timed(sessions, lambda s: mentions.mentions(
+            s, s.merge(head, load=False), "राहत flood"), runs),
     }
     with sessions.begin() as session:
         inbox_rows = len(inbox.inbox(session, session.merge(busy, load=False)))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflows.reports import dashboard as boards, pdf_export
 from workflows import reports
-from workflows.files import search as finder
+from workflows.files import mentions, search as finder
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
@@ -225,4 +225,5 @@ def search():
     query = request.args.get("q", "")[:200]
     with transaction() as db:
         found = finder.search(db, current_user, query)
-        return render_template("reports/search.html", q=query, files=found)
+        also = mentions.mentions(db, current_user, query)
+        return render_template("reports/search.html", q=query, files=found, mentions=also)

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock, org
-from .files import filing
+from .files import drafts, filing, receipts
 from .deadlines import limits
 from .routes import routing
 from .clock import utcnow
-from .models import File, Office, Post, PostHolding, Route, Section, User
+from .models import File, Office, Post, PostHolding, Receipt, Route, Section, User
 
 DEMO_PASSWORD = "sanchika-demo"  # noqa: S105 (the demo's published password)
 # The routes the product ships: bpmn/ at the top of the checkout, package data in the wheel
@@ -124,7 +124,8 @@ FILES = [
      "Repair of the record room roof before the monsoon", "Top Priority", 3, []),
     ("DDMO", "relief_grant", "ramesh.singh",
      "Ex-gratia for house damaged by flood: Smt. Rinku Devi, village Panapur", "Immediate", 2,
-     [("ramesh.singh", "Send for verification", "Application and photographs received.")]),
+     [("ramesh.singh", "Send for verification",
+       "Application and photographs received; bank account to be checked on PFMS.")]),
     ("DDMO", "general_noting", "ramesh.singh",
      "Procurement of 500 tarpaulin sheets for flood relief stock", "Priority", 6,
      [("ramesh.singh", "Submit", "Rates from three suppliers compared; L1 is M/s Sharma Traders."),
@@ -166,7 +167,53 @@ def load_demo(session: Session, today: date | None = None) -> list[str]:
                 created.append(f"route {code}/{key} v{version.version}")
     _limits(session, offices, created)
     _files(session, offices, created)
+    _correspondence(session, offices["DDMO"], created)
     return created
+
+
+RELIEF_FILE = FILES[3][3]
+# subject, sender, address, letter number, mode, hours ago, diarised by, sent to (post code)
+RECEIPTS = [
+    ("Ex-gratia to Smt. Rinku Devi, village Panapur, returned by PFMS: bank account not "
+     "validated", "PFMS Cell, Finance Department, Bihar", "Patna", "45/2026", "Email", 30,
+     "suresh.ram", "DA-REL"),
+    ("ग्राम पनापुर में बाढ़ से क्षतिग्रस्त घरों की सूची", "मुखिया, ग्राम पंचायत पनापुर",
+     "पनापुर, सदर, सारण", "", "By hand", 20, "suresh.ram", "CO-VER"),
+    ("Request for 200 tarpaulin sheets for the relief camps", "Block Development Officer, "
+     "Revelganj", "Revelganj, Saran", "BDO/112", "By post", 0, "suresh.ram", None),
+]
+VERIFICATION = ("Verification report: house of Smt. Rinku Devi, Panapur",
+                "ग्राम पनापुर में श्रीमती रिंकू देवी का घर बाढ़ से क्षतिग्रस्त पाया गया। "
+                "स्थल जाँच के फोटो संलग्न हैं।")
+
+
+def _correspondence(session: Session, office: Office, created: list[str]) -> None:
+    """Dak of the relief section: letters diarised and sent on, the list of damaged houses
+    put into the relief file, and a verification report drafted on it."""
+    now = utcnow()
+    file = session.scalar(select(File).where(File.subject == RELIEF_FILE))
+    for subject, sender, address, letter, mode, hours, clerk, to in RECEIPTS:
+        if session.scalar(select(Receipt.id).where(Receipt.subject == subject)) is not None:
+            continue
+        at = now - timedelta(hours=hours)
+        receipt = receipts.diarise_receipt(
+            session, office=office, user=org.user_by_login(session, clerk), subject=subject,
+            sender=sender, sender_address=address, letter_number=letter, mode=mode, now=at)
+        created.append(f"receipt {receipt.number}")
+        post = session.scalar(select(Post).where(Post.office_id == office.id, Post.code == to))
+        if post is None:
+            continue
+        receipts.send_receipt(session, receipt_id=receipt.id,
+                              user=org.user_by_login(session, clerk), to_post_id=post.id)
+        if to == "CO-VER" and file is not None:
+            receipts.put_in_file(session, receipt_id=receipt.id, number=file.number,
+                                 user=org.user_by_login(session, "sunita.kumari"),
+                                 now=at + timedelta(hours=2))
+    if file is not None and not drafts.drafts_of(session, file):
+        drafts.create_draft(session, number=file.number,
+                            user=org.user_by_login(session, "sunita.kumari"), kind="Letter",
+                            title=VERIFICATION[0], body=VERIFICATION[1])
+        created.append(f"draft on {file.number}")
 
 
 # Urgency marks of office procedure, in working days (an office's default stays 7).
