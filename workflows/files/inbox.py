@@ -35,6 +35,22 @@ class Row:
     overdue: bool = False
     where: str = ""
     can_pull_back: bool = False
+    charge: bool = False  # the post is held on additional charge, not as one's own
+
+
+def held(session: Session, user: User, day: date | None = None) -> list[tuple[Post, str]]:
+    """The posts ``user`` holds on ``day`` with the holding's kind ("regular" or "charge"),
+    own posts first: what the inbox can be filtered by."""
+    day = day or clock.today()
+    rows = session.execute(select(Post, PostHolding.kind)
+                           .join(PostHolding, PostHolding.post_id == Post.id)
+                           .where(PostHolding.user_id == user.id, held_on(day))
+                           .order_by(PostHolding.kind.desc(), Post.id)).all()
+    kinds: dict[int, tuple[Post, str]] = {}
+    for post, kind in rows:  # a regular holding wins over a charge of the same post
+        if post.id not in kinds or kind == "regular":
+            kinds[post.id] = (post, kind)
+    return sorted(kinds.values(), key=lambda pk: (pk[1] != "regular", pk[0].id))
 
 
 def _held_posts(user: User, day: date) -> Select[int]:
@@ -57,13 +73,17 @@ def _filter(stmt: _Select, priority: str | None = None, query: str | None = None
 
 
 def inbox(session: Session, user: User, *, priority: str | None = None, query: str | None = None,
-          now: datetime | None = None, day: date | None = None) -> list[Row]:
-    """Open tasks at the user's posts (additional charge included): most urgent first, then
-    the longest waiting."""
+          now: datetime | None = None, day: date | None = None,
+          post_id: int | None = None) -> list[Row]:
+    """Open tasks at the user's posts (additional charge included, or only post ``post_id``
+    of theirs): most urgent first, then the longest waiting.  Each row says whether the
+    post is held on additional charge."""
     now, day = now or utcnow(), day or clock.today(now=now)
+    kinds = {post.id: kind for post, kind in held(session, user, day)}
+    posts = [post_id] if post_id is not None else list(kinds)
     stmt = (select(Task, File, Post).join(File, File.id == Task.file_id)
             .join(Post, Post.id == Task.post_id)
-            .where(Task.done_at.is_(None), Task.post_id.in_(_held_posts(user, day)),
+            .where(Task.done_at.is_(None), Task.post_id.in_([p for p in posts if p in kinds]),
                    File.status == "open", Task.parked_at.is_(None))
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
@@ -76,7 +96,8 @@ def inbox(session: Session, user: User, *, priority: str | None = None, query: s
     return [Row(file=f, task=t, post=p,
                 sender=_who(senders.get((f.id, t.post_id))),
                 pending_days=calendars[f.office_id].days_between(t.since, now),
-                overdue=t.due_at is not None and t.due_at < now)
+                overdue=t.due_at is not None and t.due_at < now,
+                charge=kinds.get(p.id) == "charge")
             for t, f, p in rows]
 
 
