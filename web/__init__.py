@@ -46,7 +46,7 @@ def create_app(config=None):
 
 def _register(app):
     """The app's extensions and blueprints."""
-    from . import drafts  # noqa: F401  (its views hang on the file pages' blueprint)
+    from . import copies, drafts  # noqa: F401  (their views hang on the file pages' blueprint)
     from . import (account, admin, api, auth, errors, files, i18n, inbox, outbox,
                    receipts, records, reports, security, signing, tokens, vendor)
     security.init_app(app)

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
-from ..models import File, Movement, Post, PostHolding, Task, User
+from ..models import Copy, File, Movement, Post, PostHolding, Task, User
 from ..models.file import PRIORITIES
 from ..org import held_on
 from .pulling import pullable
 
-TABS = ("inbox", "sent", "parked", "closed", "created")
+TABS = ("inbox", "information", "sent", "parked", "closed", "created")
 LIMIT = 200
 
 
@@ -36,6 +36,7 @@ class Row:
     where: str = ""
     can_pull_back: bool = False
     charge: bool = False  # the post is held on additional charge, not as one's own
+    copy: Copy | None = None  # a copy marked to one of the user's posts for information
 
 
 def held(session: Session, user: User, day: date | None = None) -> list[tuple[Post, str]]:
@@ -99,6 +100,19 @@ def inbox(session: Session, user: User, *, priority: str | None = None, query: s
                 overdue=t.due_at is not None and t.due_at < now,
                 charge=kinds.get(p.id) == "charge")
             for t, f, p in rows]
+
+
+def information(session: Session, user: User, *, priority: str | None = None,
+                query: str | None = None, day: date | None = None) -> list[Row]:
+    """Copies marked to the user's posts for information and not yet seen, latest first."""
+    day = day or clock.today()
+    kinds = {post.id: kind for post, kind in held(session, user, day)}
+    stmt = (select(Copy, File).join(File, File.id == Copy.file_id)
+            .where(Copy.to_post_id.in_(list(kinds)), Copy.seen_at.is_(None))
+            .order_by(Copy.id.desc()).limit(LIMIT))
+    return [Row(file=f, copy=c, post=c.to_post, charge=kinds.get(c.to_post_id) == "charge",
+                sender=f"{c.by_user.name}, {c.by_post.title}")
+            for c, f in session.execute(_filter(stmt, priority, query)).all()]
 
 
 def sent(session: Session, user: User, *, priority: str | None = None,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, circulation, drafts, filing, notes, notesheet, receipts
+from . import attachments, circulation, copies, drafts, filing, notes, notesheet, receipts
 from ..signing import notes as signed_notes, orders
 from ..signing.authority import authority_of
 from ..signing.officials import key_of
@@ -16,7 +16,7 @@ from .. import clock, org
 from ..errors import Sentence
 from ..routes import calling
 from ..clock import utcnow
-from ..models import (Attachment, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
+from ..models import (Attachment, Copy, Draft, DraftVersion, Escalation, File, Movement, Note, Post,
                       Receipt, Task, User)
 
 
@@ -58,6 +58,8 @@ class FileView:
     esign: bool = False      # orders are signed with Aadhaar eSign
     marks: dict[int, signed_notes.Mark] = field(default_factory=dict)  # by note id
     signed: dict[int, orders.Issued] = field(default_factory=dict)  # signed orders by draft id
+    copies: list[Copy] = field(default_factory=list)  # marked to posts for information
+    copy_to: list[Post] = field(default_factory=list)  # posts the viewer may mark a copy to
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -97,6 +99,9 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         view.marks = signed_notes.marks(session, file)
         view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)
+    view.copies = copies.copies_of(session, file)
+    if file.status != "closed" and held:
+        view.copy_to = copies.candidates(session, file, user)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
     fired = escalation.escalations_of(session, file)
     if fired:

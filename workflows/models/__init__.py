@@ -5,6 +5,7 @@ from .audit import AuditChain, AuditEvent
 from .calendar import Holiday
 from .checkpoint import Checkpoint
 from .escalation import Escalation, FileTimer, PriorityLimit
+from .copy import Copy
 from .counter import NumberCounter
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
 from .file import PRIORITIES, RETENTION, STATUSES, Attachment, File, Note
@@ -30,5 +31,5 @@ __all__ = [
     "DRAFT_KINDS", "DRAFT_STATUSES", "MODES", "RECEIPT_STATUSES", "Draft", "DraftVersion",
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
     "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
-    "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest",
+    "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest", "Copy",
 ]

@@ -1,7 +1,7 @@
 """What the audit chain covers besides itself: the record.
 
 Every row of a recorded kind (a file's identity, its movements, note paragraphs, tasks,
-documents, drafts and their versions, receipts; posts, officials and who holds which post) is
+documents, drafts and their versions, receipts, copies marked for information; posts, officials and who holds which post) is
 digested when a transaction writes it: the sha256 of the columns that are the record, listed
 here once (``KINDS``).  The digests written in a transaction go into the detail of its last
 audit event when the chain takes it (``models.audit.chain_pending``), so the chain's hashes
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import RowMapping, event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from .copy import Copy
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .office import Post
@@ -77,7 +78,8 @@ KINDS = {k.name: k for k in (
     Kind("post", Post, ("office_id", "section_id", "code", "title", "role", "reports_to_id",
                         "is_head", "is_admin"), None),
     Kind("official", User, ("login", "name", "email", "active"), None),
-    Kind("holding", PostHolding, ("post_id", "user_id", "from_date", "to_date", "kind"), None),
+    Kind("holding", PostHolding, ("post_id", "user_id", "from_date", "to_date", "kind"), None,
+         later=("handed_by_id",)),
     Kind("certificate", Certificate, ("serial", "office_id", "user_id", "post_id", "holding_id",
                                       "pem", "not_before", "not_after", "revoked_at",
                                       "revocation_reason"), None),
@@ -87,6 +89,8 @@ KINDS = {k.name: k for k in (
                                        "certificate_id", "signed_at"), None),
     Kind("revoked order", RevokedOrder, ("signed_order_id", "superseded_by_id", "reason", "at",
                                          "by_user_id", "by_post_id"), None),
+    Kind("copy", Copy, ("file_id", "to_post_id", "by_user_id", "by_post_id", "remark", "at",
+                        "seen_at", "seen_by_id"), "file_id"),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 
