@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from workflows.files import attachments, drafts, filing, receipts
+from workflows.files import attachments, copies, drafts, filing, receipts
 from workflows.org import tokens
-from workflows.models import Attachment, AuditEvent, DraftVersion, Movement, Note
+from workflows.models import Attachment, AuditEvent, DraftVersion, Movement, Note, Post
 
 from webtools import csrf, sign_in
 
@@ -34,9 +34,12 @@ def the_file(session, sadar, people, app):
                                        subject="Objection", sender="Ram Lal",
                                        document=("objection.pdf", PDF), store=store)
     receipts.put_in_file(session, receipt_id=receipt.id, number=file.number, user=people.manoj)
+    head_clerk = session.scalar(select(Post.id).where(Post.office_id == sadar.id, Post.code == "HC"))
+    [copy] = copies.mark_copy(session, number=file.number, user=people.manoj,
+                              post_ids=[head_clerk])
     session.flush()
     ids = {"file_id": file.id, "ref": str(file.id), "draft_id": draft.id,
-           "receipt_id": receipt.id,
+           "receipt_id": receipt.id, "copy_id": copy.id,
            "attachment_id": session.scalar(select(func.min(Attachment.id))
                                            .where(Attachment.file_id == file.id))}
     return file, ids

@@ -46,7 +46,7 @@ def create_app(config=None):
 
 def _register(app):
     """The app's extensions and blueprints."""
-    from . import drafts  # noqa: F401  (its views hang on the file pages' blueprint)
+    from . import copies, drafts  # noqa: F401  (their views hang on the file pages' blueprint)
     from . import diary  # noqa: F401  (its views hang on the receipts' blueprint)
     from . import (account, admin, api, attendance, auth, dispatch, errors, files, i18n,
                    inbox, navigation, outbox, receipts, records, reports, security, signing,

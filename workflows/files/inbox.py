@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, joinedload
 from .. import clock
 from ..deadlines.calendar import OfficeCalendar, office_calendar
 from ..clock import utcnow
-from ..models import File, Movement, Post, PostHolding, Task, User
+from ..models import Copy, File, Movement, Post, PostHolding, Task, User
 from ..models.file import PRIORITIES
 from ..org import held_on
 from .pulling import pullable
 
-TABS = ("inbox", "sent", "parked", "closed", "created")
+TABS = ("inbox", "information", "sent", "parked", "closed", "created")
 LIMIT = 200
 
 
@@ -35,6 +35,23 @@ class Row:
     overdue: bool = False
     where: str = ""
     can_pull_back: bool = False
+    charge: bool = False  # the post is held on additional charge, not as one's own
+    copy: Copy | None = None  # a copy marked to one of the user's posts for information
+
+
+def held(session: Session, user: User, day: date | None = None) -> list[tuple[Post, str]]:
+    """The posts ``user`` holds on ``day`` with the holding's kind ("regular" or "charge"),
+    own posts first: what the inbox can be filtered by."""
+    day = day or clock.today()
+    rows = session.execute(select(Post, PostHolding.kind)
+                           .join(PostHolding, PostHolding.post_id == Post.id)
+                           .where(PostHolding.user_id == user.id, held_on(day))
+                           .order_by(PostHolding.kind.desc(), Post.id)).all()
+    kinds: dict[int, tuple[Post, str]] = {}
+    for post, kind in rows:  # a regular holding wins over a charge of the same post
+        if post.id not in kinds or kind == "regular":
+            kinds[post.id] = (post, kind)
+    return sorted(kinds.values(), key=lambda pk: (pk[1] != "regular", pk[0].id))
 
 
 def _held_posts(user: User, day: date) -> Select[int]:
@@ -57,13 +74,17 @@ def _filter(stmt: _Select, priority: str | None = None, query: str | None = None
 
 
 def inbox(session: Session, user: User, *, priority: str | None = None, query: str | None = None,
-          now: datetime | None = None, day: date | None = None) -> list[Row]:
-    """Open tasks at the user's posts (additional charge included): most urgent first, then
-    the longest waiting."""
+          now: datetime | None = None, day: date | None = None,
+          post_id: int | None = None) -> list[Row]:
+    """Open tasks at the user's posts (additional charge included, or only post ``post_id``
+    of theirs): most urgent first, then the longest waiting.  Each row says whether the
+    post is held on additional charge."""
     now, day = now or utcnow(), day or clock.today(now=now)
+    kinds = {post.id: kind for post, kind in held(session, user, day)}
+    posts = [post_id] if post_id is not None else list(kinds)
     stmt = (select(Task, File, Post).join(File, File.id == Task.file_id)
             .join(Post, Post.id == Task.post_id)
-            .where(Task.done_at.is_(None), Task.post_id.in_(_held_posts(user, day)),
+            .where(Task.done_at.is_(None), Task.post_id.in_([p for p in posts if p in kinds]),
                    File.status == "open", Task.parked_at.is_(None))
             .order_by(_urgency(), Task.since).limit(LIMIT))
     rows = session.execute(_filter(stmt, priority, query)).all()
@@ -76,8 +97,22 @@ def inbox(session: Session, user: User, *, priority: str | None = None, query: s
     return [Row(file=f, task=t, post=p,
                 sender=_who(senders.get((f.id, t.post_id))),
                 pending_days=calendars[f.office_id].days_between(t.since, now),
-                overdue=t.due_at is not None and t.due_at < now)
+                overdue=t.due_at is not None and t.due_at < now,
+                charge=kinds.get(p.id) == "charge")
             for t, f, p in rows]
+
+
+def information(session: Session, user: User, *, priority: str | None = None,
+                query: str | None = None, day: date | None = None) -> list[Row]:
+    """Copies marked to the user's posts for information and not yet seen, latest first."""
+    day = day or clock.today()
+    kinds = {post.id: kind for post, kind in held(session, user, day)}
+    stmt = (select(Copy, File).join(File, File.id == Copy.file_id)
+            .where(Copy.to_post_id.in_(list(kinds)), Copy.seen_at.is_(None))
+            .order_by(Copy.id.desc()).limit(LIMIT))
+    return [Row(file=f, copy=c, post=c.to_post, charge=kinds.get(c.to_post_id) == "charge",
+                sender=f"{c.by_user.name}, {c.by_post.title}")
+            for c, f in session.execute(_filter(stmt, priority, query)).all()]
 
 
 def sent(session: Session, user: User, *, priority: str | None = None,

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, circulation, dispatching, drafts, filing, notes, notesheet, receipts
+from . import (attachments, circulation, copies, dispatching, drafts, filing, notes, notesheet,
+               receipts)
 from ..signing import notes as signed_notes, orders
 from ..signing.authority import authority_of
 from ..signing.officials import key_of
@@ -16,8 +17,8 @@ from .. import clock, org
 from ..errors import Sentence
 from ..routes import calling
 from ..clock import utcnow
-from ..models import (Attachment, Dispatch, Draft, DraftVersion, Escalation, File, Movement,
-                      Note, Post, Receipt, Task, User)
+from ..models import (Attachment, Copy, Dispatch, Draft, DraftVersion, Escalation, File,
+                      Movement, Note, Post, Receipt, Task, User)
 
 
 @dataclass
@@ -61,6 +62,9 @@ class FileView:
     dispatches: dict[int, Dispatch] = field(default_factory=dict)  # by draft id
     works_dispatch: bool = False  # the viewer is of the file's office's staff
 
+    copies: list[Copy] = field(default_factory=list)  # marked to posts for information
+    copy_to: list[Post] = field(default_factory=list)  # posts the viewer may mark a copy to
+
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
     """What ``user`` sees of ``file`` (assumes access.check_can_view passed)."""
@@ -99,6 +103,9 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         view.marks = signed_notes.marks(session, file)
         view.signed = orders.signed_on_file(session, file)
     view.receipts = receipts.receipts_of(session, file)
+    view.copies = copies.copies_of(session, file)
+    if file.status != "closed" and held:
+        view.copy_to = copies.candidates(session, file, user)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
     if any(d.status == "issued" for d, _versions in view.drafts):
         view.dispatches = dispatching.dispatches_on(session, file)

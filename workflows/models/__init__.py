@@ -5,6 +5,7 @@ from .audit import AuditChain, AuditEvent
 from .calendar import Holiday
 from .checkpoint import Checkpoint
 from .escalation import Escalation, FileTimer, PriorityLimit
+from .copy import Copy
 from .counter import NumberCounter
 from .dispatch import DISPATCH_MODES, Dispatch
 from .draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftVersion
@@ -32,5 +33,5 @@ __all__ = [
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
     "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
     "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest", "DISPATCH_MODES",
-    "Dispatch",
+    "Dispatch", "Copy",
 ]

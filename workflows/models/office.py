@@ -24,6 +24,13 @@ class Office(Base):
     # When the office's day begins ("HH:MM", office-local): a sign-in after it is a late arrival.
     day_starts: Mapped[str] = mapped_column(String(5), default="10:00", server_default="10:00")
 
+    # Leave handover (migration 0030): how many days at most an official may hand their posts
+    # to a colleague themselves (0: not at all), and to whom: "office" (anyone of the office)
+    # or "senior" (one holding a post of the same role or one above theirs).
+    handover_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    handover_to: Mapped[str] = mapped_column(String(16), default="office",
+                                             server_default="office")
+
     parent: Mapped["Office | None"] = relationship(remote_side=[id])
     sections: Mapped[list["Section"]] = relationship(back_populates="office")
 

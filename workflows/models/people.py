@@ -55,6 +55,9 @@ class PostHolding(Base):
     from_date: Mapped[date] = mapped_column(Date)
     to_date: Mapped[date | None] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16), default="regular")  # regular | charge
+    # a charge an official on leave handed over themselves (migration 0030): who handed it
+    handed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     post: Mapped[Post] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    handed_by: Mapped[User | None] = relationship(foreign_keys=[handed_by_id])

@@ -1,7 +1,7 @@
 """What the audit chain covers besides itself: the record.
 
 Every row of a recorded kind (a file's identity, its movements, note paragraphs, tasks,
-documents, drafts and their versions, receipts; posts, officials and who holds which post) is
+documents, drafts and their versions, receipts, copies marked for information; posts, officials and who holds which post) is
 digested when a transaction writes it: the sha256 of the columns that are the record, listed
 here once (``KINDS``).  The digests written in a transaction go into the detail of its last
 audit event when the chain takes it (``models.audit.chain_pending``), so the chain's hashes
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import RowMapping, event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from .copy import Copy
 from .dispatch import Dispatch
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
@@ -78,7 +79,8 @@ KINDS = {k.name: k for k in (
     Kind("post", Post, ("office_id", "section_id", "code", "title", "role", "reports_to_id",
                         "is_head", "is_admin"), None),
     Kind("official", User, ("login", "name", "email", "active"), None),
-    Kind("holding", PostHolding, ("post_id", "user_id", "from_date", "to_date", "kind"), None),
+    Kind("holding", PostHolding, ("post_id", "user_id", "from_date", "to_date", "kind"), None,
+         later=("handed_by_id",)),
     Kind("certificate", Certificate, ("serial", "office_id", "user_id", "post_id", "holding_id",
                                       "pem", "not_before", "not_after", "revoked_at",
                                       "revocation_reason"), None),
@@ -93,6 +95,9 @@ KINDS = {k.name: k for k in (
                                 "dispatched_by_post_id", "dispatched_at", "acknowledged_on",
                                 "acknowledged_by", "acknowledgement_by_id",
                                 "acknowledgement_at"), "file_id"),
+
+    Kind("copy", Copy, ("file_id", "to_post_id", "by_user_id", "by_post_id", "remark", "at",
+                        "seen_at", "seen_by_id"), "file_id"),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 

@@ -1,7 +1,8 @@
 """Who may see a file: the posts on its track (in any office: a circulation goes to other
-offices), their superiors in its office, its creator, and the heads and administrators of its
-office.  Checked on every request that shows or changes a file.  Only
-its creator or a head of office closes, reopens or records it."""
+offices), their superiors in its office, the posts a copy was marked to (to read, not to
+act), its creator, and the heads and administrators of its office.  Checked on every request
+that shows or changes a file.  Only its creator or a head of office closes, reopens or
+records it."""
 
 from collections.abc import Iterable
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import org
 from ..errors import NotAllowed, NotFound
-from ..models import File, Movement, Post, Task, User
+from ..models import Copy, File, Movement, Post, Task, User
 
 
 def track_post_ids(session: Session, file: File) -> set[int]:
@@ -20,6 +21,11 @@ def track_post_ids(session: Session, file: File) -> set[int]:
         select(Movement.from_post_id).where(Movement.file_id == file.id),
         select(Movement.to_post_id).where(Movement.file_id == file.id)))
     return {r for r in rows if r is not None}
+
+
+def _copy_post_ids(session: Session, file: File) -> set[int]:
+    """Posts a copy of the file was marked to for information: they read it, no more."""
+    return set(session.scalars(select(Copy.to_post_id).where(Copy.file_id == file.id)))
 
 
 def _superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
@@ -41,14 +47,15 @@ def check_can_view(session: Session, user: User, file: File) -> list[Post]:
     posts = org.posts_of(session, user)
     in_office = [p for p in posts if p.office_id == file.office_id]
     if not in_office:
-        if {p.id for p in posts} & track_post_ids(session, file):
+        if {p.id for p in posts} & (track_post_ids(session, file) | _copy_post_ids(session, file)):
             return posts
         raise NotFound("no such file")
     if file.created_by_id == user.id or any(p.is_head or p.is_admin for p in in_office):
         return posts
     mine = {p.id for p in posts}
     on_track = track_post_ids(session, file)
-    if mine & on_track or mine & _superiors(session, on_track):
+    if mine & on_track or mine & _superiors(session, on_track) or mine & _copy_post_ids(
+            session, file):
         return posts
     raise NotAllowed("file %(number)s has not passed through your post", number=file.number)
 
