@@ -397,7 +397,7 @@ class CircMover(Mover):
             self.users = {login: org.user_by_login(session, login)
                           for login in ("ramesh.singh", "anil.sinha")}
             self.by_post = {post_id: login for post_id, login in session.execute(
-                select(PostHolding.post_id, User.login).join(User)
+                select(PostHolding.post_id, User.login).join(User, User.id == PostHolding.user_id)
                 .join(Post, Post.id == PostHolding.post_id)
                 .where(Post.role == "Circle Officer"))}
         self.number, self.waiting, self.movements, self.circulating = None, [], 0, []

@@ -70,12 +70,15 @@ def test_the_scale_database_is_one_the_application_serves(tmp_path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import scale
     from web import create_app
+    from workflows.db import make_sessionmaker
     from webtools import flashes, post, sign_in
 
     url, engine, _seconds, drop = scale.build_database(PG_ADMIN_URL, 0.01, lambda _m: None,
                                                        per_office=20)
     try:
+        # the app on the test's engine, disposed of before the database is dropped
         client = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url,
+                             "SESSION_FACTORY": make_sessionmaker(engine),
                              "ATTACHMENTS": str(tmp_path / "store")}).test_client()
         sign_in(client, "u2", scale.BENCH_PASSWORD)
         inbox_page = client.get("/").get_data(as_text=True)
