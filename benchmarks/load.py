@@ -42,6 +42,7 @@ import scale  # scale.py puts the project on the path for serving's imports
 from serving import free_port, start_gunicorn
 
 SERVED_P95 = 1.0  # seconds: the page p95 a level must stay under to count as served
+FILE_SHARE = 0.6  # of the pages an official with files opens, the share that are a file
 FILE_LINK = re.compile(r'href="/files/(\d+)"')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 TASK = re.compile(r'name="task_id" value="([^"]+)"')
@@ -106,14 +107,18 @@ class Official(threading.Thread):
     def run(self):
         if self.stop.wait(self.arrive) or not self.sign_in():
             return
-        act_every = self.args.act_every or 3 * self.args.think
-        next_act = time.time() + self.random.expovariate(1 / act_every)
+        self.inbox()  # where signing in leads
+        # a step every --think seconds: an act on the file open on the screen (the step after
+        # a file page, at odds that make acts the share of steps --act-every asks for), or a
+        # page; an act's step is the form's POST and the inbox it leads to, so pages keep to
+        # one a step and acts to one every --act-every seconds
+        share = min(0.5, self.args.think / (self.args.act_every or 3 * self.args.think))
+        odds = min(1.0, share / (FILE_SHARE * (1 - share)))
         while not self.stop.wait(self.random.expovariate(1 / self.args.think)):
-            if self.open_file and time.time() >= next_act:
+            if self.open_file and self.random.random() < odds:
                 self.act(*self.open_file)
-                next_act = time.time() + self.random.expovariate(1 / act_every)
             else:
-                self.browse(wants_file=time.time() >= next_act)
+                self.browse()
 
     def sign_in(self):
         page = self.browser.fetch("sign_in_form", "/sign-in")
@@ -124,18 +129,18 @@ class Official(threading.Thread):
             "login": self.login, "password": scale.BENCH_PASSWORD,
             "csrf_token": token.group(1)}, expect=302) is not None
 
-    def browse(self, wants_file):
-        """One page: a file of the inbox (when an act is due, or two times in five), a search
-        (one time in six of the rest) or the inbox."""
+    def browse(self):
+        """One page: a file of the inbox (three times in five, when there is one), a search
+        (one time in four of the rest) or the inbox."""
         self.open_file = None
-        if self.files and (wants_file or self.random.random() < 0.4):
+        if self.files and self.random.random() < FILE_SHARE:
             file_id = self.random.choice(self.files)
             page = self.browser.fetch("file", f"/files/{file_id}")
             form = act_form(page or "", file_id)
             self.open_file = (file_id, form) if form else None
             if form is None:
                 self.files.remove(file_id)
-        elif self.random.random() < 1 / 6:
+        elif self.random.random() < 1 / 4:
             words = self.random.choice([scale.ENGLISH, scale.HINDI])
             self.browser.fetch("search", "/search?" + urllib.parse.urlencode(
                 {"q": self.random.choice(words)}))
