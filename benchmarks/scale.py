@@ -298,11 +298,12 @@ def measure(sessions, files, runs):
     return figures, inbox_rows
 
 
-def build_database(url, scale, log, per_office=FILES_PER_OFFICE):
-    """A database of its own on the server of ``url``, built at ``scale`` and servable by the
-    application: (its URL, its engine, the build's seconds, a function that drops it)."""
+def build_database(url, scale, log, per_office=FILES_PER_OFFICE, prefix="sanchika_scale"):
+    """A database of its own on the server of ``url`` (named ``prefix`` and the process id),
+    built at ``scale`` and servable by the application: (its URL, its engine, the build's
+    seconds, a function that drops it)."""
     offices = max(2, round(200 * scale))
-    target, drop = create_database(url, prefix="sanchika_scale")
+    target, drop = create_database(url, prefix=prefix)
     engine = make_engine(target)
     try:
         return target, engine, build(engine, offices, log, per_office), drop

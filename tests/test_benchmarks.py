@@ -104,3 +104,22 @@ def test_the_scale_database_is_one_the_application_serves(tmp_path):
     finally:
         engine.dispose()
         drop()
+
+
+def test_the_load_benchmark_runs_officials_at_work_and_says_how_many_it_served():
+    """A tiny run of ``load.py`` on PostgreSQL: officials sign in, open their inboxes and
+    files, search and act through the file page's form, all without an error."""
+    if not _pg_ok():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/load.py"), "--json",
+                          "--database", PG_ADMIN_URL, "--scale", "0.01",
+                          "--files-per-office", "20", "--levels", "5", "--ramp", "0.5",
+                          "--duration", "3", "--think", "0.3"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    [level] = doc["levels"]
+    assert level["officials"] == 5 and level["sign_ins"] == 5
+    assert level["errors"] == 0, level["first_errors"]
+    assert level["pages"] > 0 and level["acts"] > 0  # acts went through the form (302)
+    assert doc["officials_served"] == (5 if level["served"] else 0)
