@@ -8,10 +8,11 @@ from typing import Protocol, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, bindparam, event, or_, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from .. import clock
+from ..db import remembered
 from ..errors import InvalidInput, Named, NotAllowed, NotFound, named
 from ..models import Office, Post, PostHolding, Section, User
 
@@ -95,25 +96,9 @@ def posts_of(session: Session, user: User, day: date | None = None) -> list[Post
     Asked for again in the same transaction, before anything is written, they are not read
     again: a page's header, its permissions and its view all ask."""
     day = day or clock.today()
-    known = session.info.setdefault(_POSTS_OF, {})
-    if (user.id, day) not in known:
-        known[user.id, day] = list(session.scalars(
-            select(Post).join(PostHolding, PostHolding.post_id == Post.id)
-            .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
-    return list(known[user.id, day])
-
-
-_POSTS_OF = "sanchika.posts_of"
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_posts(session: Session, _context: object) -> None:
-    session.info.pop(_POSTS_OF, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_posts_after(session: Session, _transaction: SessionTransaction) -> None:
-    session.info.pop(_POSTS_OF, None)
+    return list(remembered(session, ("posts_of", user.id, day), lambda: list(session.scalars(
+        select(Post).join(PostHolding, PostHolding.post_id == Post.id)
+        .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))))
 
 
 def holds(session: Session, user: User, post_id: int, day: date | None = None) -> bool:
