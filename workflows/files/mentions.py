@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Integer, Select, String, and_, any_, cast,
+from sqlalchemy import (ColumnElement, Integer, Select, String, and_, cast,
                         exists, func, literal_column, null, or_, select, union_all)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import clock, org
+from ..db import one_of
 from ..models import (Attachment, Draft, DraftVersion, File, Movement, Office, Post,
                       PostHolding, Receipt, User)
-from .search import LIMIT, _escape, among, visible_ids, visible_list, words
+from .search import LIMIT, _escape, visible_ids, visible_list, words
 
 KINDS = ("receipt", "draft", "remark", "attachment")
 
@@ -68,8 +69,7 @@ def _visible_condition(session: Session, user: User, day: date) -> Any:
     otherwise, and for wide views, the visible set is a subquery."""
     ids = visible_list(session, user, day)
     if ids is not None:
-        visible = among(ids)
-        return lambda column: column == any_(visible)
+        return lambda column: one_of(session, column, ids)
     allowed = visible_ids(session, user, day).subquery()
     return lambda column: column.in_(select(allowed.c[0]))
 

@@ -10,13 +10,12 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (BindParameter, CompoundSelect, Function, Integer, Select, any_,
-                        bindparam, func, literal_column, or_, select, text, union)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (CompoundSelect, Function, Select, func, literal_column, or_, select, text,
+                        union)
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock, org
-from ..db import remembered
+from ..db import one_of, remembered
 from ..models import File, Note, Post, PostHolding, Task, User
 
 LIMIT = 50
@@ -101,12 +100,6 @@ def visible_list(session: Session, user: User, day: date | None = None) -> list[
     return remembered(session, ("visible", user.id, day), find)
 
 
-def among(ids: list[int]) -> BindParameter[Any]:
-    """``ids`` as one PostgreSQL array parameter (``column == any_(among(ids))``): thousands
-    of ids cost one parameter, not thousands."""
-    return bindparam("visible_files", ids, type_=ARRAY(Integer))
-
-
 def search(session: Session, user: User, query: str | None, limit: int = LIMIT,
            day: date | None = None) -> list[File]:
     """Files matching ``query`` that ``user`` may see, newest first.
@@ -122,7 +115,7 @@ def search(session: Session, user: User, query: str | None, limit: int = LIMIT,
     number_like = func.lower(File.number).like("%" + _escape(typed.lower()) + "%", escape="\\")
     ids = visible_list(session, user, day)
     if ids is not None:
-        stmt = (select(File).where(File.id == any_(among(ids)),
+        stmt = (select(File).where(one_of(session, File.id, ids),
                                    or_(File.id.in_(union(*_match_ids(session, found))),
                                        number_like))
                 .order_by(File.id.desc()).limit(limit))
