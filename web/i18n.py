@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import request, session
+from flask import g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
@@ -36,8 +36,20 @@ def init_app(app):
 def tr(value):
     """A value's translation when the catalog has one (a step, choice or lane name from a
     route, a status), as text: the template's ``_`` marks its result as markup, which is right
-    for the application's own sentences and wrong for what an administrator's BPMN says."""
-    return str(gettext(str(value))) if value else ""
+    for the application's own sentences and wrong for what an administrator's BPMN says.
+    Each value is looked up once a request: a list says the same steps and priorities on
+    every row."""
+    if not value:
+        return ""
+    if not has_request_context():
+        return str(gettext(str(value)))
+    said = g.get("sanchika_said")
+    if said is None:
+        said = g.sanchika_said = {}
+    key = str(value)
+    if key not in said:
+        said[key] = str(gettext(key))
+    return said[key]
 
 
 def drawn_in_language(xml):
