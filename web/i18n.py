@@ -148,7 +148,14 @@ def _value(value):
 
 
 def _locale():
-    return str(get_locale() or "en")
+    """The request's language ("en", "hi"), found once a request: a page asks for it in
+    every cell it formats."""
+    if not has_request_context():
+        return str(get_locale() or "en")
+    said = g.get("sanchika_locale")
+    if said is None:
+        said = g.sanchika_locale = str(get_locale() or "en")
+    return said
 
 
 def _script(text):
