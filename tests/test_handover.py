@@ -166,6 +166,10 @@ def test_the_handover_page(client, session, sadar, people, time_machine, languag
     other = client.application.test_client()
     sign_in(other, "shabnam.parveen")
     assert post(other, f"/handover/{holding.id}/end").status_code == 404  # not hers to end
+    sadar.handover_days = 0
+    session.flush()
+    closed = client.get("/handover/").get_data(as_text=True)
+    assert 'id="handover-form"' not in closed and 'class="notice"' in closed
 
 
 def test_the_administrator_sets_the_rules(client, session, sadar):

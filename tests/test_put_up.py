@@ -44,6 +44,7 @@ def test_put_up_to_the_circle_officer_who_sends_it_on(session, sadar, people, mu
     [row] = [r for r in inbox.inbox(session, people.sunita) if r.file.id == mutation.id]
     assert row.sender == "Manoj Kumar Yadav, Revenue Karmachari, Halka 1"
     assert mutation.id not in {r.file.id for r in inbox.inbox(session, people.manoj)}
+    assert mutation.id in {r.file.id for r in inbox.sent(session, people.manoj)}
     [action] = workspace.file_view(session, people.sunita, mutation).actions
     assert action.put_back_to.code == "RK-1" and [c for c, *_ in action.choices] == [
         "Submit report"]

@@ -69,11 +69,12 @@ def end(holding_id):
 
 def _page(db, me, form):
     posts = handover.own_posts(db, me)
-    office = posts[0].office if posts else None
-    today = clock.office_today(office) if office else clock.today()
+    offices = list({p.office_id: p.office for p in posts}.values())
+    today = clock.office_today(offices[0]) if offices else clock.today()
+    allowed = [p for p in posts if p.office.handover_days > 0]
     return render_template(
-        "handover/index.html", posts=posts, office=office, today=today, form=form,
-        colleagues=handover.colleagues(db, me, posts, today) if posts else [],
+        "handover/index.html", posts=allowed, offices=offices, today=today, form=form,
+        colleagues=handover.colleagues(db, me, allowed, today) if allowed else [],
         handovers=handover.handovers_of(db, me, today))
 
 

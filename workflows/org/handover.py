@@ -98,6 +98,7 @@ def hand_over(session: Session, *, user: User, post_ids: Iterable[int | str],
     colleague = _colleague(session, user, to_user_id)
     _check_dates(office, from_date, to_date, today)
     held = org.posts_of(session, colleague, today)
+    _lock_posts(session, posts)
     made = []
     for post in posts:
         refusal = _refusal(session, post, held)
@@ -218,6 +219,14 @@ def _refusal(session: Session, post: Post, held: Sequence[Post]) -> NotAllowed |
                               "the same role as %(post)s or one above it",
                               office=named(post.office), post=named(post, "title"))
     return None
+
+
+def _lock_posts(session: Session, posts: Sequence[Post]) -> None:
+    """Two handovers of one post at once queue on its row (PostgreSQL; SQLite has one
+    writer), so that the second sees the first when it looks for an overlap."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Post.id).where(Post.id.in_([p.id for p in posts]))
+                        .with_for_update())
 
 
 def _no_overlap(session: Session, post: Post, from_date: date, to_date: date) -> None:
