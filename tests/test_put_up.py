@@ -154,3 +154,12 @@ def test_reports_count_each_stay_with_who_held_it(session, sadar, people, mutati
     assert [(s.post.id, s.user.login if s.user else None, s.task.done_at is None)
             for s in stays] == [(post_of(session, sadar, "RK-1").id, "manoj.yadav", False),
                                 (co.id, None, True)]
+
+
+def test_the_officer_above_pulls_back_what_they_sent_on(session, sadar, people, mutation):
+    co = post_of(session, sadar, "CO")
+    putting_up.put_up(session, number=mutation.number, user=people.manoj, to_post_id=co.id,
+                      reason=REASON)
+    filing.act(session, number=mutation.number, user=people.sunita, choice="Submit report")
+    filing.pull_back(session, number=mutation.number, user=people.sunita)
+    assert [t.post.code for t in filing.open_tasks(session, mutation)] == ["CO"]
