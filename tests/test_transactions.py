@@ -3,8 +3,10 @@ kept whole or not at all, the rest of its transaction sees it, a rollback (to a 
 drops it with its audit event, a chain that cannot be written commits nothing, and a pooled
 connection the server ended is replaced without an error."""
 
+import re
+
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,8 @@ from workflows.clock import utcnow
 from workflows.db import make_engine, make_sessionmaker
 from workflows.models import AuditEvent, File, Movement, Task
 from workflows.models.audit import AuditChain
+
+from webtools import sign_in
 
 BOTH = pytest.mark.parametrize("empty_db", ["sqlite", "postgresql"], indirect=True)
 
@@ -205,3 +209,44 @@ def test_a_connection_the_server_ended_is_replaced_without_an_error(sessions, de
     _act(sessions, number)
     assert _state(sessions, number) == (["Check enquiry report"], 2,
                                         ["file.opened", "file.moved"])
+
+
+def test_a_request_is_one_transaction_and_reads_the_officials_posts_once(session, app, sadar,
+                                                                          people):
+    """A page (the user's loading, the header's counts and the view) and an act from the file
+    page each run in one transaction of the app's, and read who holds which post once."""
+    file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
+                            subject="Counted transactions", first_note="Petition received.")
+    session.flush()
+    client = app.test_client()
+    sign_in(client, "manoj.yadav")
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    task_id = re.search(r'name="task_id" value="(\d+)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    begun, read = [], []
+
+    def began(db, _transaction, _connection):
+        if db is not session:
+            begun.append(db)
+
+    def executed(_conn, _cursor, statement, *_args):
+        if "JOIN post_holdings ON post_holdings.post_id = posts.id" in statement \
+                and statement.rstrip().endswith("ORDER BY posts.id"):
+            read.append(statement)
+
+    event.listen(Session, "after_begin", began)
+    event.listen(session.get_bind(), "before_cursor_execute", executed)
+    try:
+        for ask in (lambda: client.get("/"), lambda: client.get(f"/files/{file.id}"),
+                    lambda: client.post(f"/files/{file.id}/act", data={
+                        "task_id": task_id, "choice": "Submit report", "remark": "Done",
+                        "csrf_token": token})):
+            begun.clear(), read.clear()
+            response = ask()
+            assert response.status_code in (200, 302)
+            assert len(begun) == 1 and len(read) == 1, (response.request.path, begun, read)
+    finally:
+        event.remove(Session, "after_begin", began)
+        event.remove(session.get_bind(), "before_cursor_execute", executed)
+    assert session.scalar(select(Task.step_name).where(
+        Task.file_id == file.id, Task.done_at.is_(None))) == "Check enquiry report"

@@ -1,8 +1,8 @@
 """The header of every page: what waits for the signed-in official (files and dak), the links
 they may follow, and the small JSON the page polls (``waiting.js``) to learn of arrivals.
 
-What the header needs is found before the view opens its own transaction (a second one inside
-it could wait on the first under SQLite), as ``administers()`` is (web.admin)."""
+What the header needs is found before the view, in the request's transaction, as
+``g.administers`` is (web.security)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -18,7 +18,7 @@ from workflows.org import attendance
 
 from .i18n import _script as digits
 from .i18n import loc, num
-from .security import transaction
+from .security import request_session, transaction
 
 bp = Blueprint("navigation", __name__)
 POLL = "navigation.waiting_json"
@@ -39,15 +39,15 @@ def _note_header():
     if (request.method != "GET" or request.endpoint in ("static", "vendor.asset", POLL)
             or request.path.startswith("/api/") or not current_user.is_authenticated):
         return
-    with transaction() as db:
-        counts = waiting.waiting(db, current_user)
-        g.header = {
-            "waiting": label(counts),
-            "since": utcnow().isoformat(timespec="seconds"),
-            "holds_post": bool(org.posts_of(db, current_user)),
-            "attendance": bool(attendance.offices_seen(db, current_user)),
-            "record_room": bool(records.record_room_offices(db, current_user)),
-        }
+    db = request_session()
+    counts = waiting.waiting(db, current_user)
+    g.header = {
+        "waiting": label(counts),
+        "since": utcnow().isoformat(timespec="seconds"),
+        "holds_post": bool(org.posts_of(db, current_user)),
+        "attendance": bool(attendance.offices_seen(db, current_user)),
+        "record_room": bool(records.record_room_offices(db, current_user)),
+    }
 
 
 def label(counts):

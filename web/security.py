@@ -2,8 +2,9 @@
 (Flask-Limiter): every view goes through here."""
 
 import os
+from contextlib import contextmanager
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -57,18 +58,79 @@ def init_app(app):
     limiter.init_app(app)
     app.before_request(_load_user_first)
     app.before_request(_check_csrf)
+    app.after_request(_commit_unended)
     app.after_request(_headers)
+    app.teardown_request(_roll_back_unended)
 
 
+@contextmanager
 def transaction():
-    """One transaction for one request's work (``with transaction() as db:``)."""
-    return current_app.extensions["sanchika.sessionmaker"].begin()
+    """The request's one transaction (``with transaction() as db:``): begun by whatever needed
+    the database first (the signed-in user's loading, the header), committed when the view's
+    block ends and rolled back if it raises.  A block inside another shares it; a block after
+    the first ended begins another.  Outside a request (the CLI), a transaction of its own."""
+    if not has_request_context():
+        with current_app.extensions["sanchika.sessionmaker"].begin() as db:
+            yield db
+        return
+    db = request_session()
+    g.sanchika_depth += 1
+    try:
+        yield db
+    except BaseException:
+        g.sanchika_depth -= 1
+        if not g.sanchika_depth:
+            _end(commit=False)
+        raise
+    g.sanchika_depth -= 1
+    if not g.sanchika_depth:
+        _end(commit=True)
+
+
+def request_session():
+    """The session of the request's transaction, begun now if nothing has begun it; for the
+    work done before the view (who is signed in, the header), which the view's block ends."""
+    db = g.get("sanchika_db")
+    if db is None:
+        db = g.sanchika_db = current_app.extensions["sanchika.sessionmaker"]()
+        g.sanchika_depth = 0
+        db.begin()
+    return db
+
+
+def _end(*, commit):
+    db = g.pop("sanchika_db")
+    try:
+        if commit:
+            db.commit()
+        else:
+            # the signed-in official stays as loaded for the page that says what went wrong
+            # (a rollback expires what its session holds)
+            user = g.get("sanchika_user")
+            if user is not None and user in db:
+                db.expunge(user)
+            db.rollback()
+    finally:
+        db.close()
+
+
+def _commit_unended(response):
+    """Commit what was done before a view that needed no transaction of its own (a session
+    noted as seen), before the response leaves."""
+    if g.get("sanchika_db") is not None:
+        _end(commit=True)
+    return response
+
+
+def _roll_back_unended(_exc):
+    if g.get("sanchika_db") is not None:
+        _end(commit=False)
 
 
 def _load_user_first():
-    """Flask-Login loads the user when first asked; ask before the view opens its transaction,
-    so that loading (and noting a token's use) never runs a second transaction inside it, which
-    could wait on the first under SQLite.  Static files need no one."""
+    """Flask-Login loads the user when first asked; ask before the view, so that the loading
+    (and noting a token's use) is done in the request's transaction before the view's work.
+    Static files need no one."""
     if request.endpoint not in ("static", "vendor.asset"):
         current_user.is_authenticated  # noqa: B018 (the attribute's lookup loads the user)
 
@@ -80,15 +142,16 @@ def _user_for_session(token):
     administer an office (``g.administers``)."""
     if is_api():
         return None  # a browser's signed-in cookie never lends its rights to a script
-    with transaction() as db:
-        user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"],
-                                 seen=request.endpoint not in UNSEEN)
-        g.enrol_first = user is not None and second_factor.must_enrol(
-            db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
-        # for the navigation, found in this transaction rather than a second one of its own
-        g.administers = user is not None and orgchart.is_administrator(db, user)
-        # whether they are of an office's staff, who work its dispatch register
-        g.works_dispatch = user is not None and bool(org.posts_of(db, user))
+    db = request_session()
+    user = sessions.user_for(db, token, idle=current_app.config["PERMANENT_SESSION_LIFETIME"],
+                             seen=request.endpoint not in UNSEEN)
+    g.enrol_first = user is not None and second_factor.must_enrol(
+        db, user, current_app.config["SECOND_FACTOR_EXEMPT"])
+    # for the navigation
+    g.administers = user is not None and orgchart.is_administrator(db, user)
+    # whether they are of an office's staff, who work its dispatch register
+    g.works_dispatch = user is not None and bool(org.posts_of(db, user))
+    g.sanchika_user = user
     return user
 
 
@@ -98,8 +161,8 @@ def _user_for_bearer_token(request):
     token = bearer_token() if is_api() else None
     if token is None:
         return None
-    with transaction() as db:
-        return tokens.user_for_token(db, token)
+    g.sanchika_user = tokens.user_for_token(request_session(), token)
+    return g.sanchika_user
 
 
 def is_api():

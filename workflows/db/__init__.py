@@ -9,10 +9,13 @@ import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, Table, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import (ColumnElement, Connection, DateTime, Dialect, Engine, Float, Integer,
+                        MetaData, Table, any_, bindparam, cast, create_engine, event, func)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.types import TypeDecorator
@@ -117,6 +120,44 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 _Select = TypeVar("_Select", bound=GenerativeSelect)
+_T = TypeVar("_T")
+_KNOWN = "sanchika.known"
+
+
+def remembered(session: Session, key: tuple[Any, ...], find: Callable[[], _T]) -> _T:
+    """What ``find()`` answers, asked once per transaction while nothing is written: a page's
+    header, its permission checks and its view ask the same questions (whose posts, which
+    files one may see).  Anything written (a flush) or the transaction's end forgets it."""
+    known = session.info.setdefault(_KNOWN, {})
+    if key not in known:
+        known[key] = find()
+    return known[key]  # type: ignore[no-any-return]
+
+
+def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``: on PostgreSQL one array parameter, however many ids (an
+    official's thousands of files), rather than a parameter each."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)  # type: ignore[no-any-return]
+
+
+def epoch(session: Session, column: Any) -> ColumnElement[float]:
+    """Seconds since 1970 of a time ``column``, worked out by the database: thousands of
+    stays' lengths without a datetime object made for each."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    return (func.julianday(column) - 2440587.5) * 86400.0  # the Julian day of 1970-01-01
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, _context: object) -> None:
+    session.info.pop(_KNOWN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_end(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_KNOWN, None)
 
 
 def for_update(stmt: _Select, session: Session) -> _Select:

@@ -134,7 +134,7 @@ def _open_files(session: Session, user: User, rows: list[Receipt]) -> set[int]:
     ids = {r.file_id for r in rows if r.file_id is not None}
     if not ids:
         return set()
-    allowed = visible_ids(user).subquery()
+    allowed = visible_ids(session, user).subquery()
     return set(session.scalars(select(File.id).where(File.id.in_(ids),
                                                      File.id.in_(select(allowed.c[0])))))
 

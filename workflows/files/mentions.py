@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Integer, Select, String, and_, any_, bindparam, cast,
+from sqlalchemy import (ColumnElement, Integer, Select, String, and_, cast,
                         exists, func, literal_column, null, or_, select, union_all)
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from .. import clock, org
+from ..db import one_of
 from ..models import (Attachment, Draft, DraftVersion, File, Movement, Office, Post,
                       PostHolding, Receipt, User)
-from .search import LIMIT, NARROW, _escape, visible_ids, words
+from .search import LIMIT, _escape, visible_ids, visible_list, words
 
 KINDS = ("receipt", "draft", "remark", "attachment")
 
@@ -67,12 +67,10 @@ def _visible_condition(session: Session, user: User, day: date) -> Any:
     """A function of a file_id column: the condition that the user may open that file.  On
     PostgreSQL an official's visible files go in as one array (index look-ups per file);
     otherwise, and for wide views, the visible set is a subquery."""
-    allowed = visible_ids(user, day).subquery()
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(select(allowed.c[0]).limit(NARROW + 1)))
-        if len(ids) <= NARROW:
-            visible = bindparam("visible_files", ids, type_=ARRAY(Integer))
-            return lambda column: column == any_(visible)
+    ids = visible_list(session, user, day)
+    if ids is not None:
+        return lambda column: one_of(session, column, ids)
+    allowed = visible_ids(session, user, day).subquery()
     return lambda column: column.in_(select(allowed.c[0]))
 
 

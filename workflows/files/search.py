@@ -10,11 +10,12 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (ColumnElement, CompoundSelect, Function, Select, exists, func,
-                        literal_column, or_, select, text, union)
-from sqlalchemy.orm import Session
+from sqlalchemy import (CompoundSelect, Function, Select, func, literal_column, or_, select, text,
+                        union)
+from sqlalchemy.orm import Session, aliased
 
 from .. import clock, org
+from ..db import one_of, remembered
 from ..models import File, Note, Post, PostHolding, Task, User
 
 LIMIT = 50
@@ -26,9 +27,9 @@ def words(query: str | None) -> list[str]:
     return [w.lower() for w in _WORD.findall(query or "")][:8]
 
 
-def _files_vector() -> Function[Any]:  # a tsvector: no Python type
+def _files_vector(file: Any = File) -> Function[Any]:  # a tsvector: no Python type
     return func.to_tsvector(literal_column("'simple'"),
-                            func.replace(File.number, "/", " ") + " " + File.subject)
+                            func.replace(file.number, "/", " ") + " " + file.subject)
 
 
 def _ts_query(found: list[str]) -> Function[Any]:  # a tsquery
@@ -41,7 +42,8 @@ def _match_ids(session: Session, found: list[str]) -> list[Select[int]]:
     """Selects of ids of files whose number, subject or a note matches every word."""
     if session.get_bind().dialect.name == "postgresql":
         query = _ts_query(found)
-        return [select(File.id).where(_files_vector().op("@@")(query)),
+        matched = aliased(File)  # inside a select of File, its own name
+        return [select(matched.id).where(_files_vector(matched).op("@@")(query)),
                 select(Note.file_id).where(
                     func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query))]
     match = " ".join('"' + w.replace('"', '""') + '"*' for w in found)
@@ -52,7 +54,7 @@ def _match_ids(session: Session, found: list[str]) -> list[Select[int]]:
                 .where(text("search_notes MATCH :q2").bindparams(q2=match))))]
 
 
-def visible_ids(user: User, day: date | None = None) -> CompoundSelect[int]:
+def visible_ids(session: Session, user: User, day: date | None = None) -> CompoundSelect[int]:
     """The ids of the files the user may see, as one select: files of offices where the user
     is head or administrator; files they opened; files that stopped at their posts or at posts
     reporting to them (any depth).  Superiors see what passed below them, as
@@ -61,38 +63,64 @@ def visible_ids(user: User, day: date | None = None) -> CompoundSelect[int]:
     day = day or clock.today()
     held = select(PostHolding.post_id).where(PostHolding.user_id == user.id,
                                                  org.held_on(day))
-    below = select(Post.id).where(Post.id.in_(held)).cte("below", recursive=True)
-    below = below.union(select(Post.id).where(Post.reports_to_id == below.c.id))
     heads = select(Post.office_id).where(Post.id.in_(held), or_(Post.is_head, Post.is_admin))
     return union(select(File.id).where(File.office_id.in_(heads)),
                  select(File.id).where(File.created_by_id == user.id),
-                 select(Task.file_id).where(Task.post_id.in_(select(below.c.id))))
+                 select(Task.file_id).where(Task.post_id.in_(posts_below(session, user, day))))
+
+
+def posts_below(session: Session, user: User, day: date) -> list[int]:
+    """The posts ``user`` holds on ``day`` and those reporting to them at any depth.  Read
+    first, as a list: as a subquery the planner guessed thousands of posts where a head has a
+    hundred, and read all the tasks of the state rather than those posts' (index)."""
+    def find() -> list[int]:
+        held = select(PostHolding.post_id).where(PostHolding.user_id == user.id,
+                                                 org.held_on(day))
+        below = select(Post.id).where(Post.id.in_(held)).cte("below", recursive=True)
+        below = below.union(select(Post.id).where(Post.reports_to_id == below.c.id))
+        return list(session.scalars(select(below.c.id)))
+    return remembered(session, ("posts_below", user.id, day), find)
 
 
 NARROW = 20_000  # up to this many visible files, test them one by one (PostgreSQL)
+
+
+def visible_list(session: Session, user: User, day: date | None = None) -> list[int] | None:
+    """On PostgreSQL, the ids of the files ``user`` may see when they are at most ``NARROW``
+    (an official's, a head's of an office); None for wider views, and on SQLite.  Read once
+    per transaction: the search page's files and its mentions both ask."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    day = day or clock.today()
+
+    def find() -> list[int] | None:
+        allowed = visible_ids(session, user, day).subquery()
+        ids = list(session.scalars(select(allowed.c[0]).limit(NARROW + 1)))
+        return ids if len(ids) <= NARROW else None
+    return remembered(session, ("visible", user.id, day), find)
 
 
 def search(session: Session, user: User, query: str | None, limit: int = LIMIT,
            day: date | None = None) -> list[File]:
     """Files matching ``query`` that ``user`` may see, newest first.
 
-    On PostgreSQL an official who sees a few thousand files has those files tested against the
-    words one by one; a common word's index matches (a third of a state's files, say) would cost
-    far more to gather and then meet.  Wider views (heads of many offices) and SQLite go from the
-    full-text index and meet the visible set there."""
+    On PostgreSQL an official who sees a few thousand files has those files met with the
+    words' index matches; a condition on the visible set as a subquery would cost far more.
+    Wider views (heads of many offices) and SQLite go from the full-text index and meet the
+    visible set there."""
     found = words(query)
     if not found:
         return []
     typed = (query or "").strip()
     number_like = func.lower(File.number).like("%" + _escape(typed.lower()) + "%", escape="\\")
-    allowed = visible_ids(user, day).subquery()
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(select(allowed.c[0]).limit(NARROW + 1)))
-        if len(ids) <= NARROW:
-            stmt = (select(File).where(File.id.in_(ids),
-                                       or_(_pg_matches(found), number_like))
-                    .order_by(File.id.desc()).limit(limit))
-            return list(session.scalars(stmt))
+    ids = visible_list(session, user, day)
+    if ids is not None:
+        stmt = (select(File).where(one_of(session, File.id, ids),
+                                   or_(File.id.in_(union(*_match_ids(session, found))),
+                                       number_like))
+                .order_by(File.id.desc()).limit(limit))
+        return list(session.scalars(stmt))
+    allowed = visible_ids(session, user, day).subquery()
     offices = select(Post.office_id).where(Post.id.in_(
         select(PostHolding.post_id).where(PostHolding.user_id == user.id,
                                               org.held_on(day or clock.today()))))
@@ -102,15 +130,6 @@ def search(session: Session, user: User, query: str | None, limit: int = LIMIT,
                                File.id.in_(select(allowed.c[0])))
             .order_by(File.id.desc()).limit(limit))
     return list(session.scalars(stmt))
-
-
-def _pg_matches(found: list[str]) -> ColumnElement[bool]:
-    """A condition on File: its number, subject or one of its notes holds every word."""
-    query = _ts_query(found)
-    in_note = exists(select(Note.id).where(
-        Note.file_id == File.id,
-        func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query)))
-    return or_(_files_vector().op("@@")(query), in_note)
 
 
 def _escape(value: str) -> str:

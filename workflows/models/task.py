@@ -16,7 +16,8 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_open_post", "post_id", "done_at"),
+        # a post's tasks and their files, read from the index alone (migration 0033)
+        Index("ix_tasks_by_post", "post_id", "done_at", "file_id"),
         Index("ix_tasks_file_open", "file_id", "done_at"),
         Index("ix_tasks_open_due", "done_at", "due_at"),
         # only open tasks are escalated: the scheduler's index holds nothing else, and a task

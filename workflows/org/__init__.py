@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..db import remembered
 from ..errors import InvalidInput, Named, NotAllowed, NotFound, named
 from ..models import Office, Post, PostHolding, Section, User
 
@@ -91,11 +92,13 @@ def held_on(day: date | ColumnElement[date]) -> ColumnElement[bool]:
 
 
 def posts_of(session: Session, user: User, day: date | None = None) -> list[Post]:
-    """The posts a user holds on ``day`` (today by default), additional charge included."""
+    """The posts a user holds on ``day`` (today by default), additional charge included.
+    Asked for again in the same transaction, before anything is written, they are not read
+    again: a page's header, its permissions and its view all ask."""
     day = day or clock.today()
-    return list(session.scalars(
+    return list(remembered(session, ("posts_of", user.id, day), lambda: list(session.scalars(
         select(Post).join(PostHolding, PostHolding.post_id == Post.id)
-        .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))
+        .where(PostHolding.user_id == user.id, held_on(day)).order_by(Post.id)))))
 
 
 def holds(session: Session, user: User, post_id: int, day: date | None = None) -> bool:

@@ -22,15 +22,12 @@ from . import sessions
 def administered_offices(session: Session, user: User, day: date | None = None) -> set[int]:
     """Ids of the offices ``user`` may administer on ``day``: those where they hold an
     administrator's or head's post, and every office below a district they administer."""
-    day = day or clock.today()
-    own = set(session.scalars(
-        select(Post.office_id).join(PostHolding, PostHolding.post_id == Post.id)
-        .where(PostHolding.user_id == user.id, org.held_on(day),
-               Post.is_admin.is_(True) | Post.is_head.is_(True))))
-    offices = list(session.scalars(select(Office)))
+    own = {p.office_id for p in org.posts_of(session, user, day) if p.is_admin or p.is_head}
+    if not own:
+        return set()  # most officials: no office to read
+    offices = session.execute(select(Office.id, Office.kind, Office.parent_id)).all()
     result = set(own)
-    districts = [o.id for o in offices if o.id in own and o.kind == "district"]
-    frontier = list(districts)
+    frontier = [o.id for o in offices if o.id in own and o.kind == "district"]
     while frontier:
         parent = frontier.pop()
         for office in offices:

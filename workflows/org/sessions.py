@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from .. import audit
 from ..clock import utcnow
@@ -54,7 +54,8 @@ def user_for(session: Session, token: str | None, *, idle: timedelta = IDLE,
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
-    row = session.scalar(select(SignInSession).join(User, User.id == SignInSession.user_id)
+    row = session.scalar(select(SignInSession).join(SignInSession.user)
+                         .options(contains_eager(SignInSession.user))  # one query, not two
                          .where(SignInSession.token_sha256 == digest(token),
                                 SignInSession.ended_at.is_(None), User.active.is_(True)))
     if row is None or now - row.last_seen_at > idle + SEEN_EVERY:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import one_of
 from ..models import Movement, Task
 from .shapes import StayTask
 
@@ -29,11 +30,12 @@ def parked_spans(session: Session, file_ids: Iterable[int]) -> dict[int, list[Pa
     one part (the post and step a park movement names on a file in parts)."""
     spans: dict[int, list[Parked]] = {}
     ids = sorted(set(file_ids))
-    for i in range(0, len(ids), 5000):
+    for i in range(0, len(ids), 5000):  # SQLite's limit of parameters (one array on PostgreSQL)
         rows = session.execute(
             select(Movement.file_id, Movement.kind, Movement.at, Movement.from_post_id,
                    Movement.step_name)
-            .where(Movement.file_id.in_(ids[i:i + 5000]), Movement.kind.in_(("park", "unpark")))
+            .where(one_of(session, Movement.file_id, ids[i:i + 5000]),
+                   Movement.kind.in_(("park", "unpark")))
             .order_by(Movement.file_id, Movement.at, Movement.id))
         for file_id, kind, at, post_id, step in rows:
             periods = spans.setdefault(file_id, [])
