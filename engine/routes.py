@@ -42,6 +42,8 @@ class Step:
     circulation: Circulation | None = None
     #: (choice, id of the step it leads to, or "" for an end or a decision)
     next_steps: tuple[tuple[str, str], ...] = ()
+    #: the choices that end the file: their flow goes straight to an end event
+    ending: tuple[str, ...] = ()
 
     def next_role(self, choice: str) -> str:
         """The role of the step ``choice`` leads to ("" for an end or a decision)."""
@@ -168,7 +170,8 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     steps = {}
     problems = []
     for el in process.xpath(" | ".join(f".//bpmn:{kind}" for kind in STEPS), namespaces=NS):
-        choices, next_roles, next_steps = _choices(out.get(el.get("id"), []), out, nodes, roles)
+        choices, next_roles, next_steps, ending = _choices(out.get(el.get("id"), []), out,
+                                                           nodes, roles)
         props = properties(el)
         limit = props.get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
@@ -179,7 +182,7 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
             el.get("id"), name_of(el) or el.get("id"), roles[el.get("id")], choices,
             int(limit) if limit else None,
             tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles,
-            of_step(el, props), next_steps)
+            of_step(el, props), next_steps, ending)
     if problems:
         raise RouteInvalid(problems)
     return steps
@@ -187,10 +190,10 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
 
 def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
              roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...],
-                                             tuple[tuple[str, str], ...]]:
+                                             tuple[tuple[str, str], ...], tuple[str, ...]]:
     """A step's choices (the names of the flows leaving the gateway after it, or of its one
     flow) and, for each, the role and the id of the step it leads to ("" for an end or a
-    decision)."""
+    decision); and the choices whose flow goes straight to an end event."""
     target: Any = nodes.get(outs[0].get("targetRef"))
     if etree.QName(target).localname == "exclusiveGateway":
         leaving = out.get(target.get("id"), [])
@@ -202,7 +205,9 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
                in STEPS else "" for flow in leaving]
     next_roles = tuple((choice, roles.get(target, "") if target else "")
                        for choice, target in zip(choices, targets, strict=True))
-    return choices, next_roles, tuple(zip(choices, targets, strict=True))
+    ending = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
+                   if etree.QName(nodes[flow.get("targetRef")]).localname == "endEvent")
+    return choices, next_roles, tuple(zip(choices, targets, strict=True)), ending
 
 
 def _spiff_spec(root: Any, key: str) -> tuple[Any, dict[str, Any]]:

@@ -127,6 +127,10 @@ def back(file_id):
 @throttle.pin_guard
 def act(file_id):
     form = request.form
+    if not form.get("confirmed"):
+        asking = _confirmation(file_id, form)
+        if asking is not None:
+            return asking
 
     def run(db, file):
         to_post = form.get("to_post") or None
@@ -138,6 +142,19 @@ def act(file_id):
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
                  choice=form.get("choice", ""))
     return act_on(file_id, run) or redirect(url_for("inbox.index"))
+
+
+def _confirmation(file_id, form):
+    """A choice that ends the file is taken only once the official confirms it: a page that
+    says so and asks again (what they typed goes with it; a PIN is asked for again, never
+    written into the page).  None for any other choice."""
+    with transaction() as db:
+        file = visible_file(db, file_id)
+        step = workspace.ending_step(db, file, form.get("task_id"), form.get("choice", ""))
+        if step is None:
+            return None
+        return render_template("files/confirm.html", file=file, step=step, form=form,
+                               choice=form.get("choice", ""), asks_pin=bool(form.get("pin")))
 
 
 @bp.route("/<int:file_id>/notes", methods=["POST"])
