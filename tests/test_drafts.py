@@ -24,17 +24,18 @@ def file(session, sadar, people):
                             subject="Mutation of Khata 9, Khesra 10", now=T0)
 
 
-def at_ci(session, file, people):
-    """The file sent up to the Circle Inspector, Sadar's competent authority for notices."""
-    filing.act(session, number=file.number, user=people.manoj, choice="Submit report", now=T0)
+def at_ci(session, file, people, now=T0):
+    """A land mutation file sent up to the Circle Inspector, Sadar's competent authority for
+    notices."""
+    filing.act(session, number=file.number, user=people.manoj, choice="Submit report", now=now)
     return file
 
 
-def at_co(session, file, people):
-    """The file up with the Circle Officer, the head of office (orders, memoranda, and
-    letters of a section without a section officer)."""
-    at_ci(session, file, people)
-    filing.act(session, number=file.number, user=people.rajesh, choice="Forward", now=T0)
+def at_co(session, file, people, now=T0):
+    """A land mutation file up with the Circle Officer, the head of office (orders, memoranda,
+    and letters of a section without a section officer)."""
+    at_ci(session, file, people, now)
+    filing.act(session, number=file.number, user=people.rajesh, choice="Forward", now=now)
     return file
 
 

@@ -51,9 +51,31 @@ def upgrade():
         sa.ForeignKeyConstraint(['approved_by_post_id'], ['posts.id']),
         sa.PrimaryKeyConstraint('id'))
     op.create_index('ix_draft_approvals_draft_id', 'draft_approvals', ['draft_id'])
+    _keep('draft_approvals')
+
+
+def _keep(table):
+    """Rows of ``table`` are never changed or removed (as migration 0026 keeps its tables)."""
+    if op.get_bind().dialect.name == "postgresql":
+        # sanchika_refuse() is migration 0007's: it raises the refusal naming the table
+        op.execute(f"CREATE TRIGGER {table}_keep BEFORE UPDATE OR DELETE ON {table} "
+                   "FOR EACH ROW EXECUTE FUNCTION sanchika_refuse()")
+        op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION sanchika_refuse()")
+        return
+    refusal = f"Sanchika keeps the record: rows of {table} are never changed or removed"
+    for verb in ("update", "delete"):
+        op.execute(f"CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+                   f"BEGIN SELECT RAISE(ABORT, '{refusal}'); END")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for name in ("keep", "no_truncate"):
+            op.execute(f"DROP TRIGGER IF EXISTS draft_approvals_{name} ON draft_approvals")
+    else:
+        for verb in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS draft_approvals_no_{verb}")
     op.drop_index('ix_draft_approvals_draft_id', 'draft_approvals')
     op.drop_table('draft_approvals')
     op.drop_index('ix_powers_office_id', 'powers')

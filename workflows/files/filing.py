@@ -43,6 +43,10 @@ def close(session: Session, *, number: str, user: User, retention: str | None = 
         raise NotAllowed("file %(number)s is already closed", number=file.number)
     tasks = open_tasks(session, file)
     closing = closing_post(session, file, user, tasks)
+    if closing is None and len(tasks) > 1:
+        raise NotAllowed("file %(number)s lies with %(count)s posts at once; only the head of "
+                         "office may close it, ending those parts", number=file.number,
+                         count=len(tasks))
     if closing is None:
         raise NotAllowed("file %(number)s is closed by the official holding it at a step where "
                          "its route may end, or by the head of office giving the reason",

@@ -103,13 +103,14 @@ def require_competent(session: Session, user: User, office: Office, section_id: 
     it); ``verb`` is "approve" or "issue"."""
     authority = competent(session, office, section_id, kind)
     if not authority.posts:
-        raise NotAllowed("no post of %(office)s is the competent authority for a %(kind)s; "
-                         "the administrator must name one in the delegation of powers",
+        raise NotAllowed("no post of %(office)s is the competent authority for drafts of the "
+                         "kind %(kind)s; the administrator must name one in the delegation of "
+                         "powers",
                          office=named(office), kind=Sentence(kind))
     if deciding_post(session, user, office, authority) is None:
-        template = ("'%(title)s' is approved by the competent authority for a %(kind)s "
+        template = ("'%(title)s' (%(kind)s) is approved by the competent authority "
                     "(%(authority)s) or an officer above; you are neither" if verb == "approve"
-                    else "'%(title)s' is issued by the competent authority for a %(kind)s "
+                    else "'%(title)s' (%(kind)s) is issued by the competent authority "
                     "(%(authority)s) or an officer above; you are neither")
         raise NotAllowed(template, title=title, kind=Sentence(kind), authority=authority.titles)
     return authority
