@@ -108,11 +108,12 @@ def require_competent(session: Session, user: User, office: Office, section_id: 
                          "powers",
                          office=named(office), kind=Sentence(kind))
     if deciding_post(session, user, office, authority) is None:
-        template = ("'%(title)s' (%(kind)s) is approved by the competent authority "
-                    "(%(authority)s) or an officer above; you are neither" if verb == "approve"
-                    else "'%(title)s' (%(kind)s) is issued by the competent authority "
-                    "(%(authority)s) or an officer above; you are neither")
-        raise NotAllowed(template, title=title, kind=Sentence(kind), authority=authority.titles)
+        said = dict(title=title, kind=Sentence(kind), authority=authority.titles)
+        if verb == "approve":
+            raise NotAllowed("'%(title)s' (%(kind)s) is approved by the competent authority "
+                             "(%(authority)s) or an officer above; you are neither", **said)
+        raise NotAllowed("'%(title)s' (%(kind)s) is issued by the competent authority "
+                         "(%(authority)s) or an officer above; you are neither", **said)
     return authority
 
 
