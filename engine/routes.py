@@ -42,7 +42,8 @@ class Step:
     circulation: Circulation | None = None
     #: (choice, id of the step it leads to, or "" for an end or a decision)
     next_steps: tuple[tuple[str, str], ...] = ()
-    #: the choices that end the file: their flow goes straight to an end event
+    #: the choices that end the route: their flow goes straight to an end event of the
+    #: process (not of a sub-process)
     ending: tuple[str, ...] = ()
 
     def next_role(self, choice: str) -> str:
@@ -206,8 +207,15 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
     next_roles = tuple((choice, roles.get(target, "") if target else "")
                        for choice, target in zip(choices, targets, strict=True))
     ending = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
-                   if etree.QName(nodes[flow.get("targetRef")]).localname == "endEvent")
+                   if _ends_the_process(nodes[flow.get("targetRef")]))
     return choices, next_roles, tuple(zip(choices, targets, strict=True)), ending
+
+
+def _ends_the_process(node: Any) -> bool:
+    """Whether ``node`` is an end event of the process itself (one inside a sub-process ends
+    only that sub-process)."""
+    return bool(etree.QName(node).localname == "endEvent"
+                and etree.QName(node.getparent()).localname == "process")
 
 
 def _spiff_spec(root: Any, key: str) -> tuple[Any, dict[str, Any]]:

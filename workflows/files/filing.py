@@ -75,10 +75,9 @@ def closing_post(session: Session, file: File, user: User,
     whether as the head of office (who gives a reason); None when they may not.  The holder
     closes a file lying with them alone at a step offering a choice that ends the route; a
     file lying with several posts at once is closed only by the head."""
-    if len(tasks) == 1 and org.holds(session, user, tasks[0].post_id):
-        step = calling.step_of_task(session, file.route_version, tasks[0])
-        if step is not None and step.ending:
-            return tasks[0].post, False
+    if len(tasks) == 1 and org.holds(session, user, tasks[0].post_id) and ending_choices(
+            session, file, tasks[0]):
+        return tasks[0].post, False
     head = access.head_post(session, file, user)
     return (head, True) if head is not None else None
 
@@ -117,6 +116,15 @@ def load_instance(session: Session, file: File) -> engine.Instance:
     """The route's state of ``file``, loaded into the engine."""
     return engine.load(engine_route(session, file.route_version), file.workflow_state,
                        called_routes(session, file.office_id))
+
+
+def ending_choices(session: Session, file: File, task: Task) -> tuple[str, ...]:
+    """The choices of ``task``'s step that end ``file``'s route: none at a step of a called
+    route, whose end returns the file to the route that called it."""
+    if task.route_version_id is not None:
+        return ()
+    step = calling.step_of_task(session, file.route_version, task)
+    return step.ending if step is not None else ()
 
 
 def _first_post(tasks: Sequence[Placed]) -> int | None:

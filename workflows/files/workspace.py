@@ -147,7 +147,8 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
             choices.append((choice, role, options))
         action = Action(task.id, task.step_name, task.post, choices,
                         task.due_at is not None and task.due_at < now,
-                        circulation.marking(route, spec), ending=spec.ending)
+                        circulation.marking(route, spec),
+                        ending=filing.ending_choices(session, file, task))
         if action.marking:
             role = route.steps[spec.next_step(action.marking[0])].role
             action.candidates = circulation.candidates(session, file.office, role,
@@ -163,7 +164,6 @@ def ending_step(session: Session, file: File, task_id: int | str | None,
     tasks = filing.open_tasks(session, file)
     task = next((t for t in tasks if str(t.id) == str(task_id)), None)
     for each in [task] if task is not None else tasks:
-        spec = calling.step_of_task(session, file.route_version, each)
-        if spec is not None and choice in spec.ending:
+        if choice in filing.ending_choices(session, file, each):
             return each.step_name
     return None
