@@ -93,3 +93,5 @@ def test_draft_revise_compare_approve_and_issue_an_order(client, session, sadar,
     assert f"Issued as {draft.issue_number}." in flashes(response)
     page = text(client.get(f"/files/{file.id}"))
     assert draft.issue_number in page and "Save new version" not in page
+    history = text(client.get(f"/files/{file.id}/drafts/{draft.id}"))
+    assert "Approvals Version 2 approved by Sunita Kumari (Circle Officer, Sadar)" in history
