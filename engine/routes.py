@@ -45,6 +45,9 @@ class Step:
     #: the choices that end the route: their flow goes straight to an end event of the
     #: process (not of a sub-process)
     ending: tuple[str, ...] = ()
+    #: the choices the route's author marked to be asked again (a flow with the property
+    #: ``confirm`` set to true: a rejection that still passes a step before the end)
+    confirm: tuple[str, ...] = ()
 
     def next_role(self, choice: str) -> str:
         """The role of the step ``choice`` leads to ("" for an end or a decision)."""
@@ -171,8 +174,8 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     steps = {}
     problems = []
     for el in process.xpath(" | ".join(f".//bpmn:{kind}" for kind in STEPS), namespaces=NS):
-        choices, next_roles, next_steps, ending = _choices(out.get(el.get("id"), []), out,
-                                                           nodes, roles)
+        choices, next_roles, next_steps, ending, confirm = _choices(
+            out.get(el.get("id"), []), out, nodes, roles)
         props = properties(el)
         limit = props.get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
@@ -183,7 +186,7 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
             el.get("id"), name_of(el) or el.get("id"), roles[el.get("id")], choices,
             int(limit) if limit else None,
             tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles,
-            of_step(el, props), next_steps, ending)
+            of_step(el, props), next_steps, ending, confirm)
     if problems:
         raise RouteInvalid(problems)
     return steps
@@ -191,10 +194,12 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
 
 def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
              roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...],
-                                             tuple[tuple[str, str], ...], tuple[str, ...]]:
+                                             tuple[tuple[str, str], ...], tuple[str, ...],
+                                             tuple[str, ...]]:
     """A step's choices (the names of the flows leaving the gateway after it, or of its one
     flow) and, for each, the role and the id of the step it leads to ("" for an end or a
-    decision); and the choices whose flow goes straight to an end event."""
+    decision); the choices whose flow goes straight to an end event; and those whose flow
+    its author marked ``confirm``."""
     target: Any = nodes.get(outs[0].get("targetRef"))
     if etree.QName(target).localname == "exclusiveGateway":
         leaving = out.get(target.get("id"), [])
@@ -208,7 +213,9 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
                        for choice, target in zip(choices, targets, strict=True))
     ending = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
                    if _ends_the_process(nodes[flow.get("targetRef")]))
-    return choices, next_roles, tuple(zip(choices, targets, strict=True)), ending
+    confirm = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
+                    if properties(flow).get("confirm", "").strip().lower() in ("true", "yes"))
+    return choices, next_roles, tuple(zip(choices, targets, strict=True)), ending, confirm
 
 
 def _ends_the_process(node: Any) -> bool:

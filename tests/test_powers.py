@@ -17,6 +17,7 @@ from workflows.models import AuditEvent, File, Post
 from workflows.org import powers
 
 from test_drafts import at_ci, at_co
+from test_signing import relief_file_at_adm
 from webtools import post, sign_in, text
 
 T0 = datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)  # a Monday, 10:30 IST
@@ -153,3 +154,21 @@ def test_a_choice_that_ends_the_file_is_asked_again_on_the_page(client, session,
     session.flush()
     asked = text(post(hindi, f"/files/{other.id}/act", {"choice": "Reject"}))
     assert "संचिका समाप्त करता है" in asked
+
+
+def test_a_rejection_the_route_marks_is_asked_again_though_the_file_goes_on(client, session,
+                                                                          ddmo, people):
+    """The relief route's Reject goes to a step (the applicant is told) before its end; its
+    author marked the flow ``confirm``, so the page asks again, without saying it ends."""
+    file = relief_file_at_adm(session, ddmo, people)
+    session.flush()
+    sign_in(client, "anil.sinha")
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert 'value="Reject" class="danger ending"' in page
+    assert 'value="Sanction" class="primary"' in page
+    asked = text(post(client, f"/files/{file.id}/act", {"choice": "Reject"}))
+    assert "the route asks you to confirm \"Reject\"" in asked and "ends the route" not in asked
+    post(client, f"/files/{file.id}/act", {"choice": "Reject", "confirmed": "1"})
+    session.expire_all()
+    [task] = filing.open_tasks(session, session.get(File, file.id))
+    assert task.step_name == "Inform applicant"

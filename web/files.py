@@ -150,11 +150,12 @@ def _confirmation(file_id, form):
     written into the page).  None for any other choice."""
     with transaction() as db:
         file = visible_file(db, file_id)
-        step = workspace.ending_step(db, file, form.get("task_id"), form.get("choice", ""))
-        if step is None:
+        asked = workspace.ending_step(db, file, form.get("task_id"), form.get("choice", ""))
+        if asked is None:
             return None
-        return render_template("files/confirm.html", file=file, step=step, form=form,
-                               choice=form.get("choice", ""), asks_pin=bool(form.get("pin")))
+        return render_template("files/confirm.html", file=file, step=asked[0], ends=asked[1],
+                               form=form, choice=form.get("choice", ""),
+                               asks_pin=bool(form.get("pin")))
 
 
 @bp.route("/<int:file_id>/notes", methods=["POST"])

@@ -127,6 +127,14 @@ def ending_choices(session: Session, file: File, task: Task) -> tuple[str, ...]:
     return step.ending if step is not None else ()
 
 
+def confirmed_choices(session: Session, file: File, task: Task) -> tuple[str, ...]:
+    """The choices of ``task``'s step that the page asks again before taking: those ending
+    the file's route, and those the route's author marked to be confirmed."""
+    step = calling.step_of_task(session, file.route_version, task)
+    marked = step.confirm if step is not None else ()
+    return tuple(dict.fromkeys(ending_choices(session, file, task) + marked))
+
+
 def _first_post(tasks: Sequence[Placed]) -> int | None:
     return tasks[0].post_id if tasks else None
 

@@ -34,7 +34,7 @@ class Action:
     #: the choices that go to the posts the official marks, and the posts they may mark
     marking: list[str] = field(default_factory=list)
     candidates: list[circulation.Candidate] = field(default_factory=list)
-    #: the choices that end the file (the page asks before it takes one)
+    #: the choices that end the file or reject it (the page asks before it takes one)
     ending: tuple[str, ...] = ()
 
 
@@ -148,7 +148,7 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
         action = Action(task.id, task.step_name, task.post, choices,
                         task.due_at is not None and task.due_at < now,
                         circulation.marking(route, spec),
-                        ending=filing.ending_choices(session, file, task))
+                        ending=filing.confirmed_choices(session, file, task))
         if action.marking:
             role = route.steps[spec.next_step(action.marking[0])].role
             action.candidates = circulation.candidates(session, file.office, role,
@@ -158,12 +158,13 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
 
 
 def ending_step(session: Session, file: File, task_id: int | str | None,
-                choice: str) -> str | None:
-    """The name of the step at which ``choice`` ends ``file`` (its flow goes to an end of the
-    route), for the page to ask before taking it; None when the choice does not end it."""
+                choice: str) -> tuple[str, bool] | None:
+    """The name of the step at which ``choice`` is asked again before it is taken, and whether
+    it ends ``file`` (its flow goes to an end of the route) rather than being marked by the
+    route's author to be confirmed; None for any other choice."""
     tasks = filing.open_tasks(session, file)
     task = next((t for t in tasks if str(t.id) == str(task_id)), None)
     for each in [task] if task is not None else tasks:
-        if choice in filing.ending_choices(session, file, each):
-            return each.step_name
+        if choice in filing.confirmed_choices(session, file, each):
+            return each.step_name, choice in filing.ending_choices(session, file, each)
     return None
