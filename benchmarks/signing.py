@@ -29,31 +29,43 @@ from workflows.files import drafts, filing, notes  # noqa: E402
 from workflows.signing import authority, officials  # noqa: E402
 
 PIN = "bench-pin-2026"
-# office code -> (opener and issuer, route, its first choice)
+# office code -> (opener, route, its first choice)
 OFFICES = {"DDMO": ("ramesh.singh", "relief_grant", "Send for verification"),
            "SADAR": ("pooja.kumari", "general_noting", "Submit")}
+# office code -> the moves that bring a file up to the head, who issues its orders
+UP_TO_THE_HEAD = {"DDMO": [("ramesh.singh", "Send for verification"),
+                           ("sunita.kumari", "Verified")],
+                  "SADAR": [("pooja.kumari", "Submit"), ("arvind.mishra", "Forward")]}
+HEADS = {"DDMO": "anil.sinha", "SADAR": "sunita.kumari"}
 BODY = "Relief of Rs 4,000 each to the 42 families of Panapur. पनापुर के 42 परिवारों को राहत।"
 
 
 def prepare(url):
-    """The demo, the DDMO signing, its issuer's PIN chosen."""
+    """The demo, the DDMO signing, its dealing assistant's and head's PINs chosen."""
     engine = make_engine(url)
     schema.upgrade(engine)
     factory = make_sessionmaker(engine)
     with factory.begin() as session:
         demo.load_demo(session)
         authority.create_authority(session, None, org.office_by_code(session, "DDMO"))
-        officials.choose_pin(session, org.user_by_login(session, "ramesh.singh"), PIN, PIN)
+        for login in ("ramesh.singh", HEADS["DDMO"]):
+            officials.choose_pin(session, org.user_by_login(session, login), PIN, PIN)
     return engine, factory
 
 
 def issue_once(factory, code, store):
-    """Open a file, draft and approve an order (not timed), then issue it (timed)."""
-    login, route, _choice = OFFICES[code]
+    """Open a file, send it up to the head, who drafts and approves an order (not timed),
+    then issues it (timed): the competent authority for orders."""
+    opener, route, _choice = OFFICES[code]
+    login = HEADS[code]
     with factory.begin() as session:
-        user, office = org.user_by_login(session, login), org.office_by_code(session, code)
-        file = filing.open_file(session, office=office, user=user, route_key=route,
-                                subject="Benchmark order")
+        office = org.office_by_code(session, code)
+        file = filing.open_file(session, office=office, user=org.user_by_login(session, opener),
+                                route_key=route, subject="Benchmark order")
+        for sender, choice in UP_TO_THE_HEAD[code]:
+            filing.act(session, number=file.number, user=org.user_by_login(session, sender),
+                       choice=choice)
+        user = org.user_by_login(session, login)
         draft = drafts.create_draft(session, number=file.number, user=user, kind="Order",
                                     title="Relief", body=BODY)
         drafts.approve_draft(session, draft_id=draft.id, version=1, user=user)

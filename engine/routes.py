@@ -42,6 +42,12 @@ class Step:
     circulation: Circulation | None = None
     #: (choice, id of the step it leads to, or "" for an end or a decision)
     next_steps: tuple[tuple[str, str], ...] = ()
+    #: the choices that end the route: their flow goes straight to an end event of the
+    #: process (not of a sub-process)
+    ending: tuple[str, ...] = ()
+    #: the choices the route's author marked to be asked again (a flow with the property
+    #: ``confirm`` set to true: a rejection that still passes a step before the end)
+    confirm: tuple[str, ...] = ()
 
     def next_role(self, choice: str) -> str:
         """The role of the step ``choice`` leads to ("" for an end or a decision)."""
@@ -168,7 +174,8 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
     steps = {}
     problems = []
     for el in process.xpath(" | ".join(f".//bpmn:{kind}" for kind in STEPS), namespaces=NS):
-        choices, next_roles, next_steps = _choices(out.get(el.get("id"), []), out, nodes, roles)
+        choices, next_roles, next_steps, ending, confirm = _choices(
+            out.get(el.get("id"), []), out, nodes, roles)
         props = properties(el)
         limit = props.get("limit_days")
         if limit not in (None, "") and not (limit.strip().isdigit() and 0 < int(limit) <= 365):
@@ -179,7 +186,7 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
             el.get("id"), name_of(el) or el.get("id"), roles[el.get("id")], choices,
             int(limit) if limit else None,
             tuple(t.id for t in timers.values() if t.step_id == el.get("id")), next_roles,
-            of_step(el, props), next_steps)
+            of_step(el, props), next_steps, ending, confirm)
     if problems:
         raise RouteInvalid(problems)
     return steps
@@ -187,10 +194,12 @@ def _steps_of(process: Any, timers: dict[str, Timer]) -> dict[str, Step]:
 
 def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
              roles: dict[str, str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...],
-                                             tuple[tuple[str, str], ...]]:
+                                             tuple[tuple[str, str], ...], tuple[str, ...],
+                                             tuple[str, ...]]:
     """A step's choices (the names of the flows leaving the gateway after it, or of its one
     flow) and, for each, the role and the id of the step it leads to ("" for an end or a
-    decision)."""
+    decision); the choices whose flow goes straight to an end event; and those whose flow
+    its author marked ``confirm``."""
     target: Any = nodes.get(outs[0].get("targetRef"))
     if etree.QName(target).localname == "exclusiveGateway":
         leaving = out.get(target.get("id"), [])
@@ -202,7 +211,18 @@ def _choices(outs: list[Any], out: dict[str, list[Any]], nodes: dict[str, Any],
                in STEPS else "" for flow in leaving]
     next_roles = tuple((choice, roles.get(target, "") if target else "")
                        for choice, target in zip(choices, targets, strict=True))
-    return choices, next_roles, tuple(zip(choices, targets, strict=True))
+    ending = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
+                   if _ends_the_process(nodes[flow.get("targetRef")]))
+    confirm = tuple(choice for choice, flow in zip(choices, leaving, strict=True)
+                    if properties(flow).get("confirm", "").strip().lower() in ("true", "yes"))
+    return choices, next_roles, tuple(zip(choices, targets, strict=True)), ending, confirm
+
+
+def _ends_the_process(node: Any) -> bool:
+    """Whether ``node`` is an end event of the process itself (one inside a sub-process ends
+    only that sub-process)."""
+    return bool(etree.QName(node).localname == "endEvent"
+                and etree.QName(node.getparent()).localname == "process")
 
 
 def _spiff_spec(root: Any, key: str) -> tuple[Any, dict[str, Any]]:

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from workflows.files import filing
 from workflows import org
-from workflows.models import Holiday, PostHolding, Route, User
+from workflows.models import Holiday, Post, PostHolding, Route, User
+from workflows.org import powers
 
 from webtools import csrf, flashes, post, sign_in, text
 
@@ -229,3 +230,27 @@ def test_sections_offices_and_the_end_of_a_holding_from_the_org_chart(client, se
     assert "Office Circle Office, Marhaura created below Saran District." in flashes(response)
     marhaura = session.scalar(select(Office).where(Office.code == "MARHAURA"))
     assert marhaura.parent_id == saran.id
+
+
+def test_the_administrator_keeps_the_delegation_of_powers(client, session, sadar, ddmo):
+    sign_in(client, "sunita.kumari")  # Sadar's head is its administrator too
+    path = f"/admin/offices/{sadar.id}/powers"
+    page = text(client.get(path))
+    assert "Delegation of powers" in page and "Where nothing is named, the defaults apply" in page
+    assert "Default: Section Officer" in page and "Post: Circle Inspector, Sadar" in page
+    ci = session.scalar(select(Post).where(Post.office_id == sadar.id, Post.code == "CI"))
+    adm = session.scalar(select(Post).where(Post.office_id == ddmo.id, Post.code == "ADM"))
+    for by, words in ((f"post:{adm.id}", "is a post of District Disaster Management Office"),
+                      ("post:999999", "no post with the id 999999"),
+                      ("role:Tahsildar", "holds the role 'Tahsildar'"),
+                      ("anything", "'anything' is neither a post nor a role")):
+        refused = post(client, path, {"kind": "Letter", "by": by}, follow_redirects=True)
+        assert any(words in m for m in flashes(refused)), (by, flashes(refused))
+    done = post(client, path, {"kind": "Letter", "by": f"post:{ci.id}"}, follow_redirects=True)
+    assert "The competent authority for Letter is saved." in flashes(done)
+    row = text(done).split("Letter", 2)[2]
+    assert row.startswith(" Post: Circle Inspector, Sadar set by Sunita Kumari")
+    assert [p.code for p in powers.competent(session, sadar, None, "Letter").posts] == ["CI"]
+    sign_in(client, "manoj.yadav")
+    assert client.get(path).status_code == 403
+    assert post(client, path, {"kind": "Letter", "by": ""}).status_code == 403

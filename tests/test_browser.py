@@ -109,6 +109,10 @@ class Official:
             self.shot("sign-in")
         page.locator("form.card button[type=submit]").click()
         page.wait_for_url(self.base + "/")
+        if page.locator("html").get_attribute("lang") != self.language:
+            # an official who chose the other language in an earlier walk keeps it: switch
+            page.locator("header form.lang button").click()
+            page.wait_for_load_state()
 
     def open_file(self, subject):
         page = self.page
@@ -131,7 +135,13 @@ class Official:
     def act(self, choice, remark):
         page = self.page
         page.fill("#actions form[action$='/act'] textarea[name=remark]", remark)
-        page.locator(f"#actions button[name=choice][value='{choice}']").click()
+        button = page.locator(f"#actions button[name=choice][value='{choice}']")
+        ending = "ending" in (button.get_attribute("class") or "")
+        button.click()
+        if ending:  # a choice that ends the file is asked again, on a page of its own
+            page.wait_for_selector("#confirm-choice")
+            assert remark in page.locator("#confirm-choice").inner_text()
+            page.locator("#confirm-choice button.danger").click()
         page.wait_for_url(self.base + "/")
 
     def sign_off(self):

@@ -1,7 +1,8 @@
 """Signing walked in the browser, in English and Hindi: the dealing assistant of an office that
-signs chooses a signing PIN, sends a file with a paragraph (a wrong PIN first), drafts, approves
-and issues an order with the PIN, and anyone, signed in or not, verifies it from its code and by
-uploading its PDF."""
+signs chooses a signing PIN, drafts an order (his approval is refused: orders are the ADM's),
+sends the file with his paragraph (a wrong PIN first); the ADM approves and issues the order
+with her PIN, and anyone, signed in or not, verifies it from its code and by uploading its
+PDF."""
 
 
 import pytest
@@ -17,20 +18,53 @@ pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(
 
 PIN = "saran-pin-2026"
 SAID = {"en": {"valid": "Signature valid", "wrong": "signing PIN is wrong", "order": "Valid",
-               "exact": "exactly the PDF that was issued", "esigned": "signed with Aadhaar eSign"},
+               "exact": "exactly the PDF that was issued", "esigned": "signed with Aadhaar eSign",
+               "refused": "or an officer above; you are neither"},
         "hi": {"valid": "हस्ताक्षर वैध", "wrong": "हस्ताक्षर पिन गलत है", "order": "वैध",
-               "exact": "ठीक वही पीडीएफ", "esigned": "आधार ई-साइन से हस्ताक्षरित"}}
+               "exact": "ठीक वही पीडीएफ", "esigned": "आधार ई-साइन से हस्ताक्षरित",
+               "refused": "आप इनमें से कोई नहीं हैं"}}
 
 
-def draft_and_approve(page, title, body):
-    """On the file page: an order drafted and its first version approved."""
+def draft(page, title, body):
+    """On the file page: an order drafted."""
     page.select_option("#draft-kind", "Order")
     page.fill("#draft-title", title)
     page.fill("#draft-body", body)
     page.locator("form[action$='/drafts'] button").click()
     page.wait_for_url("**/files/*")
+
+
+def approve(page):
+    """On the file page: the draft's latest version approved."""
     page.locator("form[action*='/approve'] button").click()
     page.wait_for_url("**/files/*")
+
+
+def refused_approval(page, said):
+    """A dealing assistant's approval is refused, naming the competent authority."""
+    page.locator("form[action*='/approve'] button").click()
+    assert said["refused"] in page.locator(".flash.error").inner_text()
+
+
+def send_on(person, file_url, choice):
+    """The file sent on with ``choice`` (with the PIN, where the sender's paragraphs are
+    signed)."""
+    page = person.page
+    if file_url != page.url:
+        page.goto(file_url)
+    if page.locator("#actions input[name=pin]").count():
+        page.fill("#actions input[name=pin]", PIN)
+    page.locator(f"#actions button[name=choice][value='{choice}']").click()
+    page.wait_for_url(person.base + "/")
+
+
+def choose_pin(page, base):
+    page.goto(base + "/password/signing")
+    if page.locator("#choose-pin").count():  # the first walk chooses it
+        page.fill("#pin", PIN)
+        page.fill("#repeat", PIN)
+        page.locator("#choose-pin button").click()
+        page.wait_for_url("**/password/signing")
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +79,7 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
     with walk(browser, signing_server, language, None, request.node.name) as official:
         ramesh = official("ramesh.singh")
         page = ramesh.page
-        page.goto(signing_server + "/password/signing")
-        if page.locator("#choose-pin").count():  # the first walk chooses it
-            page.fill("#pin", PIN)
-            page.fill("#repeat", PIN)
-            page.locator("#choose-pin button").click()
-            page.wait_for_url("**/password/signing")
+        choose_pin(page, signing_server)
         page.click("header nav a[href='/files/new']")
         page.fill("#subject", f"Relief to Panapur ({language})")
         page.select_option("#route", "relief_grant")
@@ -58,18 +87,9 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
         page.locator("form.card button.primary").click()
         page.wait_for_url("**/files/*")
         file_url = page.url
-
-        draft_and_approve(page, "Relief to Panapur",
-                          "Rs 4,000 each to the 42 families. पनापुर के परिवारों को राहत।")
-        page.fill("input[id^=issue-pin-]", PIN)
-        page.locator("form[action*='/issue'] button").click()
-        page.wait_for_url("**/files/*")
-        link = page.locator(".signed-order a[href$='signed.pdf']").get_attribute("href")
-        got = ramesh.context.request.get(signing_server + link)
-        assert got.ok and got.headers["content-type"] == "application/pdf"
-        pdf = tmp_path / "order.pdf"
-        pdf.write_bytes(got.body())
-        verify_url = page.locator(".signed-order a[href*='/verify/']").get_attribute("href")
+        draft(page, "Relief to Panapur",
+              "Rs 4,000 each to the 42 families. पनापुर के परिवारों को राहत।")
+        refused_approval(page, said)  # orders are the ADM's
 
         page.fill("#actions input[name=pin]", "not-the-pin")
         page.locator("#actions button[name=choice]").first.click()
@@ -80,6 +100,26 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
         page.goto(file_url)
         assert said["valid"] in page.locator(".notesheet").inner_text()
         ramesh.sign_off()
+
+        sunita = official("sunita.kumari")  # verifies in the field, and sends it up
+        send_on(sunita, file_url, "Verified")
+        sunita.sign_off()
+
+        anil = official("anil.sinha")  # the ADM approves and issues the order, signed
+        page = anil.page
+        choose_pin(page, signing_server)
+        page.goto(file_url)
+        approve(page)
+        page.fill("input[id^=issue-pin-]", PIN)
+        page.locator("form[action*='/issue'] button").click()
+        page.wait_for_url("**/files/*")
+        link = page.locator(".signed-order a[href$='signed.pdf']").get_attribute("href")
+        got = anil.context.request.get(signing_server + link)
+        assert got.ok and got.headers["content-type"] == "application/pdf"
+        pdf = tmp_path / "order.pdf"
+        pdf.write_bytes(got.body())
+        verify_url = page.locator(".signed-order a[href*='/verify/']").get_attribute("href")
+        anil.sign_off()
 
     anyone = browser.new_context(locale="en-IN")
     try:
@@ -101,7 +141,8 @@ def test_sign_send_issue_and_verify_an_order(signing_server, browser, language, 
 def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server, browser,
                                                                  language, request):
     """Sadar's head sets its eSign provider (a stand-in on loopback); the dealing assistant
-    issues an order, authenticates at the provider with the OTP and comes back issued."""
+    drafts an order and sends it up; the head approves and issues it, authenticates at the
+    provider with the OTP and comes back issued."""
     with StandIn() as esp, walk(browser, signing_server, language, None,
                                    request.node.name) as official:
         sunita = official("sunita.kumari")
@@ -122,9 +163,21 @@ def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server,
 
         pooja = official("pooja.kumari")
         page = pooja.page
-        pooja.open_file(f"Repair of the record room ({language})")
-        draft_and_approve(page, "Repair sanctioned",
-                          "Rs 48,500 sanctioned for the roof. छत की मरम्मत स्वीकृत।")
+        choose_pin(page, signing_server)  # her paragraph is signed as she sends it
+        file_url = pooja.open_file(f"Repair of the record room ({language})")
+        draft(page, "Repair sanctioned",
+              "Rs 48,500 sanctioned for the roof. छत की मरम्मत स्वीकृत।")
+        refused_approval(page, SAID[language])  # orders are the head's
+        send_on(pooja, file_url, "Submit")
+        pooja.sign_off()
+        arvind = official("arvind.mishra")
+        send_on(arvind, file_url, "Forward")
+        arvind.sign_off()
+
+        sunita = official("sunita.kumari")
+        page = sunita.page
+        page.goto(file_url)
+        approve(page)
         page.locator("form[id^=esign-] button").click()
         page.wait_for_selector("#otp")  # at the provider, sent on by the page's script
         page.fill("#otp", OTP)
@@ -132,4 +185,4 @@ def test_an_order_issued_with_aadhaar_esign_through_the_provider(signing_server,
         page.wait_for_url("**/files/*")
         assert SAID[language]["esigned"] in page.locator(".flash").inner_text()
         assert page.locator(".signed-order a[href$='signed.pdf']").count() == 1
-        pooja.sign_off()
+        sunita.sign_off()

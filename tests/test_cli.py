@@ -66,7 +66,7 @@ def test_open_act_show_walk_a_file(cli):
     (["file", "open", "--office", "SADAR", "--route", "land_mutation", "--subject", "x", "--as", "priya.sharma"], "holds no post in Circle Office"),
     (["file", "show", "NO/SUCH/2026/0001"], "no file numbered"),
     (["file", "pull-back", "{n}", "--as", "rajesh.prasad"], "only the last sender"),
-    (["file", "close", "{n}", "--as", "rajesh.prasad", "--retention", "C"], "only the file's creator or the head"),
+    (["file", "close", "{n}", "--as", "rajesh.prasad", "--retention", "C"], "is closed by the official holding it at a step where its route may end"),
     (["file", "unpark", "{n}", "--as", "manoj.yadav"], "is not parked"),
     (["deploy-route", "/no/such.bpmn", "--office", "SADAR"], "cannot be read"),
     (["deploy-route", "tests/routes/two_step.bpmn", "--office", "PATNA"], "no office"),

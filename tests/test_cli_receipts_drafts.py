@@ -36,8 +36,15 @@ def test_a_letter_is_diarised_filed_answered_and_the_answer_issued(cli, tmp_path
     draft = ok(cli("file", "draft", file_number, "--as", "manoj.yadav", "--kind", "Notice",
                    "--title", "Notice to the encroacher", "--text", "Remove it in 7 days."))
     draft_id = draft.split("draft ")[1].split()[0]
-    ok(cli("draft", "approve", draft_id, "--version", "1", "--as", "manoj.yadav"))
-    assert ok(cli("draft", "issue", draft_id, "--as", "manoj.yadav")).startswith("SADAR/NOTICE/")
+    refused = cli("draft", "approve", draft_id, "--version", "1", "--as", "manoj.yadav")
+    assert refused.exit_code == 1 and "(Notice) is approved by the competent authority (Circle " \
+        "Inspector, Sadar)" in refused.stderr
+    assert "approved and issued by Circle Inspector, Sadar or an officer above" in ok(
+        cli("file", "show", file_number))
+    ok(cli("file", "act", file_number, "--as", "manoj.yadav", "--choice", "Submit report"))
+    ok(cli("draft", "approve", draft_id, "--version", "1", "--as", "rajesh.prasad"))
+    assert ok(cli("draft", "issue", draft_id, "--as", "rajesh.prasad")).startswith(
+        "SADAR/NOTICE/")
 
 
 def test_mistakes_print_one_line(cli):

@@ -16,6 +16,8 @@ from workflows.errors import InvalidInput, NotAllowed, NotFound
 from workflows.files import dispatching, drafts, filing, letters
 from workflows.models.guards import ImmutableRow
 
+from test_drafts import at_co
+
 T0 = datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)  # a Monday, 10:30 IST
 DAY = date(2026, 11, 2)
 LATER = T0 + timedelta(days=3)
@@ -25,10 +27,11 @@ ADDRESSEE = "The District Magistrate, Saran\nChhapra"
 def issued(session, sadar, people, kind="Letter", title="Report on mutation"):
     file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
                             subject="Mutation of Khata 9, Khesra 10", now=T0)
-    draft = drafts.create_draft(session, number=file.number, user=people.manoj, kind=kind,
+    at_co(session, file, people)  # the head decides letters of the revenue section
+    draft = drafts.create_draft(session, number=file.number, user=people.sunita, kind=kind,
                                 title=title, body="दाखिल-खारिज की जाँच पूरी हुई।\nSd/-", now=T0)
-    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.manoj, now=T0)
-    drafts.issue_draft(session, draft_id=draft.id, user=people.manoj, now=T0)
+    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.sunita, now=T0)
+    drafts.issue_draft(session, draft_id=draft.id, user=people.sunita, now=T0)
     return file, draft
 
 
@@ -94,7 +97,7 @@ def test_bad_dispatches_are_refused_naming_what_is_wrong(session, sadar, people,
 
 def test_a_draft_not_issued_twice_or_by_an_outsider_is_not_dispatched(session, sadar, people):
     file, draft = issued(session, sadar, people)
-    unissued = drafts.create_draft(session, number=file.number, user=people.manoj,
+    unissued = drafts.create_draft(session, number=file.number, user=people.sunita,
                                    kind="Letter", title="A reminder", body="Remind.", now=T0)
     with pytest.raises(NotAllowed, match="'A reminder' is not issued yet"):
         send(session, unissued, people.pooja)
@@ -136,12 +139,13 @@ def test_the_letter_pdf_carries_the_memo_number_and_the_hindi_letterhead(session
     _, draft = issued(session, sadar, people)
     entry = send(session, draft, people.pooja)
     letter = letters.letter_of(session, entry)
-    assert letter.signature[:2] == ["मनोज कुमार यादव", "Manoj Kumar Yadav"]
+    # signed by who issued it: the Circle Officer, competent for the section's letters
+    assert letter.signature[:2] == ["सुनीता कुमारी", "Sunita Kumari"]
     text = pdf_text(letters.letter_pdf(letter))
     assert entry.number in text and draft.issue_number in text
     assert sadar.name_hi in text and sadar.name in text
     assert "District Magistrate, Saran" in text and "The ADM" in text
-    assert "जाँच पूरी हुई" in text and "राजस्व कर्मचारी" in text and "मनोज" in text
+    assert "जाँच पूरी हुई" in text and "Circle Officer, Sadar" in text and "सुनीता" in text
 
 
 def test_an_entry_of_the_register_is_never_removed(session, sadar, people):

@@ -53,7 +53,7 @@ def through_the_provider(sent, otp):
 
 def test_an_order_issued_with_esign_verifies(session, ddmo, people, provider, tmp_path):
     _file, draft = approved_order(session, ddmo, people)
-    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.anil,
                                    site_url=SITE)
     assert draft.status == "approved" and draft.issue_number is None  # not yet
     answer = through_the_provider(sent, OTP)
@@ -62,7 +62,7 @@ def test_an_order_issued_with_esign_verifies(session, ddmo, people, provider, tm
     signed = orders.signed_order_of(session, draft.id)
     pdf = blob_path(tmp_path, signed.sha256).read_bytes()
     checked = orders.check_upload(session, pdf)
-    assert checked.verdict == "exact" and checked.order.signer.id == people.ramesh.id
+    assert checked.verdict == "exact" and checked.order.signer.id == people.anil.id
     with pytest.raises(NotAllowed, match="answered already"):
         esigning.finish_esign(session, answer, tmp_path)  # the same answer posted again
 
@@ -70,12 +70,12 @@ def test_an_order_issued_with_esign_verifies(session, ddmo, people, provider, tm
 def test_a_refused_otp_issues_nothing_and_the_number_waits(session, ddmo, people, provider,
                                                            tmp_path):
     _file, draft = approved_order(session, ddmo, people)
-    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.anil,
                                    site_url=SITE)
     done = esigning.finish_esign(session, through_the_provider(sent, "000000"), tmp_path)
     assert done.refusal and "OTP" in done.refusal and draft.status == "approved"
     first = session.scalars(select(EsignRequest)).one()
-    again = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+    again = esigning.send_for_esign(session, draft_id=draft.id, user=people.anil,
                                     site_url=SITE)
     esigning.finish_esign(session, through_the_provider(again, OTP), tmp_path)
     assert session.get(Draft, draft.id).issue_number == first.issue_number
@@ -83,7 +83,7 @@ def test_a_refused_otp_issues_nothing_and_the_number_waits(session, ddmo, people
 
 def test_a_forged_or_changed_answer_is_refused(session, ddmo, people, provider, tmp_path):
     _file, draft = approved_order(session, ddmo, people)
-    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.anil,
                                    site_url=SITE)
     answer = through_the_provider(sent, OTP)
     changed = re.sub(r"(<UserX509Certificate>)(.)", lambda m: m.group(1) +
@@ -98,7 +98,7 @@ def test_a_forged_or_changed_answer_is_refused(session, ddmo, people, provider, 
 def test_an_esign_office_does_not_issue_with_a_pin(session, ddmo, people, provider, tmp_path):
     _file, draft = approved_order(session, ddmo, people)
     with pytest.raises(NotAllowed, match="eSign"):
-        drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin="whatever-1",
+        drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin="whatever-1",
                            store=tmp_path)
 
 
@@ -108,7 +108,7 @@ def test_the_pages_send_the_order_to_the_provider_and_take_its_answer(session, a
     app.config["ATTACHMENTS"] = str(tmp_path)
     file, draft = approved_order(session, ddmo, people)
     client = app.test_client()
-    sign_in(client, "ramesh.singh")
+    sign_in(client, "anil.sinha")
     page = client.get(f"/files/{file.id}").get_data(as_text=True)
     assert f'id="esign-{draft.id}"' in page and "issue-pin-" not in page
     sent = post(client, f"/files/{file.id}/drafts/{draft.id}/esign", {})
@@ -152,7 +152,7 @@ def test_the_office_signs_its_requests_with_its_registered_rsa_key(session, app,
     published = app.test_client().get("/signing/DDMO/asp.pem")
     assert published.status_code == 200 and published.data.decode() == made.esign_asp_certificate
     _file, draft = approved_order(session, ddmo, people)
-    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.ramesh,
+    sent = esigning.send_for_esign(session, draft_id=draft.id, user=people.anil,
                                    site_url=SITE)
     assert b"rsa-sha256" in sent.request
     provider.asp = authority.authority_certificate(made)  # a provider holding another cert

@@ -84,8 +84,9 @@ def test_workspace_shows_notes_track_holder_and_the_choices(client, mutation):
     page = text(client.get(f"/files/{mutation.id}"))
     for words in (mutation.number, "Mutation of Khata 44", "Petition received.",
                   "With Revenue Karmachari, Halka 1 (Manoj Kumar Yadav)", "Your step",
-                  "Submit report → Circle Inspector", "Opened", "Park", "Close file"):
+                  "Submit report → Circle Inspector", "Opened", "Park"):
         assert words in page, words
+    assert "Close file" not in page  # his step goes on: the head closes it, with a reason
 
 
 def test_act_moves_the_file_and_freezes_the_authors_draft(client, session, mutation, people):
@@ -154,12 +155,24 @@ def test_park_close_and_reopen_from_the_page(client, mutation):
     post(client, f"/files/{mutation.id}/park")
     assert "Take up again" in text(client.get(f"/files/{mutation.id}"))
     post(client, f"/files/{mutation.id}/unpark")
-    refused = post(client, f"/files/{mutation.id}/close", {"remark": "Withdrawn"})
+    assert "Close file" not in text(client.get(f"/files/{mutation.id}"))  # a step that goes on
+    refused = post(client, f"/files/{mutation.id}/close", {"retention": "B"})
+    assert refused.status_code == 400 and "by the head of office giving the reason" in text(
+        refused)
+    head = client.application.test_client()
+    sign_in(head, "sunita.kumari")
+    page = head.get(f"/files/{mutation.id}").get_data(as_text=True)
+    assert 'id="close-reason"' in page and "as the head of office? (kept on the track)" in page
+    refused = post(head, f"/files/{mutation.id}/close", {"remark": "Withdrawn"})
     assert refused.status_code == 400 and "retention category of the file" in text(refused)
-    post(client, f"/files/{mutation.id}/close", {"remark": "Withdrawn", "retention": "B"})
-    page = text(client.get(f"/files/{mutation.id}"))
+    refused = post(head, f"/files/{mutation.id}/close", {"remark": " ", "retention": "B"})
+    assert refused.status_code == 400 and "give the reason for closing file" in text(refused)
+    post(head, f"/files/{mutation.id}/close", {"remark": "Withdrawn", "retention": "B"})
+    page = text(head.get(f"/files/{mutation.id}"))
     assert "closed" in page and "Reopen file" in page and "Category B" in page
-    post(client, f"/files/{mutation.id}/reopen")
+    assert "Withdrawn" in page.split("Track", 1)[1]  # the head's reason, on the track
+    assert "Reopen file" not in text(client.get(f"/files/{mutation.id}"))  # he did not close it
+    post(head, f"/files/{mutation.id}/reopen")
     assert "Your step" in text(client.get(f"/files/{mutation.id}"))
 
 

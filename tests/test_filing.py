@@ -225,26 +225,52 @@ def test_park_blocks_movement_until_unparked(session, sadar, people):
     assert [m.kind for m in filing.track(session, file)] == ["open", "park", "unpark", "act"]
 
 
-def test_close_only_by_creator_or_head_and_reopen_restores_the_step(session, sadar, people):
+def test_the_head_closes_a_file_anywhere_with_a_reason_and_reopen_restores_the_step(
+        session, sadar, people):
     file = open_mutation(session, sadar, people.manoj)
     filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
-    with pytest.raises(NotAllowed, match="only the file's creator or the head of office"):
-        filing.close(session, number=file.number, user=people.rajesh)
+    refusal = (f"file {file.number} is closed by the official holding it at a step where its "
+               "route may end, or by the head of office giving the reason")
+    with pytest.raises(NotAllowed, match=refusal):  # the opener: it lies with another
+        filing.close(session, number=file.number, user=people.manoj, retention="C")
+    with pytest.raises(NotAllowed, match=refusal):  # its holder, at a step that goes on
+        filing.close(session, number=file.number, user=people.rajesh, retention="C")
+    with pytest.raises(InvalidInput, match=f"give the reason for closing file {file.number}"):
+        filing.close(session, number=file.number, user=people.sunita, retention="C",
+                     remark="  ")
     with pytest.raises(InvalidInput, match="retention category"):
-        filing.close(session, number=file.number, user=people.sunita)
+        filing.close(session, number=file.number, user=people.sunita, remark="Withdrawn")
     with pytest.raises(InvalidInput, match="1 to 10 years"):
         filing.close(session, number=file.number, user=people.sunita, retention="C",
-                     keep_years=12)
+                     keep_years=12, remark="Withdrawn")
     filing.close(session, number=file.number, user=people.sunita, retention="c", keep_years=3,
                  remark="Withdrawn by applicant", now=datetime(2024, 2, 29, 6, tzinfo=timezone.utc))
     assert file.status == "closed" and filing.open_tasks(session, file) == []
     assert (file.retention, file.review_on) == ("C", date(2027, 2, 28))
+    closing = filing.track(session, file)[-1]
+    assert (closing.kind, closing.from_post.code, closing.remark) == (
+        "close", "CO", "Withdrawn by applicant")  # the reason, on the track
     with pytest.raises(NotAllowed, match="closed"):
         filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
-    filing.reopen(session, number=file.number, user=people.manoj)
+    with pytest.raises(NotAllowed, match=f"only the official who closed file {file.number} "
+                                         "or the head of office may reopen it"):
+        filing.reopen(session, number=file.number, user=people.manoj)
+    filing.reopen(session, number=file.number, user=people.sunita)
     assert file.status == "open" and holder_post(session, file).code == "CI"
     assert file.retention is None and file.review_on is None
     filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
+
+
+def test_the_holder_at_a_step_where_the_route_may_end_closes_without_a_reason(
+        session, sadar, people):
+    file = open_mutation(session, sadar, people.manoj)
+    filing.act(session, number=file.number, user=people.manoj, choice="Submit report")
+    filing.act(session, number=file.number, user=people.rajesh, choice="Forward")
+    filing.act(session, number=file.number, user=people.sunita, choice="Allow mutation")
+    # "Correct the register" ends the route: its holder, the karmachari, may close the file
+    filing.close(session, number=file.number, user=people.manoj, retention="B")
+    assert file.status == "closed" and filing.track(session, file)[-1].from_post.code == "RK-1"
+    filing.reopen(session, number=file.number, user=people.manoj)  # who closed it reopens it
 
 
 def test_a_finished_file_reopened_starts_its_route_again(session, sadar, people):

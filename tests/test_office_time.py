@@ -15,6 +15,8 @@ from workflows import reports
 from workflows.clock import IST, utcnow
 from workflows.models import Attendance
 
+from test_drafts import at_co
+
 NEW_YEAR = datetime(2027, 1, 1, 1, 30, tzinfo=IST)   # 20:00 UTC on Thursday 31 December 2026
 LEAP_DAY = datetime(2028, 2, 29, 1, 30, tzinfo=IST)  # 20:00 UTC on Monday 28 February 2028
 
@@ -54,8 +56,8 @@ def test_a_file_is_numbered_timed_and_moved_by_the_offices_date(session, sadar, 
     assert with_rajesh.post.code == "CI"
 
     filing.act(session, number=file.number, user=people.rajesh, choice="Return")
-    closed = filing.close(session, number=file.number, user=people.manoj, retention="C",
-                          keep_years=10)
+    closed = filing.close(session, number=file.number, user=people.sunita, retention="C",
+                          keep_years=10, remark="Withdrawn by the applicant")
     review = date(day.year + 10, day.month, 28 if day == date(2028, 2, 29) else day.day)
     assert (closed.retention, closed.review_on) == ("C", review)
 
@@ -68,10 +70,11 @@ def test_receipts_orders_and_attendance_take_the_offices_date(session, sadar, pe
 
     file = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
                             subject="Mutation of Khata 8, Khesra 2")
-    draft = drafts.create_draft(session, number=file.number, user=people.manoj, kind="Order",
+    at_co(session, file, people, now=None)  # the head of office issues orders
+    draft = drafts.create_draft(session, number=file.number, user=people.sunita, kind="Order",
                                 title="Order of mutation", body="Mutation is allowed.")
-    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.manoj)
-    drafts.issue_draft(session, draft_id=draft.id, user=people.manoj)
+    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.sunita)
+    drafts.issue_draft(session, draft_id=draft.id, user=people.sunita)
     assert draft.issue_number.startswith(f"SADAR/ORDER/{day.year}/")
 
     staff.sign_in(session, staff.check_password(session, "manoj.yadav", "sanchika-demo"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from test_file_pages import mutation  # noqa: F401  (fixture: a land mutation file with manoj)
 from test_hindi_pages import speak
 from test_inbox_posts import post_of
-from test_record_verify import BOTH, _a_day, _behind_the_back, _verify
+from test_record_verify import BOTH, _behind_the_back, _verify
 from workflows import clock, org, reports
 from workflows.db import make_engine
 from workflows.errors import InvalidInput, NotAllowed
@@ -116,8 +116,13 @@ def test_on_the_file_page(client, app, session, sadar, mutation, language, kind,
 
 @BOTH
 def test_put_ups_and_a_handover_verify(demo_db, tmp_path):
-    number = _a_day(demo_db, tmp_path)
     eng = make_engine(demo_db)
+    with Session(eng) as session, session.begin():  # with the Circle Inspector
+        manoj = org.user_by_login(session, "manoj.yadav")
+        number = filing.open_file(session, office=org.office_by_code(session, "SADAR"),
+                                  user=manoj, route_key="land_mutation",
+                                  subject="Mutation of plot 12", first_note="Put up.").number
+        filing.act(session, number=number, user=manoj, choice="Submit report")
     with Session(eng) as session, session.begin():
         file = session.scalar(select(File).where(File.number == number))
         co = post_of(session, file.office, "CO")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from workflows.files import filing
 from workflows.models import Draft, Receipt
 
+from test_drafts import at_co
 from webtools import flashes, post, sign_in, text
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -75,6 +76,16 @@ def test_draft_revise_compare_approve_and_issue_an_order(client, session, sadar,
     assert re.search(r'class="add">\+ Mutation allowed in favour of the buyer\.', diff)
     response = post(client, f"/files/{file.id}/drafts/{draft.id}/issue", follow_redirects=True)
     assert any("approved" in m for m in flashes(response))  # not approved yet: refused
+    said = text(client.get(f"/files/{file.id}"))
+    assert ("Competent authority to approve and issue: Circle Officer, Sadar, or an officer "
+            "above") in said and "by the office's delegation of powers" in said
+    response = post(client, f"/files/{file.id}/drafts/{draft.id}/approve", {"version": "2"})
+    assert response.status_code == 400 and ("'Mutation order' (Order) is approved by the "
+                                            "competent authority (Circle Officer, Sadar)"
+                                            ) in text(response)
+    at_co(session, file, people, now=None)  # up to the head, who decides orders
+    client = client.application.test_client()
+    sign_in(client, "sunita.kumari")
     post(client, f"/files/{file.id}/drafts/{draft.id}/approve", {"version": "2"})
     response = post(client, f"/files/{file.id}/drafts/{draft.id}/issue", follow_redirects=True)
     session.expire_all()
@@ -82,3 +93,5 @@ def test_draft_revise_compare_approve_and_issue_an_order(client, session, sadar,
     assert f"Issued as {draft.issue_number}." in flashes(response)
     page = text(client.get(f"/files/{file.id}"))
     assert draft.issue_number in page and "Save new version" not in page
+    history = text(client.get(f"/files/{file.id}/drafts/{draft.id}"))
+    assert "Approvals Version 2 approved by Sunita Kumari (Circle Officer, Sadar)" in history

@@ -31,11 +31,16 @@ def _a_day(url, store):
         draft = drafts.create_draft(session, number=number, user=manoj, kind="Order",
                                     title="Mutation order", body="Mutation allowed.")
         drafts.revise_draft(session, draft_id=draft.id, user=manoj, body="Mutation allowed. Sd/-")
-        drafts.approve_draft(session, draft_id=draft.id, version=2, user=manoj)
-        drafts.issue_draft(session, draft_id=draft.id, user=manoj)
+        draft_id = draft.id
     with Session(eng) as session, session.begin():
         filing.act(session, number=number, user=org.user_by_login(session, "manoj.yadav"),
                    choice="Submit report", remark="Report enclosed.")
+        filing.act(session, number=number, user=org.user_by_login(session, "rajesh.prasad"),
+                   choice="Forward")
+    with Session(eng) as session, session.begin():  # the head, competent for orders
+        sunita = org.user_by_login(session, "sunita.kumari")
+        drafts.approve_draft(session, draft_id=draft_id, version=2, user=sunita)
+        drafts.issue_draft(session, draft_id=draft_id, user=sunita)
     eng.dispose()
     return number
 
@@ -91,6 +96,9 @@ CHANGES = {
         "UPDATE draft_versions SET body = 'Mutation refused.' WHERE number = 2", "draft version"),
     "an issued order": ("UPDATE drafts SET issue_number = 'X/1' WHERE status = 'issued'",
                         "draft"),
+    "who approved a draft": (
+        "UPDATE draft_approvals SET approved_by_post_id = (SELECT MIN(id) FROM posts)",
+        "draft approval"),
     "a file's subject": ("UPDATE files SET subject = 'Something else' "
                          "WHERE subject = 'Mutation of plot 12'", "file"),
     "a file's creator": ("UPDATE files SET created_by_id = created_by_id + 1 "

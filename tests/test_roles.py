@@ -102,10 +102,8 @@ def _a_day_of_work(url, store):
         notes.add_note(session, number=number, user=manoj, body="Enquiry done on the spot.")
         attachments.attach(session, number=number, user=manoj, filename="map.pdf",
                            data=b"%PDF-1.4 map", store=store)
-        draft = drafts.create_draft(session, number=number, user=manoj, kind="Order",
-                                    title="Mutation order", body="Mutation allowed.")
-        drafts.approve_draft(session, draft_id=draft.id, version=1, user=manoj)
-        drafts.issue_draft(session, draft_id=draft.id, user=manoj)
+        draft = drafts.create_draft(session, number=number, user=manoj, kind="Notice",
+                                    title="Notice to the objector", body="Appear on Monday.")
         receipts.diarise_receipt(session, office=office, user=manoj, subject="Petition",
                                  sender="Ram Kumar")
         limits.set_limits(session, office, priorities={"Immediate": 2})
@@ -114,6 +112,10 @@ def _a_day_of_work(url, store):
                           priorities={"Immediate": None})  # taken off: the one DELETE
         filing.act(session, number=number, user=org.user_by_login(session, "manoj.yadav"),
                    choice="Submit report", remark="Report enclosed.")
+    with sessions.begin() as session:  # the Circle Inspector, competent for notices
+        rajesh = org.user_by_login(session, "rajesh.prasad")
+        drafts.approve_draft(session, draft_id=draft.id, version=1, user=rajesh)
+        drafts.issue_draft(session, draft_id=draft.id, user=rajesh)
     later = utcnow() + timedelta(days=60)
     report = scheduler.escalate_pass(sessions, later)
     outbox.send_pending(sessions, later, outbox.transport_from_settings({}, store.parent))

@@ -25,7 +25,7 @@ from workflows.signing.pdf import OrderSheet, order_pdf, sign_pdf
 
 from conftest import People
 from test_record_verify import _verify
-from test_signing import PIN, relief_file, signing_office
+from test_signing import PIN, relief_file_at_adm, signing_office
 from webtools import csrf, post, sign_in, text
 
 BODY = ("Relief of Rs 4,000 each is sanctioned to the 42 families of Panapur.\n"
@@ -33,18 +33,18 @@ BODY = ("Relief of Rs 4,000 each is sanctioned to the 42 families of Panapur.\n"
 
 
 def approved_order(session, ddmo, people):
-    file = relief_file(session, ddmo, people)
-    draft = drafts.create_draft(session, number=file.number, user=people.ramesh, kind="Order",
+    file = relief_file_at_adm(session, ddmo, people)
+    draft = drafts.create_draft(session, number=file.number, user=people.anil, kind="Order",
                                 title="Relief to Panapur", body=BODY)
-    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.ramesh)
+    drafts.approve_draft(session, draft_id=draft.id, version=1, user=people.anil)
     return file, draft
 
 
 def issued_order(session, ddmo, people, store):
     signing_office(session, ddmo)
-    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    officials.choose_pin(session, people.anil, PIN, PIN)
     file, draft = approved_order(session, ddmo, people)
-    drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin=PIN,
+    drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin=PIN,
                        site_url="http://127.0.0.1:5000/", store=store)
     signed = orders.signed_order_of(session, draft.id)
     return file, draft, signed, blob_path(store, signed.sha256).read_bytes()
@@ -58,23 +58,23 @@ def test_an_issued_order_is_a_signed_pdf_with_its_code(session, ddmo, people, tm
     assert f"/verify/{signed.short_code}" in words
     checked = orders.check_upload(session, pdf)
     assert checked.verdict == "exact" and checked.order.draft.id == draft.id
-    assert checked.order.signer.id == people.ramesh.id
+    assert checked.order.signer.id == people.anil.id
 
 
 def test_a_failed_signature_leaves_the_draft_approved_and_the_number_free(session, ddmo,
                                                                           people, tmp_path):
     signing_office(session, ddmo)
-    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    officials.choose_pin(session, people.anil, PIN, PIN)
     file, draft = approved_order(session, ddmo, people)
     with pytest.raises(WrongPin):
         with session.begin_nested():
-            drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin="wrong-pin",
+            drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin="wrong-pin",
                                store=tmp_path)
     session.expire_all()
     again = session.get(Draft, draft.id)
     assert again.status == "approved" and again.issue_number is None
     assert session.scalars(select(SignedOrder)).all() == []
-    drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin=PIN, store=tmp_path)
+    drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin=PIN, store=tmp_path)
     assert again.issue_number.endswith("/0001")  # the number the failure did not take
 
 
@@ -100,7 +100,7 @@ def test_a_pdf_signed_outside_sanchika_is_flagged_and_more_so_after_revocation(
         session, ddmo, people, tmp_path):
     """Someone with the official's key and PIN signs a PDF of their own, never issued."""
     file, _draft, signed, _pdf = issued_order(session, ddmo, people, tmp_path)
-    unlocked = officials.signer_for(session, people.ramesh, signed.certificate.post_id, PIN)
+    unlocked = officials.signer_for(session, people.anil, signed.certificate.post_id, PIN)
     sheet = OrderSheet(office_name=ddmo.name, office_name_hi=None, issue_number="DDMO/ORDER/X",
                        kind="Order", kind_hi="आदेश", title="Forged", body="Pay the bearer.",
                        issued_on=date(2026, 1, 1), post_title="Anyone", signer_name="Anyone",
@@ -115,14 +115,14 @@ def test_a_pdf_signed_outside_sanchika_is_flagged_and_more_so_after_revocation(
 
 def test_a_revoked_certificate_cannot_issue(session, ddmo, people, tmp_path):
     signing_office(session, ddmo)
-    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    officials.choose_pin(session, people.anil, PIN, PIN)
     file, draft = approved_order(session, ddmo, people)
     post_id = filing.open_tasks(session, file)[0].post_id
-    unlocked = officials.signer_for(session, people.ramesh, post_id, PIN)
+    unlocked = officials.signer_for(session, people.anil, post_id, PIN)
     authority.revoke(session, authority.authority_of(session, ddmo.id), [unlocked.certificate],
                      unlocked.certificate.not_before, "compromised")
     with pytest.raises(NotAllowed, match="revoked"):
-        drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin=PIN,
+        drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin=PIN,
                            store=tmp_path)
 
 
@@ -153,7 +153,7 @@ def test_the_public_page_verifies_by_code_and_by_upload(session, app, ddmo, peop
     page = client.get(f"/verify/{signed.short_code}")
     assert page.status_code == 200
     said = text(page)
-    assert draft.issue_number in said and "Valid" in said and people.ramesh.name in said
+    assert draft.issue_number in said and "Valid" in said and people.anil.name in said
     typed = client.get("/verify", query_string={"code": signed.short_code.lower().replace("-", "")})
     assert typed.headers["Location"].endswith(f"/verify/{signed.short_code}")
     assert client.get("/verify/ZZZZ-ZZZZ").status_code == 404
@@ -167,10 +167,10 @@ def test_the_public_page_verifies_by_code_and_by_upload(session, app, ddmo, peop
 def test_the_file_page_issues_with_the_pin(session, app, ddmo, people, tmp_path):
     app.config["ATTACHMENTS"] = str(tmp_path)
     signing_office(session, ddmo)
-    officials.choose_pin(session, people.ramesh, PIN, PIN)
+    officials.choose_pin(session, people.anil, PIN, PIN)
     file, draft = approved_order(session, ddmo, people)
     client = app.test_client()
-    sign_in(client, "ramesh.singh")
+    sign_in(client, "anil.sinha")
     assert 'id="issue-pin-' in client.get(f"/files/{file.id}").get_data(as_text=True)
     wrong = post(client, f"/files/{file.id}/drafts/{draft.id}/issue", dict(pin="wrong-pin-1"))
     assert wrong.status_code == 400 and session.get(Draft, draft.id).status == "approved"
@@ -202,20 +202,20 @@ def test_an_order_revoked_or_superseded_says_so_on_its_page(session, app, ddmo, 
     with pytest.raises(NotAllowed, match="only the head"):
         orders.revoke_order(session, draft_id=draft.id, user=people.priya, reason="Wrong list")
     with pytest.raises(InvalidInput, match="say why"):
-        orders.revoke_order(session, draft_id=draft.id, user=people.ramesh, reason="  ")
-    second = drafts.create_draft(session, number=file.number, user=people.ramesh, kind="Order",
+        orders.revoke_order(session, draft_id=draft.id, user=people.anil, reason="  ")
+    second = drafts.create_draft(session, number=file.number, user=people.anil, kind="Order",
                                  title="Relief to Panapur, revised", body=BODY + "\n(revised)")
-    drafts.approve_draft(session, draft_id=second.id, version=1, user=people.ramesh)
+    drafts.approve_draft(session, draft_id=second.id, version=1, user=people.anil)
     with pytest.raises(InvalidInput, match="no signed order"):
-        drafts.issue_draft(session, draft_id=second.id, user=people.ramesh, pin=PIN,
+        drafts.issue_draft(session, draft_id=second.id, user=people.anil, pin=PIN,
                            store=tmp_path, supersedes="DDMO/ORDER/1999/0001")
-    drafts.issue_draft(session, draft_id=second.id, user=people.ramesh, pin=PIN, store=tmp_path,
+    drafts.issue_draft(session, draft_id=second.id, user=people.anil, pin=PIN, store=tmp_path,
                        supersedes=draft.issue_number.lower())
     client = app.test_client()
     said = text(client.get(f"/verify/{signed.short_code}"))
     assert f"Superseded by {second.issue_number}" in said
     with pytest.raises(NotAllowed, match="no longer in force"):
-        orders.revoke_order(session, draft_id=draft.id, user=people.ramesh, reason="Twice")
+        orders.revoke_order(session, draft_id=draft.id, user=people.anil, reason="Twice")
     newer = orders.signed_order_of(session, second.id)
     orders.revoke_order(session, draft_id=second.id, user=people.anil,  # the head
                         reason="Funds withdrawn by the state")

@@ -39,6 +39,16 @@ def relief_file(session, ddmo, people):
                             first_note="Put up the list of 42 families for relief.")
 
 
+def relief_file_at_adm(session, ddmo, people):
+    """A relief file sent up to the ADM, the competent authority for the DDMO's orders (no
+    paragraph on it to sign on the way)."""
+    file = filing.open_file(session, office=ddmo, user=people.ramesh, route_key="relief_grant",
+                            subject="Relief to flood-hit families of Panapur")
+    filing.act(session, number=file.number, user=people.ramesh, choice="Send for verification")
+    filing.act(session, number=file.number, user=people.sunita, choice="Verified")
+    return file
+
+
 def test_paragraphs_are_signed_as_the_file_is_sent(session, ddmo, people):
     signing_office(session, ddmo)
     officials.choose_pin(session, people.ramesh, PIN, PIN)

@@ -376,10 +376,10 @@ def test_the_office_arms_and_fires_a_timer_of_a_called_route(session, ddmo, peop
 
 def test_a_file_closed_inside_a_called_route_is_reopened_there(session, ddmo, people):
     file = contract_file(session, ddmo, people)
-    filing.close(session, number=file.number, user=people.ramesh, retention="C",
+    filing.close(session, number=file.number, user=people.anil, retention="C",
                  remark="Proposal withdrawn for now.")
     assert filing.open_tasks(session, file) == []
-    filing.reopen(session, number=file.number, user=people.ramesh, remark="Proposal renewed.")
+    filing.reopen(session, number=file.number, user=people.anil, remark="Proposal renewed.")
     [task] = filing.open_tasks(session, file)
     assert (task.step_id, task.post.code) == (VET, "LO")
     assert task.route_version_id == legal_version(session, ddmo, 1).id

@@ -25,7 +25,7 @@ TOKEN_PIN = "token-pin-4711"
 
 @pytest.fixture(scope="session")
 def softhsm(tmp_path_factory):
-    """A token store of the run's, with Ramesh's token in it and a key made on the token.
+    """A token store of the run's, with Ramesh's and Anil's tokens in it and a key made on the token.
     SoftHSM2 reads its configuration once per process, so the store is the run's."""
     if shutil.which("softhsm2-util") is None or not os.path.exists(token.SOFTHSM):
         if IN_CI:
@@ -37,10 +37,11 @@ def softhsm(tmp_path_factory):
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
                     "log.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "ramesh.singh",
-                    "--pin", TOKEN_PIN, "--so-pin", "so-pin-0000"], check=True,
-                   capture_output=True)
-    token.enrol(token.SOFTHSM, "ramesh.singh", TOKEN_PIN)
+    for login in ("ramesh.singh", "anil.sinha"):  # Anil, the ADM, signs the orders
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", login,
+                        "--pin", TOKEN_PIN, "--so-pin", "so-pin-0000"], check=True,
+                       capture_output=True)
+        token.enrol(token.SOFTHSM, login, TOKEN_PIN)
     return token.SOFTHSM
 
 
@@ -66,7 +67,7 @@ def test_an_order_is_signed_on_the_token_and_verifies(session, ddmo, people, sof
                                                       tmp_path):
     token_office(session, ddmo, softhsm)
     _file, draft = approved_order(session, ddmo, people)
-    drafts.issue_draft(session, draft_id=draft.id, user=people.ramesh, pin=TOKEN_PIN,
+    drafts.issue_draft(session, draft_id=draft.id, user=people.anil, pin=TOKEN_PIN,
                        store=tmp_path)
     row = orders.signed_order_of(session, draft.id)
     pdf = blob_path(tmp_path, row.sha256).read_bytes()

@@ -151,7 +151,7 @@ def test_other_tabs(client, session, sadar, people):
     filing.park(session, number=file.number, user=people.manoj)
     closed = filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
                               subject="Withdrawn mutation")
-    filing.close(session, number=closed.number, user=people.manoj, retention="C",
+    filing.close(session, number=closed.number, user=people.sunita, retention="C",
                  remark="Withdrawn")
     session.flush()
     sign_in(client, "manoj.yadav")

@@ -1,5 +1,6 @@
 """Administration of an office: the org chart (posts, holders, additional charge, transfer),
-onboarding from a spreadsheet, and the office's calendar, limits and signing authority."""
+onboarding from a spreadsheet, the office's calendar, limits and signing authority, and its
+delegation of powers (who approves and issues each kind of draft)."""
 
 from datetime import date
 
@@ -12,9 +13,10 @@ from sqlalchemy import select
 
 from workflows.deadlines import calendar, limits
 from workflows import clock, sheets
-from workflows.org import attendance, handover, onboarding, orgchart
+from workflows import org
+from workflows.org import attendance, handover, onboarding, orgchart, powers
 from workflows.errors import InvalidInput, SanchikaError
-from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
+from workflows.models import PRIORITIES, PROVIDERS, Post, PostHolding, Section, User
 from workflows.signing import authority
 
 from .i18n import num as digits, say
@@ -229,6 +231,44 @@ def _save_settings(db, office):
                       weekly_offs=form.get("weekly_offs", "").strip() or None,
                       grace_days=form.get("grace_days", "").strip() or None,
                       priorities=by_priority, user=current_user)
+
+
+@bp.route("/offices/<int:office_id>/powers", methods=["GET", "POST"])
+@login_required
+def delegation(office_id):
+    """The office's delegation of powers: who approves and issues each kind of draft."""
+    with transaction() as db:
+        office = administered_office(db, office_id)
+        if request.method == "POST":
+            try:
+                with db.begin_nested():
+                    kind = _save_power(db, office)
+                flash(_("The competent authority for %(kind)s is saved.", kind=_(kind)), "ok")
+            except SanchikaError as exc:
+                flash(say(exc), "error")
+            return redirect(url_for("admin.delegation", office_id=office_id))
+        posts = list(db.scalars(select(Post).where(Post.office_id == office.id)
+                                .order_by(Post.title)))
+        roles = sorted({p.role for p in posts} | {org.HEAD_OF_OFFICE})
+        return render_template("admin/powers.html", office=office, posts=posts, roles=roles,
+                               delegations=powers.delegations(db, office))
+
+
+def _save_power(db, office):
+    """Set one kind's competent authority from the form: "post:<id>", "role:<name>", or
+    nothing (the default); returns the kind."""
+    kind, chosen = request.form.get("kind", ""), request.form.get("by", "").strip()
+    what, _sep, value = chosen.partition(":")
+    if what == "post" and value.strip().isdigit():
+        powers.set_power(db, current_user, office, kind, post_id=int(value))
+    elif what == "role" and value.strip():
+        powers.set_power(db, current_user, office, kind, role=value)
+    elif not chosen:
+        powers.set_power(db, current_user, office, kind)
+    else:
+        raise InvalidInput("'%(value)s' is neither a post nor a role of the office",
+                           value=chosen)
+    return kind
 
 
 def init_app(app):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflows import org
+from workflows.org import powers
 from workflows.errors import FileMoved, InvalidInput, NotAllowed, NotFound
 from workflows.files import dispatching, drafts
 from workflows.models import DISPATCH_MODES
@@ -136,7 +137,10 @@ def draft(file_id, draft_id):
         except (InvalidInput, NotAllowed) as exc:
             abort(400, say(exc))
         staff = any(p.office_id == file.office_id for p in org.posts_of(db, current_user))
+        authority = (None if item.status == "issued" else
+                     powers.competent(db, file.office, file.section_id, item.kind))
         page = render_template("files/draft.html", file=file, draft=item, versions=versions,
                                a=a, b=b, diff=diff, dispatch_modes=DISPATCH_MODES,
-                               entry=dispatching.dispatch_of(db, draft_id), staff=staff)
+                               entry=dispatching.dispatch_of(db, draft_id), staff=staff,
+                               authority=authority, approvals=drafts.approvals_of(db, draft_id))
     return page

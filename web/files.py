@@ -4,8 +4,8 @@ route diagram, and every action an official takes on a file."""
 import time
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
-                   render_template, request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, make_response,
+                   redirect, render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -112,6 +112,8 @@ def act_on(file_id, action):
         kept = {k: v for k, v in request.form.items()
                 if k in ("remark", "reason", "note", "task_id", "put_up_reason")}
         return _page(file_id, form=kept), 409 if isinstance(exc, FileMoved) else 400
+    if isinstance(message, Response):
+        return message  # a page of the action's own (a choice asked again)
     if message:
         flash(str(message), "info")
     return None
@@ -129,6 +131,10 @@ def act(file_id):
     form = request.form
 
     def run(db, file):
+        if not form.get("confirmed"):
+            asking = _confirmation(db, file, form)
+            if asking is not None:
+                return asking
         to_post = form.get("to_post") or None
         filing.act(db, number=file.number, user=current_user, choice=form.get("choice", ""),
                    remark=form.get("remark", ""), reason=form.get("reason", ""),
@@ -138,6 +144,18 @@ def act(file_id):
         return _("File %(number)s sent on: %(choice)s.", number=file.number,
                  choice=form.get("choice", ""))
     return act_on(file_id, run) or redirect(url_for("inbox.index"))
+
+
+def _confirmation(db, file, form):
+    """A choice that ends the file is taken only once the official confirms it: a page that
+    says so and asks again (what they typed goes with it; a PIN is asked for again, never
+    written into the page).  None for any other choice."""
+    asked = workspace.ending_step(db, file, form.get("task_id"), form.get("choice", ""))
+    if asked is None:
+        return None
+    return make_response(render_template(
+        "files/confirm.html", file=file, step=asked[0], ends=asked[1], form=form,
+        choice=form.get("choice", ""), asks_pin=bool(form.get("pin"))))
 
 
 @bp.route("/<int:file_id>/notes", methods=["POST"])

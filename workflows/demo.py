@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock, org
+from .org import powers
 from .files import drafts, filing, receipts
 from .deadlines import limits
 from .routes import routing
@@ -105,6 +106,18 @@ STAFF = [
      [("EKMA", "CO", "regular")]),
 ]
 
+# The delegation of powers: office, kind of draft, ("post", code) or ("role", name).  Sadar's
+# letters keep the default (the section officer of the file's section, else the head).
+POWERS = [
+    ("DDMO", "Order", ("role", org.HEAD_OF_OFFICE)),
+    ("DDMO", "Office memorandum", ("role", org.HEAD_OF_OFFICE)),
+    ("DDMO", "Notice", ("role", org.HEAD_OF_OFFICE)),
+    ("DDMO", "Letter", ("role", "Section Officer")),
+    ("SADAR", "Order", ("role", org.HEAD_OF_OFFICE)),
+    ("SADAR", "Office memorandum", ("role", org.HEAD_OF_OFFICE)),
+    ("SADAR", "Notice", ("post", "CI")),  # notices in mutation cases: the Circle Inspector
+]
+
 # a route is published after the routes it calls (supply_contract calls legal_vetting)
 ROUTES = {"DDMO": ["relief_grant", "general_noting", "sections_consultation",
                    "flood_damage_report", "legal_vetting", "supply_contract"],
@@ -158,6 +171,7 @@ def load_demo(session: Session, today: date | None = None) -> list[str]:
     sections = _sections(session, offices, created)
     posts = _posts(session, offices, sections, created)
     _staff(session, offices, posts, today, created)
+    _powers(session, offices, posts, created)
     for code, keys in ROUTES.items():
         for key in keys:
             if session.scalar(select(Route.id).where(Route.office_id == offices[code].id,
@@ -273,6 +287,19 @@ def _posts(session: Session, offices: dict[str, Office], sections: dict[tuple[st
         posts[(office, code)] = post
         created.append(f"post {office}/{code}")
     return posts
+
+
+def _powers(session: Session, offices: dict[str, Office], posts: dict[tuple[str, str], Post],
+            created: list[str]) -> None:
+    for code in sorted({office for office, _kind, _by in POWERS}):
+        if any(not d.is_default for d in powers.delegations(session, offices[code])):
+            continue
+        for office, kind, (by, name) in POWERS:
+            if office == code:
+                powers.set_power(session, None, offices[code], kind,
+                                 post_id=posts[(code, name)].id if by == "post" else None,
+                                 role=name if by == "role" else None)
+        created.append(f"powers {code}")
 
 
 def _staff(session: Session, offices: dict[str, Office], posts: dict[tuple[str, str], Post],

@@ -6,7 +6,7 @@ the index that is read from the index alone.  The inbox's look-up of a post's op
 (post_id, done_at) is served by the same index.
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-04
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0033'
-down_revision = '0030'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from workflows.files import attachments, filing, notes, notesheet
+from workflows.files import attachments, drafts, filing, notes, notesheet
+from workflows.org import powers
 
 from workflows.deadlines import escalation
 
@@ -136,6 +137,7 @@ def file_show(session, number):
         out.append(f"  {ist(m.at)}  {m.kind:9} {who} -> {to}{choice}{part}  held {held}"
                    + (f"\n      remark: {m.remark}" if m.remark else ""))
     out.extend(_note_lines(session, file))
+    out.extend(_draft_lines(session, file))
     out.extend(_escalation_lines(session, file))
     documents = attachments.attachments_of(session, file)
     if documents:
@@ -177,6 +179,21 @@ def _note_lines(session, file):
     return out
 
 
+def _draft_lines(session, file):
+    """The drafts, each with its status and, until issued, its competent authority."""
+    out = []
+    for draft in drafts.drafts_of(session, file):
+        line = f"  {draft.id}. {draft.kind}: {draft.title} ({draft.status}"
+        line += f" {draft.issue_number})" if draft.issue_number else ")"
+        if draft.status != "issued":
+            authority = powers.competent(session, file.office, file.section_id, draft.kind)
+            line += (f"  -- approved and issued by "
+                     f"{', '.join(p.title for p in authority.posts) or 'nobody named'}"
+                     " or an officer above" + (" (default)" if authority.by_default else ""))
+        out.append(line)
+    return (["Drafts"] if out else []) + out
+
+
 def _where(session, file):
     if file.status == "closed":
         return f"closed ({file.outcome})"
@@ -197,5 +214,5 @@ FILE_COMMANDS = (
     file_open, file_act, file_pull_back, file_note, file_attach, file_show,
     _status_command("park", filing.park, "Set a file you hold aside."),
     _status_command("unpark", filing.unpark, "Take a parked file up again."),
-    _status_command("reopen", filing.reopen, "Reopen a closed file (its creator or the head)."),
+    _status_command("reopen", filing.reopen, "Reopen a closed file (who closed it, or the head)."),
 )

@@ -178,7 +178,8 @@ def restore_command(src, force):
 @click.option("--remark", default="")
 @session_scope
 def file_close(session, number, login, retention, keep_years, remark):
-    """Close a file (its creator or the head of office) and record its retention category."""
+    """Close a file (its holder at a step where its route may end, or the head of office with
+    a --remark giving the reason) and record its retention category."""
     file = filing.close(session, number=number, user=org.user_by_login(session, login),
                         retention=retention, keep_years=keep_years, remark=remark)
     click.echo(f"{file.number}: closed, category {file.retention}, review on "

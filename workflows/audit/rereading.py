@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import audit
-from ..models import AuditEvent, Draft, DraftVersion, File, records
+from ..models import AuditEvent, Draft, DraftApproval, DraftVersion, File, records
 from ..models.records import KINDS, Kind, digest
 
 
@@ -176,13 +176,15 @@ def _documents(session: Session, read_document: Callable[[str], bytes | None],
 
 def _with_file_numbers(session: Session, found: list[_Found]) -> list[Finding]:
     """Findings of ``found`` ((kind, row id, what, file id)), each with the number of the
-    file its row belongs to (a draft version's through its draft), in file order."""
-    versions = [row_id for kind, row_id, _, file_id in found
-                if kind == "draft version" and file_id is None]
-    of_version = dict(session.execute(
-        select(DraftVersion.id, Draft.file_id).join(Draft, Draft.id == DraftVersion.draft_id)
-        .where(DraftVersion.id.in_(versions))).all()) if versions else {}
-    ids = [file_id if file_id is not None else of_version.get(row_id)
+    file its row belongs to (a draft version's or approval's through its draft), in file
+    order."""
+    through_draft: dict[str, dict[int, int]] = {}
+    for kind, model in (("draft version", DraftVersion), ("draft approval", DraftApproval)):
+        rows = [row_id for k, row_id, _, file_id in found if k == kind and file_id is None]
+        through_draft[kind] = dict(session.execute(
+            select(model.id, Draft.file_id).join(Draft, Draft.id == model.draft_id)
+            .where(model.id.in_(rows))).all()) if rows else {}
+    ids = [file_id if file_id is not None else through_draft.get(kind, {}).get(row_id)
            for kind, row_id, _, file_id in found]
     numbers: dict[int | None, str] = dict(session.execute(
         select(File.id, File.number).where(File.id.in_({i for i in ids if i}))).all())

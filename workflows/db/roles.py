@@ -23,7 +23,8 @@ OWNER_ENV = "SANCHIKA_OWNER_DATABASE_URL"
 # What the application does to each table.  Rows of the record that are only ever added
 # (the guard triggers, and the ORM's guards in workflows/models/guards.py, refuse the rest):
 INSERT_ONLY = ("movements", "audit_events", "audit_checkpoints", "route_versions",
-               "draft_versions", "note_signatures", "signed_orders", "revoked_orders")
+               "draft_versions", "note_signatures", "signed_orders", "revoked_orders",
+               "draft_approvals")
 READ_ONLY = ("alembic_version",)   # the schema is the owner's; backups read its revision
 DELETED_FROM = ("priority_limits",  # an office's limit for a priority, taken off
                 "recovery_codes", "second_factors")  # a second factor reset or enrolled anew

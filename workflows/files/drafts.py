@@ -1,9 +1,12 @@
 """Drafts (प्रारूप): letters, orders, office memoranda and notices written on a file.
 
 A draft's text lives in numbered versions that never change.  The official holding the file
-writes, revises and approves a specific version; revising after approval returns the draft to
-draft status.  An approved draft is issued with a number per office, kind and year
-(SADAR/ORDER/2026/0007), after which it is frozen.  Nothing here is ever deleted.
+writes and revises it; the competent authority for its kind (the office's delegation of
+powers, ``org.powers``), or an officer above it, approves a specific version while holding the
+file, and issues it.  Revising after approval returns the draft for approval again (the
+earlier approval stays in ``draft_approvals``).  An approved draft is issued with a number per
+office, kind and year (SADAR/ORDER/2026/0007), after which it is frozen.  Nothing here is ever
+deleted.
 """
 
 import difflib
@@ -17,7 +20,8 @@ from .. import audit, org
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed, NotFound
 from .filing import lock_file, open_tasks
-from ..models import DRAFT_KINDS, Draft, DraftVersion, File, User
+from ..models import DRAFT_KINDS, Draft, DraftApproval, DraftVersion, File, User
+from ..org import powers
 from ..clock import office_today
 from .numbering import next_number
 from .attachments import default_store
@@ -92,12 +96,16 @@ def approve_draft(session: Session, *, draft_id: int, version: int | str, user: 
         title=draft.title, issue_number=draft.issue_number))
     post_id = _holding_post(session, file, user, NotAllowed(
         "only the official holding file %(number)s may approve its drafts", number=file.number))
+    powers.require_competent(session, user, file.office, file.section_id, draft.kind,
+                             draft.title, "approve")
     chosen = _version(session, draft, version)
     if draft.status == "approved" and draft.approved_version == chosen.number:
         raise NotAllowed("version %(version)s of '%(title)s' is already approved",
                          version=chosen.number, title=draft.title)
     draft.status, draft.approved_version = "approved", chosen.number
     draft.approved_by_id, draft.approved_by_post_id, draft.approved_at = user.id, post_id, now
+    session.add(DraftApproval(draft_id=draft.id, version=chosen.number, approved_by_id=user.id,
+                              approved_by_post_id=post_id, approved_at=now))
     audit.record(session, "draft.approved", user, file, draft=draft.id, version=chosen.number)
     session.flush()
     return draft
@@ -137,6 +145,8 @@ def issuable(session: Session, draft_id: int, user: User) -> tuple[Draft, File, 
                          title=draft.title)
     post_id = _holding_post(session, file, user, NotAllowed(
         "only the official holding file %(number)s may issue its drafts", number=file.number))
+    powers.require_competent(session, user, file.office, file.section_id, draft.kind,
+                             draft.title, "issue")
     return draft, file, post_id
 
 
@@ -183,6 +193,12 @@ def versions_of(session: Session, draft_id: int) -> list[DraftVersion]:
     """All versions of a draft, first to latest."""
     return list(session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft_id)
                                 .order_by(DraftVersion.number)))
+
+
+def approvals_of(session: Session, draft_id: int) -> list[DraftApproval]:
+    """Every approval the draft was given, first to last (a revision withdraws the last)."""
+    return list(session.scalars(select(DraftApproval).where(DraftApproval.draft_id == draft_id)
+                                .order_by(DraftApproval.id)))
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:

@@ -25,6 +25,7 @@ from ..models import File, Movement, Post, Task, User
 from .opening import open_file  # noqa: F401
 from .parking import park, unpark  # noqa: F401
 from .pulling import pull_back, pullable, sent_by  # noqa: F401
+from ..routes import calling
 from ..routes.calling import called_routes
 from ..routes.routing import engine_refusals, engine_route
 
@@ -33,40 +34,52 @@ def close(session: Session, *, number: str, user: User, retention: str | None = 
           keep_years: int | str | None = None, remark: str | None = "",
           now: datetime | None = None) -> File:
     """Close a file before its route ends, recording it in its ``retention`` category (A, B or
-    C, kept ``keep_years``; see records.py); only its creator or the head of office may."""
+    C, kept ``keep_years``; see records.py).  Whoever holds it at a step where its route may
+    end closes it; the head of office may close it anywhere, giving the reason (``remark``),
+    which stays on its track."""
     now = now or utcnow()
     file = lock_file(session, number)
     if file.status == "closed":
         raise NotAllowed("file %(number)s is already closed", number=file.number)
-    post = access.creator_or_head(session, file, user, NotAllowed(
-        "only the file's creator or the head of office may close file %(number)s",
-        number=file.number))
     tasks = open_tasks(session, file)
-    if len(tasks) > 1:
-        post = _head_ending_parts(session, file, user, tasks, remark)
+    closing = closing_post(session, file, user, tasks)
+    if closing is None and len(tasks) > 1:
+        raise NotAllowed("file %(number)s lies with %(count)s posts at once; only the head of "
+                         "office may close it, ending those parts", number=file.number,
+                         count=len(tasks))
+    if closing is None:
+        raise NotAllowed("file %(number)s is closed by the official holding it at a step where "
+                         "its route may end, or by the head of office giving the reason",
+                         number=file.number)
+    post, as_head = closing
+    if as_head and not (remark or "").strip():
+        if len(tasks) > 1:
+            raise InvalidInput("file %(number)s lies with %(count)s posts at once; give the "
+                               "reason for ending those parts", number=file.number,
+                               count=len(tasks))
+        raise InvalidInput("give the reason for closing file %(number)s: it is kept on its "
+                           "track", number=file.number)
     review_on = records.set_retention(file, retention, keep_years, now)
     for task in tasks:
         task.done_at, task.outcome = now, "closed"
     file.closed_at, file.outcome, file.previous_state = now, "Closed", ""
     ended = {"ended_parts": [t.step_name for t in tasks]} if len(tasks) > 1 else {}
     return _set_status(session, file, user, "closed", "close", post.id, remark, now,
-                       retention=file.retention, review_on=review_on.isoformat(), **ended)
+                       retention=file.retention, review_on=review_on.isoformat(),
+                       by_head=as_head, **ended)
 
 
-def _head_ending_parts(session: Session, file: File, user: User, tasks: Sequence[Task],
-                       remark: str | None) -> Post:
-    """A file lying with several posts at once is closed only by the head of office, who
-    gives the reason for ending its open parts; the head's post."""
-    head = next((p for p in org.posts_of(session, user)
-                 if p.office_id == file.office_id and p.is_head), None)
-    if head is None:
-        raise NotAllowed("file %(number)s lies with %(count)s posts at once; only the head of "
-                         "office may close it, ending those parts", number=file.number,
-                         count=len(tasks))
-    if not (remark or "").strip():
-        raise InvalidInput("file %(number)s lies with %(count)s posts at once; give the reason "
-                           "for ending those parts", number=file.number, count=len(tasks))
-    return head
+def closing_post(session: Session, file: File, user: User,
+                 tasks: Sequence[Task]) -> tuple[Post, bool] | None:
+    """The post through which ``user`` may close the open ``file`` (lying at ``tasks``), and
+    whether as the head of office (who gives a reason); None when they may not.  The holder
+    closes a file lying with them alone at a step offering a choice that ends the route; a
+    file lying with several posts at once is closed only by the head."""
+    if len(tasks) == 1 and org.holds(session, user, tasks[0].post_id) and ending_choices(
+            session, file, tasks[0]):
+        return tasks[0].post, False
+    head = access.head_post(session, file, user)
+    return (head, True) if head is not None else None
 
 
 def reopen(session: Session, *, number: str, user: User, remark: str | None = "",
@@ -76,9 +89,10 @@ def reopen(session: Session, *, number: str, user: User, remark: str | None = ""
     file = lock_file(session, number)
     if file.status != "closed":
         raise NotAllowed("file %(number)s is not closed", number=file.number)
-    post = access.creator_or_head(session, file, user, NotAllowed(
-        "only the file's creator or the head of office may reopen file %(number)s",
-        number=file.number))
+    post = access.closer_or_head(session, file, user)
+    if post is None:
+        raise NotAllowed("only the official who closed file %(number)s or the head of office "
+                         "may reopen it", number=file.number)
     instance = load_instance(session, file)
     if instance.finished:
         with engine_refusals():
@@ -102,6 +116,23 @@ def load_instance(session: Session, file: File) -> engine.Instance:
     """The route's state of ``file``, loaded into the engine."""
     return engine.load(engine_route(session, file.route_version), file.workflow_state,
                        called_routes(session, file.office_id))
+
+
+def ending_choices(session: Session, file: File, task: Task) -> tuple[str, ...]:
+    """The choices of ``task``'s step that end ``file``'s route: none at a step of a called
+    route, whose end returns the file to the route that called it."""
+    if task.route_version_id is not None:
+        return ()
+    step = calling.step_of_task(session, file.route_version, task)
+    return step.ending if step is not None else ()
+
+
+def confirmed_choices(session: Session, file: File, task: Task) -> tuple[str, ...]:
+    """The choices of ``task``'s step that the page asks again before taking: those ending
+    the file's route, and those the route's author marked to be confirmed."""
+    step = calling.step_of_task(session, file.route_version, task)
+    marked = step.confirm if step is not None else ()
+    return tuple(dict.fromkeys(ending_choices(session, file, task) + marked))
 
 
 def _first_post(tasks: Sequence[Placed]) -> int | None:

@@ -4,7 +4,7 @@ Office procedure (Central Secretariat Manual of Office Procedure): a closed file
 category A (kept for good, and microfilmed), B (kept for good) or C (kept for a stated period of
 up to 10 years).  A and B files are reviewed 25 years after closing; a C file when its period
 ends.  A file closed by hand is recorded as it is closed; a file whose route ended is recorded
-afterwards by its creator or the head of office: the record room has no default category,
+afterwards by the official who took its last step or the head of office: the record room has no default category,
 because a wrong guess either destroys a permanent record or fills the room with waste.
 """
 
@@ -62,17 +62,17 @@ def set_retention(file: File, retention: str | None, keep_years: int | str | Non
 
 def record_file(session: Session, *, number: str, user: User, retention: str | None,
                 keep_years: int | str | None = None) -> File:
-    """Record a file whose route has ended (closed without a category): its creator or the
-    head of office gives the category; the review date counts from the day it closed."""
+    """Record a file whose route has ended (closed without a category): the official who
+    closed it or the head of office gives the category; the review date counts from the day it closed."""
     file = lock_file(session, number)
     if file.status != "closed":
         raise NotAllowed("file %(number)s is not closed", number=file.number)
     if file.retention:
         raise NotAllowed("file %(number)s is already recorded in category %(category)s",
                          number=file.number, category=file.retention)
-    access.creator_or_head(session, file, user, NotAllowed(
-        "only the file's creator or the head of office may record file %(number)s",
-        number=file.number))
+    if access.closer_or_head(session, file, user) is None:
+        raise NotAllowed("only the official who closed file %(number)s or the head of office "
+                         "may record it", number=file.number)
     review_on = set_retention(file, retention, keep_years, file.closed_at)
     audit.record(session, "file.recorded", user, file, retention=file.retention,
                  review_on=review_on.isoformat())

@@ -14,6 +14,7 @@ from ..signing.authority import authority_of
 from ..signing.officials import key_of
 from ..deadlines import escalation
 from .. import clock, org
+from ..org import access, powers
 from ..errors import Sentence
 from ..routes import calling
 from ..clock import utcnow
@@ -36,6 +37,8 @@ class Action:
     #: the posts above the step's post it can be put up to, with their holders today
     put_up_to: list[tuple[Post, list[User]]] = field(default_factory=list)
     put_back_to: Post | None = None  # who put it up, when it was put up to the viewer
+    #: the choices that end the file or reject it (the page asks before it takes one)
+    ending: tuple[str, ...] = ()
 
 
 @dataclass
@@ -50,6 +53,7 @@ class FileView:
     can_park: bool = False
     can_unpark: bool = False
     can_close: bool = False
+    close_needs_reason: bool = False  # the viewer closes it as the head: with the reason
     can_reopen: bool = False
     my_drafts: set[int] = field(default_factory=set)  # note paragraphs the viewer may still edit
     receipts: list[Receipt] = field(default_factory=list)
@@ -67,6 +71,8 @@ class FileView:
 
     copies: list[Copy] = field(default_factory=list)  # marked to posts for information
     copy_to: list[Post] = field(default_factory=list)  # posts the viewer may mark a copy to
+    #: the competent authority to approve and issue each draft, by draft id
+    authorities: dict[int, powers.Authority] = field(default_factory=dict)
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -91,9 +97,12 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.can_park = file.status == "open" and bool(movable)
     view.can_unpark = file.status != "closed" and any(t.parked_at is not None for t in held)
     in_office = [p for p in posts if p.office_id == file.office_id]
-    creator_or_head = file.created_by_id == user.id or any(p.is_head for p in in_office)
-    view.can_close = file.status != "closed" and creator_or_head and bool(in_office)
-    view.can_reopen = file.status == "closed" and creator_or_head and bool(in_office)
+    if file.status != "closed":
+        closing = filing.closing_post(session, file, user, tasks)
+        view.can_close = closing is not None
+        view.close_needs_reason = closing is not None and closing[1]
+    else:
+        view.can_reopen = access.closer_or_head(session, file, user) is not None
     view.can_pull_back = filing.pullable(file, movements, tasks, mine) is not None
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
@@ -110,6 +119,8 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     if file.status != "closed" and held:
         view.copy_to = copies.candidates(session, file, user)
     view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
+    view.authorities = {d.id: powers.competent(session, file.office, file.section_id, d.kind)
+                        for d, _versions in view.drafts if d.status != "issued"}
     if any(d.status == "issued" for d, _versions in view.drafts):
         view.dispatches = dispatching.dispatches_on(session, file)
     view.works_dispatch = bool(in_office)
@@ -139,7 +150,8 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
             choices.append((choice, role, options))
         action = Action(task.id, task.step_name, task.post, choices,
                         task.due_at is not None and task.due_at < now,
-                        circulation.marking(route, spec))
+                        circulation.marking(route, spec),
+                        ending=filing.confirmed_choices(session, file, task))
         if action.marking:
             role = route.steps[spec.next_step(action.marking[0])].role
             action.candidates = circulation.candidates(session, file.office, role,
@@ -148,3 +160,16 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
         action.put_back_to = putting_up.put_back_to(session, task)
         actions.append(action)
     return actions
+
+
+def ending_step(session: Session, file: File, task_id: int | str | None,
+                choice: str) -> tuple[str, bool] | None:
+    """The name of the step at which ``choice`` is asked again before it is taken, and whether
+    it ends ``file`` (its flow goes to an end of the route) rather than being marked by the
+    route's author to be confirmed; None for any other choice."""
+    tasks = filing.open_tasks(session, file)
+    task = next((t for t in tasks if str(t.id) == str(task_id)), None)
+    for each in [task] if task is not None else tasks:
+        if choice in filing.confirmed_choices(session, file, each):
+            return each.step_name, choice in filing.ending_choices(session, file, each)
+    return None

@@ -14,6 +14,7 @@ from .office import Office, Post, Section
 from .outbox import MAIL_STATUSES, OutboxMail
 from .password_link import PasswordLink
 from .people import PostHolding, User
+from .power import DraftApproval, Power
 from .receipt import MODES, RECEIPT_STATUSES, Receipt
 from .route import Route, RouteVersion
 from .signing import (PROVIDERS, Certificate, EsignRequest, NoteSignature, RevokedOrder,
@@ -33,5 +34,5 @@ __all__ = [
     "NumberCounter", "Receipt", "ApiToken", "Checkpoint", "PasswordLink", "RecoveryCode",
     "SecondFactor", "SignInSession", "PROVIDERS", "Certificate", "NoteSignature", "SignedOrder",
     "SigningAuthority", "SigningKey", "RevokedOrder", "EsignRequest", "DISPATCH_MODES",
-    "Dispatch", "Copy",
+    "Dispatch", "Copy", "DraftApproval", "Power",
 ]

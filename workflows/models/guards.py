@@ -16,6 +16,7 @@ from .audit import AuditEvent
 from .dispatch import Dispatch
 from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
+from .power import DraftApproval
 from .receipt import Receipt
 from .route import RouteVersion
 from .signing import NoteSignature, RevokedOrder, SignedOrder
@@ -43,7 +44,7 @@ def _refuse(kind: str, verb: str) -> _Listener:
 for model, kind in ((Movement, "movement"), (RouteVersion, "route version"),
                     (DraftVersion, "draft version"), (AuditEvent, "audit event"),
                     (NoteSignature, "note signature"), (SignedOrder, "signed order"),
-                    (RevokedOrder, "revoked order")):
+                    (RevokedOrder, "revoked order"), (DraftApproval, "draft approval")):
     event.listen(model, "before_update", _refuse(kind, "changed"))
     event.listen(model, "before_delete", _refuse(kind, "deleted"))
 

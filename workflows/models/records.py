@@ -1,7 +1,8 @@
 """What the audit chain covers besides itself: the record.
 
 Every row of a recorded kind (a file's identity, its movements, note paragraphs, tasks,
-documents, drafts and their versions, receipts, copies marked for information; posts, officials and who holds which post) is
+documents, drafts, their versions and approvals, receipts, copies marked for information; posts,
+officials, who holds which post, and the office's delegation of powers) is
 digested when a transaction writes it: the sha256 of the columns that are the record, listed
 here once (``KINDS``).  The digests written in a transaction go into the detail of its last
 audit event when the chain takes it (``models.audit.chain_pending``), so the chain's hashes
@@ -30,6 +31,7 @@ from .draft import Draft, DraftVersion
 from .file import Attachment, File, Note
 from .office import Post
 from .people import PostHolding, User
+from .power import DraftApproval, Power
 from .receipt import Receipt
 from .signing import Certificate, NoteSignature, RevokedOrder, SignedOrder
 from .task import Movement, Task
@@ -98,6 +100,9 @@ KINDS = {k.name: k for k in (
 
     Kind("copy", Copy, ("file_id", "to_post_id", "by_user_id", "by_post_id", "remark", "at",
                         "seen_at", "seen_by_id"), "file_id"),
+    Kind("draft approval", DraftApproval, ("draft_id", "version", "approved_by_id",
+                                           "approved_by_post_id", "approved_at"), None),
+    Kind("power", Power, ("office_id", "kind", "post_id", "role", "set_by_id", "set_at"), None),
 )}
 _BY_MODEL = {k.model: k for k in KINDS.values()}
 

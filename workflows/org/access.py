@@ -1,8 +1,8 @@
 """Who may see a file: the posts on its track (in any office: a circulation goes to other
 offices), their superiors in its office, the posts a copy was marked to (to read, not to
 act), its creator, and the heads and administrators of its office.  Checked on every request
-that shows or changes a file.  Only its creator or a head of office closes, reopens or
-records it."""
+that shows or changes a file.  Who closed a file (or a head of office) reopens or records it;
+who may close it is ``filing.closing_post``'s."""
 
 from collections.abc import Iterable
 
@@ -28,7 +28,7 @@ def _copy_post_ids(session: Session, file: File) -> set[int]:
     return set(session.scalars(select(Copy.to_post_id).where(Copy.file_id == file.id)))
 
 
-def _superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
+def superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
     """The posts above ``post_ids`` by reports-to, all the way up."""
     found: set[int] = set()
     frontier = set(post_ids)
@@ -68,7 +68,7 @@ def check_can_view(session: Session, user: User, file: File) -> list[Post]:
         return posts
     mine = {p.id for p in posts}
     on_track = track_post_ids(session, file)
-    if mine & on_track or mine & _superiors(session, on_track) or mine & _copy_post_ids(
+    if mine & on_track or mine & superiors(session, on_track) or mine & _copy_post_ids(
             session, file):
         return posts
     raise NotAllowed("file %(number)s has not passed through your post", number=file.number)
@@ -83,13 +83,19 @@ def file_for(session: Session, user: User, file_id: int) -> File:
     return file
 
 
-def creator_or_head(session: Session, file: File, user: User, refusal: NotAllowed) -> Post:
-    """The post through which ``user`` may close, reopen or record ``file`` (its creator's
-    post, or a head of office's); ``refusal`` (a NotAllowed) when they may not."""
+def head_post(session: Session, file: File, user: User) -> Post | None:
+    """The post through which ``user`` is a head of ``file``'s office, or None."""
+    return next((p for p in org.posts_of(session, user)
+                 if p.office_id == file.office_id and p.is_head), None)
+
+
+def closer_or_head(session: Session, file: File, user: User) -> Post | None:
+    """The post through which ``user`` may reopen or record the closed ``file``: the post that
+    closed it (by hand, or by taking its route's last step), or a head of office's; None when
+    they may not."""
+    closed_by = session.scalar(select(Movement.from_post_id).where(
+        Movement.file_id == file.id, Movement.kind.in_(("close", "act", "timer")))
+        .order_by(Movement.id.desc()).limit(1))
     posts = [p for p in org.posts_of(session, user) if p.office_id == file.office_id]
-    if file.created_by_id == user.id and posts:
-        return next((p for p in posts if p.id == file.created_by_post_id), posts[0])
-    heads = [p for p in posts if p.is_head]
-    if heads:
-        return heads[0]
-    raise refusal
+    return next((p for p in posts if p.id == closed_by), None) or next(
+        (p for p in posts if p.is_head), None)
