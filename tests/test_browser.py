@@ -211,6 +211,12 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
 
         pooja = official("pooja.kumari")
         on_a_phone_and_on_paper(pooja, number)
+        if language == "en":  # back at her step, done once: the diagram marks it where it is
+            pooja.page.click(".filehead a[href$='/route']")
+            pooja.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+            here = pooja.page.locator(".step-current:not(.djs-connection) .djs-visual > *").first
+            assert here.evaluate("e => getComputedStyle(e).stroke") == "rgb(211, 84, 0)"
+            pooja.page.go_back()
         body = pooja.page.locator("main").inner_text()
         assert "Attach the PWD estimate itself" in body  # the remark is on the track
         pooja.page.fill("form.card textarea#note", "Estimate attached as received from the PWD.")
