@@ -123,3 +123,14 @@ def test_the_load_benchmark_runs_officials_at_work_and_says_how_many_it_served()
     assert level["errors"] == 0, level["first_errors"]
     assert level["pages"] > 0 and level["acts"] > 0  # acts went through the form (302)
     assert doc["officials_served"] == (5 if level["served"] else 0)
+
+
+def test_the_page_weight_benchmark_reports_every_page_compressed_and_not():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/page_weight.py"), "--scan-kb",
+                          "300", "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    pages = json.loads(out.stdout)["pages"]
+    assert set(pages) == {"inbox", "file page", "route viewer", "heat map", "editor"}
+    for name, page in pages.items():
+        assert 0 < page["bytes"] < page["bytes_uncompressed"], name
+        assert not page["scan_in_page"], name  # the scan comes when asked for, not with the page

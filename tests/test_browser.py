@@ -223,7 +223,13 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         arvind.sign_off()
 
         pooja = official("pooja.kumari")
-        pooja.open_from_inbox(number)
+        on_a_phone_and_on_paper(pooja, number)
+        if language == "en":  # back at her step, done once: the diagram marks it where it is
+            pooja.page.click(".filehead a[href$='/route']")
+            pooja.page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+            here = pooja.page.locator(".step-current:not(.djs-connection) .djs-visual > *").first
+            assert here.evaluate("e => getComputedStyle(e).stroke") == "rgb(211, 84, 0)"
+            pooja.page.go_back()
         body = pooja.page.locator("main").inner_text()
         assert "Attach the PWD estimate itself" in body  # the remark is on the track
         pooja.page.fill("form.card textarea#note", "Estimate attached as received from the PWD.")
@@ -281,6 +287,34 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
             assert remark in track
         pooja.shot("closed")
         pooja.sign_off()
+
+
+def on_a_phone_and_on_paper(official, number):
+    """The inbox and the file page on a 360 px phone: nothing wider than the screen, the links
+    folded behind "Menu", the action first; then the file page printed: no navigation, no
+    buttons, the note sheet and the track."""
+    page = official.page
+    page.set_viewport_size({"width": 360, "height": 740})
+    wide = "document.documentElement.scrollWidth"
+    assert page.evaluate(wide) <= 360, "the inbox is wider than the phone"
+    nav = page.locator("header nav")
+    assert nav.is_hidden()
+    page.click("label.menu-button")
+    assert nav.is_visible() and nav.locator("a").first.is_visible()
+    page.click("label.menu-button")
+    assert nav.is_hidden()
+    official.open_from_inbox(number)
+    assert page.evaluate(wide) <= 360, "the file page is wider than the phone"
+    actions, notes = (page.locator(s).bounding_box() for s in ("#actions", ".notesheet"))
+    assert actions["y"] < notes["y"]
+    track = page.locator(".track tbody tr").first.bounding_box()
+    assert track["x"] >= 0 and track["x"] + track["width"] <= 360
+    page.emulate_media(media="print")
+    assert nav.is_hidden() and page.locator("header").is_hidden()
+    assert page.locator("#actions").is_hidden() and page.locator("button:visible").count() == 0
+    assert page.locator(".notesheet").is_visible() and page.locator(".track").is_visible()
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 860})
 
 
 def test_chromium_is_debians(browser):

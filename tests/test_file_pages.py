@@ -1,8 +1,11 @@
 """The file pages: opening a file, the workspace, actions, documents, the route diagram, who may
 see what, bad input, and the transfer budget for a slow line."""
 
+import json
 import re
+import subprocess
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -14,6 +17,7 @@ from workflows.models import File, Note
 
 from webtools import csrf, flashes, post, sign_in, text
 
+ROOT = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -134,13 +138,20 @@ def test_a_choice_not_offered_is_refused_on_the_page(client, mutation):
     assert any("'Allow mutation' is not a choice" in m for m in flashes(response))
 
 
-def test_documents_are_shown_inline_and_refused_by_content(client, mutation):
+def test_documents_open_on_request_and_are_refused_by_content(client, mutation):
     sign_in(client, "manoj.yadav")
+    scan = b"\x89PNG\r\n\x1a\n" + bytes(2300 * 1024)
     response = post(client, f"/files/{mutation.id}/documents",
-                    {"documents": (BytesIO(PDF), "khatiyan.pdf")},
+                    {"documents": [(BytesIO(PDF), "khatiyan.pdf"), (BytesIO(scan), "map.png")]},
                     content_type="multipart/form-data", follow_redirects=True)
-    assert "1 document attached." in flashes(response)
-    link = re.search(r'href="(/files/\d+/documents/\d+)"', response.get_data(as_text=True)).group(1)
+    assert "2 documents attached." in flashes(response)
+    page = response.get_data(as_text=True)
+    link = re.search(r'href="(/files/\d+/documents/\d+)"', page).group(1)
+    # each is a line with its size and links: nothing of it comes with the page on a slow line
+    assert not re.search(r'<(img|iframe)[^>]*/documents/', page)
+    lines = text(response).partition("Correspondence")[2]
+    assert "khatiyan.pdf · 1 KB · Show here · Download" in lines, lines
+    assert "map.png · 2.2 MB · Show here · Download" in lines and "preview.js" in page
     with client.get(link) as doc:
         assert doc.data == PDF and doc.mimetype == "application/pdf"
         assert doc.headers["X-Frame-Options"] == "SAMEORIGIN"
@@ -205,6 +216,31 @@ def test_route_diagram_page_and_its_data(client, session, mutation, people):
     assert state["done"] == {"Task_EnquireAndReport": 1}
     with client.get("/vendor/bpmn-viewer.js") as script:
         assert script.status_code == 200 and len(script.data) > 100_000
+    # returned, the file is back at a step it has passed: the diagram marks it where it is now
+    filing.act(session, number=mutation.number, user=people.rajesh, choice="Return")
+    session.flush()
+    state = client.get(f"/files/{mutation.id}/route-state.json").get_json()
+    assert state["current"] == ["Task_EnquireAndReport"]
+    assert state["done"] == {"Task_EnquireAndReport": 1, "Task_CheckEnquiryReport": 1}
+    assert _markers(state) == {"Task_EnquireAndReport": ["step-current"],
+                               "Task_CheckEnquiryReport": ["step-done"]}
+
+
+def _markers(state):
+    """The markers web/static/route-diagram.js puts on a track's diagram, run under node with
+    a stand-in for the bpmn-js viewer that knows every element."""
+    script = ROOT / "web" / "static" / "route-diagram.js"
+    program = f"""
+      global.window = {{}};
+      require({json.dumps(str(script))});
+      const marks = {{}};
+      const viewer = {{ get: (name) => ({{
+        canvas: {{ addMarker: (id, m) => (marks[id] = marks[id] || []).push(m) }},
+        elementRegistry: {{ get: (id) => ({{ id }}) }} }})[name] }};
+      window.SanchikaDiagram.track(viewer, {json.dumps(state)});
+      console.log(JSON.stringify(marks));"""
+    out = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
 
 
 def _page_weight(client, path):

@@ -3,6 +3,7 @@ exports read back; search limited to what each official may see.  SQLite and Pos
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -75,6 +76,15 @@ def test_step_medians_and_percentiles(session, sadar, people, history):
     assert len(arvind.done_hours) == 1 and arvind.median_hours == 48.0
     latest = reports.stays_done(session, scope, MARCH, now=NOW, latest=(1, 2))
     assert [s.task.id for s in latest] == [s.task.id for s in done[::-1][1:3]]
+
+
+def test_chart_axes_step_1_2_or_5_times_a_power_of_ten():
+    from web.charts import bars, ticks
+    assert ticks(7) == [0, 2, 4, 6, 8] and ticks(1) == [0, 1] and ticks(0) == [0, 1]
+    assert ticks(48.0) == [0, 20, 40, 60] and ticks(0.3) == [0, 0.1, 0.2, 0.3]
+    chart = bars([("a", 3, None), ("b", 6, None)], "files")
+    assert [r["end"] for r in chart["rows"]] == [150.0, 300.0]  # 6 of an axis that ends at 6
+    assert [t["value"] for t in chart["ticks"]] == [0, 2, 4, 6]
 
 
 def test_ageing_buckets_in_working_days():
@@ -159,6 +169,21 @@ def test_report_pages(session, tmp_path, sadar, history):
     sign_in(client, "sunita.kumari")
     page = client.get(f"/reports/?office={sadar.id}").get_data(as_text=True)
     assert "<svg" in page and "Pendency per official" in page
+    # each chart reads without its table: labels on the bars, values at their ends, an axis
+    # with round ticks from 0 and its name
+    charts = re.findall(r"<svg class=\"chart\".*?</svg>", page, flags=re.S)
+    assert len(charts) == 3
+    for chart, axis in zip(charts, ("files this month", "files pending, by working days held",
+                                    "median hours held"), strict=True):
+        texts = dict(re.findall(r'<text class="([a-z-]+)"[^>]*>([^<]*)</text>', chart))
+        assert re.search(rf'class="axis-name"[^>]*>{axis}<', chart), axis
+        ticks = re.findall(r'<text class="tick"[^>]*>([^<]*)</text>', chart)
+        assert ticks[0] == "0" and len(ticks) >= 2 and texts["bar-label"] and texts["bar-value"]
+    labels = re.findall(r'<text class="bar-label"[^>]*>([^<]*)</text>', charts[0])
+    values = re.findall(r'<text class="bar-value"[^>]*>([^<]*)</text>', charts[0])
+    assert labels == ["Opened", "Received", "Disposed", "Closed"] and len(values) == 4
+    officials, steps = (re.findall(r'<text class="bar-label"[^>]*>([^<]*)<', c) for c in charts[1:])
+    assert "Head Clerk" in officials and all(": " in step for step in steps)  # route: step
     assert client.get(f"/reports/pendency?office={sadar.id}&start=2025-03-01"
                       "&end=2025-03-31").status_code == 200
     found = client.get("/search?q=मरम्मत").get_data(as_text=True)

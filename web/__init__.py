@@ -49,10 +49,11 @@ def _register(app):
     # their views hang on the file pages' blueprint
     from . import copies, drafts, putting_up  # noqa: F401
     from . import diary  # noqa: F401  (its views hang on the receipts' blueprint)
-    from . import (account, admin, api, attendance, auth, dispatch, errors, files, handover,
-                   i18n, inbox, navigation, outbox, receipts, records, reports, security,
-                   signing, tokens, vendor)
+    from . import (account, admin, api, assets, attendance, auth, dispatch, errors, files,
+                   handover, i18n, inbox, navigation, outbox, receipts, records, reports,
+                   security, signing, tokens, vendor)
     security.init_app(app)
+    assets.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     admin.init_app(app)

@@ -28,7 +28,7 @@ def init_app(app):
     compile_catalogs()
     babel.init_app(app, locale_selector=select_language, timezone_selector=lambda: "Asia/Kolkata",
                    default_translation_directories=str(TRANSLATIONS))
-    app.jinja_env.filters.update(when=when, day=day, num=num)
+    app.jinja_env.filters.update(when=when, day=day, num=num, size=size)
     app.jinja_env.globals.update(current_language=lambda: str(get_locale() or "en"), loc=loc,
                                  say=say, tr=tr, remark_of=remark_of)
 
@@ -210,6 +210,14 @@ def num(value):
     if isinstance(value, int) and -1000 < value < 1000:
         return _script(str(value))  # nothing to group: babel's formatter is not needed
     return _script(format_decimal(value, locale="en_IN"))
+
+
+def size(value):
+    """A document's size on its line, in KB or (from 1 MB) MB, so that an official on a slow
+    line knows what opening it costs."""
+    if value >= 1024 * 1024:
+        return gettext("%(n)s MB", n=num(round(value / (1024 * 1024), 1)))
+    return gettext("%(n)s KB", n=num(max(1, round(value / 1024))))
 
 
 def _words():

@@ -16,6 +16,7 @@ from workflows.files import mentions, search as finder
 from workflows.errors import SanchikaError
 from workflows.models import PRIORITIES, Route, RouteVersion, Section
 
+from .charts import bars
 from .i18n import drawn_in_language, loc, tr
 from . import paging
 from .security import refuse, transaction, visible_file
@@ -98,13 +99,15 @@ def index():
         labels = {"opened": _("Opened"), "received": _("Received"), "disposed": _("Disposed"),
                   "closed": _("Closed")}
         charts = {
-            "counts": [(labels[m], board.counts[m]["month"],
-                        url_for("reports.files", measure=m, period="month", **q))
-                       for m in board.counts],
-            "officials": [(loc(r.post, "title"), r.buckets) for r in board.officials],
-            "steps": [(f"{tr(s.route)}: {tr(s.step)}", s.median_hours,
-                       url_for("reports.heat_map", route_id=s.route_id, **q))
-                      for s in board.slowest]}
+            "counts": bars([(labels[m], board.counts[m]["month"],
+                             url_for("reports.files", measure=m, period="month", **q))
+                            for m in board.counts], _("files this month")),
+            "officials": bars([(loc(r.post, "title"), r.buckets) for r in board.officials],
+                              _("files pending, by working days held"),
+                              stacks=[b for b, *_x in reports.BUCKETS]),
+            "steps": bars([(f"{tr(s.route)}: {tr(s.step)}", s.median_hours,
+                            url_for("reports.heat_map", route_id=s.route_id, **q))
+                           for s in board.slowest], _("median hours held"))}
         return render_template("reports/dashboard.html", board=board, scope=scope, charts=charts,
                                buckets=reports.BUCKETS, periods=boards.PERIODS,
                                **_choices(db, scope))

@@ -13,7 +13,9 @@ bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 VENDOR = Path(__file__).parent / "static" / "vendor"
 # Each file served, and where it comes from in node_modules.
 SOURCES = {
-    "bpmn-viewer.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    # The route viewer and the heat map draw a route fitted to its box and mark it: the plain
+    # viewer does that (the navigated one adds panning and zooming by mouse: 7 KB more).
+    "bpmn-viewer.js": "bpmn-js/dist/bpmn-viewer.production.min.js",
     "bpmn-modeler.js": "bpmn-js/dist/bpmn-modeler.production.min.js",
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
