@@ -109,6 +109,10 @@ class Official:
             self.shot("sign-in")
         page.locator("form.card button[type=submit]").click()
         page.wait_for_url(self.base + "/")
+        if page.locator("html").get_attribute("lang") != self.language:
+            # an official who chose the other language in an earlier walk keeps it: switch
+            page.locator("header form.lang button").click()
+            page.wait_for_load_state()
 
     def open_file(self, subject):
         page = self.page
