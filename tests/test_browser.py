@@ -37,12 +37,6 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real app on waitress, on a fresh demo database, on loopback."""
-    yield from serving(tmp_path_factory, ["demo"])
-
-
 def serving(tmp_path_factory, demo):
     """Serve the app on a fresh database loaded by the ``demo`` command given; yield its
     address."""
@@ -71,8 +65,8 @@ def serving(tmp_path_factory, demo):
     log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+def launch():
+    """Debian's chromium under Playwright (the ``browser`` fixture of tests/conftest.py)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=[

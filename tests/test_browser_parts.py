@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from test_browser import (CHROMIUM, browser, in_hindi, listed, server,  # noqa: F401  (fixtures)
-                          walk)
+from test_browser import CHROMIUM, in_hindi, listed, walk
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
                                 and not __import__("os").environ.get("CI"),
