@@ -129,7 +129,7 @@ class Official:
 
     def act(self, choice, remark):
         page = self.page
-        page.fill("#actions textarea[name=remark]", remark)
+        page.fill("#actions form[action$='/act'] textarea[name=remark]", remark)
         page.locator(f"#actions button[name=choice][value='{choice}']").click()
         page.wait_for_url(self.base + "/")
 
@@ -217,6 +217,9 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         pooja.page.goto(server + "/?tab=sent")
         assert number in listed(pooja.page)
         pooja.shot("sent")
+        pooja.page.click("header nav a[href='/handover/']")  # her own menu: leave handover
+        assert pooja.page.locator("#handover-form select[name=colleague] option").count() > 1
+        pooja.shot("handover")
         pooja.sign_off()
 
         sees_the_file_arrive(arvind, number, waiting,
@@ -242,11 +245,22 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
 
         arvind = official("arvind.mishra")
         arvind.open_from_inbox(number)
-        arvind.act("Forward", "Recommended for approval.")
+        # beyond the route: put up to the Circle Officer, who acts on the Head Clerk's step
+        put_up = arvind.page.locator("details.put-up")
+        put_up.locator("summary").click()
+        put_up.locator("textarea[name=put_up_reason]").fill("Recommended; the CO should "
+                                                            "see the estimate now.")
+        with arvind.page.expect_navigation():
+            put_up.locator("form[action$='/put-up'] button").click()
+        assert "Recommended; the CO" in arvind.page.locator(".track").inner_text()
         arvind.sign_off()
 
         sunita = official("sunita.kumari")
         filters_the_inbox_by_post(sunita, number)
+        sunita.open_from_inbox(number)
+        assert sunita.page.locator("form[action$='/put-back']").count() == 1
+        sunita.shot("put-up")
+        sunita.act("Forward", "Seen at my level; for decision.")
         sunita.open_from_inbox(number)
         assert words["approve"] in sunita.page.locator("#actions").inner_text()
         sunita.shot("decide")
@@ -273,7 +287,7 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         head = pooja.page.locator(".filehead").inner_text()
         assert words["closed"] in head
         track = pooja.page.locator(".track").inner_text()
-        for remark in ("Put up for approval", "Attach the PWD estimate", "Recommended",
+        for remark in ("Put up for approval", "Attach the PWD estimate", "Recommended; the CO",
                        "Approved.", "Work order issued"):
             assert remark in track
         pooja.shot("closed")

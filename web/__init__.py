@@ -46,11 +46,12 @@ def create_app(config=None):
 
 def _register(app):
     """The app's extensions and blueprints."""
-    from . import copies, drafts  # noqa: F401  (their views hang on the file pages' blueprint)
+    # their views hang on the file pages' blueprint
+    from . import copies, drafts, putting_up  # noqa: F401
     from . import diary  # noqa: F401  (its views hang on the receipts' blueprint)
-    from . import (account, admin, api, attendance, auth, dispatch, errors, files, i18n,
-                   inbox, navigation, outbox, receipts, records, reports, security, signing,
-                   tokens, vendor)
+    from . import (account, admin, api, attendance, auth, dispatch, errors, files, handover,
+                   i18n, inbox, navigation, outbox, receipts, records, reports, security,
+                   signing, tokens, vendor)
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -59,7 +60,8 @@ def _register(app):
     navigation.init_app(app)
     dispatch.init_app(app)
     for bp in (auth.bp, inbox.bp, outbox.bp, files.bp, receipts.bp, vendor.bp, reports.bp,
-               reports.search_bp, records.bp, api.bp, tokens.bp, signing.bp, attendance.bp):
+               reports.search_bp, records.bp, api.bp, tokens.bp, signing.bp, attendance.bp,
+               handover.bp):
         app.register_blueprint(bp)
 
 

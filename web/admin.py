@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflows.deadlines import calendar, limits
 from workflows import clock, sheets
-from workflows.org import attendance, onboarding, orgchart
+from workflows.org import attendance, handover, onboarding, orgchart
 from workflows.errors import InvalidInput, SanchikaError
 from workflows.models import PRIORITIES, PROVIDERS, PostHolding, Section, User
 from workflows.signing import authority
@@ -206,6 +206,10 @@ def _save_settings(db, office):
     form = request.form
     if form.get("what") == "hours":
         attendance.set_day_start(db, office, form.get("day_starts"), current_user)
+        return
+    if form.get("what") == "handover":
+        handover.set_rules(db, current_user, office, form.get("handover_days", ""),
+                           form.get("handover_to"))
         return
     if form.get("what") == "holiday":
         calendar.add_holiday(db, office, _day("day"), form.get("name", ""), user=current_user)

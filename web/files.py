@@ -110,7 +110,7 @@ def act_on(file_id, action):
         # the file page again, at once, with what the official typed: it stays out of the
         # address (a 70 KB remark made a 70 KB Location header) and out of the logs
         kept = {k: v for k, v in request.form.items()
-                if k in ("remark", "reason", "note", "task_id")}
+                if k in ("remark", "reason", "note", "task_id", "put_up_reason")}
         return _page(file_id, form=kept), 409 if isinstance(exc, FileMoved) else 400
     if message:
         flash(str(message), "info")

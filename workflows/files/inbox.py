@@ -16,6 +16,9 @@ from ..models.file import PRIORITIES
 from ..org import held_on
 from .pulling import pullable
 
+#: movements by which an official sends a file on (the "Sent" tab): an act, a put-up to an
+#: officer above or a sending back down (only an act can be pulled back)
+SENDS = ("act", "put-up", "put-back")
 TABS = ("inbox", "information", "sent", "parked", "closed", "created")
 LIMIT = 200
 
@@ -120,7 +123,7 @@ def sent(session: Session, user: User, *, priority: str | None = None,
     """Files the user moved, latest first, with where each is now and whether it can still
     be pulled back."""
     latest_act = (select(Movement.file_id, func.max(Movement.id).label("mid"))
-                  .where(Movement.from_user_id == user.id, Movement.kind == "act")
+                  .where(Movement.from_user_id == user.id, Movement.kind.in_(SENDS))
                   .group_by(Movement.file_id).subquery())
     stmt = (select(File, Movement).join(latest_act, latest_act.c.file_id == File.id)
             .join(Movement, Movement.id == latest_act.c.mid)

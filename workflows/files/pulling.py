@@ -22,7 +22,7 @@ from ..errors import NotAllowed
 from ..models import File, Movement, Task, User
 from ..routes.calling import called_routes
 from ..routes.routing import engine_route
-from .acting import lock_file, open_tasks, place_tasks, reseat, save_state
+from .acting import Placed, lock_file, open_tasks, place_tasks, reseat, save_state
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
                                called_routes(session, file.office_id))
     else:
         instance = _part_back(session, file, sent, [t for t in tasks if t not in found.tasks])
-    place_tasks(session, file, instance, now,
-                prefer=() if sent.from_post_id is None else (sent.from_post_id,))
+    placed = place_tasks(session, file, instance, now,
+                         prefer=() if sent.from_post_id is None else (sent.from_post_id,))
+    _to_sender(session, placed, sent)
     save_state(file, instance)
     file.previous_state = ""
     file.status = "open"
@@ -103,6 +104,14 @@ def pull_back(session: Session, *, number: str, user: User, now: datetime | None
     audit.record(session, "file.pulled_back", user, file, step=sent.step_name)
     session.flush()
     return file
+
+
+def _to_sender(session: Session, placed: Sequence[Placed], sent: Movement) -> None:
+    """The step the sender acted on comes back to their post even when it is not of the
+    step's role: an officer above acted on a step put up to them (``putting_up``)."""
+    back = [p for p in placed if p.step_name == sent.step_name]
+    if len(back) == 1 and sent.from_post_id is not None and back[0].post_id != sent.from_post_id:
+        session.get_one(Task, back[0].id).post_id = sent.from_post_id
 
 
 def _part_back(session: Session, file: File, sent: Movement,

@@ -58,5 +58,6 @@ def arrivals_since(session: Session, user: User, since: datetime,
         .order_by(Movement.id.desc()).limit(ARRIVALS_SHOWN))
     return [Arrival(file_id=m.file_id, number=number, sender=m.from_user,
                     sender_post=m.acting_post,
-                    returned=m.kind == "act" and m.choice.lower().startswith("return"),
+                    returned=m.kind == "put-back" or (m.kind == "act" and
+                                                      m.choice.lower().startswith("return")),
                     at=m.at) for m, number in rows]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import (attachments, circulation, copies, dispatching, drafts, filing, notes, notesheet,
-               receipts)
+               putting_up, receipts)
 from ..signing import notes as signed_notes, orders
 from ..signing.authority import authority_of
 from ..signing.officials import key_of
@@ -33,6 +33,9 @@ class Action:
     #: the choices that go to the posts the official marks, and the posts they may mark
     marking: list[str] = field(default_factory=list)
     candidates: list[circulation.Candidate] = field(default_factory=list)
+    #: the posts above the step's post it can be put up to, with their holders today
+    put_up_to: list[tuple[Post, list[User]]] = field(default_factory=list)
+    put_back_to: Post | None = None  # who put it up, when it was put up to the viewer
 
 
 @dataclass
@@ -141,5 +144,7 @@ def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) 
             role = route.steps[spec.next_step(action.marking[0])].role
             action.candidates = circulation.candidates(session, file.office, role,
                                                        clock.office_today(file.office, now))
+        action.put_up_to = putting_up.superiors(session, task.post_id)
+        action.put_back_to = putting_up.put_back_to(session, task)
         actions.append(action)
     return actions

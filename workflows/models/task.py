@@ -61,7 +61,8 @@ class Movement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # open act pull-back park unpark close reopen
+    # open act pull-back park unpark close reopen timer transfer route put-up put-back
+    kind: Mapped[str] = mapped_column(String(16))
     from_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     to_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
@@ -76,8 +77,9 @@ class Movement(Base):
 
     #: Movements that bring a file to a post from someone (the inbox's "From"); the others
     #: leave it where it is (a parking, a transfer of the holder, a move to a newer route
-    #: version by the administrator) or end it.
-    ARRIVALS = ("open", "act", "pull-back", "timer", "reopen")
+    #: version by the administrator) or end it.  A put-up brings the file to an officer above
+    #: from its holder, a put-back brings it down again (``files.putting_up``).
+    ARRIVALS = ("open", "act", "pull-back", "timer", "reopen", "put-up", "put-back")
 
     @property
     def acting_post(self) -> Post | None:

@@ -40,6 +40,20 @@ def _superiors(session: Session, post_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def superiors_in_order(session: Session, post_id: int) -> list[Post]:
+    """The posts above ``post_id`` by reports-to, the nearest first (a chain that loops back
+    on itself stops where it would)."""
+    chain: list[Post] = []
+    post = session.get(Post, post_id)
+    seen = {post_id}
+    while post is not None and post.reports_to_id is not None and post.reports_to_id not in seen:
+        seen.add(post.reports_to_id)
+        post = session.get(Post, post.reports_to_id)
+        if post is not None:
+            chain.append(post)
+    return chain
+
+
 def check_can_view(session: Session, user: User, file: File) -> list[Post]:
     """Raise NotFound for a file of an office where the user holds no post (unless the file
     has been with one of their posts, as a circulation sends it to other offices), NotAllowed
