@@ -228,3 +228,19 @@ def authority_keys(tmp_path_factory):
     (each key file is named by its key, so the tests share the folder)."""
     from workflows.signing.authority import AUTHORITY_ENV
     os.environ[AUTHORITY_ENV] = str(tmp_path_factory.mktemp("authority"))
+
+
+# The browser walks (tests/test_browser*.py) share one chromium and one server on the demo
+# database: started once a module, the three starts of the server cost ~7 s each (init and
+# demo).  Defined here, not imported into each module, so that there is one of each.
+@pytest.fixture(scope="session")
+def browser():
+    from test_browser import launch
+    yield from launch()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The real app on waitress, on a fresh demo database, on loopback (test_browser.py)."""
+    from test_browser import serving
+    yield from serving(tmp_path_factory, ["demo"])

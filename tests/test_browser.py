@@ -37,12 +37,6 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real app on waitress, on a fresh demo database, on loopback."""
-    yield from serving(tmp_path_factory, ["demo"])
-
-
 def serving(tmp_path_factory, demo):
     """Serve the app on a fresh database loaded by the ``demo`` command given; yield its
     address."""
@@ -71,8 +65,8 @@ def serving(tmp_path_factory, demo):
     log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+def launch():
+    """Debian's chromium under Playwright (the ``browser`` fixture of tests/conftest.py)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -128,7 +122,8 @@ class Official:
 
     def open_from_inbox(self, number):
         page = self.page
-        page.goto(self.base + "/")
+        if not on_inbox(page, self.base):  # from the inbox already open, as an official would
+            page.goto(self.base + "/")
         page.get_by_role("link", name=number).click()
         page.wait_for_url("**/files/*")
 
@@ -148,6 +143,24 @@ class Official:
         self.page.locator("header form:not(.lang) button").click()
         self.page.wait_for_url("**/sign-in")
         self.context.close()
+
+
+def on_inbox(page, base):
+    """Whether the page is the inbox's own tab (any filter)."""
+    path, _, query = page.url.partition("?")
+    return path == base + "/" and ("tab=" not in query or "tab=inbox" in query)
+
+
+def count_in(label):
+    """The first number in a label, in Latin or Devanagari digits."""
+    return int(re.search(r"\d+", label).group())  # int() reads "३" as 3
+
+
+def in_hindi(text, *words):
+    """The text is Hindi: the words given are in it, and its numbers are in Devanagari."""
+    for word in words:
+        assert word in text, (word, text)
+    assert re.search("[०-९]", text) and not re.search("[0-9]", text), text
 
 
 def listed(page):
@@ -203,6 +216,8 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         number = pooja.page.locator(".filehead h1").inner_text()
         assert words["submit"] in pooja.page.locator("#actions").inner_text()
         pooja.shot("workspace")
+        arvind = official("arvind.mishra")  # at his desk, the inbox open, as the file is sent
+        waiting = watch_for_arrivals(arvind)
         pooja.act("Submit", "Put up for approval of the estimate.")
         assert number not in listed(pooja.page)  # gone from her inbox
         pooja.page.goto(server + "/?tab=sent")
@@ -213,7 +228,8 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         pooja.shot("handover")
         pooja.sign_off()
 
-        arvind = official("arvind.mishra")
+        sees_the_file_arrive(arvind, number, waiting,
+                             {"en": "Pooja Kumari", "hi": "पूजा कुमारी"}[language])
         assert number in listed(arvind.page)
         arvind.shot("inbox")
         arvind.open_from_inbox(number)
@@ -252,6 +268,7 @@ def test_a_file_walks_from_dealing_assistant_to_head_of_office(server, browser, 
         arvind.sign_off()
 
         sunita = official("sunita.kumari")
+        filters_the_inbox_by_post(sunita, number)
         sunita.open_from_inbox(number)
         assert sunita.page.locator("form[action$='/put-back']").count() == 1
         sunita.shot("put-up")
@@ -315,6 +332,54 @@ def on_a_phone_and_on_paper(official, number):
     assert page.locator(".notesheet").is_visible() and page.locator(".track").is_visible()
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1280, "height": 860})
+
+
+def watch_for_arrivals(person):
+    """The official's inbox, its script's clock under the test's hand; the header's count of
+    files and dak waiting."""
+    page = person.page
+    page.clock.install()  # the page polls every 45 s: the test moves its clock on instead
+    page.reload()
+    label = page.locator("header #waiting").inner_text()
+    if person.language == "hi":
+        in_hindi(label, "आवक", "डाक")
+    return label
+
+
+def sees_the_file_arrive(person, number, waiting, sender):
+    """Without a reload, a notice names the file and its sender and the header counts one
+    file more than it did (``waiting``); the count leads to the inbox."""
+    from playwright.sync_api import expect
+
+    page = person.page
+    page.clock.run_for(46_000)  # one turn of the poll
+    notice = page.locator("#arrivals .arrival a")
+    expect(notice).to_contain_text(number, timeout=5000)
+    assert sender in notice.inner_text()
+    label = page.locator("header #waiting").inner_text()
+    assert count_in(label) == count_in(waiting) + 1, (waiting, label)
+    if person.language == "hi":
+        in_hindi(label, "आवक")
+    page.locator("header #waiting").click()
+    page.wait_for_url(person.base + "/")
+
+
+def filters_the_inbox_by_post(person, number):
+    """An official holding two posts filters the inbox by each: the file is listed under the
+    post it came to, not under the other; the page is left on the file's post."""
+    page = person.page
+    choices = page.locator("form.filters select[name=post] option:not([value=''])")
+    posts = {o.get_attribute("value"): o.inner_text() for o in choices.all()}
+    assert len(posts) == 2, posts  # her own Circle Officer's post and the relief verification
+
+    def came_to(title):
+        return re.search(r"verification|सत्यापन", title) is None
+
+    for value, title in sorted(posts.items(), key=lambda p: came_to(p[1])):
+        page.select_option("form.filters select[name=post]", value)
+        page.locator("form.filters button[type=submit]").click()
+        page.wait_for_url(f"**post={value}*")
+        assert (number in listed(page)) == came_to(title), (title, listed(page))
 
 
 def test_chromium_is_debians(browser):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from test_browser import CHROMIUM, ARTIFACTS, Official, browser, server  # noqa: F401  (fixtures)
+from test_browser import CHROMIUM, ARTIFACTS, Official
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
                                 and not __import__("os").environ.get("CI"),

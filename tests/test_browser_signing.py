@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from esign_standin import OTP, StandIn
-from test_browser import CHROMIUM, browser, serving, walk  # noqa: F401  (fixtures)
+from test_browser import CHROMIUM, serving, walk
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists()
                                 and not __import__("os").environ.get("CI"),
