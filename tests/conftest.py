@@ -230,10 +230,11 @@ def authority_keys(tmp_path_factory):
     os.environ[AUTHORITY_ENV] = str(tmp_path_factory.mktemp("authority"))
 
 
-# The browser walks (tests/test_browser*.py) share one chromium and one server on the demo
-# database: started once a module, the three starts of the server cost ~7 s each (init and
-# demo).  Defined here, not imported into each module, so that there is one of each.
-@pytest.fixture(scope="session")
+# The browser walks (tests/test_browser*.py) share one server on the demo database: started
+# once a module, the three starts of the server cost ~7 s each (init and demo).  Chromium is
+# started once a module: Playwright's sync API keeps an event loop running while it lives,
+# and a later test of the worker that runs asyncio (pyHanko's validation) could not.
+@pytest.fixture(scope="module")
 def browser():
     from test_browser import launch
     yield from launch()

@@ -19,7 +19,8 @@ def test_the_api_survives_its_own_description(app, session, sadar, people):
     filing.open_file(session, office=sadar, user=people.manoj, route_key="land_mutation",
                      subject="Mutation of Khata 12")  # something real to find and act on
     _row, token = tokens.create_token(session, people.manoj, "fuzz")
-    auth = {"Authorization": f"Bearer {token}"}
+    # schemathesis's WSGI calls ask for gzip but read the body undecoded: ask for none
+    auth = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     schema = openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 6  # every operation but the document itself, which is not listed

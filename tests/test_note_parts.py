@@ -166,7 +166,8 @@ def test_a_file_never_in_parts_shows_no_part(session, sadar, people, tmp_path):
     sign_in(client, "manoj.yadav")
     body = client.get(f"/files/{file.id}").get_data(as_text=True)
     assert "Petition received." in body and 'class="part"' not in body
-    assert body.count('name="task_id"') == 2  # the act form and the note form, one each
+    # the act form, the put-up form and the note form, one each
+    assert body.count('name="task_id"') == 3
 
 
 def test_a_note_added_on_the_page_goes_on_the_part_its_form_names(session, people, two_parts,

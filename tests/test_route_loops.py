@@ -125,7 +125,9 @@ def test_the_page_and_the_api_tell_the_refusal_and_serve_the_next_request(app, u
                                  headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 400 and RUNS_ON in api.get_json()["error"]
     assert _record(sessions, number)[:5] == before[:5]
-    answer = post(browser, f"/files/{file_id}/act", {"task_id": task_id, "choice": "Done"})
+    # "Done" ends the file: the page asks again, and the official confirms
+    answer = post(browser, f"/files/{file_id}/act", {"task_id": task_id, "choice": "Done",
+                                                    "confirmed": "1"})
     assert answer.status_code == 302
     assert _record(sessions, number)[2] == "closed"
 

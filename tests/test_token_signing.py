@@ -37,10 +37,12 @@ def softhsm(tmp_path_factory):
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
                     "log.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    for login in ("ramesh.singh", "anil.sinha"):  # Anil, the ADM, signs the orders
+    logins = ("ramesh.singh", "anil.sinha")  # Anil, the ADM, signs the orders
+    for login in logins:  # every token first: the library, once loaded, sees no new one
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", login,
                         "--pin", TOKEN_PIN, "--so-pin", "so-pin-0000"], check=True,
                        capture_output=True)
+    for login in logins:
         token.enrol(token.SOFTHSM, login, TOKEN_PIN)
     return token.SOFTHSM
 

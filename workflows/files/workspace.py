@@ -107,13 +107,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.my_drafts = {n.number for n in view.paragraphs
                       if n.author_id == user.id and n.frozen_at is None}
     view.sheet = notesheet.note_sheet(session, file, view.paragraphs)
-    signing = authority_of(session, file.office_id)
-    view.signs = signing is not None
-    if signing is not None:  # with a token, the PIN is the token's
-        view.has_pin = signing.provider == "pkcs11" or key_of(session, user) is not None
-        view.esign = signing.provider == "esign"
-        view.marks = signed_notes.marks(session, file)
-        view.signed = orders.signed_on_file(session, file)
+    _signing(session, file, user, view)
     view.receipts = receipts.receipts_of(session, file)
     view.copies = copies.copies_of(session, file)
     if file.status != "closed" and held:
@@ -130,6 +124,17 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         posts_by_id = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
         view.escalations = [(e, escalation.describe(e, posts_by_id)) for e in fired]
     return view
+
+
+def _signing(session: Session, file: File, user: User, view: FileView) -> None:
+    """Whether the file's office signs, and what the page says of signatures."""
+    signing = authority_of(session, file.office_id)
+    view.signs = signing is not None
+    if signing is not None:  # with a token, the PIN is the token's
+        view.has_pin = signing.provider == "pkcs11" or key_of(session, user) is not None
+        view.esign = signing.provider == "esign"
+        view.marks = signed_notes.marks(session, file)
+        view.signed = orders.signed_on_file(session, file)
 
 
 def _actions(session: Session, file: File, held: Iterable[Task], now: datetime) -> list[Action]:

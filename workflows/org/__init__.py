@@ -102,10 +102,9 @@ def posts_of(session: Session, user: User, day: date | None = None) -> list[Post
 
 
 def holds(session: Session, user: User, post_id: int, day: date | None = None) -> bool:
-    """Whether ``user`` holds post ``post_id`` on ``day`` (today by default)."""
-    day = day or clock.today()
-    return session.scalar(select(PostHolding.id).where(
-        PostHolding.user_id == user.id, PostHolding.post_id == post_id, held_on(day))) is not None
+    """Whether ``user`` holds post ``post_id`` on ``day`` (today by default): among the posts
+    ``posts_of`` found, which a page has read already."""
+    return any(post.id == post_id for post in posts_of(session, user, day))
 
 
 def holders_of(session: Session, post: Post, day: date | None = None) -> list[User]:
