@@ -90,7 +90,7 @@ CIRCLE_POSTS = 500
 #: The movements of a long history (the "_h1000" figures).
 LONG = 1000
 #: A smoke run's (``--quick``): the same code paths, shorter histories, fewer posts.
-QUICK_LONG, QUICK_CIRCLE_POSTS, QUICK_SECONDS = 200, 100, 0.05
+QUICK_LONG, QUICK_CIRCLE_POSTS, QUICK_SECONDS = 60, 30, 0.05
 
 
 class Rounds:

@@ -230,6 +230,15 @@ def authority_keys(tmp_path_factory):
     os.environ[AUTHORITY_ENV] = str(tmp_path_factory.mktemp("authority"))
 
 
+def pytest_collection_modifyitems(items):
+    """The browser walks run on one worker of a parallel run (pytest-xdist's loadgroup, from
+    the Makefile): the demo server, the signing server and chromium then start once, not once
+    on each worker."""
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 # The browser walks (tests/test_browser*.py) share one server on the demo database: started
 # once a module, the three starts of the server cost ~7 s each (init and demo).  Chromium is
 # started once a module: Playwright's sync API keeps an event loop running while it lives,

@@ -114,7 +114,7 @@ def test_the_load_benchmark_runs_officials_at_work_and_says_how_many_it_served()
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks/load.py"), "--json",
                           "--database", PG_ADMIN_URL, "--scale", "0.01",
                           "--files-per-office", "20", "--levels", "5", "--ramp", "0.5",
-                          "--duration", "3", "--think", "0.3"],
+                          "--duration", "2", "--think", "0.3"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)

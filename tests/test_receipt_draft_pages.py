@@ -76,6 +76,8 @@ def test_draft_revise_compare_approve_and_issue_an_order(client, session, sadar,
     assert re.search(r'class="add">\+ Mutation allowed in favour of the buyer\.', diff)
     response = post(client, f"/files/{file.id}/drafts/{draft.id}/issue", follow_redirects=True)
     assert any("approved" in m for m in flashes(response))  # not approved yet: refused
+    page = client.get(f"/files/{file.id}").get_data(as_text=True)
+    assert f"/drafts/{draft.id}/approve" not in page  # nothing offered that he may not do
     said = text(client.get(f"/files/{file.id}"))
     assert ("Competent authority to approve and issue: Circle Officer, Sadar, or an officer "
             "above") in said and "by the office's delegation of powers" in said
@@ -86,6 +88,7 @@ def test_draft_revise_compare_approve_and_issue_an_order(client, session, sadar,
     at_co(session, file, people, now=None)  # up to the head, who decides orders
     client = client.application.test_client()
     sign_in(client, "sunita.kumari")
+    assert f"/drafts/{draft.id}/approve" in client.get(f"/files/{file.id}").get_data(as_text=True)
     post(client, f"/files/{file.id}/drafts/{draft.id}/approve", {"version": "2"})
     response = post(client, f"/files/{file.id}/drafts/{draft.id}/issue", follow_redirects=True)
     session.expire_all()

@@ -73,6 +73,8 @@ class FileView:
     copy_to: list[Post] = field(default_factory=list)  # posts the viewer may mark a copy to
     #: the competent authority to approve and issue each draft, by draft id
     authorities: dict[int, powers.Authority] = field(default_factory=dict)
+    #: the drafts the viewer may approve or issue (the competent authority, or above it)
+    decides: set[int] = field(default_factory=set)
 
 
 def file_view(session: Session, user: User, file: File, now: datetime | None = None) -> FileView:
@@ -112,11 +114,7 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
     view.copies = copies.copies_of(session, file)
     if file.status != "closed" and held:
         view.copy_to = copies.candidates(session, file, user)
-    view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
-    view.authorities = {d.id: powers.competent(session, file.office, file.section_id, d.kind)
-                        for d, _versions in view.drafts if d.status != "issued"}
-    if any(d.status == "issued" for d, _versions in view.drafts):
-        view.dispatches = dispatching.dispatches_on(session, file)
+    _drafts(session, file, user, view)
     view.works_dispatch = bool(in_office)
     fired = escalation.escalations_of(session, file)
     if fired:
@@ -124,6 +122,17 @@ def file_view(session: Session, user: User, file: File, now: datetime | None = N
         posts_by_id = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
         view.escalations = [(e, escalation.describe(e, posts_by_id)) for e in fired]
     return view
+
+
+def _drafts(session: Session, file: File, user: User, view: FileView) -> None:
+    """The file's drafts with their versions, who decides each, and their dispatches."""
+    view.drafts = [(d, drafts.versions_of(session, d.id)) for d in drafts.drafts_of(session, file)]
+    view.authorities = {d.id: powers.competent(session, file.office, file.section_id, d.kind)
+                        for d, _versions in view.drafts if d.status != "issued"}
+    view.decides = {draft_id for draft_id, authority in view.authorities.items()
+                    if powers.deciding_post(session, user, file.office, authority) is not None}
+    if any(d.status == "issued" for d, _versions in view.drafts):
+        view.dispatches = dispatching.dispatches_on(session, file)
 
 
 def _signing(session: Session, file: File, user: User, view: FileView) -> None:
