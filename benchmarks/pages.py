@@ -31,6 +31,7 @@ from scale import BENCH_PASSWORD  # noqa: E402
 from web import create_app  # noqa: E402
 from web.security import transaction  # noqa: E402
 from webtools import sign_in  # noqa: E402
+from workflows.db import make_engine  # noqa: E402
 from workflows.models import File  # noqa: E402
 
 #: issue 25's targets, in milliseconds
@@ -47,8 +48,7 @@ def one_file(file_id):
 
 def _cast(database):
     """The head's office, the busiest section officer there, and a route of that office."""
-    from sqlalchemy import create_engine
-    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = make_engine(database)
     with engine.connect() as conn:
         office, code = conn.execute(text("SELECT id, code FROM offices ORDER BY id LIMIT 1")).one()
         busy, files = conn.execute(text(

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from workflows import org
 from workflows.clock import utcnow
 from workflows.files import records, waiting
 from workflows.org import attendance
@@ -44,7 +43,7 @@ def _note_header():
     g.header = {
         "waiting": label(counts),
         "since": utcnow().isoformat(timespec="seconds"),
-        "holds_post": bool(org.posts_of(db, current_user)),
+        "holds_post": g.get("works_dispatch", False),  # found by the user loader
         "attendance": bool(attendance.offices_seen(db, current_user)),
         "record_room": bool(records.record_room_offices(db, current_user)),
     }

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import (ColumnElement, CompoundSelect, Function, Select, exists, func,
                         literal_column, or_, select, text, union)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import clock, org
 from ..db import one_of, remembered
@@ -27,9 +27,9 @@ def words(query: str | None) -> list[str]:
     return [w.lower() for w in _WORD.findall(query or "")][:8]
 
 
-def _files_vector(file: Any = File) -> Function[Any]:  # a tsvector: no Python type
+def _files_vector() -> Function[Any]:  # a tsvector: no Python type
     return func.to_tsvector(literal_column("'simple'"),
-                            func.replace(file.number, "/", " ") + " " + file.subject)
+                            func.replace(File.number, "/", " ") + " " + File.subject)
 
 
 def _ts_query(found: list[str]) -> Function[Any]:  # a tsquery
@@ -42,8 +42,7 @@ def _match_ids(session: Session, found: list[str]) -> list[Select[int]]:
     """Selects of ids of files whose number, subject or a note matches every word."""
     if session.get_bind().dialect.name == "postgresql":
         query = _ts_query(found)
-        matched = aliased(File)  # inside a select of File, its own name
-        return [select(matched.id).where(_files_vector(matched).op("@@")(query)),
+        return [select(File.id).where(_files_vector().op("@@")(query)),
                 select(Note.file_id).where(
                     func.to_tsvector(literal_column("'simple'"), Note.body).op("@@")(query))]
     match = " ".join('"' + w.replace('"', '""') + '"*' for w in found)
